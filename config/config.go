@@ -1,0 +1,370 @@
+// Package config holds the node's configuration: one Config struct, loaded from
+// defaults, then an optional ruche.yaml, then RUCHE_* environment variables, then
+// command-line flags, each layer overriding the one before.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Config is the effective configuration of a node.
+type Config struct {
+	// PublicURL is the node's origin as the world sees it, e.g. https://ville-a.example.
+	// Every actor and object id is built from it.
+	PublicURL     string `mapstructure:"public_url"`
+	Listen        string `mapstructure:"listen"`
+	Registrations string `mapstructure:"registrations"`
+	// TrustedProxies are the addresses (CIDR) of reverse proxies whose
+	// X-Forwarded-For header the node believes, to know a client's address.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+
+	Node       Node       `mapstructure:"node"`
+	Database   Database   `mapstructure:"database"`
+	Media      Media      `mapstructure:"media"`
+	Invites    Invites    `mapstructure:"invites"`
+	Sessions   Sessions   `mapstructure:"sessions"`
+	Log        Log        `mapstructure:"log"`
+	Federation Federation `mapstructure:"federation"`
+}
+
+// Node describes the node to its visitors.
+type Node struct {
+	Name          string `mapstructure:"name"`
+	Description   string `mapstructure:"description"`
+	DefaultLocale string `mapstructure:"default_locale"`
+}
+
+// Database says where the node keeps its state.
+type Database struct {
+	// URL is sqlite:PATH (or file:PATH) for the embedded database, or
+	// postgres://user:password@host/dbname for PostgreSQL.
+	URL string `mapstructure:"url"`
+}
+
+// Media says where uploaded files live.
+type Media struct {
+	Dir string `mapstructure:"dir"`
+}
+
+// Invites says who may invite people to the node.
+type Invites struct {
+	// MembersCanInvite lets every active member create invitations, not only admins.
+	MembersCanInvite bool          `mapstructure:"members_can_invite"`
+	TTL              time.Duration `mapstructure:"ttl"`
+}
+
+// Sessions sets how long a sign-in lasts.
+type Sessions struct {
+	TTL time.Duration `mapstructure:"ttl"`
+}
+
+// Log sets the verbosity and format of the structured log.
+type Log struct {
+	Level  string `mapstructure:"level"`
+	Format string `mapstructure:"format"`
+}
+
+// Federation holds the settings of the node's exchanges with other servers.
+type Federation struct {
+	// AllowPrivateAddresses lets the node fetch from and deliver to loopback and
+	// private addresses. Off in production: it is what stops SSRF.
+	AllowPrivateAddresses bool `mapstructure:"allow_private_addresses"`
+}
+
+// The values an enumerated key may take.
+var (
+	RegistrationModes = []string{"closed", "invite", "open"}
+	Locales           = []string{"fr", "en", "de"}
+	LogLevels         = []string{"debug", "info", "warn", "error"}
+	LogFormats        = []string{"text", "json"}
+)
+
+// defaults lists every key with its default value. Every key must be here: viper
+// only maps RUCHE_* environment variables onto keys it already knows.
+var defaults = map[string]any{
+	"public_url":                         "http://localhost:8080",
+	"listen":                             "127.0.0.1:8080",
+	"registrations":                      "invite",
+	"trusted_proxies":                    []string{"127.0.0.0/8", "::1/128"},
+	"node.name":                          "Ruche",
+	"node.description":                   "",
+	"node.default_locale":                "fr",
+	"database.url":                       "sqlite:data/ruche.db",
+	"media.dir":                          "data/media",
+	"invites.members_can_invite":         false,
+	"invites.ttl":                        7 * 24 * time.Hour,
+	"sessions.ttl":                       30 * 24 * time.Hour,
+	"log.level":                          "info",
+	"log.format":                         "text",
+	"federation.allow_private_addresses": false,
+}
+
+// Keys returns every configuration key, sorted.
+func Keys() []string {
+	keys := make([]string, 0, len(defaults))
+	for k := range defaults {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Default returns the configuration used when nothing else is given.
+func Default() Config {
+	c, err := Load(LoadOptions{})
+	if err != nil {
+		panic(err) // the defaults are constants; a failure is a programming error
+	}
+	return c
+}
+
+// LoadOptions says where Load looks beyond the defaults.
+type LoadOptions struct {
+	// File is the path of a YAML file; empty means RUCHE_CONFIG, then no file.
+	File string
+	// Env reads RUCHE_* variables; tests leave it off to stay hermetic.
+	Env bool
+	// Flags are command-line flags whose names are config keys with "." and "_"
+	// written as "-" (database.url → --database-url). Only flags the user set count.
+	Flags *pflag.FlagSet
+}
+
+// Load builds the configuration from its layers. It does not validate it.
+func Load(opts LoadOptions) (Config, error) {
+	v := viper.New()
+	for k, val := range defaults {
+		v.SetDefault(k, val)
+	}
+	file := opts.File
+	if file == "" && opts.Env {
+		file = os.Getenv("RUCHE_CONFIG")
+	}
+	if file != "" {
+		v.SetConfigFile(file)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", file, err)
+		}
+		if err := checkFileKeys(v); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", file, err)
+		}
+	}
+	if opts.Env {
+		v.SetEnvPrefix("RUCHE")
+		v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+		v.AutomaticEnv()
+	}
+	if opts.Flags != nil {
+		for _, key := range Keys() {
+			if f := opts.Flags.Lookup(FlagName(key)); f != nil && f.Changed {
+				if err := v.BindPFlag(key, f); err != nil {
+					return Config{}, err
+				}
+			}
+		}
+	}
+	var c Config
+	if err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) {
+		dc.ErrorUnused = false
+		dc.WeaklyTypedInput = true
+	}); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// checkFileKeys rejects keys in the file that the node does not know: a typo in
+// ruche.yaml must not silently fall back to a default.
+func checkFileKeys(v *viper.Viper) error {
+	for _, k := range v.AllKeys() {
+		if _, ok := defaults[k]; !ok {
+			return fmt.Errorf("unknown key %q (known keys: %s)", k, strings.Join(Keys(), ", "))
+		}
+	}
+	return nil
+}
+
+// FlagName is the command-line flag that sets a key.
+func FlagName(key string) string {
+	return strings.NewReplacer(".", "-", "_", "-").Replace(key)
+}
+
+// Validate checks every value and returns the first problem as one line naming
+// the key, the value and what is allowed.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key string, value any, allowed string) {
+		errs = append(errs, fmt.Errorf("config: %s = %q is invalid: %s", key, fmt.Sprint(value), allowed))
+	}
+	if err := checkPublicURL(c.PublicURL); err != nil {
+		bad("public_url", c.PublicURL, err.Error())
+	}
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
+		bad("listen", c.Listen, "want host:port, e.g. 127.0.0.1:8080 or :8080")
+	}
+	if !slices.Contains(RegistrationModes, c.Registrations) {
+		bad("registrations", c.Registrations, "want one of "+strings.Join(RegistrationModes, ", "))
+	}
+	if _, err := c.ProxyPrefixes(); err != nil {
+		bad("trusted_proxies", strings.Join(c.TrustedProxies, ","), "want a list of CIDR prefixes, e.g. 127.0.0.0/8,10.0.0.0/8")
+	}
+	if strings.TrimSpace(c.Node.Name) == "" || len(c.Node.Name) > 100 {
+		bad("node.name", c.Node.Name, "want a name of 1 to 100 characters")
+	}
+	if !slices.Contains(Locales, c.Node.DefaultLocale) {
+		bad("node.default_locale", c.Node.DefaultLocale, "want one of "+strings.Join(Locales, ", "))
+	}
+	if err := checkDatabaseURL(c.Database.URL); err != nil {
+		bad("database.url", Redact(c.Database.URL), err.Error())
+	}
+	if strings.TrimSpace(c.Media.Dir) == "" {
+		bad("media.dir", c.Media.Dir, "want a directory path")
+	}
+	if c.Invites.TTL < time.Minute {
+		bad("invites.ttl", c.Invites.TTL, "want a duration of at least 1m, e.g. 168h")
+	}
+	if c.Sessions.TTL < time.Minute {
+		bad("sessions.ttl", c.Sessions.TTL, "want a duration of at least 1m, e.g. 720h")
+	}
+	if !slices.Contains(LogLevels, c.Log.Level) {
+		bad("log.level", c.Log.Level, "want one of "+strings.Join(LogLevels, ", "))
+	}
+	if !slices.Contains(LogFormats, c.Log.Format) {
+		bad("log.format", c.Log.Format, "want one of "+strings.Join(LogFormats, ", "))
+	}
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+func checkPublicURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want an absolute http or https URL, e.g. https://ville-a.example")
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("want an origin only (scheme and host, no path, query or credentials)")
+	}
+	return nil
+}
+
+func checkDatabaseURL(s string) error {
+	switch {
+	case strings.HasPrefix(s, "sqlite:"), strings.HasPrefix(s, "file:"):
+		if strings.TrimPrefix(strings.TrimPrefix(s, "sqlite:"), "file:") == "" {
+			return errors.New("want a file path after sqlite:, e.g. sqlite:data/ruche.db")
+		}
+		return nil
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return errors.New("want postgres://user:password@host:5432/dbname")
+		}
+		return nil
+	}
+	return errors.New("want sqlite:PATH or postgres://user:password@host:5432/dbname")
+}
+
+// ProxyPrefixes parses TrustedProxies.
+func (c Config) ProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Origin is PublicURL without a trailing slash.
+func (c Config) Origin() string { return strings.TrimSuffix(c.PublicURL, "/") }
+
+// Host is the host (and port, if any) of PublicURL: the domain part of @name@host.
+func (c Config) Host() string {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// Secure tells whether the node is served over HTTPS, so cookies must be Secure.
+func (c Config) Secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+// Redact hides the password of a database URL.
+func Redact(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil || u.User == nil {
+		return dbURL
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
+}
+
+// Redacted returns a copy of c that is safe to print or log.
+func (c Config) Redacted() Config {
+	c.Database.URL = Redact(c.Database.URL)
+	return c
+}
+
+// Flat returns the effective configuration as key → value, for `ruche config print`.
+func (c Config) Flat() map[string]any {
+	out := map[string]any{}
+	var walk func(prefix string, v reflect.Value)
+	walk = func(prefix string, v reflect.Value) {
+		for i := 0; i < v.NumField(); i++ {
+			key := prefix + v.Type().Field(i).Tag.Get("mapstructure")
+			f := v.Field(i)
+			switch {
+			case f.Kind() == reflect.Struct:
+				walk(key+".", f)
+			case f.Type() == reflect.TypeOf(time.Duration(0)):
+				out[key] = f.Interface().(time.Duration).String()
+			default:
+				out[key] = f.Interface()
+			}
+		}
+	}
+	walk("", reflect.ValueOf(c))
+	return out
+}
+
+// RegisterFlags adds a flag for every key to fs, named by FlagName, so that any
+// setting can be given on the command line. Load counts only flags the user set.
+func RegisterFlags(fs *pflag.FlagSet) {
+	for _, key := range Keys() {
+		name, usage := FlagName(key), "sets "+key
+		switch def := defaults[key].(type) {
+		case bool:
+			fs.Bool(name, def, usage)
+		case time.Duration:
+			fs.Duration(name, def, usage)
+		case []string:
+			fs.StringSlice(name, def, usage)
+		default:
+			fs.String(name, fmt.Sprint(def), usage)
+		}
+	}
+}

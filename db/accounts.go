@@ -1,0 +1,121 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Account is an actor the node knows: one of its members, and later one of its
+// spaces or a remote actor. Usernames of local accounts share one namespace.
+type Account struct {
+	bun.BaseModel `bun:"table:accounts"`
+
+	ID          string `bun:",pk"`
+	Type        string // ActivityStreams actor type: Person, Group, Application
+	Username    string
+	Domain      string // empty for local accounts
+	DisplayName string
+	Bio         string
+	Locked      bool   // follow requests wait for approval
+	Status      string // active, suspended
+	URI         string `bun:",nullzero"` // remote accounts only: the actor's IRI
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+
+	User *User `bun:"rel:has-one,join:id=account_id"` // local members only
+}
+
+// IsLocal tells whether the account lives on this node.
+func (a *Account) IsLocal() bool { return a.Domain == "" }
+
+// InsertAccount stores a new account.
+func (d *DB) InsertAccount(ctx context.Context, a *Account) error {
+	_, err := d.idb.NewInsert().Model(a).Exec(ctx)
+	return wrap(err, "insert account")
+}
+
+// UpdateAccount writes the given columns of a (all of them if none are named).
+func (d *DB) UpdateAccount(ctx context.Context, a *Account, columns ...string) error {
+	q := d.idb.NewUpdate().Model(a).WherePK()
+	if len(columns) > 0 {
+		q = q.Column(columns...)
+	}
+	_, err := q.Exec(ctx)
+	return wrap(err, "update account")
+}
+
+func (d *DB) selectAccount() *bun.SelectQuery {
+	return d.idb.NewSelect().Model((*Account)(nil)).Relation("User")
+}
+
+// AccountByID loads an account with its user part, if any.
+func (d *DB) AccountByID(ctx context.Context, id string) (*Account, error) {
+	a := new(Account)
+	err := d.selectAccount().Where("account.id = ?", id).Scan(ctx, a)
+	return a, wrap(err, "account by id")
+}
+
+// LocalAccountByUsername finds a local account by name, ignoring case.
+func (d *DB) LocalAccountByUsername(ctx context.Context, username string) (*Account, error) {
+	a := new(Account)
+	err := d.selectAccount().
+		Where("lower(account.username) = lower(?)", username).
+		Where("account.domain = ''").
+		Scan(ctx, a)
+	return a, wrap(err, "account by username")
+}
+
+// LocalAccountByEmail finds the local member with this (lowercase) email.
+func (d *DB) LocalAccountByEmail(ctx context.Context, email string) (*Account, error) {
+	a := new(Account)
+	err := d.selectAccount().Where(`"user".email = ?`, email).Scan(ctx, a)
+	return a, wrap(err, "account by email")
+}
+
+// AccountFilter narrows ListLocalMembers.
+type AccountFilter struct {
+	Role   string // empty for any
+	Status string // empty for any
+	After  string // cursor: the last id of the previous page
+	Limit  int
+}
+
+// ListLocalMembers lists local members (accounts with a user part), oldest first.
+func (d *DB) ListLocalMembers(ctx context.Context, f AccountFilter) ([]*Account, error) {
+	var out []*Account
+	q := d.idb.NewSelect().Model(&out).Relation("User").
+		Where("account.domain = ''").
+		Where(`"user".account_id IS NOT NULL`).
+		OrderExpr("account.id ASC")
+	if f.Role != "" {
+		q = q.Where(`"user".role = ?`, f.Role)
+	}
+	if f.Status != "" {
+		q = q.Where("account.status = ?", f.Status)
+	}
+	if f.After != "" {
+		q = q.Where("account.id > ?", f.After)
+	}
+	if f.Limit > 0 {
+		q = q.Limit(int64(f.Limit))
+	}
+	err := q.Scan(ctx)
+	return out, wrap(err, "list members")
+}
+
+// CountLocalMembers counts local members matching f (its cursor and limit ignored).
+func (d *DB) CountLocalMembers(ctx context.Context, f AccountFilter) (int, error) {
+	q := d.idb.NewSelect().Model((*Account)(nil)).Relation("User").
+		Where("account.domain = ''").
+		Where(`"user".account_id IS NOT NULL`)
+	if f.Role != "" {
+		q = q.Where(`"user".role = ?`, f.Role)
+	}
+	if f.Status != "" {
+		q = q.Where("account.status = ?", f.Status)
+	}
+	n, err := q.Count(ctx)
+	return int(n), wrap(err, "count members")
+}

@@ -1,0 +1,177 @@
+// Package db opens the node's database (embedded SQLite or PostgreSQL), migrates
+// it, and stores and loads the domain's rows: one file per entity, bun models,
+// typed not-found and conflict errors. It holds no rules: those live in spaces.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+	"github.com/uptrace/bun/driver/sqliteshim"
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is a handle on the database, or on one transaction of it. Store methods
+// work the same on both, so a domain operation composes them inside InTx.
+type DB struct {
+	idb     bun.IDB
+	root    *bun.DB
+	dialect Dialect
+	inTx    bool
+}
+
+// sqlitePragmas make the embedded database safe for concurrent use: without
+// WAL and a busy timeout, concurrent writers fail with SQLITE_BUSY; immediate
+// transactions take the write lock up front instead of failing on upgrade.
+var sqlitePragmas = url.Values{
+	"_pragma": {"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(5000)"},
+	"_txlock": {"immediate"},
+}
+
+// Open connects to the database that dbURL names: sqlite:PATH or file:PATH for
+// the embedded database (its directory is created), postgres://… for PostgreSQL.
+// It checks the connection before returning.
+func Open(ctx context.Context, dbURL string) (*DB, error) {
+	var (
+		bdb     *bun.DB
+		dialect Dialect
+	)
+	switch {
+	case strings.HasPrefix(dbURL, "sqlite:"), strings.HasPrefix(dbURL, "file:"):
+		dsn, err := sqliteDSN(dbURL)
+		if err != nil {
+			return nil, err
+		}
+		sqldb, err := sql.Open(sqliteshim.ShimName, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		bdb, dialect = bun.NewDB(sqldb, sqlitedialect.New()), SQLite
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		connector := pgdriver.NewConnector(
+			pgdriver.WithDSN(dbURL),
+			pgdriver.WithApplicationName("ruche"),
+			pgdriver.WithTimeout(10*time.Second),
+		)
+		bdb, dialect = bun.NewDB(sql.OpenDB(connector), pgdialect.New()), Postgres
+	default:
+		return nil, fmt.Errorf("database url %q: want sqlite:PATH or postgres://…", redact(dbURL))
+	}
+	d := &DB{idb: bdb, root: bdb, dialect: dialect}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.Ping(pingCtx); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("connect to %s database %s: %w", dialect, redact(dbURL), err)
+	}
+	return d, nil
+}
+
+// sqliteDSN turns sqlite:PATH?params into the driver's file: DSN with the pragmas
+// the node needs, creating the file's directory.
+func sqliteDSN(dbURL string) (string, error) {
+	rest := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "file:")
+	rest = strings.TrimPrefix(rest, "//")
+	path, rawQuery, _ := strings.Cut(rest, "?")
+	if path == "" {
+		return "", fmt.Errorf("database url %q: no file path", dbURL)
+	}
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return "", fmt.Errorf("database url %q: %w", dbURL, err)
+	}
+	for k, vs := range sqlitePragmas {
+		query[k] = append(query[k], vs...)
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return "", fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	return "file:" + path + "?" + query.Encode(), nil
+}
+
+func redact(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil || u.User == nil {
+		return dbURL
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
+}
+
+// Dialect tells which engine this is, for the few queries that differ.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// Bun is the underlying handle, for queries the stores do not cover yet.
+func (d *DB) Bun() bun.IDB { return d.idb }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.root.PingContext(ctx) }
+
+// Close closes the connection pool.
+func (d *DB) Close() error { return d.root.Close() }
+
+// InTx runs fn in a transaction, committed if fn returns nil and rolled back
+// otherwise. Inside a transaction it runs fn in the same one.
+func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
+	if d.inTx {
+		return fn(d)
+	}
+	return d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(&DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true})
+	})
+}
+
+// ErrNotFound is returned when a row asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a write would break a unique constraint.
+var ErrConflict = errors.New("conflict")
+
+// wrap translates driver errors into ErrNotFound and ErrConflict, keeping the cause.
+func wrap(err error, op string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%s: %w", op, ErrNotFound)
+	case isUniqueViolation(err):
+		return fmt.Errorf("%s: %w (%v)", op, ErrConflict, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		return pgErr.Field('C') == "23505"
+	}
+	// modernc reports SQLITE_CONSTRAINT_UNIQUE (2067) and _PRIMARYKEY (1555)
+	// with this text; matching it avoids importing the driver's error type.
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// Now is the database's notion of the current time, truncated to microseconds so
+// that a value read back equals the value written on both engines.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

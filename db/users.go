@@ -1,0 +1,50 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// User is the private part of a local member: credentials, role and language.
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+
+	AccountID    string `bun:",pk"`
+	Email        string `bun:",nullzero"`
+	PasswordHash string
+	Role         string    // admin, moderator, member
+	Locale       string    // fr, en, de
+	InvitationID string    `bun:",nullzero"`
+	LastSeenAt   time.Time `bun:",nullzero"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// InsertUser stores the user part of a new local member.
+func (d *DB) InsertUser(ctx context.Context, u *User) error {
+	_, err := d.idb.NewInsert().Model(u).Exec(ctx)
+	return wrap(err, "insert user")
+}
+
+// UpdateUser writes the given columns of u (all of them if none are named).
+func (d *DB) UpdateUser(ctx context.Context, u *User, columns ...string) error {
+	q := d.idb.NewUpdate().Model(u).WherePK()
+	if len(columns) > 0 {
+		q = q.Column(columns...)
+	}
+	_, err := q.Exec(ctx)
+	return wrap(err, "update user")
+}
+
+// TouchUser records that the member was seen at t, at most once per hour so that
+// every request does not become a write.
+func (d *DB) TouchUser(ctx context.Context, accountID string, t time.Time) error {
+	_, err := d.idb.NewUpdate().Model((*User)(nil)).
+		Set("last_seen_at = ?", t).
+		Where("account_id = ?", accountID).
+		Where("last_seen_at IS NULL OR last_seen_at < ?", t.Add(-time.Hour)).
+		Exec(ctx)
+	return wrap(err, "touch user")
+}

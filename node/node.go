@@ -1,0 +1,223 @@
+// Package node assembles a Ruche node from its configuration: it opens and
+// migrates the database, builds the domain service, mounts every HTTP door on
+// one router, and serves it until asked to stop. cmd/ruche runs one node; tests
+// run several in one process.
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/ruche-social/ruche/api"
+	"github.com/ruche-social/ruche/config"
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/internal/httpx"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// Roles a process can take: web serves HTTP, worker runs background jobs, all both.
+const (
+	RoleAll    = "all"
+	RoleWeb    = "web"
+	RoleWorker = "worker"
+)
+
+// ShutdownTimeout bounds a graceful stop: in-flight requests get this long.
+const ShutdownTimeout = 15 * time.Second
+
+// Options are the settings of a node that are not configuration: how this
+// process runs it.
+type Options struct {
+	Role      string // all (default), web or worker
+	NoMigrate bool   // do not migrate at start; fail readiness if migrations are pending
+	Logger    *slog.Logger
+	// Spaces overrides domain options derived from the configuration (tests
+	// lower the password hashing cost and move the clock).
+	Spaces func(*spaces.Options)
+}
+
+// Node is one running Ruche node.
+type Node struct {
+	Config config.Config
+	DB     *db.DB
+	Spaces *spaces.Service
+	Log    *slog.Logger
+
+	role    string
+	handler http.Handler
+}
+
+// New validates cfg, opens and (unless told not to) migrates the database, and
+// wires the node. Close releases what it opened.
+func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	role := opts.Role
+	switch role {
+	case "":
+		role = RoleAll
+	case RoleAll, RoleWeb, RoleWorker:
+	default:
+		return nil, fmt.Errorf("role %q is invalid: want all, web or worker", role)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	d, err := db.Open(ctx, cfg.Database.URL)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.NoMigrate {
+		applied, err := d.Migrate(ctx)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		for _, name := range applied {
+			log.Info("migration applied", "name", name)
+		}
+	}
+	sopts := spaces.Options{
+		Registrations:    cfg.Registrations,
+		MembersCanInvite: cfg.Invites.MembersCanInvite,
+		InviteTTL:        cfg.Invites.TTL,
+		SessionTTL:       cfg.Sessions.TTL,
+		DefaultLocale:    cfg.Node.DefaultLocale,
+	}
+	if opts.Spaces != nil {
+		opts.Spaces(&sopts)
+	}
+	n := &Node{Config: cfg, DB: d, Spaces: spaces.New(d, sopts), Log: log, role: role}
+	n.handler, err = n.routes()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+// routes mounts every door on one router.
+func (n *Node) routes() (http.Handler, error) {
+	proxies, err := n.Config.ProxyPrefixes()
+	if err != nil {
+		return nil, err
+	}
+	r := mux.NewRouter()
+	r.HandleFunc("/healthz", n.healthz).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", n.readyz).Methods(http.MethodGet, http.MethodHead)
+	api.New(n.Spaces, n.Config.Secure(), proxies).Mount(r)
+
+	var h http.Handler = r
+	h = securityHeaders(h)
+	h = http.NewCrossOriginProtection().Handler(h)
+	return httpx.Observe(n.Log, h), nil
+}
+
+// Handler is the node's whole HTTP surface.
+func (n *Node) Handler() http.Handler { return n.handler }
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// healthz answers as long as the process serves HTTP.
+func (n *Node) healthz(w http.ResponseWriter, r *http.Request) {
+	writeStatus(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+// readyz answers 200 when the database answers and its schema is current, so a
+// load balancer sends traffic only to nodes that can serve it.
+func (n *Node) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := n.Ready(r.Context()); err != nil {
+		httpx.Logger(r.Context()).Warn("not ready", "err", err)
+		writeStatus(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": err.Error()})
+		return
+	}
+	writeStatus(w, http.StatusOK, map[string]any{"status": "ready"})
+}
+
+// Ready tells whether the node can serve: database reachable, no migration pending.
+func (n *Node) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := n.DB.Ping(ctx); err != nil {
+		return errors.New("database unreachable")
+	}
+	pending, err := n.DB.PendingMigrations(ctx)
+	if err != nil {
+		return errors.New("cannot read the migration status")
+	}
+	if pending > 0 {
+		return fmt.Errorf("%d migrations pending: run `ruche migrate up`", pending)
+	}
+	return nil
+}
+
+func writeStatus(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// Serve serves HTTP on ln until ctx is done, then stops gracefully: it stops
+// accepting, lets in-flight requests finish for up to ShutdownTimeout, and
+// returns. It does not close the database: Close does.
+func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           n.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(n.Log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	n.Log.Info("shutting down", "timeout", ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database.
+func (n *Node) Close() error { return n.DB.Close() }
+
+// NewLogger builds the node's structured logger from the log settings.
+func NewLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,116 @@
+// Package spaces is Ruche's domain: accounts, invitations and sessions, and
+// (as they land) spaces, memberships, posts, feeds and notifications — with
+// every rule about who may do what. The web pages, the client API and the
+// federation inbox are three doors into the same operations here; none of them
+// holds a rule of its own. The package knows nothing of HTTP or JSON-LD.
+package spaces
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/ruche-social/ruche/db"
+)
+
+// Domain values, stored by package db.
+type (
+	Account    = db.Account
+	User       = db.User
+	Invitation = db.Invitation
+	Session    = db.Session
+)
+
+// Registration modes of a node.
+const (
+	RegistrationsClosed = "closed"
+	RegistrationsInvite = "invite"
+	RegistrationsOpen   = "open"
+)
+
+// Options are the node policies the domain enforces.
+type Options struct {
+	Registrations    string // closed, invite or open
+	MembersCanInvite bool
+	InviteTTL        time.Duration // default lifetime of an invitation
+	SessionTTL       time.Duration
+	DefaultLocale    string
+	// Password sets the cost of password hashing; zero means DefaultPasswordParams.
+	Password PasswordParams
+	// Now is the clock; nil means time.Now. Tests move it to expire things.
+	Now func() time.Time
+}
+
+// Service runs the domain's operations. It is safe for concurrent use.
+type Service struct {
+	db        *db.DB
+	opts      Options
+	listeners []Listener
+	logins    *throttle
+	hashSlots chan struct{}
+}
+
+// New returns a Service on d with the given policies.
+func New(d *db.DB, opts Options) *Service {
+	if opts.Registrations == "" {
+		opts.Registrations = RegistrationsInvite
+	}
+	if opts.InviteTTL == 0 {
+		opts.InviteTTL = 7 * 24 * time.Hour
+	}
+	if opts.SessionTTL == 0 {
+		opts.SessionTTL = 30 * 24 * time.Hour
+	}
+	if opts.DefaultLocale == "" {
+		opts.DefaultLocale = "fr"
+	}
+	if opts.Password == (PasswordParams{}) {
+		opts.Password = DefaultPasswordParams
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Service{
+		db:        d,
+		opts:      opts,
+		logins:    newThrottle(),
+		hashSlots: make(chan struct{}, hashConcurrency),
+	}
+}
+
+// DB is the database the service works on, for the other packages' stores.
+func (s *Service) DB() *db.DB { return s.db }
+
+// Options returns the policies the service enforces.
+func (s *Service) Options() Options { return s.opts }
+
+// now is the service's clock in UTC, at the precision both databases keep.
+func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Microsecond) }
+
+// newID returns a new ULID: unique, and sorted by creation time.
+func newID() string { return ulid.Make().String() }
+
+// Event is a change in the domain that other packages may act on (federation
+// turns them into activities). Listeners see it inside the change's transaction.
+type Event interface{ eventName() string }
+
+// Listener observes events. It runs inside the transaction of the change, with
+// tx, so that what it writes (an outgoing activity, a key pair) commits or rolls
+// back with the change itself. An error from a listener aborts the change.
+type Listener interface {
+	HandleEvent(ctx context.Context, tx *db.DB, ev Event) error
+}
+
+// Listen registers a listener. Call it while wiring the node, before serving.
+func (s *Service) Listen(l Listener) { s.listeners = append(s.listeners, l) }
+
+func (s *Service) emit(ctx context.Context, tx *db.DB, ev Event) error {
+	for _, l := range s.listeners {
+		if err := l.HandleEvent(ctx, tx, ev); err != nil {
+			return internal(fmt.Sprintf("listener on %s", ev.eventName()), err)
+		}
+	}
+	return nil
+}
