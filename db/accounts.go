@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -78,8 +79,11 @@ func (d *DB) LocalAccountByEmail(ctx context.Context, email string) (*Account, e
 type AccountFilter struct {
 	Role   string // empty for any
 	Status string // empty for any
-	After  string // cursor: the last id of the previous page
-	Limit  int
+	// Query keeps members whose username, display name or email contains it,
+	// ignoring case; empty for any.
+	Query string
+	After string // cursor: the last id of the previous page
+	Limit int
 }
 
 // ListLocalMembers lists local members (accounts with a user part), oldest first.
@@ -95,6 +99,7 @@ func (d *DB) ListLocalMembers(ctx context.Context, f AccountFilter) ([]*Account,
 	if f.Status != "" {
 		q = q.Where("account.status = ?", f.Status)
 	}
+	q = filterQuery(q, f.Query)
 	if f.After != "" {
 		q = q.Where("account.id > ?", f.After)
 	}
@@ -116,6 +121,23 @@ func (d *DB) CountLocalMembers(ctx context.Context, f AccountFilter) (int, error
 	if f.Status != "" {
 		q = q.Where("account.status = ?", f.Status)
 	}
+	q = filterQuery(q, f.Query)
 	n, err := q.Count(ctx)
 	return int(n), wrap(err, "count members")
 }
+
+// filterQuery keeps members whose name or email contains text, ignoring case.
+// lower() and LIKE with an explicit escape behave the same on both engines.
+func filterQuery(q *bun.SelectQuery, text string) *bun.SelectQuery {
+	if text == "" {
+		return q
+	}
+	pattern := "%" + likeEscaper.Replace(strings.ToLower(text)) + "%"
+	return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where(`lower(account.username) LIKE ? ESCAPE '\'`, pattern).
+			WhereOr(`lower(account.display_name) LIKE ? ESCAPE '\'`, pattern).
+			WhereOr(`lower("user".email) LIKE ? ESCAPE '\'`, pattern)
+	})
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)

@@ -18,8 +18,11 @@ type User struct {
 	Locale       string    // fr, en, de
 	InvitationID string    `bun:",nullzero"`
 	LastSeenAt   time.Time `bun:",nullzero"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// OnboardedAt is when the member finished or skipped the onboarding; zero
+	// until then.
+	OnboardedAt time.Time `bun:",nullzero"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // InsertUser stores the user part of a new local member.

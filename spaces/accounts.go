@@ -140,7 +140,7 @@ func (s *Service) Register(ctx context.Context, in NewMember) (*Account, error) 
 			return nil, invalid("invite", "invite_required", "registration on this node needs an invitation")
 		}
 	}
-	return s.createMember(ctx, in)
+	return s.createMember(ctx, in, nil)
 }
 
 // CreateMember creates a member with any role. Only admins and the console may.
@@ -149,10 +149,12 @@ func (s *Service) CreateMember(ctx context.Context, by *Account, in NewMember) (
 		return nil, forbidden("admin_only", "only an admin may create members")
 	}
 	in.Invite = ""
-	return s.createMember(ctx, in)
+	return s.createMember(ctx, in, nil)
 }
 
-func (s *Service) createMember(ctx context.Context, in NewMember) (*Account, error) {
+// createMember checks and stores a new member. guard, if not nil, runs first in
+// the member's transaction: an error from it aborts the creation.
+func (s *Service) createMember(ctx context.Context, in NewMember, guard func(tx *db.DB) error) (*Account, error) {
 	username, err := normalizeUsername(in.Username)
 	if err != nil {
 		return nil, err
@@ -194,6 +196,11 @@ func (s *Service) createMember(ctx context.Context, in NewMember) (*Account, err
 		CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.db.InTx(ctx, func(tx *db.DB) error {
+		if guard != nil {
+			if err := guard(tx); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.LocalAccountByUsername(ctx, username); err == nil {
 			return conflict("username", "username_taken", "this username is taken")
 		} else if !errors.Is(err, db.ErrNotFound) {
@@ -466,4 +473,13 @@ func isAdmin(a *Account) bool {
 
 func isStaff(a *Account) bool {
 	return isAdmin(a) || (a != nil && a.User != nil && a.Status == StatusActive && a.User.Role == RoleModerator)
+}
+
+// ManagedMember returns a member as the node's staff see them (email, role,
+// status). Admins and moderators only.
+func (s *Service) ManagedMember(ctx context.Context, by *Account, username string) (*Account, error) {
+	if !isStaff(by) {
+		return nil, forbidden("staff_only", "only admins and moderators may see members' details")
+	}
+	return s.localMember(ctx, s.db, username)
 }

@@ -192,7 +192,7 @@ func (s *Service) ChangePassword(ctx context.Context, by *Account, current *Sess
 	if !ok {
 		return &Error{Kind: KindInvalid, Field: "current_password", Code: "wrong_password", Message: "the current password is wrong"}
 	}
-	return s.setPassword(ctx, by, newPassword, current.ID)
+	return s.setPassword(ctx, by, newPassword, current.ID, nil)
 }
 
 // ResetPassword sets a member's password without the old one and ends all their
@@ -205,10 +205,13 @@ func (s *Service) ResetPassword(ctx context.Context, by *Account, username, newP
 	if err != nil {
 		return err
 	}
-	return s.setPassword(ctx, a, newPassword, "")
+	return s.setPassword(ctx, a, newPassword, "", nil)
 }
 
-func (s *Service) setPassword(ctx context.Context, a *Account, password, keepSession string) error {
+// setPassword checks and stores a new password, then ends every session of the
+// member but keepSession and voids their unused reset links. guard, if not nil,
+// runs first in the same transaction: an error from it changes nothing.
+func (s *Service) setPassword(ctx context.Context, a *Account, password, keepSession string, guard func(tx *db.DB) error) error {
 	if err := checkPassword(password, a.Username); err != nil {
 		return err
 	}
@@ -217,6 +220,14 @@ func (s *Service) setPassword(ctx context.Context, a *Account, password, keepSes
 		return internal("hash password", err)
 	}
 	err = s.db.InTx(ctx, func(tx *db.DB) error {
+		if guard != nil {
+			if err := guard(tx); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeletePasswordResets(ctx, a.ID); err != nil {
+			return err
+		}
 		u := *a.User
 		u.PasswordHash, u.UpdatedAt = hash, s.now()
 		if err := tx.UpdateUser(ctx, &u, "password_hash", "updated_at"); err != nil {
