@@ -22,6 +22,7 @@ import (
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/internal/httpx"
 	"github.com/ruche-social/ruche/spaces"
+	"github.com/ruche-social/ruche/web"
 )
 
 // Roles a process can take: web serves HTTP, worker runs background jobs, all both.
@@ -119,6 +120,12 @@ func (n *Node) routes() (http.Handler, error) {
 	r.HandleFunc("/healthz", n.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", n.readyz).Methods(http.MethodGet, http.MethodHead)
 	api.New(n.Spaces, n.Config.Secure(), proxies).Mount(r)
+	ui, err := web.New(n.Spaces, web.Options{PublicURL: n.Config.Origin(), Name: n.Config.Node.Name,
+		Description: n.Config.Node.Description, DefaultLocale: n.Config.Node.DefaultLocale, TrustedProxies: proxies})
+	if err != nil {
+		return nil, err
+	}
+	ui.Mount(r) // last: the web door answers every path no other door claims
 
 	var h http.Handler = r
 	h = securityHeaders(h)

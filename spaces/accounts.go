@@ -483,3 +483,24 @@ func (s *Service) ManagedMember(ctx context.Context, by *Account, username strin
 	}
 	return s.localMember(ctx, s.db, username)
 }
+
+// IsAdmin tells whether a may act as the node's admin. The doors use it to
+// choose what to show; the operations check for themselves.
+func IsAdmin(a *Account) bool { return isAdmin(a) }
+
+// IsStaff tells whether a is an active admin or moderator of the node.
+func IsStaff(a *Account) bool { return isStaff(a) }
+
+// MemberProfile returns the public profile of a local member, as anyone may
+// see it. Suspended members are not seen; spaces and the node's own actor are
+// not members.
+func (s *Service) MemberProfile(ctx context.Context, username string) (*Account, error) {
+	a, err := s.localMember(ctx, s.db, username)
+	if err != nil {
+		return nil, err
+	}
+	if a.Type != TypePerson || a.Status != StatusActive {
+		return nil, notFound("member_not_found", "no such member")
+	}
+	return a, nil
+}

@@ -23,10 +23,7 @@ type NewInvitation struct {
 // CreateInvitation makes an invitation and returns it with its token, shown
 // this once. Admins and the console may; members too when the node allows it.
 func (s *Service) CreateInvitation(ctx context.Context, by *Account, in NewInvitation) (*Invitation, string, error) {
-	switch {
-	case isAdmin(by):
-	case by != nil && by.User != nil && by.Status == StatusActive && s.opts.MembersCanInvite:
-	default:
+	if !s.MayInvite(by) {
 		return nil, "", forbidden("invite_not_allowed", "you may not invite people to this node")
 	}
 	if in.MaxUses < 0 || in.MaxUses > 10_000 {
@@ -59,6 +56,12 @@ func (s *Service) CreateInvitation(ctx context.Context, by *Account, in NewInvit
 		return nil, "", internal("create invitation", err)
 	}
 	return inv, token, nil
+}
+
+// MayInvite tells whether a may create invitations to the node: admins, and
+// every active member when the node allows it.
+func (s *Service) MayInvite(a *Account) bool {
+	return isAdmin(a) || (a != nil && a.User != nil && a.Status == StatusActive && s.opts.MembersCanInvite)
 }
 
 // CheckInvitation tells whether token opens registration now, without using it.

@@ -207,6 +207,19 @@ func TestManagedMemberAndSearch(t *testing.T) {
 		_, err := s.ManagedMember(ctx, admin, "nobody")
 		wantCode(t, err, "member_not_found")
 
+		// Public profiles: members only, not once suspended.
+		if p, err := s.MemberProfile(ctx, "Alice"); err != nil || p.Username != "alice" {
+			t.Fatalf("profile: %v %v", p, err)
+		}
+		if _, err := s.Suspend(ctx, admin, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.MemberProfile(ctx, "alice")
+		wantCode(t, err, "member_not_found")
+		if _, err := s.Unsuspend(ctx, admin, "alice"); err != nil {
+			t.Fatal(err)
+		}
+
 		names := func(f spaces.MemberFilter) []string {
 			t.Helper()
 			list, err := s.ListMembers(ctx, admin, f)

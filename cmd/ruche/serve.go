@@ -45,6 +45,9 @@ func serveCmd(ctx context.Context, c cli, args []string) error {
 
 	if hasAdmin, err := n.Spaces.HasAdmin(ctx); err == nil && !hasAdmin {
 		log.Warn("this node has no admin yet; create one with: " + createAdminHint(fs))
+		if *role != node.RoleWorker {
+			logSetupLink(ctx, log, n)
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -71,4 +74,15 @@ func createAdminHint(fs *pflag.FlagSet) string {
 	}
 	parts = append(parts, "--role", "admin", "--username", "node_admin", "--email", "admin@example.org")
 	return strings.Join(parts, " ")
+}
+
+// logSetupLink prints the first-run link: whoever reads this log may create
+// the first admin in a browser. The token is one-time and expires in a day.
+func logSetupLink(ctx context.Context, log *slog.Logger, n *node.Node) {
+	token, err := n.Spaces.NewSetupToken(ctx)
+	if err != nil {
+		log.Error("cannot make a setup link", "err", err)
+		return
+	}
+	log.Warn("or open this one-time link in a browser: " + n.Config.Origin() + "/setup?token=" + token)
 }

@@ -1,0 +1,160 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/ruche-social/ruche/internal/httpx"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// view is the data of every page: what the layout needs, and the page's own
+// Data and Form.
+type view struct {
+	Lang    string
+	Title   string // the page's title, translated
+	Viewer  *spaces.Account
+	Admin   bool // the viewer is an admin: the layout shows admin links
+	Staff   bool // the viewer is an admin or a moderator
+	CSRF    string
+	Flash   string // a message left by the previous request, translated
+	Path    string // the page's path, to mark the current link
+	URI     string // the page's path and query, to come back to it
+	Node    nodeView
+	Locales []localeChoice
+	Form    *form
+	Data    any
+}
+
+type nodeView struct {
+	Name, Description, Host, URL string
+}
+
+type localeChoice struct {
+	Code, Name string
+	Current    bool
+}
+
+// parsePages parses every page of templates/ in every language. A page is
+// templates/<name>.html defining "content"; the layout and the partials in
+// templates/shared/ are shared. Each language gets its own set, whose t
+// function speaks that language, so a page is escaped once per language.
+func (w *Web) parsePages(fsys fs.FS) (map[string]map[string]*template.Template, error) {
+	names, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]*template.Template{}
+	for _, loc := range Locales {
+		base, err := template.New("").Funcs(w.funcs(w.cats[loc])).ParseFS(fsys, "templates/shared/*.html")
+		if err != nil {
+			return nil, err
+		}
+		out[loc] = map[string]*template.Template{}
+		for _, name := range names {
+			page := strings.TrimSuffix(path.Base(name), ".html")
+			t, err := base.Clone()
+			if err == nil {
+				t, err = t.ParseFS(fsys, name)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("web: template %s: %w", name, err)
+			}
+			out[loc][page] = t
+		}
+	}
+	return out, nil
+}
+
+// funcs are the functions templates call. t and tn translate; date, datetime
+// and num format for the language.
+func (w *Web) funcs(c *catalogue) template.FuncMap {
+	return template.FuncMap{
+		"t":        c.T,
+		"tn":       c.TN,
+		"date":     c.Date,
+		"datetime": c.DateTime,
+		"num":      c.Number,
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"asset":    w.assets.url,
+		"profile":  ProfilePath,
+		"handle":   func(username string) string { return "@" + username + "@" + w.host },
+		"dict":     dict,
+		"initial":  initial,
+		"inc":      func(i int) int { return i + 1 },
+		"dec":      func(i int) int { return i - 1 },
+	}
+}
+
+// initial is the first letter of a name, for an avatar placeholder.
+func initial(name string) string {
+	for _, r := range name {
+		return strings.ToUpper(string(r))
+	}
+	return ""
+}
+
+// dict builds a map from name, value pairs, to pass several values to a partial.
+func dict(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		k, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", pairs[i])
+		}
+		m[k] = pairs[i+1]
+	}
+	return m, nil
+}
+
+// render writes page name with data, in the request's language, with status.
+// The page is rendered to a buffer first, so that a template error becomes a
+// clean error page rather than half a page.
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, rq *request, status int, name, title string, data any) {
+	w.renderForm(rw, r, rq, status, name, title, nil, data)
+}
+
+func (w *Web) renderForm(rw http.ResponseWriter, r *http.Request, rq *request, status int, name, title string, f *form, data any) {
+	t := w.pages[rq.locale()][name]
+	if t == nil {
+		httpx.Logger(r.Context()).Error("web: no such page template", "page", name)
+		http.Error(rw, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if f == nil {
+		f = newForm(nil)
+	}
+	v := view{
+		Lang: rq.locale(), Title: title, Viewer: rq.viewer, CSRF: rq.csrf,
+		Admin: spaces.IsAdmin(rq.viewer), Staff: spaces.IsStaff(rq.viewer),
+		Path: r.URL.Path, URI: r.URL.RequestURI(), Form: f, Data: data,
+		Node: nodeView{Name: w.opts.Name, Description: w.opts.Description, Host: w.host, URL: w.opts.PublicURL},
+	}
+	if rq.flash != "" {
+		v.Flash = rq.cat.T(rq.flash)
+	}
+	for _, loc := range Locales {
+		v.Locales = append(v.Locales, localeChoice{Code: loc, Name: w.cats[loc].T("language.self"), Current: loc == rq.locale()})
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		httpx.Logger(r.Context()).Error("web: render", "page", name, "err", err)
+		http.Error(rw, "internal error", http.StatusInternalServerError)
+		return
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.Header().Set("Content-Language", rq.locale())
+	rw.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		rw.Write(buf.Bytes())
+	}
+}

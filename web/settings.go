@@ -1,0 +1,119 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/ruche-social/ruche/internal/httpx"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+var profileFields = []string{"display_name", "bio", "locale", "locked"}
+
+// profileForm: GET /settings — the member's profile and language.
+func (w *Web) profileForm(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	me, ok := requireViewer(rw, r, rq)
+	if !ok {
+		return nil
+	}
+	f := newForm(nil, profileFields...)
+	f.Values.Set("display_name", me.DisplayName)
+	f.Values.Set("bio", me.Bio)
+	f.Values.Set("locale", me.User.Locale)
+	if me.Locked {
+		f.Values.Set("locked", "on")
+	}
+	w.renderForm(rw, r, rq, http.StatusOK, "settings_profile", rq.cat.T("settings.profile.title"), f, nil)
+	return nil
+}
+
+// saveProfile: POST /settings.
+func (w *Web) saveProfile(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, ok := requireViewer(rw, r, rq); !ok {
+		return nil
+	}
+	f := newForm(r, profileFields...)
+	if _, err := w.spaces.UpdateProfile(r.Context(), rq.viewer, profileUpdate(r)); err != nil {
+		return w.formError(rw, r, rq, err, f, "settings_profile", rq.cat.T("settings.profile.title"), nil)
+	}
+	w.setFlash(rw, "flash.saved")
+	return redirect(rw, r, "/settings")
+}
+
+// profileUpdate reads the profile fields a form posted: a field the form does
+// not have is left as it is. A checkbox posts nothing when unticked, so forms
+// that show "locked" also post "locked_shown".
+func profileUpdate(r *http.Request) spaces.ProfileUpdate {
+	var u spaces.ProfileUpdate
+	opt := func(name string) *string {
+		if v, ok := r.PostForm[name]; ok && len(v) > 0 {
+			return &v[0]
+		}
+		return nil
+	}
+	u.DisplayName, u.Bio, u.Locale = opt("display_name"), opt("bio"), opt("locale")
+	if opt("locked_shown") != nil {
+		locked := r.PostForm.Get("locked") == "on"
+		u.Locked = &locked
+	}
+	return u
+}
+
+// passwordForm: GET /settings/password.
+func (w *Web) passwordForm(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, ok := requireViewer(rw, r, rq); !ok {
+		return nil
+	}
+	w.renderForm(rw, r, rq, http.StatusOK, "settings_password", rq.cat.T("settings.password.title"), newForm(nil, "current_password", "password"), nil)
+	return nil
+}
+
+// changePassword: POST /settings/password — this session stays, the others end.
+func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, ok := requireViewer(rw, r, rq); !ok {
+		return nil
+	}
+	f := newForm(r, "current_password", "password")
+	err := w.spaces.ChangePassword(r.Context(), rq.viewer, rq.session, r.PostForm.Get("current_password"), r.PostForm.Get("password"))
+	if err != nil {
+		return w.formError(rw, r, rq, err, f, "settings_password", rq.cat.T("settings.password.title"), nil)
+	}
+	w.setFlash(rw, "flash.password_changed")
+	return redirect(rw, r, "/settings/password")
+}
+
+type sessionsView struct {
+	Sessions []*spaces.Session
+	Current  string
+}
+
+// sessions: GET /settings/sessions — where the member is signed in.
+func (w *Web) sessions(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, ok := requireViewer(rw, r, rq); !ok {
+		return nil
+	}
+	list, err := w.spaces.ListSessions(r.Context(), rq.viewer)
+	if err != nil {
+		return err
+	}
+	w.render(rw, r, rq, http.StatusOK, "settings_sessions", rq.cat.T("settings.sessions.title"), sessionsView{Sessions: list, Current: rq.session.ID})
+	return nil
+}
+
+// revokeSession: POST /settings/sessions — sign out one device (a lost phone).
+// Revoking this very session signs the member out here too.
+func (w *Web) revokeSession(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, ok := requireViewer(rw, r, rq); !ok {
+		return nil
+	}
+	id := r.PostForm.Get("session")
+	if err := w.spaces.RevokeSession(r.Context(), rq.viewer, id); err != nil {
+		return err
+	}
+	if id == rq.session.ID {
+		httpx.ClearSession(rw, w.secure)
+		w.setFlash(rw, "flash.signed_out")
+		return redirect(rw, r, "/login")
+	}
+	w.setFlash(rw, "flash.session_revoked")
+	return redirect(rw, r, "/settings/sessions")
+}

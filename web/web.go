@@ -1,0 +1,167 @@
+// Package web is the node's browser door: server-rendered pages (html/template)
+// in French, English and German, with their templates, catalogues and static
+// assets embedded in the binary. Pages work without JavaScript; a small script
+// only enhances them. Like the JSON API, every handler parses a form, calls one
+// spaces operation and renders the result: no SQL and no permission rule here.
+// Domain errors become translated messages and statuses in one place (fail and
+// formError in errors.go).
+//
+// Routes never collide with the other doors: /api/ is the JSON API; /healthz
+// and /readyz are the node's; /users/{name}, /spaces/{slug}, /actor, /inbox,
+// /.well-known/, /nodeinfo/, /posts/{id} and /activities/{id} belong to
+// federation, which serves JSON there and may hand browsers over to this
+// package (ServeProfile, ProfilePath).
+package web
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/ruche-social/ruche/spaces"
+)
+
+//go:embed templates locales static
+var files embed.FS
+
+// Options are what the web door needs to know about its node.
+type Options struct {
+	// PublicURL is the node's origin, e.g. https://ville-a.example.
+	PublicURL string
+	// Name and Description present the node to its visitors.
+	Name, Description string
+	// DefaultLocale is the language of visitors whose browser asks for none of ours.
+	DefaultLocale string
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+}
+
+// Web serves the pages.
+type Web struct {
+	spaces  *spaces.Service
+	opts    Options
+	secure  bool   // the node is on HTTPS: cookies are Secure
+	host    string // the node's host, as in @user@host
+	cats    map[string]*catalogue
+	pages   map[string]map[string]*template.Template // locale → page → template
+	assets  *assets
+	onboard []onboardingStep
+}
+
+// New builds the web door over the domain service: it loads the catalogues,
+// parses every page in every language and fingerprints the static assets, so a
+// broken template stops the node at start, not at the first visitor.
+func New(s *spaces.Service, opts Options) (*Web, error) {
+	u, err := url.Parse(opts.PublicURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("web: public URL %q is not an origin", opts.PublicURL)
+	}
+	if !slices.Contains(Locales, opts.DefaultLocale) {
+		opts.DefaultLocale = Locales[0]
+	}
+	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
+	w := &Web{spaces: s, opts: opts, secure: u.Scheme == "https", host: u.Host}
+	if w.cats, err = loadCatalogues(files); err != nil {
+		return nil, err
+	}
+	if w.assets, err = loadAssets(files); err != nil {
+		return nil, err
+	}
+	if w.pages, err = w.parsePages(files); err != nil {
+		return nil, err
+	}
+	w.onboard = onboardingSteps()
+	return w, nil
+}
+
+// Mount adds the pages to r, and makes the web door answer the paths no other
+// door claims (a translated 404 page). Mount it after the other doors.
+func (w *Web) Mount(r *mux.Router) {
+	w.route(r, "/", w.home, nil)
+	w.route(r, "/setup", w.setupForm, w.setup)
+	w.route(r, "/login", w.loginForm, w.login)
+	w.route(r, "/logout", nil, w.logout)
+	w.route(r, "/register", w.registerForm, w.register)
+	w.route(r, "/password/forgot", w.forgot, nil)
+	w.route(r, "/password/reset", w.resetForm, w.reset)
+	w.route(r, "/language", nil, w.language)
+	w.route(r, "/settings", w.profileForm, w.saveProfile)
+	w.route(r, "/settings/password", w.passwordForm, w.changePassword)
+	w.route(r, "/settings/sessions", w.sessions, w.revokeSession)
+	w.route(r, "/onboarding", w.onboardingStart, nil)
+	w.route(r, "/onboarding/finish", nil, w.onboardingFinish)
+	w.route(r, "/onboarding/{step}", w.onboardingForm, w.onboardingSave)
+	w.route(r, "/admin", w.adminHome, nil)
+	w.route(r, "/admin/members", w.adminMembers, nil)
+	w.route(r, "/admin/members/{username}", w.adminMember, nil)
+	w.route(r, "/admin/members/{username}/role", nil, w.adminSetRole)
+	w.route(r, "/admin/members/{username}/suspend", nil, w.adminSuspend)
+	w.route(r, "/admin/members/{username}/unsuspend", nil, w.adminUnsuspend)
+	w.route(r, "/admin/members/{username}/reset", nil, w.adminResetLink)
+	w.route(r, "/admin/invitations", w.adminInvitations, w.adminCreateInvitation)
+	w.route(r, "/@{username}", w.profile, nil)
+	// Browsers that open a member's ActivityPub id land on their page; clients
+	// asking for ActivityStreams JSON fall through to the federation door.
+	r.Handle("/users/{username}", w.page(w.profileRedirect)).
+		Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML)
+	r.PathPrefix("/static/").Handler(http.HandlerFunc(w.assets.serve))
+	r.NotFoundHandler = w.page(func(rw http.ResponseWriter, r *http.Request, rq *request) error {
+		return errNotFound
+	})
+	r.MethodNotAllowedHandler = w.page(func(rw http.ResponseWriter, r *http.Request, rq *request) error {
+		return errMethod
+	})
+}
+
+// handler is a page handler: it writes a page or a redirect, or returns an
+// error that fail turns into an error page.
+type handler func(rw http.ResponseWriter, r *http.Request, rq *request) error
+
+// route serves path with get for GET and HEAD and post for POST; other methods
+// get a 405 page. gorilla/mux cannot tell a wrong method from a wrong path once
+// routes share a prefix, so methods are dispatched here.
+func (w *Web) route(r *mux.Router, path string, get, post handler) {
+	allow := []string{}
+	if get != nil {
+		allow = append(allow, http.MethodGet, http.MethodHead)
+	}
+	if post != nil {
+		allow = append(allow, http.MethodPost)
+	}
+	r.Handle(path, w.page(func(rw http.ResponseWriter, r *http.Request, rq *request) error {
+		switch {
+		case get != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			return get(rw, r, rq)
+		case post != nil && r.Method == http.MethodPost:
+			return post(rw, r, rq)
+		}
+		rw.Header().Set("Allow", strings.Join(allow, ", "))
+		return errMethod
+	}))
+}
+
+// ServeProfile renders the profile page of the local member username, as
+// /@username does. The federation door calls it for browsers that ask for
+// /users/{username} when it routes that path itself.
+func (w *Web) ServeProfile(rw http.ResponseWriter, r *http.Request, username string) {
+	w.page(func(rw http.ResponseWriter, r *http.Request, rq *request) error {
+		return w.renderProfile(rw, r, rq, username)
+	}).ServeHTTP(rw, r)
+}
+
+// ProfilePath is the path of a local member's profile page.
+func ProfilePath(username string) string { return "/@" + url.PathEscape(username) }
+
+// wantsHTML tells a browser from an ActivityPub client: only the latter asks
+// for ActivityStreams JSON.
+func wantsHTML(r *http.Request, _ *mux.RouteMatch) bool {
+	accept := r.Header.Get("Accept")
+	return !strings.Contains(accept, "application/activity+json") && !strings.Contains(accept, "application/ld+json")
+}
