@@ -20,9 +20,14 @@ run: build ## start a node on an embedded SQLite database under ./data, at http:
 	./$(BIN) serve
 
 .PHONY: test
-test: ## vet, then the whole suite with the race detector (PostgreSQL too when RUCHE_TEST_POSTGRES is set)
+test: browser-deps ## vet, then the whole suite with the race detector, browser scenario included (PostgreSQL too when RUCHE_TEST_POSTGRES is set)
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 30m ./...
+	RUCHE_TEST_BROWSER=1 $(GO) test -race -count=1 -timeout 30m ./...
+
+.PHONY: browser-deps
+browser-deps: ## npm packages of the browser scenario (test/browser); Debian's chromium must be installed
+	@test -x /usr/bin/chromium || { echo "the browser scenario needs Debian's chromium: apt-get install chromium"; exit 1; }
+	cd test/browser && npm ci --no-audit --no-fund
 
 .PHONY: bench
 bench: build ## benchmarks, quick profile (minutes): prints a table, writes bench/results/
