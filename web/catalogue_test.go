@@ -210,3 +210,23 @@ func TestGoCodeKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestNumbersAndPlurals: numbers and counts as each language writes them.
+func TestNumbersAndPlurals(t *testing.T) {
+	w := testWeb(t)
+	for loc, want := range map[string][]string{
+		"fr": {"1\u00a0234\u00a0567", "0 jour", "1 jour", "2 jours"},
+		"en": {"1,234,567", "0 days", "1 day", "2 days"},
+		"de": {"1.234.567", "0 Tage", "1 Tag", "2 Tage"},
+	} {
+		c := w.cats[loc]
+		got := []string{c.Number(1234567), c.TN("common.days", 0), c.TN("common.days", 1), c.TN("common.days", 2)}
+		got[0] = strings.ReplaceAll(got[0], "\u202f", "\u00a0") // narrow or plain no-break space: both French
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %q, want %q", loc, got, want)
+		}
+	}
+	if got := w.cats["de"].T("admin.invitations.uses", "uses", 1500, "max", 2000); got != "1.500 von 2.000 genutzt" {
+		t.Errorf("numbers in a message: %q", got)
+	}
+}
