@@ -2,6 +2,7 @@ package spaces
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -47,18 +48,21 @@ func (s *Service) NewSetupToken(ctx context.Context) (string, error) {
 // CheckSetupToken tells whether token may create the first admin now, without
 // using it.
 func (s *Service) CheckSetupToken(ctx context.Context, token string) error {
-	has, err := s.HasAdmin(ctx)
-	if err != nil {
-		return err
-	}
-	if has {
-		return errSetupDone
-	}
 	t, err := s.db.SetupTokenByHash(ctx, hashToken(strings.TrimSpace(token)))
-	if err != nil {
-		return notFoundOr("check setup token", err, errSetupTokenInvalid)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return internal("check setup token", err)
 	}
-	if !s.now().Before(t.ExpiresAt) {
+	// Asked after the token: a token that vanished because someone just
+	// created the first admin reads as "done", not as a wrong code.
+	has, herr := s.HasAdmin(ctx)
+	switch {
+	case herr != nil:
+		return herr
+	case has:
+		return errSetupDone
+	case err != nil:
+		return errSetupTokenInvalid
+	case !s.now().Before(t.ExpiresAt):
 		return errSetupTokenExpired
 	}
 	return nil

@@ -114,7 +114,7 @@ func noLiteralText(t *testing.T) {
 	t.Helper()
 	actionRe := regexp.MustCompile(`(?s)\{\{.*?\}\}`)
 	tagRe := regexp.MustCompile(`(?s)<[^>]*>`)
-	attrRe := regexp.MustCompile(`(?i)\b(aria-label|title|alt|placeholder|data-confirm|data-copied)="[^"]*\pL`)
+	attrRe := regexp.MustCompile(`(?i)\b(aria-label|title|alt|placeholder|data-confirm|data-copied|data-label)="[^"]*\pL`)
 	names, _ := fs.Glob(files, "templates/*/*.html")
 	more, _ := fs.Glob(files, "templates/*.html")
 	for _, name := range append(names, more...) {
