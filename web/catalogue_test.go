@@ -230,3 +230,20 @@ func TestNumbersAndPlurals(t *testing.T) {
 		t.Errorf("numbers in a message: %q", got)
 	}
 }
+
+func TestDevice(t *testing.T) {
+	for ua, want := range map[string]string{
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36":                           "Chrome Linux",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0":                                                        "Firefox Windows",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1": "Safari iOS",
+		"curl/8.5.0": "",
+	} {
+		got := ""
+		if d := device(ua); d != nil {
+			got = d.Browser + " " + d.OS
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", ua, got, want)
+		}
+	}
+}

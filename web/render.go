@@ -87,6 +87,7 @@ func (w *Web) funcs(c *catalogue) template.FuncMap {
 		"handle":   func(username string) string { return "@" + username + "@" + w.host },
 		"dict":     dict,
 		"initial":  initial,
+		"device":   device,
 		"inc":      func(i int) int { return i + 1 },
 		"dec":      func(i int) int { return i - 1 },
 	}
@@ -157,4 +158,41 @@ func (w *Web) renderForm(rw http.ResponseWriter, r *http.Request, rq *request, s
 	if r.Method != http.MethodHead {
 		rw.Write(buf.Bytes())
 	}
+}
+
+// deviceView names a session's browser and system from its User-Agent, for
+// the list of sessions: "Firefox, Windows" reads better than the raw header.
+type deviceView struct{ Browser, OS string }
+
+var (
+	browsers = []struct{ token, name string }{
+		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chromium/", "Chromium"},
+		{"Chrome/", "Chrome"}, {"Safari/", "Safari"},
+	}
+	systems = []struct{ token, name string }{
+		{"Android", "Android"}, {"iPhone", "iOS"}, {"iPad", "iPadOS"}, {"Windows", "Windows"},
+		{"Mac OS X", "macOS"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"},
+	}
+)
+
+// device returns the browser and system of a User-Agent, or nil when it names
+// neither (a script, a client app): the page then shows the header as it is.
+func device(ua string) *deviceView {
+	var d deviceView
+	for _, b := range browsers {
+		if strings.Contains(ua, b.token) {
+			d.Browser = b.name
+			break
+		}
+	}
+	for _, s := range systems {
+		if strings.Contains(ua, s.token) {
+			d.OS = s.name
+			break
+		}
+	}
+	if d.Browser == "" || d.OS == "" {
+		return nil
+	}
+	return &d
 }
