@@ -141,6 +141,7 @@ func (d *DB) writeParts(ctx context.Context, p *Post) error {
 // It returns the paths of the files the attachments had.
 func (d *DB) Tombstone(ctx context.Context, p *Post) ([]string, error) {
 	p.Title, p.Summary, p.Source, p.Content, p.AppliesTo = "", "", "", "", ""
+	p.Translations, p.Tags, p.Mentions = nil, nil, nil
 	p.PinnedAt = time.Time{}
 	if err := d.UpdatePost(ctx, p, true, "title", "summary", "source", "content", "applies_to",
 		"pinned_at", "deleted_at", "deleted_by_id"); err != nil {

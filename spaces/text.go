@@ -3,6 +3,7 @@ package spaces
 import (
 	"bytes"
 	"html"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -217,7 +218,7 @@ func (s *Service) render(source string, isHTML bool, mentionHref func(handle) st
 		}
 		htmlOut = buf.String()
 	}
-	l := &linkifier{mentionHref: mentionHref, tagHref: func(tag string) string { return s.opts.PublicURL + "/tags/" + tag }}
+	l := &linkifier{mentionHref: mentionHref, tagHref: func(tag string) string { return s.opts.PublicURL + "/tags/" + url.PathEscape(tag) }}
 	if !isHTML {
 		htmlOut = l.run(htmlOut)
 	} else {
