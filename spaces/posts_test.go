@@ -74,7 +74,7 @@ func TestArticlesAndNotes(t *testing.T) {
 
 		p, err := s.CreatePost(ctx, bob, "catering", spaces.PostInput{
 			Kind: "article", Title: "Allergies à la cantine", Summary: "Une méthode",
-			Body: "Bonjour @alice et @zed@remote.example, voir **ceci** #Santé https://example.org",
+			Body:         "Bonjour @alice et @zed@remote.example, voir **ceci** #Santé https://example.org",
 			Translations: []spaces.TranslationInput{{Language: "en", Title: "Allergies in the canteen", Summary: "A method", Body: "Hello #health"}},
 			Themes:       []string{"catering", "Health"}, AppliesTo: "secondary schools",
 		})
