@@ -24,6 +24,14 @@ test: ## vet, then the whole suite with the race detector (PostgreSQL too when R
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
 
+.PHONY: bench
+bench: build ## benchmarks, quick profile (minutes): prints a table, writes bench/results/
+	$(GO) run ./bench -profile quick -ruche $(BIN)
+
+.PHONY: bench-full
+bench-full: build ## benchmarks at the scale of the largest network (1M posts)
+	$(GO) run ./bench -profile full -ruche $(BIN)
+
 .PHONY: lint
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

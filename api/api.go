@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,19 +41,35 @@ func New(s *spaces.Service, secure bool, trustedProxies []netip.Prefix) *API {
 // Mount adds the API's routes under /api/ to r. Unknown paths under /api/ answer
 // a JSON 404, and wrong methods a JSON 405, like every other API error.
 func (a *API) Mount(r *mux.Router) {
-	sub := r.PathPrefix("/api/").Subrouter()
-	sub.Use(a.authenticate)
-	v1 := sub.PathPrefix("/v1").Subrouter()
-	v1.Handle("/auth/login", a.handle(a.login)).Methods(http.MethodPost)
-	v1.Handle("/auth/logout", a.handle(a.logout)).Methods(http.MethodPost)
-	v1.Handle("/me", a.handle(a.me)).Methods(http.MethodGet)
-	v1.Handle("/accounts", a.handle(a.register)).Methods(http.MethodPost)
-	sub.NotFoundHandler = a.handle(func(w http.ResponseWriter, r *http.Request) error {
+	a.route(r, "/api/v1/auth/login", methods{http.MethodPost: a.login})
+	a.route(r, "/api/v1/auth/logout", methods{http.MethodPost: a.logout})
+	a.route(r, "/api/v1/me", methods{http.MethodGet: a.me})
+	a.route(r, "/api/v1/accounts", methods{http.MethodPost: a.register})
+	r.PathPrefix("/api/").Handler(a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errRoute(http.StatusNotFound, "not_found", "no such API endpoint")
-	})
-	sub.MethodNotAllowedHandler = a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return errRoute(http.StatusMethodNotAllowed, "method_not_allowed", "this endpoint does not take "+r.Method)
-	})
+	}))
+}
+
+// methods maps HTTP methods to the handlers of one path.
+type methods map[string]handlerFunc
+
+// route serves path with one handler per method, after resolving the session.
+// It dispatches methods itself: gorilla/mux cannot tell a wrong method from a
+// wrong path once routes share a prefix, and a client deserves a 405 with Allow.
+func (a *API) route(r *mux.Router, path string, ms methods) {
+	allowed := make([]string, 0, len(ms))
+	for m := range ms {
+		allowed = append(allowed, m)
+	}
+	slices.Sort(allowed)
+	r.Handle(path, a.authenticate(a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		h, ok := ms[r.Method]
+		if !ok {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			return errRoute(http.StatusMethodNotAllowed, "method_not_allowed", "this endpoint does not take "+r.Method)
+		}
+		return h(w, r)
+	})))
 }
 
 // handlerFunc is an API handler: it writes a success, or returns an error.

@@ -35,24 +35,7 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	}
 	var applied []string
 	for _, m := range migrations.All() {
-		ran := false
-		err := d.InTx(ctx, func(tx *DB) error {
-			if tx.dialect == Postgres {
-				if _, err := tx.idb.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLockKey); err != nil {
-					return err
-				}
-			}
-			done, err := tx.idb.NewSelect().Model((*schemaMigration)(nil)).Where("name = ?", m.Name).Exists(ctx)
-			if err != nil || done {
-				return err
-			}
-			if err := m.Up(ctx, tx.idb.(bun.Tx)); err != nil {
-				return err
-			}
-			ran = true
-			_, err = tx.idb.NewInsert().Model(&schemaMigration{Name: m.Name, AppliedAt: Now()}).Exec(ctx)
-			return err
-		})
+		ran, err := d.apply(ctx, m)
 		if err != nil {
 			return applied, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
@@ -61,6 +44,27 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 	}
 	return applied, nil
+}
+
+// apply runs m unless it is applied already, and marks it applied, in one
+// transaction. It reports whether m ran.
+func (d *DB) apply(ctx context.Context, m migrations.Migration) (ran bool, err error) {
+	err = d.InTx(ctx, func(tx *DB) error {
+		if err := tx.lockMigrations(ctx); err != nil {
+			return err
+		}
+		done, err := tx.idb.NewSelect().Model((*schemaMigration)(nil)).Where("name = ?", m.Name).Exists(ctx)
+		if err != nil || done {
+			return err
+		}
+		if err := m.Up(ctx, tx.idb.(bun.Tx)); err != nil {
+			return err
+		}
+		ran = true
+		_, err = tx.idb.NewInsert().Model(&schemaMigration{Name: m.Name, AppliedAt: Now()}).Exec(ctx)
+		return err
+	})
+	return ran && err == nil, err
 }
 
 // MigrationStatus lists every known migration with the time it was applied.
@@ -102,7 +106,27 @@ func (d *DB) PendingMigrations(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// ensureMigrationTable creates the table of applied migrations. On PostgreSQL
+// it holds the migration lock: two processes running CREATE TABLE IF NOT
+// EXISTS at once can still collide in the catalog.
 func (d *DB) ensureMigrationTable(ctx context.Context) error {
-	_, err := d.root.NewCreateTable().Model((*schemaMigration)(nil)).IfNotExists().Exec(ctx)
+	err := d.InTx(ctx, func(tx *DB) error {
+		if err := tx.lockMigrations(ctx); err != nil {
+			return err
+		}
+		_, err := tx.idb.NewCreateTable().Model((*schemaMigration)(nil)).IfNotExists().Exec(ctx)
+		return err
+	})
 	return wrap(err, "create schema_migrations")
+}
+
+// lockMigrations takes, until the end of the transaction, the lock that
+// serialises migrating processes. SQLite needs none: its transactions are
+// immediate, so a writer already holds the database.
+func (d *DB) lockMigrations(ctx context.Context) error {
+	if d.dialect != Postgres {
+		return nil
+	}
+	_, err := d.idb.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLockKey)
+	return err
 }

@@ -53,6 +53,7 @@ type Node struct {
 	Log    *slog.Logger
 
 	role    string
+	router  *mux.Router
 	handler http.Handler
 }
 
@@ -114,6 +115,7 @@ func (n *Node) routes() (http.Handler, error) {
 		return nil, err
 	}
 	r := mux.NewRouter()
+	n.router = r
 	r.HandleFunc("/healthz", n.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", n.readyz).Methods(http.MethodGet, http.MethodHead)
 	api.New(n.Spaces, n.Config.Secure(), proxies).Mount(r)

@@ -1,0 +1,98 @@
+// Command bench is Ruche's benchmark harness (`make bench`, `make bench-full`).
+// It measures what matters for a network of nodes — signing, fan-out, inbox
+// ingest, feeds at scale, footprint, crash safety — and reports each figure
+// beside a baseline measured in the same run, as a ratio: the machines this
+// runs on are noisy, ratios much less so. Results go to bench/results/.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// section is one part of the harness.
+type section struct {
+	name string
+	run  func(ctx context.Context, env *env, r *Report) error
+}
+
+// env is what every section may use.
+type env struct {
+	profile string // quick or full
+	ruche   string // path of the ruche binary under test
+	work    string // a scratch directory, removed at the end
+	pgDSN   string // a PostgreSQL server to create databases on, or ""
+
+	signRate float64 // RSA-2048 signatures per second, measured first
+}
+
+func (e *env) full() bool { return e.profile == "full" }
+
+func main() {
+	profile := flag.String("profile", "quick", "quick (minutes) or full (the 1M-post scale)")
+	ruche := flag.String("ruche", "bin/ruche", "the ruche binary to measure")
+	out := flag.String("out", "bench/results", "where to write <date>.json and latest.md")
+	only := flag.String("only", "", "run only the sections whose name contains this")
+	flag.Parse()
+	if *profile != "quick" && *profile != "full" {
+		fmt.Fprintln(os.Stderr, "bench: -profile must be quick or full")
+		os.Exit(2)
+	}
+	work, err := os.MkdirTemp("", "ruche-bench")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(work)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	e := &env{profile: *profile, ruche: *ruche, work: work, pgDSN: os.Getenv("RUCHE_TEST_POSTGRES")}
+	r := &Report{Started: time.Now(), Profile: *profile, Machine: machine(), GoVer: runtime.Version()}
+	for _, s := range sections() {
+		if *only != "" && !strings.Contains(s.name, *only) {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "== %s\n", s.name)
+		if err := s.run(ctx, e, r); err != nil {
+			r.Failures = append(r.Failures, fmt.Sprintf("%s: %v", s.name, err))
+			fmt.Fprintf(os.Stderr, "  FAILED: %v\n", err)
+		}
+	}
+	path, err := r.Save(*out)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: save:", err)
+		os.Exit(1)
+	}
+	r.Markdown(os.Stdout)
+	fmt.Fprintf(os.Stderr, "\nwritten %s and the JSON beside it\n", path)
+	if len(r.Failures) > 0 {
+		os.Exit(1)
+	}
+}
+
+func sections() []section {
+	return []section{
+		{"signing", signing},
+		{"footprint", footprint},
+	}
+}
+
+func machine() string {
+	model := ""
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				model = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%d CPU (%s), %s/%s", runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH)
+}
