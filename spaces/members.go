@@ -473,3 +473,26 @@ func (s *Service) WatchSpace(ctx context.Context, by *Account, handle string, wa
 	}
 	return out, nil
 }
+
+// Account finds the active account named by handle ("user" or "user@host"),
+// for following and profiles. With space, it must be a space viewer may see.
+func (s *Service) Account(ctx context.Context, viewer *Account, handle string, space bool) (*Account, error) {
+	a, err := findAccount(ctx, s.db, handle)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status != StatusActive {
+		return nil, errAccountHandle
+	}
+	if a.Type == TypeGroup || space {
+		if a.Type != TypeGroup {
+			return nil, errSpaceNotFound
+		}
+		if ok, err := s.db.SpaceVisible(ctx, s.Reader(viewer), a.ID); err != nil {
+			return nil, internal("space visible", err)
+		} else if !ok {
+			return nil, errSpaceNotFound
+		}
+	}
+	return a, nil
+}
