@@ -67,11 +67,14 @@ func (d *DB) ListFeed(ctx context.Context, f Feed) ([]*Post, error) {
 	if f.Articles {
 		q = q.Where("post.kind = 'article'")
 	}
+	// Correlated EXISTS, not IN: walking the feed's index newest first and
+	// probing each post's primary key stops after one page, where SQLite
+	// would otherwise build the whole set of posts with the theme first.
 	if f.Theme != "" {
-		q = q.Where("post.id IN (SELECT post_id FROM post_tags WHERE kind = 'theme' AND tag = ?)", f.Theme)
+		q = q.Where("EXISTS (SELECT 1 FROM post_tags AS t WHERE t.post_id = post.id AND t.kind = 'theme' AND t.tag = ?)", f.Theme)
 	}
 	if f.Language != "" {
-		q = q.Where("post.id IN (SELECT post_id FROM post_translations WHERE language = ?)", f.Language)
+		q = q.Where("EXISTS (SELECT 1 FROM post_translations AS l WHERE l.post_id = post.id AND l.language = ?)", f.Language)
 	}
 	err := visiblePosts(q, f.Reader).Scan(ctx)
 	return out, wrap(err, "feed")
