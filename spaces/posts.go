@@ -164,11 +164,14 @@ func (s *Service) CreateComment(ctx context.Context, by *Account, parentID strin
 			return err
 		}
 		out = created
-		if err := tx.AddPostCounts(ctx, parent.ID, 0, 1); err != nil {
+		// the thread's root counts every comment under it, at any depth
+		if err := tx.AddPostCounts(ctx, parent.ThreadID, 0, 1); err != nil {
 			return err
 		}
-		if err := s.notify(ctx, tx, NotifyReply, by, created, sp, parent.Author); err != nil {
-			return err
+		if !mentions(created, parent.AccountID) { // a mention notified them already
+			if err := s.notify(ctx, tx, NotifyReply, by, created, sp, parent.Author); err != nil {
+				return err
+			}
 		}
 		return s.emit(ctx, tx, CommentCreated{Post: created})
 	})
@@ -635,7 +638,7 @@ func (s *Service) DeletePost(ctx context.Context, by *Account, id string) error 
 			return err
 		}
 		if p.InReplyToID != "" {
-			if err := tx.AddPostCounts(ctx, p.InReplyToID, 0, -1); err != nil {
+			if err := tx.AddPostCounts(ctx, p.ThreadID, 0, -1); err != nil {
 				return err
 			}
 		}
@@ -721,4 +724,14 @@ func (s *Service) PinPost(ctx context.Context, by *Account, id string, pin bool)
 		return nil, internal("pin post", err)
 	}
 	return out, nil
+}
+
+// mentions tells whether p mentions the account.
+func mentions(p *Post, accountID string) bool {
+	for _, m := range p.Mentions {
+		if m.AccountID == accountID {
+			return true
+		}
+	}
+	return false
 }

@@ -143,7 +143,7 @@ func TestArticlesAndNotes(t *testing.T) {
 			t.Fatalf("liking twice: %v", err)
 		}
 		got, _ := s.GetPost(ctx, nil, p.ID)
-		if got.LikeCount != 1 || got.CommentCount != 1 {
+		if got.LikeCount != 1 || got.CommentCount != 2 {
 			t.Fatalf("counts: likes %d comments %d", got.LikeCount, got.CommentCount)
 		}
 		if err := s.UnlikePost(ctx, alice, p.ID); err != nil {
