@@ -220,8 +220,39 @@ func TestRemoteMembers(t *testing.T) {
 		wantCode(t, err, "remote_post_fields")
 		_, err = s.CreatePost(ctx, yan, "club", spaces.PostInput{Body: "<p>x</p>", HTML: true, URI: "https://remote.example/notes/2"})
 		wantCode(t, err, "not_member")
+		// Comments, likes, edits and deletes from the remote member, through
+		// the same functions; events carry what federation needs.
+		rec := &recorder{}
+		s.Listen(rec)
+		local := mustPost(t, s, owner, "club", "local post")
+		c, err := s.CreateComment(ctx, zed, local.ID, spaces.PostInput{Body: "<p>remote comment</p>", HTML: true, URI: "https://remote.example/notes/2"})
+		if err != nil || c.InReplyToID != local.ID || c.Local {
+			t.Fatalf("remote comment: %+v %v", c, err)
+		}
+		if _, err := s.LikePost(ctx, zed, local.ID, "https://remote.example/likes/1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.EditPost(ctx, zed, p.ID, spaces.PostInput{Body: "edited", HTML: false}); !errors.Is(err, spaces.ErrInvalid) {
+			t.Fatalf("a remote edit in Markdown: %v", err)
+		}
+		ed, err := s.EditPost(ctx, zed, p.ID, spaces.PostInput{Body: "<p>edited</p>", HTML: true, URI: p.URI})
+		if err != nil || ed.Content != "<p>edited</p>" || ed.EditedAt.IsZero() {
+			t.Fatalf("remote edit: %+v %v", ed, err)
+		}
+		if err := s.DeletePost(ctx, zed, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.PostByURI(ctx, nil, "https://remote.example/notes/2"); err != nil || got.ID != c.ID {
+			t.Fatalf("find a remote comment by its IRI: %v", err)
+		}
+		want := "spaces.PostCreated spaces.CommentCreated spaces.PostLiked spaces.PostUpdated spaces.PostDeleted"
+		if eventNames(rec) != want {
+			t.Fatalf("events %s, want %s", eventNames(rec), want)
+		}
 		if err := s.LeaveSpace(ctx, zed, "club"); err != nil {
 			t.Fatal(err)
 		}
+		_, err = s.CreateComment(ctx, zed, local.ID, spaces.PostInput{Body: "<p>after leaving</p>", HTML: true, URI: "https://remote.example/notes/3"})
+		wantCode(t, err, "not_member")
 	})
 }
