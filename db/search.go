@@ -23,15 +23,35 @@ func TSConfig(lang string) string {
 	return "simple"
 }
 
-// PutSearchDoc indexes (or re-indexes) the document ref of kind. text must be
-// folded already (lower case, no diacritics); lang picks the stemming on
-// PostgreSQL. The store runs in the caller's transaction, so the index never
-// disagrees with the rows.
-func (d *DB) PutSearchDoc(ctx context.Context, ref, kind, lang, text string) error {
+// SearchText is a part of a document in one language, folded already (lower
+// case, no diacritics).
+type SearchText struct {
+	Language string
+	Text     string
+}
+
+// PutSearchDoc indexes (or re-indexes) the document ref of kind. On
+// PostgreSQL each part is stemmed by its own language's configuration (an
+// article's French body in French, its English translation in English), and
+// all of it once more with 'simple', so that exact words match whatever the
+// reader's language. The store runs in the caller's transaction, so the
+// index never disagrees with the rows.
+func (d *DB) PutSearchDoc(ctx context.Context, ref, kind string, parts []SearchText) error {
+	all := make([]string, len(parts))
+	for i, p := range parts {
+		all[i] = p.Text
+	}
 	if d.dialect == Postgres {
-		_, err := d.idb.ExecContext(ctx, `
-INSERT INTO search_docs (ref, kind, doc) VALUES (?, ?, to_tsvector(?::regconfig, ?) || to_tsvector('simple', ?))
-ON CONFLICT (ref) DO UPDATE SET kind = EXCLUDED.kind, doc = EXCLUDED.doc`, ref, kind, TSConfig(lang), text, text)
+		expr := []string{}
+		args := []any{ref, kind}
+		for _, p := range parts {
+			expr = append(expr, "to_tsvector(?::regconfig, ?)")
+			args = append(args, TSConfig(p.Language), p.Text)
+		}
+		expr = append(expr, "to_tsvector('simple', ?)")
+		args = append(args, strings.Join(all, " "))
+		_, err := d.idb.ExecContext(ctx, `INSERT INTO search_docs (ref, kind, doc) VALUES (?, ?, `+strings.Join(expr, " || ")+`)
+ON CONFLICT (ref) DO UPDATE SET kind = EXCLUDED.kind, doc = EXCLUDED.doc`, args...)
 		return wrap(err, "index search doc")
 	}
 	if err := d.DeleteSearchDoc(ctx, ref); err != nil {
@@ -42,7 +62,7 @@ ON CONFLICT (ref) DO UPDATE SET kind = EXCLUDED.kind, doc = EXCLUDED.doc`, ref, 
 	if err != nil {
 		return wrap(err, "index search doc")
 	}
-	_, err = d.idb.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES (?, ?)`, id, text)
+	_, err = d.idb.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES (?, ?)`, id, strings.Join(all, " "))
 	return wrap(err, "index search text")
 }
 

@@ -11,6 +11,9 @@ type Reader struct {
 	// Network is true for readers inside the network: local members, and
 	// remote actors on nodes the node trusts with `network` content.
 	Network bool
+	// All is the node itself reading (its console, its delivery worker): it
+	// sees every live post and space.
+	All bool
 }
 
 // visiblePosts restricts q (a query on posts aliased "post") to the posts r
@@ -24,6 +27,9 @@ type Reader struct {
 //   - and authors always see their own posts.
 func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 	q = q.Where("post.deleted_at IS NULL")
+	if r.All {
+		return q
+	}
 	return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Where("post.visibility = 'public'")
 		if r.Network {
@@ -44,6 +50,9 @@ func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 // and the accounts invited to them. Suspended space accounts are hidden.
 func visibleSpaces(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 	q = q.Where("account.status = 'active'")
+	if r.All {
+		return q
+	}
 	return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Where("space.visibility = 'public'")
 		if r.Network {

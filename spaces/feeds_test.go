@@ -223,6 +223,19 @@ func TestArticlesFeedAndSearch(t *testing.T) {
 				t.Fatalf("search %q: %d posts", q, len(r.Posts))
 			}
 		}
+		if d.Dialect() == db.Postgres {
+			// PostgreSQL stems each language with its own dictionary: the
+			// English "schools" finds the English translation's "school".
+			en := mustMember(t, s, "reader_en", spaces.RoleMember)
+			if _, err := s.UpdateProfile(ctx, en, spaces.ProfileUpdate{Locale: str("en")}); err != nil {
+				t.Fatal(err)
+			}
+			en, _ = s.LocalAccount(ctx, "reader_en")
+			r, err := s.Search(ctx, en, "schooling", spaces.SearchPosts, spaces.Page{})
+			if err != nil || len(r.Posts) != 1 || r.Posts[0].ID != a1.ID {
+				t.Fatalf("stemmed search: %v", err)
+			}
+		}
 		r, err := s.Search(ctx, nil, "region ecoles", "", spaces.Page{})
 		if err != nil || len(r.Spaces) != 1 || r.Spaces[0].Slug() != "ecoles" {
 			t.Fatalf("search spaces: %+v %v", r, err)

@@ -71,11 +71,12 @@ type NewSpace struct {
 
 // Reader tells the visibility rule who viewer is: anonymous visitors see
 // public content; local members are inside the network; a remote actor is
-// inside it when its host is a network peer. This is the only place that
+// inside it when its host is a network peer; the Console (the node itself:
+// its command line, its delivery worker) sees everything. This is the only place that
 // decides; db applies it to every list, search and fetch.
 func (s *Service) Reader(viewer *Account) Reader {
 	if viewer == Console {
-		return Reader{Network: true}
+		return Reader{Network: true, All: true}
 	}
 	if !canAct(viewer) {
 		return Reader{}
@@ -242,7 +243,7 @@ func (s *Service) indexSpace(ctx context.Context, tx *db.DB, sp *Space) error {
 	if len(langs) > 0 {
 		lang = langs[0]
 	}
-	return tx.PutSearchDoc(ctx, sp.AccountID, db.SearchSpace, lang, text)
+	return tx.PutSearchDoc(ctx, sp.AccountID, db.SearchSpace, []db.SearchText{{Language: lang, Text: text}})
 }
 
 // UpdateSpace changes a space's settings. Its owners and moderators may (and

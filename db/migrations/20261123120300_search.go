@@ -9,7 +9,7 @@ import (
 // The search index holds one document per post and per space, keyed by ref
 // (the post's or space's id). Its text is folded (lower case, no diacritics)
 // before it is stored, so "ecole" finds "École" on both engines. PostgreSQL
-// keeps a tsvector built with the post's language configuration plus the
+// keeps a tsvector built with each language's configuration plus the
 // 'simple' one (exact words in any language); SQLite keeps an FTS5 table whose
 // rowid is the document's id, tokenised by unicode61 with diacritics removed.
 func init() {
