@@ -193,4 +193,3 @@ func (s *Service) PinPost(ctx context.Context, by *Account, id string, pin bool)
 	}
 	return out, nil
 }
-
