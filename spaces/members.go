@@ -80,7 +80,9 @@ func (s *Service) JoinSpace(ctx context.Context, by *Account, handle, inviteToke
 			if !ok {
 				return invalid("invite", "invite_used", "this invitation has been used already")
 			}
-		case sp.JoinPolicy == JoinApproval:
+		case sp.JoinPolicy == JoinApproval, !sp.Account.IsLocal():
+			// a remote space answers for itself (Accept or Reject from its
+			// server, entering through AnswerJoinRequest with by = the Group)
 			m.State = StatePending
 		case sp.JoinPolicy == JoinInvite:
 			return forbidden("invitation_required", "this space takes members by invitation only")
@@ -190,7 +192,8 @@ func keepOneOwner(ctx context.Context, tx *db.DB, m *Membership) error {
 }
 
 // AnswerJoinRequest accepts or refuses the pending request of member (a
-// handle: user or user@host). The space's moderators may.
+// handle: user or user@host). The space's moderators may, and for a remote
+// space its Group account (its server's Accept or Reject).
 func (s *Service) AnswerJoinRequest(ctx context.Context, by *Account, handle, member string, accept bool) (*Membership, error) {
 	var out *Membership
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
@@ -246,7 +249,7 @@ func (s *Service) moderatedMember(ctx context.Context, tx *db.DB, by *Account, h
 // outranks tells whether by may act on target's membership: owners on
 // anyone, moderators on members, node staff on anyone in a local space.
 func (s *Service) outranks(ctx context.Context, tx *db.DB, by *Account, sp *Space, target *Membership) (bool, error) {
-	if isStaff(by) && sp.Account.IsLocal() {
+	if (isStaff(by) && sp.Account.IsLocal()) || speaksFor(by, sp) {
 		return true, nil
 	}
 	mine, err := s.membershipOf(ctx, tx, sp, by)

@@ -256,3 +256,50 @@ func TestRemoteMembers(t *testing.T) {
 		wantCode(t, err, "not_member")
 	})
 }
+
+// A local member joins a space of another node: the request waits for the
+// remote Group's answer, which enters through the same functions with the
+// Group as the one who acts; the Group also moderates its mirrored space.
+func TestRemoteSpace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := newService(t, d, spaces.Options{})
+		rec := &recorder{}
+		alice := mustMember(t, s, "alice", spaces.RoleMember)
+		now := alice.CreatedAt
+		group := &spaces.Account{ID: "remote-group", Type: spaces.TypeGroup, Username: "forum", Domain: "remote.example",
+			DisplayName: "Forum", Status: spaces.StatusActive, URI: "https://remote.example/spaces/forum", CreatedAt: now, UpdatedAt: now}
+		if err := d.InsertAccount(ctx, group); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.InsertSpace(ctx, &spaces.Space{AccountID: group.ID, Visibility: "public", JoinPolicy: "open",
+			Posting: "members", Languages: "en", CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		s.Listen(rec)
+		m, err := s.JoinSpace(ctx, alice, "forum@remote.example", "", "")
+		if err != nil || m.State != spaces.StatePending {
+			t.Fatalf("join a remote space: %+v %v", m, err)
+		}
+		_, err = s.CreatePost(ctx, alice, "forum@remote.example", spaces.PostInput{Body: "too early"})
+		wantCode(t, err, "not_member")
+		zed := remoteAccount(t, d, "zed")
+		if _, err := s.AnswerJoinRequest(ctx, zed, "forum@remote.example", "alice", true); !errors.Is(err, spaces.ErrForbidden) {
+			t.Fatalf("another remote account answers for the Group: %v", err)
+		}
+		if m, err = s.AnswerJoinRequest(ctx, group, "forum@remote.example", "alice", true); err != nil || m.State != spaces.StateActive {
+			t.Fatalf("the Group accepts: %+v %v", m, err)
+		}
+		p := mustPost(t, s, alice, "forum@remote.example", "hello forum")
+		if err := s.DeletePost(ctx, group, p.ID); err != nil {
+			t.Fatalf("the Group removes a post: %v", err)
+		}
+		if err := s.RemoveMember(ctx, group, "forum@remote.example", "alice"); err != nil {
+			t.Fatalf("the Group removes a member: %v", err)
+		}
+		want := "spaces.MembershipRequested spaces.MembershipAccepted spaces.PostCreated spaces.PostRemoved spaces.MemberRemoved"
+		if eventNames(rec) != want {
+			t.Fatalf("events %s, want %s", eventNames(rec), want)
+		}
+	})
+}

@@ -134,7 +134,7 @@ func (s *Service) removeFiles(paths []string) {
 // mayModeratePost tells whether by moderates p: an active owner or moderator
 // of its space, or the node's staff for a local space or a local author.
 func (s *Service) mayModeratePost(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space) (bool, error) {
-	if isStaff(by) && (p.Local || (sp != nil && sp.Account.IsLocal())) {
+	if isStaff(by) && (p.Local || (sp != nil && sp.Account.IsLocal())) || speaksFor(by, sp) {
 		return true, nil
 	}
 	if sp == nil {
