@@ -94,6 +94,9 @@ func TestSpacesAPIStory(t *testing.T) {
 		want(t, post(t, bob, api+"/spaces", `{"slug":"catering","name":"again"}`), 409, "slug_taken")
 		want(t, post(t, bob, api+"/spaces", `{"slug":"x","name":"x","visibility":"secret"}`), 422, "visibility_invalid")
 		want(t, call(t, anon, "GET", api+"/spaces/nowhere", "", ""), 404, "space_not_found")
+		if status, body := raw(t, anon, "GET", api+"/spaces/catering", "", nil); status != 200 || bytes.Contains(body, []byte("<b>")) {
+			t.Fatalf("plain text must leave escaped (%d): %s", status, body)
+		}
 
 		// bob asks to join, alice accepts.
 		r = post(t, bob, api+"/spaces/catering/membership", "")
