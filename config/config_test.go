@@ -116,6 +116,8 @@ func TestValidate(t *testing.T) {
 		{"sessions.ttl", func(c *Config) { c.Sessions.TTL = time.Second }, "sessions.ttl"},
 		{"trusted_proxies", func(c *Config) { c.TrustedProxies = []string{"nope"} }, "trusted_proxies"},
 		{"media.dir", func(c *Config) { c.Media.Dir = "" }, "media.dir"},
+		{"media.max_upload_mb", func(c *Config) { c.Media.MaxUploadMB = 0 }, "media.max_upload_mb = \"0\""},
+		{"spaces.creation", func(c *Config) { c.Spaces.Creation = "anyone" }, "members, admins"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key, func(t *testing.T) {

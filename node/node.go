@@ -96,6 +96,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 		InviteTTL:        cfg.Invites.TTL,
 		SessionTTL:       cfg.Sessions.TTL,
 		DefaultLocale:    cfg.Node.DefaultLocale,
+		PublicURL:        cfg.Origin(),
+		SpaceCreation:    cfg.Spaces.Creation,
+		MediaDir:         cfg.Media.Dir,
+		MaxUpload:        int64(cfg.Media.MaxUploadMB) << 20,
 	}
 	if opts.Spaces != nil {
 		opts.Spaces(&sopts)
