@@ -100,6 +100,7 @@ func (s *Service) CreateSpace(ctx context.Context, by *Account, in NewSpace) (*S
 	slug, err := normalizeUsername(in.Slug)
 	if err != nil {
 		de := AsError(err)
+		// codes: slug_required slug_invalid slug_reserved
 		return nil, &Error{Kind: de.Kind, Field: "slug", Code: strings.Replace(de.Code, "username", "slug", 1), Message: strings.Replace(de.Message, "username", "slug", 1)}
 	}
 	now := s.now()
@@ -209,6 +210,7 @@ func (s *Service) applySettings(ctx context.Context, d *db.DB, by *Account, sp *
 			continue
 		}
 		if !slices.Contains(c.allowed, *c.val) {
+			// codes: visibility_invalid join_policy_invalid posting_invalid
 			return invalid(c.field, c.field+"_invalid", "must be one of "+strings.Join(c.allowed, ", "))
 		}
 		*c.dst = *c.val
