@@ -102,3 +102,64 @@ func (d *DB) WatcherIDs(ctx context.Context, spaceID string) ([]string, error) {
 		Scan(ctx, &ids)
 	return ids, wrap(err, "watchers")
 }
+
+// MembershipsAmong returns accountID's memberships (any state) of the given
+// spaces, by space id.
+func (d *DB) MembershipsAmong(ctx context.Context, accountID string, spaceIDs []string) (map[string]*Membership, error) {
+	out := map[string]*Membership{}
+	if len(spaceIDs) == 0 {
+		return out, nil
+	}
+	var rows []*Membership
+	err := d.idb.NewSelect().Model(&rows).
+		Where("account_id = ?", accountID).Where("space_id IN (?)", bun.In(spaceIDs)).Scan(ctx)
+	for _, m := range rows {
+		out[m.SpaceID] = m
+	}
+	return out, wrap(err, "memberships among")
+}
+
+// CountMembersAmong counts the active members of each of the given spaces.
+func (d *DB) CountMembersAmong(ctx context.Context, spaceIDs []string) (map[string]int, error) {
+	out := map[string]int{}
+	if len(spaceIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		SpaceID string
+		N       int
+	}
+	err := d.idb.NewSelect().Model((*Membership)(nil)).
+		ColumnExpr("space_id, count(*) AS n").
+		Where("space_id IN (?)", bun.In(spaceIDs)).Where("state = 'active'").
+		GroupExpr("space_id").Scan(ctx, &rows)
+	for _, r := range rows {
+		out[r.SpaceID] = r.N
+	}
+	return out, wrap(err, "count members among")
+}
+
+// MembershipsOfAccount lists every membership of an account, with its space,
+// oldest first.
+func (d *DB) MembershipsOfAccount(ctx context.Context, accountID string) ([]*Membership, error) {
+	var out []*Membership
+	if err := d.idb.NewSelect().Model(&out).Where("account_id = ?", accountID).OrderExpr("id ASC").Scan(ctx); err != nil {
+		return nil, wrap(err, "memberships of account")
+	}
+	ids := make([]string, len(out))
+	for i, m := range out {
+		ids[i] = m.SpaceID
+	}
+	sps, err := d.SpacesByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*Space{}
+	for _, sp := range sps {
+		byID[sp.AccountID] = sp
+	}
+	for _, m := range out {
+		m.Space = byID[m.SpaceID]
+	}
+	return out, nil
+}

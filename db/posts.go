@@ -213,3 +213,16 @@ func (d *DB) CountPinned(ctx context.Context, spaceID string) (int, error) {
 		Where("pinned_at IS NOT NULL").Where("deleted_at IS NULL").Count(ctx)
 	return int(n), wrap(err, "count pinned")
 }
+
+// PostsByAuthor lists an account's live posts, comments and articles, oldest
+// first, after the post with id after: everything it wrote, for an export.
+func (d *DB) PostsByAuthor(ctx context.Context, accountID, after string, limit int) ([]*Post, error) {
+	var out []*Post
+	q := d.postQuery(&out).Where("post.account_id = ?", accountID).Where("post.deleted_at IS NULL").
+		OrderExpr("post.id ASC").Limit(int64(limit))
+	if after != "" {
+		q = q.Where("post.id > ?", after)
+	}
+	err := q.Scan(ctx)
+	return out, wrap(err, "posts by author")
+}

@@ -146,12 +146,15 @@ func (d *DB) loadThemes(ctx context.Context, spaces []*Space) error {
 
 // SpaceFilter selects spaces for the directory.
 type SpaceFilter struct {
-	Reader   Reader
-	Theme    string
-	Language string
-	MemberID string // only spaces where this account is an active member
-	After    string // cursor: the last slug of the previous page
-	Limit    int
+	Reader     Reader
+	Theme      string
+	Language   string
+	Visibility string      // only spaces of this visibility
+	Search     SearchQuery // Terms set: only spaces whose text matches them
+	MemberID   string      // only spaces where this account is an active member
+	LocalOnly  bool        // only the node's own spaces
+	After      string      // cursor: the last slug of the previous page
+	Limit      int
 }
 
 // ListSpaces lists the spaces r may see, by slug.
@@ -167,6 +170,16 @@ func (d *DB) ListSpaces(ctx context.Context, f SpaceFilter) ([]*Space, error) {
 	}
 	if f.MemberID != "" {
 		q = q.Where("space.account_id IN (SELECT space_id FROM space_members WHERE account_id = ? AND state = 'active')", f.MemberID)
+	}
+	if f.Visibility != "" {
+		q = q.Where("space.visibility = ?", f.Visibility)
+	}
+	if len(f.Search.Terms) > 0 {
+		cond, args := d.matching("space.account_id", SearchSpace, f.Search)
+		q = q.Where(cond, args...)
+	}
+	if f.LocalOnly {
+		q = q.Where("account.domain = ''")
 	}
 	if f.After != "" {
 		q = q.Where("lower(account.username) > lower(?)", f.After)
@@ -190,4 +203,23 @@ func (d *DB) SetSpacePostsVisibility(ctx context.Context, spaceID, visibility st
 	_, err := d.idb.NewUpdate().Model((*Post)(nil)).Set("visibility = ?", visibility).
 		Where("space_id = ?", spaceID).Exec(ctx)
 	return wrap(err, "set posts visibility")
+}
+
+// SuggestSpaces lists up to limit public, live spaces of this node that
+// accountID has no membership of (active, pending or banned): those in
+// language first, then the ones with the most members.
+func (d *DB) SuggestSpaces(ctx context.Context, accountID, language string, limit int) ([]*Space, error) {
+	var out []*Space
+	q := d.selectSpaces(&out).
+		Where("account.status = 'active'").Where("account.domain = ''").
+		Where("space.visibility = 'public'").Where("space.archived_at IS NULL").
+		Where("space.account_id NOT IN (SELECT space_id FROM space_members WHERE account_id = ?)", accountID).
+		OrderExpr("CASE WHEN (' ' || space.languages || ' ') LIKE ? THEN 0 ELSE 1 END", "% "+language+" %").
+		OrderExpr("(SELECT count(*) FROM space_members AS sm WHERE sm.space_id = space.account_id AND sm.state = 'active') DESC").
+		OrderExpr("lower(account.username) ASC").
+		Limit(int64(limit))
+	if err := q.Scan(ctx); err != nil {
+		return nil, wrap(err, "suggest spaces")
+	}
+	return out, d.loadThemes(ctx, out)
 }

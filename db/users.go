@@ -21,6 +21,9 @@ type User struct {
 	// OnboardedAt is when the member finished or skipped the onboarding; zero
 	// until then.
 	OnboardedAt time.Time `bun:",nullzero"`
+	// NotificationsOff lists the kinds of notifications the member turned
+	// off, separated by spaces.
+	NotificationsOff string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -50,4 +53,22 @@ func (d *DB) TouchUser(ctx context.Context, accountID string, t time.Time) error
 		Where("last_seen_at IS NULL OR last_seen_at < ?", t.Add(-time.Hour)).
 		Exec(ctx)
 	return wrap(err, "touch user")
+}
+
+// NotificationsOff returns those of accountIDs who turned off notifications
+// of kind.
+func (d *DB) NotificationsOff(ctx context.Context, accountIDs []string, kind string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(accountIDs) == 0 {
+		return out, nil
+	}
+	var ids []string
+	err := d.idb.NewSelect().Model((*User)(nil)).Column("account_id").
+		Where("account_id IN (?)", bun.In(accountIDs)).
+		Where("(' ' || notifications_off || ' ') LIKE ?", "% "+kind+" %").
+		Scan(ctx, &ids)
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, wrap(err, "notifications off")
 }

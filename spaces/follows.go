@@ -166,6 +166,22 @@ func (s *Service) Unfollow(ctx context.Context, by, target *Account) error {
 	return nil
 }
 
+// FollowOf returns viewer's follow of target (pending or accepted), or nil:
+// what the doors need to show a follow, a pending or an unfollow button.
+func (s *Service) FollowOf(ctx context.Context, viewer, target *Account) (*Follow, error) {
+	if !canAct(viewer) || target == nil {
+		return nil, nil
+	}
+	f, err := s.db.FollowBetween(ctx, viewer.ID, target.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, internal("follow of", err)
+	}
+	return f, nil
+}
+
 // FollowPage selects a page of followers or followed accounts.
 type FollowPage = db.FollowPage
 

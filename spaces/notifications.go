@@ -2,6 +2,8 @@ package spaces
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/ruche-social/ruche/db"
 )
@@ -17,6 +19,48 @@ const (
 	NotifyNewPost      = "new_post" // in a space the member watches
 )
 
+// NotificationKinds are the kinds of notifications, each of which a member
+// may turn off.
+var NotificationKinds = []string{NotifyMention, NotifyReply, NotifyLike, NotifyJoinRequest, NotifyJoinAccepted, NotifyInvitation, NotifyNewPost}
+
+// NotificationOn tells whether the member receives notifications of kind.
+func NotificationOn(a *Account, kind string) bool {
+	return a == nil || a.User == nil || !slices.Contains(strings.Fields(a.User.NotificationsOff), kind)
+}
+
+// SetNotifications chooses which kinds of notifications the member receives:
+// those in on; every other kind is turned off.
+func (s *Service) SetNotifications(ctx context.Context, by *Account, on []string) (*Account, error) {
+	if !canAct(by) || by.User == nil {
+		return nil, errUnauthenticated
+	}
+	for _, k := range on {
+		if !slices.Contains(NotificationKinds, k) {
+			return nil, invalid("notifications", "notification_kind_invalid", "no such kind of notification")
+		}
+	}
+	var off []string
+	for _, k := range NotificationKinds {
+		if !slices.Contains(on, k) {
+			off = append(off, k)
+		}
+	}
+	var out *Account
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		a, err := tx.AccountByID(ctx, by.ID)
+		if err != nil {
+			return err
+		}
+		a.User.NotificationsOff, a.User.UpdatedAt = strings.Join(off, " "), s.now()
+		out = a
+		return tx.UpdateUser(ctx, a.User, "notifications_off", "updated_at")
+	})
+	if err != nil {
+		return nil, internal("set notifications", err)
+	}
+	return out, nil
+}
+
 // notify records one notification of kind for each local recipient but the
 // actor, inside the change's transaction.
 func (s *Service) notify(ctx context.Context, tx *db.DB, kind string, actor *Account, post *Post, space *Space, recipients ...*Account) error {
@@ -31,11 +75,15 @@ func (s *Service) notify(ctx context.Context, tx *db.DB, kind string, actor *Acc
 
 // notifyIDs is notify for recipients known to be local members.
 func (s *Service) notifyIDs(ctx context.Context, tx *db.DB, kind string, actor *Account, post *Post, space *Space, ids []string) error {
+	off, err := tx.NotificationsOff(ctx, ids, kind)
+	if err != nil {
+		return err
+	}
 	var ns []*Notification
 	seen := map[string]bool{}
 	now := s.now()
 	for _, id := range ids {
-		if seen[id] || (actor != nil && id == actor.ID) {
+		if seen[id] || off[id] || (actor != nil && id == actor.ID) {
 			continue
 		}
 		seen[id] = true

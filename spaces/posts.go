@@ -213,15 +213,28 @@ func (s *Service) mayWrite(ctx context.Context, tx *db.DB, by *Account, sp *Spac
 	if err != nil {
 		return err
 	}
-	switch {
-	case m != nil && m.State == StateBanned:
-		return forbidden("banned", "you are banned from this space")
-	case m == nil || m.State != StateActive:
-		if ok, err := tx.SpaceVisible(ctx, s.Reader(by), sp.AccountID); err != nil {
-			return err
+	err = mayPost(sp, m, top)
+	if AsError(err).Code == "not_member" {
+		// a space one may not see is not there at all
+		if ok, verr := tx.SpaceVisible(ctx, s.Reader(by), sp.AccountID); verr != nil {
+			return verr
 		} else if !ok {
 			return errSpaceNotFound
 		}
+	}
+	return err
+}
+
+// mayPost is the posting rule, given the author's membership m (nil if
+// none): an active member of a live space; top-level posts only by its
+// moderators when the space says so.
+func mayPost(sp *Space, m *Membership, top bool) error {
+	switch {
+	case sp.IsArchived():
+		return errArchived
+	case m != nil && m.State == StateBanned:
+		return forbidden("banned", "you are banned from this space")
+	case m == nil || m.State != StateActive:
 		return forbidden("not_member", "only the space's members may post in it")
 	case top && sp.Posting == PostingModerators && m.Role == SpaceRoleMember:
 		return forbidden("moderators_only", "only the space's moderators post in this space")

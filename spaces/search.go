@@ -25,9 +25,10 @@ const (
 )
 
 // Search finds posts, articles and spaces whose text matches every word of q
-// (case and accents ignored), and the account named by q when it is a handle
+// (case and accents ignored), the account named by q when it is a handle
 // (@user or @user@host; a remote one the node does not know is resolved with
-// Options.ResolveHandle when set). Posts come newest first, paged by Before.
+// Options.ResolveHandle when set), and the people whose name or username
+// contains q. Posts come newest first, paged by Before.
 func (s *Service) Search(ctx context.Context, viewer *Account, q, kind string, p Page) (*SearchResults, error) {
 	q = strings.TrimSpace(q)
 	if q == "" || len(q) > 500 {
@@ -46,6 +47,17 @@ func (s *Service) Search(ctx context.Context, viewer *Account, q, kind string, p
 				return nil, err
 			}
 			if a != nil {
+				out.Accounts = append(out.Accounts, a)
+			}
+		}
+	}
+	if (kind == SearchAll || kind == SearchAccounts) && p.Before == "" {
+		people, err := s.db.SearchPeople(ctx, strings.TrimPrefix(q, "@"), pageSize(p.Limit))
+		if err != nil {
+			return nil, internal("search people", err)
+		}
+		for _, a := range people {
+			if len(out.Accounts) == 0 || out.Accounts[0].ID != a.ID {
 				out.Accounts = append(out.Accounts, a)
 			}
 		}

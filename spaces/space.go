@@ -381,17 +381,24 @@ func (s *Service) Space(ctx context.Context, viewer *Account, handle string) (*S
 
 // SpaceFilter narrows ListSpaces.
 type SpaceFilter struct {
-	Theme    string
-	Language string
-	Joined   bool   // only the spaces viewer is a member of
-	After    string // cursor: the last slug of the previous page
-	Limit    int
+	Theme      string
+	Language   string
+	Visibility string // public, network or members; empty for any
+	Query      string // words the space's name, description, rules or themes hold
+	Joined     bool   // only the spaces viewer is a member of
+	After      string // cursor: the last slug of the previous page
+	Limit      int
 }
 
 // ListSpaces lists the spaces viewer may see, by slug: the directory.
 func (s *Service) ListSpaces(ctx context.Context, viewer *Account, f SpaceFilter) ([]*Space, error) {
-	q := db.SpaceFilter{Reader: s.Reader(viewer), Theme: normalizeTag(f.Theme), Language: strings.ToLower(f.Language),
-		After: f.After, Limit: pageSize(f.Limit)}
+	q, err := s.spaceQuery(viewer, f)
+	if err == errNoWords {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	if f.Joined {
 		if !canAct(viewer) {
 			return nil, errUnauthenticated

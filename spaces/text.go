@@ -2,6 +2,7 @@ package spaces
 
 import (
 	"bytes"
+	"context"
 	"html"
 	"net/url"
 	"regexp"
@@ -228,6 +229,22 @@ func (s *Service) render(source string, isHTML bool, mentionHref func(handle) st
 		l.run(htmlOut)
 	}
 	return rendered{HTML: strings.TrimSpace(htmlPolicy.Sanitize(htmlOut)), Mentions: dedupeHandles(l.mentions), Tags: dedupe(l.tags)}, nil
+}
+
+// Preview renders a member's Markdown as a post shows it once published:
+// sanitised HTML with mentions and hashtags linked. Nothing is stored.
+func (s *Service) Preview(ctx context.Context, by *Account, source string) (string, error) {
+	if !canAct(by) || by.User == nil {
+		return "", errUnauthenticated
+	}
+	if !utf8.ValidString(source) || utf8.RuneCountInString(source) > maxArticleRunes {
+		return "", invalid("body", "body_too_long", "the text is too long or not valid UTF-8")
+	}
+	r, err := s.render(source, false, func(h handle) string { return s.mentionHref(ctx, s.db, h) })
+	if err != nil {
+		return "", internal("preview", err)
+	}
+	return r.HTML, nil
 }
 
 func dedupe(in []string) []string {

@@ -1,0 +1,191 @@
+package spaces
+
+import (
+	"context"
+	"time"
+)
+
+// Export is everything a member put on the node, for them to take away
+// (GDPR's right of access and portability): their profile and settings,
+// what they wrote in every language, the files they attached, the spaces
+// they belong to, whom they follow and who follows them. Passwords, sessions
+// and other members' private data are not in it.
+type Export struct {
+	ExportedAt time.Time
+	Account    ExportAccount
+	Posts      []ExportPost
+	Spaces     []ExportMembership
+	Following  []ExportFollow
+	Followers  []ExportFollow
+}
+
+// ExportAccount is the member's profile and settings.
+type ExportAccount struct {
+	Username, DisplayName, Bio, Email, Role, Locale string
+	Locked                                          bool
+	NotificationsOff                                []string
+	CreatedAt                                       time.Time
+}
+
+// ExportPost is one post, comment or article, in every language.
+type ExportPost struct {
+	ID, Kind, Space, InReplyTo, Visibility, Language, AppliesTo string
+	Translations                                                []ExportText
+	Themes, Hashtags                                            []string
+	Attachments                                                 []ExportFile
+	CreatedAt                                                   time.Time
+	EditedAt                                                    *time.Time
+}
+
+// ExportText is a post's text in one language: the Markdown the member
+// wrote and the HTML shown.
+type ExportText struct {
+	Language, Title, Summary, Markdown, HTML string
+}
+
+// ExportFile is an attached file. MediaID opens it (OpenMedia).
+type ExportFile struct {
+	MediaID, Name, MediaType, Description string
+	Size                                  int64
+}
+
+// ExportMembership is the member's place in a space.
+type ExportMembership struct {
+	Space, Name, Role, State string
+	Since                    time.Time
+}
+
+// ExportFollow is a follow, by the other account's handle.
+type ExportFollow struct {
+	Handle, State string
+	Since         time.Time
+}
+
+// exportPage is how many posts an export loads at once.
+const exportPage = 200
+
+// ExportData gathers the member's own data. Only the member may.
+func (s *Service) ExportData(ctx context.Context, by *Account) (*Export, error) {
+	if !canAct(by) || by.User == nil {
+		return nil, errUnauthenticated
+	}
+	a, err := s.db.AccountByID(ctx, by.ID)
+	if err != nil {
+		return nil, internal("export", err)
+	}
+	out := &Export{ExportedAt: s.now(), Account: ExportAccount{
+		Username: a.Username, DisplayName: a.DisplayName, Bio: a.Bio, Email: a.User.Email, Role: a.User.Role,
+		Locale: a.User.Locale, Locked: a.Locked, CreatedAt: a.CreatedAt,
+	}}
+	for _, k := range NotificationKinds {
+		if !NotificationOn(a, k) {
+			out.Account.NotificationsOff = append(out.Account.NotificationsOff, k)
+		}
+	}
+	if err := s.exportPosts(ctx, a, out); err != nil {
+		return nil, err
+	}
+	ms, err := s.db.MembershipsOfAccount(ctx, a.ID)
+	if err != nil {
+		return nil, internal("export", err)
+	}
+	for _, m := range ms {
+		e := ExportMembership{Role: m.Role, State: m.State, Since: m.CreatedAt}
+		if m.Space != nil {
+			e.Space, e.Name = spaceHandle(m.Space), m.Space.Account.DisplayName
+		}
+		out.Spaces = append(out.Spaces, e)
+	}
+	return out, s.exportFollows(ctx, a, out)
+}
+
+func (s *Service) exportPosts(ctx context.Context, a *Account, out *Export) error {
+	spaceNames := map[string]string{}
+	for after := ""; ; {
+		page, err := s.db.PostsByAuthor(ctx, a.ID, after, exportPage)
+		if err != nil {
+			return internal("export posts", err)
+		}
+		if err := s.withSpaces(ctx, page); err != nil {
+			return err
+		}
+		for _, p := range page {
+			e := ExportPost{ID: p.ID, Kind: p.Kind, InReplyTo: p.InReplyToID, Visibility: p.Visibility,
+				Language: p.Language, AppliesTo: p.AppliesTo, CreatedAt: p.CreatedAt}
+			if p.Space != nil {
+				if spaceNames[p.SpaceID] == "" {
+					spaceNames[p.SpaceID] = spaceHandle(p.Space)
+				}
+				e.Space = spaceNames[p.SpaceID]
+			}
+			if !p.EditedAt.IsZero() {
+				e.EditedAt = &p.EditedAt
+			}
+			for _, t := range MainFirst(p) {
+				e.Translations = append(e.Translations, ExportText{Language: t.Language, Title: t.Title, Summary: t.Summary, Markdown: t.Source, HTML: t.Content})
+			}
+			for _, t := range p.Tags {
+				if t.Kind == "theme" {
+					e.Themes = append(e.Themes, t.Tag)
+				} else {
+					e.Hashtags = append(e.Hashtags, t.Tag)
+				}
+			}
+			for _, m := range p.Attachments {
+				e.Attachments = append(e.Attachments, ExportFile{MediaID: m.ID, Name: m.Name, MediaType: m.MediaType, Description: m.Description, Size: m.Size})
+			}
+			out.Posts = append(out.Posts, e)
+		}
+		if len(page) < exportPage {
+			return nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+func (s *Service) exportFollows(ctx context.Context, a *Account, out *Export) error {
+	for _, st := range []string{FollowStateAccepted, FollowStatePending} {
+		following, err := s.db.ListFollowing(ctx, a.ID, FollowPage{State: st, Limit: 100_000})
+		if err != nil {
+			return internal("export follows", err)
+		}
+		for _, f := range following {
+			out.Following = append(out.Following, ExportFollow{Handle: accountHandle(f.Target), State: f.State, Since: f.CreatedAt})
+		}
+		followers, err := s.db.ListFollowers(ctx, a.ID, FollowPage{State: st, Limit: 100_000})
+		if err != nil {
+			return internal("export follows", err)
+		}
+		for _, f := range followers {
+			out.Followers = append(out.Followers, ExportFollow{Handle: accountHandle(f.Follower), State: f.State, Since: f.CreatedAt})
+		}
+	}
+	return nil
+}
+
+// accountHandle is user, or user@host for a remote account.
+func accountHandle(a *Account) string {
+	if a == nil {
+		return ""
+	}
+	return handle{Username: a.Username, Domain: a.Domain}.String()
+}
+
+func spaceHandle(sp *Space) string { return accountHandle(sp.Account) }
+
+// MainFirst returns a post's translations with its main language first, the
+// others in the order they are stored.
+func MainFirst(p *Post) []*Translation {
+	out := make([]*Translation, 0, len(p.Translations))
+	for _, t := range p.Translations {
+		if t.Language == p.Language {
+			out = append(out, t)
+		}
+	}
+	for _, t := range p.Translations {
+		if t.Language != p.Language {
+			out = append(out, t)
+		}
+	}
+	return out
+}
