@@ -37,6 +37,7 @@ type Post struct {
 	EditedAt     time.Time `bun:",nullzero"`
 	DeletedAt    time.Time `bun:",nullzero"`
 	DeletedByID  string    `bun:",nullzero"` // who removed it, when not its author
+	ClientKey    string    `bun:",nullzero"` // the key of the form that made it, unique per author
 
 	Author       *Account       `bun:"rel:belongs-to,join:account_id=id"`
 	Translations []*Translation `bun:"rel:has-many,join:id=post_id"`
@@ -225,4 +226,11 @@ func (d *DB) PostsByAuthor(ctx context.Context, accountID, after string, limit i
 	}
 	err := q.Scan(ctx)
 	return out, wrap(err, "posts by author")
+}
+
+// PostByClientKey finds the post an author made with a form's key.
+func (d *DB) PostByClientKey(ctx context.Context, accountID, key string) (*Post, error) {
+	p := new(Post)
+	err := d.postQuery(p).Where("post.account_id = ?", accountID).Where("post.client_key = ?", key).Scan(ctx)
+	return p, wrap(err, "post by client key")
 }

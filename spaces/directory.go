@@ -53,6 +53,15 @@ func (s *Service) readerLanguage(viewer *Account) string {
 	return s.opts.DefaultLocale
 }
 
+// MayCreateSpace tells whether a may create spaces on this node: any local
+// member, unless the node keeps that to its admins. CreateSpace checks the same.
+func (s *Service) MayCreateSpace(a *Account) bool {
+	if !canAct(a) || a.User == nil {
+		return false
+	}
+	return s.opts.SpaceCreation != SpaceCreationAdmins || isAdmin(a)
+}
+
 // ManagedSpaces lists every space of this node, whatever its visibility and
 // archived or not, for the node's staff to administer.
 func (s *Service) ManagedSpaces(ctx context.Context, by *Account, f SpaceFilter) ([]*Space, error) {

@@ -3,6 +3,7 @@ package spaces
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,6 +52,10 @@ type PostInput struct {
 	// Visibility of a profile post: public (default) or followers. Posts in a
 	// space take the space's visibility.
 	Visibility string
+	// Key, when set, makes the creation idempotent: an author's second post
+	// with the same key (a form sent twice) is refused as already_published,
+	// and PostByKey finds the first.
+	Key string
 
 	// Remote posts only.
 	URI               string       // the object's IRI
@@ -124,7 +129,7 @@ func (s *Service) CreatePost(ctx context.Context, by *Account, handle string, in
 		return s.emit(ctx, tx, PostCreated{Post: created})
 	})
 	if err != nil {
-		return nil, postError("create post", err)
+		return nil, postError("create post", in, err)
 	}
 	return out, nil
 }
@@ -173,17 +178,58 @@ func (s *Service) CreateComment(ctx context.Context, by *Account, parentID strin
 		return s.emit(ctx, tx, CommentCreated{Post: created})
 	})
 	if err != nil {
-		return nil, postError("create comment", err)
+		return nil, postError("create comment", in, err)
 	}
 	return out, nil
 }
 
-// postError keeps domain errors and turns a duplicate IRI into a conflict.
-func postError(op string, err error) error {
+// postError keeps domain errors and turns a duplicate IRI or key (a
+// concurrent twin of the same form) into a conflict.
+func postError(op string, in PostInput, err error) error {
 	if errors.Is(err, db.ErrConflict) {
+		if in.Key != "" {
+			return errAlreadyPublished
+		}
 		return conflict("uri", "post_exists", "this post is stored already")
 	}
 	return internal(op, err)
+}
+
+var (
+	errAlreadyPublished = conflict("", "already_published", "this form was sent already: the post is published")
+	keyPattern          = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+)
+
+// checkKey refuses a malformed key, or one the author used already.
+func (s *Service) checkKey(ctx context.Context, tx *db.DB, by *Account, key string) error {
+	if key == "" {
+		return nil
+	}
+	if !keyPattern.MatchString(key) {
+		return invalid("key", "key_invalid", "a form key has 8 to 64 letters, digits, _ or -")
+	}
+	if _, err := tx.PostByClientKey(ctx, by.ID, key); err == nil {
+		return errAlreadyPublished
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// PostByKey finds the post by made with a form's key, when a second sending
+// of the form was refused: the doors lead the author to it.
+func (s *Service) PostByKey(ctx context.Context, by *Account, key string) (*Post, error) {
+	if !canAct(by) || key == "" {
+		return nil, errPostNotFound
+	}
+	p, err := s.db.PostByClientKey(ctx, by.ID, key)
+	if err != nil {
+		return nil, notFoundOr("post by key", err, errPostNotFound)
+	}
+	if p.IsDeleted() {
+		return nil, errPostDeleted
+	}
+	return p, nil
 }
 
 // checkAuthor checks that by may author posts at all, and that local and
@@ -251,6 +297,10 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 		p.ThreadID = p.ID
 	}
 	p.URI, p.URL = in.URI, in.URL
+	if err := s.checkKey(ctx, tx, by, in.Key); err != nil {
+		return nil, err
+	}
+	p.ClientKey = in.Key
 	if p.ContextURI == "" {
 		p.ContextURI = in.ContextURI
 	}

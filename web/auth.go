@@ -7,23 +7,6 @@ import (
 	"github.com/ruche-social/ruche/spaces"
 )
 
-// home: GET / — a welcome for visitors, and for members their start page.
-func (w *Web) home(rw http.ResponseWriter, r *http.Request, rq *request) error {
-	if r.URL.Path != "/" {
-		return errNotFound
-	}
-	data := struct {
-		Onboarding   bool
-		Registration string
-	}{spaces.NeedsOnboarding(rq.viewer), w.spaces.Options().Registrations}
-	title := rq.cat.T("home.title")
-	if rq.viewer != nil {
-		title = rq.cat.T("home.title_member")
-	}
-	w.render(rw, r, rq, http.StatusOK, "home", title, data)
-	return nil
-}
-
 // afterSignIn is where a member goes once signed in: the onboarding the first
 // time, else where they were heading.
 func afterSignIn(a *spaces.Account, next string) string {

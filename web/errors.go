@@ -169,6 +169,12 @@ func (f *form) addError(c *catalogue, err error) {
 	f.Summary = append(f.Summary, fieldError{Field: field, Message: msg})
 }
 
+// addFieldError puts a message of the door's own (not the domain's) on a field.
+func (f *form) addFieldError(field, msg string) {
+	f.Errors[field] = msg
+	f.Summary = append(f.Summary, fieldError{Field: field, Message: msg})
+}
+
 // formError renders a form page again with the error of its submission and
 // the status of that error; errors that do not belong to a form (not found,
 // forbidden, a fault of ours) get the error page.

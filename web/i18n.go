@@ -139,6 +139,17 @@ func (c *catalogue) format(v any) string {
 // Number formats n with the language's digit grouping.
 func (c *catalogue) Number(n int) string { return c.printer.Sprintf("%d", n) }
 
+// Size formats a file size as the language writes it: "1.4 MB", "1,4 Mo".
+func (c *catalogue) Size(n int64) string {
+	switch {
+	case n < 1000:
+		return c.T("size.bytes", "n", int(n))
+	case n < 1000*1000:
+		return c.T("size.kb", "n", c.printer.Sprintf("%.0f", float64(n)/1000))
+	}
+	return c.T("size.mb", "n", c.printer.Sprintf("%.1f", float64(n)/1e6))
+}
+
 // Date formats the day of t (in UTC) as the language writes it.
 func (c *catalogue) Date(t time.Time) string {
 	if t.IsZero() {

@@ -17,6 +17,8 @@ type onboardingStep struct {
 	fields []string
 	fill   func(f *form, me *spaces.Account)                       // put the member's current values in the form
 	save   func(w *Web, r *http.Request, me *spaces.Account) error // nil: nothing to save
+	// load, if set, gives the step's page what it shows besides its form.
+	load func(w *Web, r *http.Request, rq *request) (any, error)
 }
 
 func onboardingSteps() []onboardingStep {
@@ -40,6 +42,27 @@ func onboardingSteps() []onboardingStep {
 			fill:   func(f *form, me *spaces.Account) { f.Values.Set("locale", me.User.Locale) },
 			save:   saveProfile,
 		},
+		{
+			// Three spaces to start with: public ones, in the member's
+			// language first, then the busiest (spaces.SuggestedSpaces).
+			Name: "spaces",
+			load: func(w *Web, r *http.Request, rq *request) (any, error) {
+				list, err := w.spaces.SuggestedSpaces(r.Context(), rq.viewer, 3)
+				if err != nil {
+					return nil, err
+				}
+				joined, err := w.spaces.ListSpaces(r.Context(), rq.viewer, spaces.SpaceFilter{Joined: true, Limit: 10})
+				if err != nil {
+					return nil, err
+				}
+				suggested, err := w.spaceCards(r, rq, list)
+				if err != nil {
+					return nil, err
+				}
+				mine, err := w.spaceCards(r, rq, joined)
+				return onboardingSpaces{Suggested: suggested, Joined: mine}, err
+			},
+		},
 		{Name: "follow"},
 	}
 }
@@ -49,6 +72,13 @@ type onboardingView struct {
 	Steps []onboardingStep
 	Index int // of Step, from 0
 	Last  bool
+	Extra any // what the step's load gave
+}
+
+// onboardingSpaces is what the spaces step shows.
+type onboardingSpaces struct {
+	Suggested []spaceCard
+	Joined    []spaceCard
 }
 
 // Number is the step's position for people, from 1.
@@ -94,7 +124,14 @@ func (w *Web) onboardingForm(rw http.ResponseWriter, r *http.Request, rq *reques
 	if step.fill != nil {
 		step.fill(f, me)
 	}
-	w.renderForm(rw, r, rq, http.StatusOK, "onboarding", w.onboardingTitle(rq, i), f, w.onboardingView(i))
+	view := w.onboardingView(i)
+	if step.load != nil {
+		var err error
+		if view.Extra, err = step.load(w, r, rq); err != nil {
+			return err
+		}
+	}
+	w.renderForm(rw, r, rq, http.StatusOK, "onboarding", w.onboardingTitle(rq, i), f, view)
 	return nil
 }
 

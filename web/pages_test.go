@@ -49,12 +49,12 @@ func TestLanguages(t *testing.T) {
 		want(t, b.post("/language", url.Values{"lang": {"xx"}}), http.StatusUnprocessableEntity, "Wählen Sie Französisch, Englisch oder Deutsch")
 		// A member's setting beats both; the switcher changes it.
 		b.signIn("alice", nodetest.Password)
-		want(t, b.get("/"), http.StatusOK, `<html lang="fr">`, "Bienvenue, alice")
+		want(t, b.get("/"), http.StatusOK, `<html lang="fr">`, "Vos espaces")
 		b.post("/language", url.Values{"lang": {"en"}, "next": {"/"}})
 		if account(t, n, "alice").User.Locale != "en" {
 			t.Fatal("the switcher did not change the member's language")
 		}
-		want(t, b.get("/"), http.StatusOK, `<html lang="en">`, "Welcome, alice")
+		want(t, b.get("/"), http.StatusOK, `<html lang="en">`, "Your spaces")
 	})
 }
 

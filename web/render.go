@@ -3,10 +3,13 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"hash/fnv"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +25,7 @@ type view struct {
 	Viewer  *spaces.Account
 	Admin   bool // the viewer is an admin: the layout shows admin links
 	Staff   bool // the viewer is an admin or a moderator
+	Unread  int  // the viewer's unread notifications
 	CSRF    string
 	Flash   string // a message left by the previous request, translated
 	Path    string // the page's path, to mark the current link
@@ -87,9 +91,38 @@ func (w *Web) funcs(c *catalogue) template.FuncMap {
 		"handle":   func(username string) string { return "@" + username + "@" + w.host },
 		"dict":     dict,
 		"initial":  initial,
+		"tone":     tone,
 		"device":   device,
 		"inc":      func(i int) int { return i + 1 },
 		"dec":      func(i int) int { return i - 1 },
+		"spaceURL": spaceURL,
+		"userURL":  accountURL,
+		"handleOf": accountHandle,
+		"postURL":  postURL,
+		// at is an account's full address, @user@host, as other servers know it.
+		"at": func(a *spaces.Account) string {
+			if a.IsLocal() {
+				return "@" + a.Username + "@" + w.host
+			}
+			return "@" + a.Username + "@" + a.Domain
+		},
+		"langName": func(code string) string {
+			if c.has("lang." + code) {
+				return c.T("lang." + code)
+			}
+			return strings.ToUpper(code)
+		},
+		"has":       func(list []string, v string) bool { return slices.Contains(list, v) },
+		"hasPrefix": strings.HasPrefix,
+		"size":      c.Size,
+		"join":      strings.Join,
+		"excerpt": func(html string, n int) string {
+			text := []rune(spaces.PlainText(html))
+			if len(text) <= n {
+				return string(text)
+			}
+			return strings.TrimSpace(string(text[:n])) + "…"
+		},
 	}
 }
 
@@ -99,6 +132,14 @@ func initial(name string) string {
 		return strings.ToUpper(string(r))
 	}
 	return ""
+}
+
+// tone picks one of six avatar colours from a name, always the same for the
+// same name.
+func tone(name string) string {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return "tone-" + strconv.Itoa(int(h.Sum32()%6))
 }
 
 // dict builds a map from name, value pairs, to pass several values to a partial.
@@ -139,6 +180,10 @@ func (w *Web) renderForm(rw http.ResponseWriter, r *http.Request, rq *request, s
 		Admin: spaces.IsAdmin(rq.viewer), Staff: spaces.IsStaff(rq.viewer),
 		Path: r.URL.Path, URI: r.URL.RequestURI(), Form: f, Data: data,
 		Node: nodeView{Name: w.opts.Name, Description: w.opts.Description, Host: w.host, URL: w.opts.PublicURL},
+	}
+	if rq.viewer != nil {
+		// a count that fails to load is not worth failing the page for
+		v.Unread, _ = w.spaces.UnreadCount(r.Context(), rq.viewer)
 	}
 	if rq.flash != "" {
 		v.Flash = rq.cat.T(rq.flash)

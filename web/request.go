@@ -43,9 +43,27 @@ type request struct {
 // locale is the language the page is shown in.
 func (rq *request) locale() string { return rq.cat.locale }
 
+// bodyLimit says how much a page's form may post, and whether it may be a
+// multipart form with files.
+type bodyLimit struct {
+	max       int64
+	multipart bool
+}
+
+// formBody is the limit of most forms; the composer's and the uploads' are
+// set where they are routed.
+var formBody = bodyLimit{max: maxForm}
+
+// multipartMemory is how much of a multipart form is kept in memory; files
+// beyond it wait in temporary files until the request ends.
+const multipartMemory = 1 << 20
+
 // page wraps a handler with what every page needs: security headers, the
 // session, the language, the CSRF check on posts, and error pages.
-func (w *Web) page(h handler) http.Handler {
+func (w *Web) page(h handler) http.Handler { return w.pageWith(formBody, h) }
+
+// pageWith is page for a form of another size or kind.
+func (w *Web) pageWith(lim bodyLimit, h handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		hd := rw.Header()
 		hd.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -64,8 +82,17 @@ func (w *Web) page(h handler) http.Handler {
 		rq.csrf = w.csrfSecret(rw, r)
 		rq.flash = w.takeFlash(rw, r, rq)
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(rw, r.Body, maxForm)
-			if err := r.ParseForm(); err != nil {
+			r.Body = http.MaxBytesReader(rw, r.Body, lim.max)
+			var err error
+			if lim.multipart && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				err = r.ParseMultipartForm(multipartMemory)
+				if r.MultipartForm != nil {
+					defer r.MultipartForm.RemoveAll()
+				}
+			} else {
+				err = r.ParseForm()
+			}
+			if err != nil {
 				w.fail(rw, r, rq, errFormTooLarge(err))
 				return
 			}

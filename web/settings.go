@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/json"
+	"mime"
 	"net/http"
 
 	"github.com/ruche-social/ruche/internal/httpx"
@@ -116,4 +118,111 @@ func (w *Web) revokeSession(rw http.ResponseWriter, r *http.Request, rq *request
 	}
 	w.setFlash(rw, "flash.session_revoked")
 	return redirect(rw, r, "/settings/sessions")
+}
+
+type notificationsSettingsView struct {
+	Kinds []string
+	On    map[string]bool
+}
+
+// notificationsForm: GET /settings/notifications — which notifications the
+// member receives.
+func (w *Web) notificationsForm(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	me, ok := requireViewer(rw, r, rq)
+	if !ok {
+		return nil
+	}
+	view := notificationsSettingsView{Kinds: spaces.NotificationKinds, On: map[string]bool{}}
+	for _, k := range spaces.NotificationKinds {
+		view.On[k] = spaces.NotificationOn(me, k)
+	}
+	w.render(rw, r, rq, http.StatusOK, "settings_notifications", rq.cat.T("settings.notifications.title"), view)
+	return nil
+}
+
+// saveNotifications: POST /settings/notifications — the kinds ticked are on,
+// the others off.
+func (w *Web) saveNotifications(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	me, ok := requireViewer(rw, r, rq)
+	if !ok {
+		return nil
+	}
+	if _, err := w.spaces.SetNotifications(r.Context(), me, r.PostForm["on"]); err != nil {
+		return err
+	}
+	w.setFlash(rw, "flash.saved")
+	return redirect(rw, r, "/settings/notifications")
+}
+
+type followRequestsView struct {
+	Requests []*spaces.Follow
+	Locked   bool
+}
+
+// followRequests: GET /settings/followers — who asks to follow the member
+// (members who approve their followers).
+func (w *Web) followRequests(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	me, ok := requireViewer(rw, r, rq)
+	if !ok {
+		return nil
+	}
+	list, err := w.spaces.Followers(r.Context(), me, me, spaces.FollowPage{State: spaces.FollowStatePending, Limit: 100})
+	if err != nil {
+		return err
+	}
+	w.render(rw, r, rq, http.StatusOK, "settings_followers", rq.cat.T("settings.followers.title"), followRequestsView{Requests: list, Locked: me.Locked})
+	return nil
+}
+
+// answerFollow: POST /settings/followers — account, accept=1 or 0.
+func (w *Web) answerFollow(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	me, ok := requireViewer(rw, r, rq)
+	if !ok {
+		return nil
+	}
+	follower, err := w.spaces.Account(r.Context(), me, r.PostForm.Get("account"), false)
+	if err != nil {
+		return err
+	}
+	accept := r.PostForm.Get("accept") == "1"
+	if accept {
+		_, err = w.spaces.AcceptFollow(r.Context(), me, follower)
+	} else {
+		_, err = w.spaces.RejectFollow(r.Context(), me, follower)
+	}
+	if err != nil {
+		return err
+	}
+	w.setFlash(rw, map[bool]string{true: "flash.follower_accepted", false: "flash.follower_refused"}[accept])
+	return redirect(rw, r, "/settings/followers")
+}
+
+// dataPage: GET /settings/data — what the export holds, and its button.
+func (w *Web) dataPage(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, ok := requireViewer(rw, r, rq); !ok {
+		return nil
+	}
+	w.render(rw, r, rq, http.StatusOK, "settings_data", rq.cat.T("settings.data.title"), nil)
+	return nil
+}
+
+// export: GET /settings/export — the member's data as a JSON file.
+func (w *Web) export(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	me, ok := requireViewer(rw, r, rq)
+	if !ok {
+		return nil
+	}
+	x, err := w.spaces.ExportData(r.Context(), me)
+	if err != nil {
+		return err
+	}
+	body, err := json.MarshalIndent(x, "", "  ")
+	if err != nil {
+		return err
+	}
+	name := "ruche-" + me.Username + "-" + x.ExportedAt.Format("2006-01-02") + ".json"
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	rw.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	rw.Write(body)
+	return nil
 }

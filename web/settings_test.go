@@ -113,14 +113,16 @@ func TestOnboarding(t *testing.T) {
 		wantRedirect(t, b.get("/onboarding"), "/onboarding/profile")
 		want(t, b.get("/"), http.StatusOK, `href="/onboarding"`) // home invites to start
 
-		want(t, b.get("/onboarding/profile"), http.StatusOK, "Présentez-vous", "étape 1 sur 3", `aria-current="step"`)
+		want(t, b.get("/onboarding/profile"), http.StatusOK, "Présentez-vous", "étape 1 sur 4", `aria-current="step"`)
 		want(t, b.post("/onboarding/profile", url.Values{"display_name": {strings.Repeat("x", 101)}, "bio": {""}}),
 			http.StatusUnprocessableEntity, "au plus 100 caractères")
 		wantRedirect(t, b.post("/onboarding/profile", url.Values{"display_name": {"New Bie"}, "bio": {"Hello"}}), "/onboarding/language")
 		want(t, b.get("/onboarding/language"), http.StatusOK, `value="fr" id="f-locale" checked`)
 		want(t, b.post("/onboarding/language", url.Values{"locale": {"tlh"}}), http.StatusUnprocessableEntity, "Choisissez le français")
-		wantRedirect(t, b.post("/onboarding/language", url.Values{"locale": {"en"}}), "/onboarding/follow")
-		want(t, b.get("/onboarding/follow"), http.StatusOK, "Be followed from Mastodon", "@newbie@", "step 3 of 3")
+		wantRedirect(t, b.post("/onboarding/language", url.Values{"locale": {"en"}}), "/onboarding/spaces")
+		want(t, b.get("/onboarding/spaces"), http.StatusOK, "Join your first spaces", "step 3 of 4")
+		wantRedirect(t, b.post("/onboarding/spaces", nil), "/onboarding/follow")
+		want(t, b.get("/onboarding/follow"), http.StatusOK, "Be followed from Mastodon", "@newbie@", "step 4 of 4")
 		want(t, b.get("/onboarding/nope"), http.StatusNotFound)
 		a := account(t, n, "newbie")
 		if a.DisplayName != "New Bie" || a.Bio != "Hello" || a.User.Locale != "en" || !spaces.NeedsOnboarding(a) {

@@ -7,10 +7,14 @@
 // formError in errors.go).
 //
 // Routes never collide with the other doors: /api/ is the JSON API; /healthz
-// and /readyz are the node's; /users/{name}, /spaces/{slug}, /actor, /inbox,
-// /.well-known/, /nodeinfo/, /posts/{id} and /activities/{id} belong to
-// federation, which serves JSON there and may hand browsers over to this
-// package (ServeProfile, ProfilePath).
+// and /readyz are the node's; /actor, /inbox, /.well-known/, /nodeinfo/ and
+// /activities/{id} belong to federation, and so do the collections of
+// members and spaces (/users/{name}/… and /spaces/{slug}/ inbox, outbox,
+// followers, following, members, featured: this package's space pages use
+// other names). /users/{name}, /spaces/{slug} and /posts/{id} are both: the
+// ActivityPub ids, which this package answers only for browsers (wantsHTML),
+// and federation may hand browsers over to it (ServeProfile, ServeSpace,
+// ServePost).
 package web
 
 import (
@@ -106,10 +110,59 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/admin/members/{username}/unsuspend", nil, w.adminUnsuspend)
 	w.route(r, "/admin/members/{username}/reset", nil, w.adminResetLink)
 	w.route(r, "/admin/invitations", w.adminInvitations, w.adminCreateInvitation)
+	w.route(r, "/admin/spaces", w.adminSpaces, nil)
+	w.route(r, "/admin/spaces/{slug}/archive", nil, w.adminArchiveSpace)
+	w.route(r, "/admin/spaces/{slug}/delete", nil, w.adminDeleteSpace)
+	w.route(r, "/settings/notifications", w.notificationsForm, w.saveNotifications)
+	w.route(r, "/settings/followers", w.followRequests, w.answerFollow)
+	w.route(r, "/settings/data", w.dataPage, nil)
+	w.route(r, "/settings/export", w.export, nil)
+	w.route(r, "/notifications", w.notifications, nil)
+	w.route(r, "/notifications/read", nil, w.markRead)
+	w.route(r, "/search", w.search, nil)
+	w.route(r, "/tags/{tag}", w.tag, nil)
+	w.route(r, "/media/{id}", w.media, nil)
+
+	// The composer takes long articles in several languages, and files.
+	uploads := bodyLimit{max: maxComposer + 10*w.spaces.Options().MaxUpload, multipart: true}
+	w.routeWith(r, "/compose", uploads, w.compose, w.publish)
+	w.routeWith(r, "/preview", bodyLimit{max: maxComposer}, nil, w.preview)
+
+	w.route(r, "/spaces", w.directory, nil)
+	w.route(r, "/spaces/new", w.newSpaceForm, w.createSpace)
+	w.route(r, "/spaces/{slug}/articles", w.spaceArticles, nil)
+	w.route(r, "/spaces/{slug}/people", w.spacePeople, nil)
+	w.route(r, "/spaces/{slug}/about", w.spaceAbout, nil)
+	w.route(r, "/spaces/{slug}/join", w.invitation, w.join)
+	w.route(r, "/spaces/{slug}/leave", nil, w.leave)
+	w.route(r, "/spaces/{slug}/watch", nil, w.watch)
+	w.route(r, "/spaces/{slug}/follow", nil, w.followSpace)
+	w.route(r, "/spaces/{slug}/settings", w.spaceSettingsForm, w.saveSpaceSettings)
+	w.route(r, "/spaces/{slug}/settings/requests", w.spaceRequests, w.answerRequest)
+	w.route(r, "/spaces/{slug}/settings/members", w.spaceMembers, w.manageMember)
+	w.route(r, "/spaces/{slug}/settings/invitations", w.spaceInvitations, w.invite)
+	w.route(r, "/spaces/{slug}/settings/archive", w.spaceArchive, w.archiveSpace)
+	w.route(r, "/spaces/{slug}/settings/delete", nil, w.deleteSpace)
+
+	w.route(r, "/posts/{id}/comments", nil, w.comment)
+	w.route(r, "/posts/{id}/like", nil, w.like)
+	w.route(r, "/posts/{id}/pin", nil, w.pin)
+	w.route(r, "/posts/{id}/delete", nil, w.deletePost)
+	w.routeWith(r, "/posts/{id}/edit", bodyLimit{max: maxComposer}, w.editForm, w.edit)
+
 	w.route(r, "/@{username}", w.profile, nil)
-	// Browsers that open a member's ActivityPub id land on their page; clients
-	// asking for ActivityStreams JSON fall through to the federation door.
+	w.route(r, "/@{username}/followers", w.followers, nil)
+	w.route(r, "/@{username}/following", w.following, nil)
+	w.route(r, "/@{username}/follow", nil, w.follow)
+
+	// The ActivityPub ids of members, spaces and posts are pages too: browsers
+	// get HTML here, clients asking for ActivityStreams JSON fall through to
+	// the federation door.
 	r.Handle("/users/{username}", w.page(w.profileRedirect)).
+		Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML)
+	r.Handle("/spaces/{slug}", w.page(w.spaceFeed)).
+		Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML)
+	r.Handle("/posts/{id}", w.page(w.postPage)).
 		Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML)
 	r.PathPrefix("/static/").Handler(http.HandlerFunc(w.assets.serve))
 	r.NotFoundHandler = w.page(func(rw http.ResponseWriter, r *http.Request, rq *request) error {
@@ -120,6 +173,10 @@ func (w *Web) Mount(r *mux.Router) {
 	})
 }
 
+// maxComposer bounds the text of a composer: an article of 100,000
+// characters in a few languages fits.
+const maxComposer = 4 << 20
+
 // handler is a page handler: it writes a page or a redirect, or returns an
 // error that fail turns into an error page.
 type handler func(rw http.ResponseWriter, r *http.Request, rq *request) error
@@ -128,6 +185,11 @@ type handler func(rw http.ResponseWriter, r *http.Request, rq *request) error
 // get a 405 page. gorilla/mux cannot tell a wrong method from a wrong path once
 // routes share a prefix, so methods are dispatched here.
 func (w *Web) route(r *mux.Router, path string, get, post handler) {
+	w.routeWith(r, path, formBody, get, post)
+}
+
+// routeWith is route for a page whose form posts more than most, or files.
+func (w *Web) routeWith(r *mux.Router, path string, lim bodyLimit, get, post handler) {
 	allow := []string{}
 	if get != nil {
 		allow = append(allow, http.MethodGet, http.MethodHead)
@@ -135,7 +197,7 @@ func (w *Web) route(r *mux.Router, path string, get, post handler) {
 	if post != nil {
 		allow = append(allow, http.MethodPost)
 	}
-	r.Handle(path, w.page(func(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	r.Handle(path, w.pageWith(lim, func(rw http.ResponseWriter, r *http.Request, rq *request) error {
 		switch {
 		case get != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			return get(rw, r, rq)

@@ -1,0 +1,352 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// composerView is what a composer shows: where the post goes (and who will
+// see it), the languages it may be written in, files already sent, and a
+// preview when asked for.
+type composerView struct {
+	Kind     string          // note or article
+	Targets  []composeTarget // where the author may post; empty when Fixed
+	Fixed    *spaces.Space   // the composer of a space's page posts there
+	Target   string          // the chosen space's handle; "" for the profile
+	Langs    []string        // the language tabs, in order
+	Main     string          // the main language
+	Key      string          // makes the form idempotent (spaces.PostInput.Key)
+	Next     string          // where to go once published
+	Attached []*spaces.Media // files sent with a submission that was refused
+	Preview  map[string]template.HTML
+	MaxMB    int64
+	Post     *spaces.Post // when editing
+}
+
+// composeTarget is a space one may post in, or the author's profile.
+type composeTarget struct {
+	Handle, Name, Visibility string
+}
+
+// Visibility is the visibility of the chosen target.
+func (c *composerView) Visibility() string {
+	if c.Fixed != nil {
+		return c.Fixed.Visibility
+	}
+	for _, t := range c.Targets {
+		if t.Handle == c.Target {
+			return t.Visibility
+		}
+	}
+	return spaces.VisibilityPublic
+}
+
+// composer prepares a composer for the viewer: into fixed when the page is a
+// space's; otherwise the viewer picks among the spaces they may post in (or
+// their profile), want being the one chosen ("" with chosen false: the
+// first space).
+func (w *Web) composer(r *http.Request, rq *request, fixed *spaces.Space, kind, want string, chosen bool) (*composerView, error) {
+	c := &composerView{Kind: kind, Fixed: fixed, Key: newKey(), MaxMB: w.spaces.Options().MaxUpload >> 20, Next: r.URL.RequestURI()}
+	var langs []string
+	if fixed != nil {
+		c.Target = accountHandle(fixed.Account)
+		langs = fixed.LanguageList()
+	} else {
+		list, err := w.spaces.PostableSpaces(r.Context(), rq.viewer)
+		if err != nil {
+			return nil, err
+		}
+		c.Targets = []composeTarget{{Handle: "", Name: rq.cat.T("compose.profile"), Visibility: spaces.VisibilityPublic}}
+		for _, s := range list {
+			c.Targets = append(c.Targets, composeTarget{Handle: accountHandle(s.Account), Name: s.Account.DisplayName, Visibility: s.Visibility})
+		}
+		if !chosen && len(list) > 0 {
+			want = accountHandle(list[0].Account) // a space rather than the profile
+		}
+		if s := findSpace(list, want); s != nil {
+			c.Target, langs = accountHandle(s.Account), s.LanguageList()
+		}
+	}
+	c.Main = rq.locale()
+	if len(langs) > 0 {
+		c.Main = langs[0]
+	}
+	c.Langs = composeLanguages(c.Main, langs)
+	return c, nil
+}
+
+func findSpace(list []*spaces.Space, handle string) *spaces.Space {
+	for _, s := range list {
+		if strings.EqualFold(accountHandle(s.Account), handle) {
+			return s
+		}
+	}
+	return nil
+}
+
+// composeLanguages are the tabs of an article: its main language first, then
+// the space's other languages, then the interface's.
+func composeLanguages(main string, more []string) []string {
+	out := []string{main}
+	for _, l := range append(append([]string{}, more...), Locales...) {
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// newKey is a fresh key for a form that must not be sent twice.
+func newKey() string {
+	b := make([]byte, 18)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// composeFields are the fields of a composer for langs.
+func composeFields(langs []string) []string {
+	f := []string{"space", "kind", "language", "body", "themes", "applies_to", "files", "key", "next"}
+	for _, l := range langs {
+		f = append(f, "title_"+l, "summary_"+l, "body_"+l)
+	}
+	return f
+}
+
+// postInput reads a composer's text: a note's body, or an article in its
+// main language and the translations whose tabs were filled.
+func postInput(r *http.Request, kind string, langs []string) spaces.PostInput {
+	f := r.PostForm
+	in := spaces.PostInput{Kind: kind, Language: f.Get("language"), Key: f.Get("key")}
+	if kind != spaces.KindArticle {
+		in.Body = f.Get("body")
+		return in
+	}
+	in.AppliesTo = f.Get("applies_to")
+	in.Themes = strings.FieldsFunc(f.Get("themes"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
+	for _, l := range langs {
+		title, summary, body := f.Get("title_"+l), f.Get("summary_"+l), f.Get("body_"+l)
+		if l == in.Language {
+			in.Title, in.Summary, in.Body = title, summary, body
+			continue
+		}
+		if strings.TrimSpace(title+summary+body) != "" {
+			in.Translations = append(in.Translations, spaces.TranslationInput{Language: l, Title: title, Summary: summary, Body: body})
+		}
+	}
+	return in
+}
+
+// composeError puts a domain error on the composer field it is about: an
+// article's title, summary and body are those of its main language's tab.
+func composeError(err error, kind, main string) error {
+	de, ok := err.(*spaces.Error)
+	if !ok {
+		return err
+	}
+	field := de.Field
+	switch field {
+	case "title", "summary", "body":
+		if kind == spaces.KindArticle {
+			field += "_" + main
+		}
+	case "attachments", "file":
+		field = "files"
+	case "language", "themes", "applies_to":
+	default:
+		field = ""
+	}
+	c := *de
+	c.Field = field
+	return &c
+}
+
+// compose: GET /compose?space=&kind= — the full composer: a short post, or
+// an article with its translations.
+func (w *Web) compose(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, ok := requireViewer(rw, r, rq); !ok {
+		return nil
+	}
+	kind := spaces.KindNote
+	if r.URL.Query().Get("kind") == spaces.KindArticle {
+		kind = spaces.KindArticle
+	}
+	q := r.URL.Query()
+	c, err := w.composer(r, rq, nil, kind, q.Get("space"), q.Has("space"))
+	if err != nil {
+		return err
+	}
+	c.Next = ""
+	f := newForm(nil, composeFields(c.Langs)...)
+	f.Values.Set("language", c.Main)
+	return w.renderComposer(rw, r, rq, http.StatusOK, f, c)
+}
+
+func (w *Web) renderComposer(rw http.ResponseWriter, r *http.Request, rq *request, status int, f *form, c *composerView) error {
+	title := rq.cat.T("compose.title_note")
+	if c.Kind == spaces.KindArticle {
+		title = rq.cat.T("compose.title_article")
+	}
+	if c.Post != nil {
+		title = rq.cat.T("compose.title_edit")
+	}
+	w.renderForm(rw, r, rq, status, "compose", title, f, c)
+	return nil
+}
+
+// publish: POST /compose — upload the files, then publish. A refused post
+// comes back with what was typed and the files already sent; "preview"
+// shows the text as it will look instead of publishing.
+func (w *Web) publish(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	me, ok := requireViewer(rw, r, rq)
+	if !ok {
+		return nil
+	}
+	ctx := r.Context()
+	kind := spaces.KindNote
+	if r.PostForm.Get("kind") == spaces.KindArticle {
+		kind = spaces.KindArticle
+	}
+	handle := r.PostForm.Get("space")
+	var fixed *spaces.Space
+	if r.PostForm.Get("fixed") != "" {
+		var err error
+		if fixed, err = w.spaces.Space(ctx, me, handle); err != nil {
+			return err
+		}
+	}
+	c, err := w.composer(r, rq, fixed, kind, handle, true)
+	if err != nil {
+		return err
+	}
+	c.Target, c.Next = handle, localPath(r.PostForm.Get("next"), "")
+	if l := r.PostForm.Get("language"); l != "" && l != c.Main {
+		c.Main, c.Langs = l, composeLanguages(l, c.Langs)
+	}
+	if k := r.PostForm.Get("key"); k != "" {
+		c.Key = k
+	}
+	f := newForm(r, composeFields(c.Langs)...)
+	in := postInput(r, kind, c.Langs)
+
+	attached, uploadErr := w.receiveFiles(r, me)
+	c.Attached = attached
+	for _, m := range attached {
+		in.Attachments = append(in.Attachments, m.ID)
+	}
+	if uploadErr != nil {
+		return w.composeFailed(rw, r, rq, composeError(uploadErr, kind, c.Main), f, c)
+	}
+	if r.PostForm.Get("action") == "preview" {
+		if err := w.previewAll(r, rq, c, in); err != nil {
+			return w.composeFailed(rw, r, rq, composeError(err, kind, c.Main), f, c)
+		}
+		return w.renderComposer(rw, r, rq, http.StatusOK, f, c)
+	}
+	p, err := w.spaces.CreatePost(ctx, me, handle, in)
+	if spaces.AsError(err).Code == "already_published" {
+		if first, ferr := w.spaces.PostByKey(ctx, me, in.Key); ferr == nil {
+			w.setFlash(rw, "flash.already_published")
+			return redirect(rw, r, postURL(first))
+		}
+	}
+	if err != nil {
+		return w.composeFailed(rw, r, rq, composeError(err, kind, c.Main), f, c)
+	}
+	w.setFlash(rw, "flash.published")
+	if kind == spaces.KindNote && c.Next != "" {
+		return redirect(rw, r, c.Next)
+	}
+	return redirect(rw, r, postURL(p))
+}
+
+func (w *Web) composeFailed(rw http.ResponseWriter, r *http.Request, rq *request, err error, f *form, c *composerView) error {
+	switch spaces.KindOf(err) {
+	case spaces.KindInvalid, spaces.KindConflict, spaces.KindForbidden:
+	default:
+		return err
+	}
+	f.addError(rq.cat, err)
+	w.renderComposer(rw, r, rq, errorStatus(err), f, c)
+	return nil
+}
+
+// previewAll renders every tab's text as it will be published.
+func (w *Web) previewAll(r *http.Request, rq *request, c *composerView, in spaces.PostInput) error {
+	c.Preview = map[string]template.HTML{}
+	texts := map[string]string{in.Language: in.Body}
+	if in.Language == "" {
+		texts = map[string]string{c.Main: in.Body}
+	}
+	for _, t := range in.Translations {
+		texts[t.Language] = t.Body
+	}
+	for lang, body := range texts {
+		if strings.TrimSpace(body) == "" {
+			continue
+		}
+		html, err := w.spaces.Preview(r.Context(), rq.viewer, body)
+		if err != nil {
+			return err
+		}
+		c.Preview[lang] = template.HTML(html) // sanitised by the domain
+	}
+	return nil
+}
+
+// receiveFiles uploads the files of a composer, after those a refused
+// submission kept (field "attachments"), in order. It returns what it has
+// even when a file is refused, so that nothing is sent twice.
+func (w *Web) receiveFiles(r *http.Request, me *spaces.Account) ([]*spaces.Media, error) {
+	var out []*spaces.Media
+	for _, id := range r.PostForm["attachments"] {
+		m, f, err := w.spaces.OpenMedia(r.Context(), me, id)
+		if err != nil {
+			continue // not theirs, or gone: dropped
+		}
+		f.Close()
+		if m.AccountID == me.ID && m.PostID == "" {
+			out = append(out, m)
+		}
+	}
+	if r.MultipartForm == nil {
+		return out, nil
+	}
+	for _, fh := range r.MultipartForm.File["files"] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // the empty part of a file input left empty
+		}
+		file, err := fh.Open()
+		if err != nil {
+			return out, err
+		}
+		m, err := w.spaces.UploadMedia(r.Context(), me, file, fh.Filename, "")
+		file.Close()
+		if err != nil {
+			return out, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// preview: POST /preview — the text of a composer as it will be published,
+// as an HTML fragment: the script of the composer shows it as one types.
+func (w *Web) preview(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	me, ok := requireViewer(rw, r, rq)
+	if !ok {
+		return nil
+	}
+	html, err := w.spaces.Preview(r.Context(), me, r.PostForm.Get("body"))
+	if err != nil {
+		return err
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.Write([]byte(html))
+	return nil
+}

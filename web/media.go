@@ -1,0 +1,36 @@
+package web
+
+import (
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+)
+
+// media: GET /media/{id} — an uploaded file, to whoever may see the post it
+// is attached to (or the space it illustrates, or its uploader before it is
+// used). Images are shown; every other file is downloaded, never rendered
+// by the browser as a page of this node, and nothing in it may run.
+func (w *Web) media(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	m, f, err := w.spaces.OpenMedia(r.Context(), rq.viewer, mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := rw.Header()
+	h.Set("Content-Type", m.MediaType)
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Cache-Control", "private, max-age=3600")
+	disposition := "attachment"
+	if strings.HasPrefix(m.MediaType, "image/") {
+		disposition = "inline"
+	}
+	name := m.Name
+	if name == "" {
+		name = m.ID
+	}
+	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": name}))
+	http.ServeContent(rw, r, "", m.CreatedAt, f)
+	return nil
+}

@@ -1,0 +1,165 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// feedPage is how many posts, spaces or people a page of a list shows.
+const feedPage = 20
+
+// postView is a post as a page shows it: the language it is read in, the
+// other languages it is written in, and what the reader may do with it.
+type postView struct {
+	P      *spaces.Post
+	Text   *spaces.Translation   // the language shown
+	Langs  []*spaces.Translation // every language, the main one first
+	Rights spaces.PostRights
+	Liked  bool
+}
+
+// HTML is the post's text in the language shown. The domain sanitised it
+// (spaces.SanitizeHTML) before storing it: this is the one place where the
+// web door trusts HTML it did not write.
+func (v postView) HTML() template.HTML {
+	if v.Text == nil {
+		return ""
+	}
+	return template.HTML(v.Text.Content)
+}
+
+// Article tells whether the post is a best-practice article.
+func (v postView) Article() bool { return v.P.Kind == spaces.KindArticle }
+
+// Themes are the themes an author chose for an article.
+func (v postView) Themes() []string {
+	var out []string
+	for _, t := range v.P.Tags {
+		if t.Kind == "theme" {
+			out = append(out, t.Tag)
+		}
+	}
+	return out
+}
+
+// Images and Files split the attachments: images are shown, files listed.
+func (v postView) Images() []*spaces.Media { return v.attachments(true) }
+func (v postView) Files() []*spaces.Media  { return v.attachments(false) }
+
+func (v postView) attachments(images bool) []*spaces.Media {
+	var out []*spaces.Media
+	for _, m := range v.P.Attachments {
+		if strings.HasPrefix(m.MediaType, "image/") == images {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// pickText returns the translation in lang if the post has one, else its main
+// language's.
+func pickText(p *spaces.Post, lang string) *spaces.Translation {
+	var main *spaces.Translation
+	for _, t := range p.Translations {
+		if t.Language == lang {
+			return t
+		}
+		if t.Language == p.Language {
+			main = t
+		}
+	}
+	if main == nil && len(p.Translations) > 0 {
+		main = p.Translations[0]
+	}
+	return main
+}
+
+// postViews prepares posts for a page read in lang: each reader sees their
+// own language first when the author wrote it. rights are the reader's in
+// the posts' space, nil in mixed feeds (only what needs no space's rights
+// — liking — is offered there).
+func (w *Web) postViews(ctx context.Context, viewer *spaces.Account, lang string, posts []*spaces.Post, rights *spaces.SpaceRights) ([]postView, error) {
+	liked, err := w.spaces.LikedAmong(ctx, viewer, posts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]postView, len(posts))
+	for i, p := range posts {
+		out[i] = postView{P: p, Text: pickText(p, lang), Langs: spaces.MainFirst(p), Liked: liked[p.ID],
+			Rights: spaces.PostRightsOf(viewer, p, rights)}
+	}
+	return out, nil
+}
+
+// feedView is one page of a feed, and the link to the next.
+type feedView struct {
+	Posts []postView
+	More  string // the URL of the next page; empty at the end
+}
+
+// feed builds a feed page: the posts, and the next page's link, which keeps
+// the page's other query parameters.
+func (w *Web) feed(r *http.Request, rq *request, posts []*spaces.Post, rights *spaces.SpaceRights) (feedView, error) {
+	views, err := w.postViews(r.Context(), rq.viewer, rq.locale(), posts, rights)
+	if err != nil {
+		return feedView{}, err
+	}
+	fv := feedView{Posts: views}
+	if len(posts) == feedPage {
+		fv.More = nextPage(r, "before", posts[len(posts)-1].ID)
+	}
+	return fv, nil
+}
+
+// nextPage is the current URL with its cursor parameter set to cursor.
+func nextPage(r *http.Request, param, cursor string) string {
+	q := r.URL.Query()
+	q.Set(param, cursor)
+	return r.URL.Path + "?" + q.Encode()
+}
+
+// spaceURL is the page of a space: /spaces/slug, or /spaces/slug@host for a
+// remote space the node mirrors.
+func spaceURL(sp *spaces.Space) string {
+	if sp == nil || sp.Account == nil {
+		return "/spaces"
+	}
+	return "/spaces/" + url.PathEscape(accountHandle(sp.Account))
+}
+
+// accountHandle is user for a local account, user@host for a remote one.
+func accountHandle(a *spaces.Account) string {
+	if a.IsLocal() {
+		return a.Username
+	}
+	return a.Username + "@" + a.Domain
+}
+
+// accountURL is where a link to an account leads: a local member's profile
+// page, a remote account's own page (until remote profiles have pages here).
+func accountURL(a *spaces.Account) string {
+	switch {
+	case a == nil:
+		return "/"
+	case a.Type == spaces.TypeGroup:
+		return "/spaces/" + url.PathEscape(accountHandle(a))
+	case a.IsLocal():
+		return ProfilePath(a.Username)
+	case a.URI != "":
+		return a.URI
+	}
+	return "/"
+}
+
+// postURL is a post's page; a comment is shown in its thread.
+func postURL(p *spaces.Post) string {
+	if p.InReplyToID != "" && p.ThreadID != "" {
+		return "/posts/" + url.PathEscape(p.ThreadID) + "#comment-" + p.ID
+	}
+	return "/posts/" + url.PathEscape(p.ID)
+}
