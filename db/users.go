@@ -24,8 +24,8 @@ type User struct {
 	// NotificationsOff lists the kinds of notifications the member turned
 	// off, separated by spaces.
 	NotificationsOff string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // InsertUser stores the user part of a new local member.

@@ -47,7 +47,7 @@ func TestDirectoryFilters(t *testing.T) {
 			{bob, spaces.SpaceFilter{Language: "EN"}, "urbanism"},
 			{bob, spaces.SpaceFilter{Theme: "#Catering"}, "cantines"},
 			{bob, spaces.SpaceFilter{Query: "ecoles"}, "cantines"},        // accents and case do not matter
-			{bob, spaces.SpaceFilter{Query: "urban", Language: "de"}, ""},// every filter applies
+			{bob, spaces.SpaceFilter{Query: "urban", Language: "de"}, ""}, // every filter applies
 			{bob, spaces.SpaceFilter{Query: "Project"}, ""},               // members-only stays hidden
 			{alice, spaces.SpaceFilter{Query: "project", Visibility: "members"}, "secret"},
 			{bob, spaces.SpaceFilter{Query: "?!"}, ""},
