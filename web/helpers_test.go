@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -226,4 +228,100 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = append([]string(nil), vs...)
 	}
 	return out
+}
+
+// upload is a file a form sends.
+type upload struct {
+	field, name string
+	body        []byte
+}
+
+// postMultipart submits a multipart form with files, with the visitor's CSRF
+// token (unless form has one).
+func (b *browser) postMultipart(path string, form url.Values, files ...upload) *page {
+	b.t.Helper()
+	form = cloneValues(form)
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", b.csrf())
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range form {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	for _, f := range files {
+		w, err := mw.CreateFormFile(f.field, f.name)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		w.Write(f.body)
+	}
+	mw.Close()
+	return b.do(http.MethodPost, path, &buf, mw.FormDataContentType())
+}
+
+// pdf is a small file that sniffs as a PDF.
+var pdf = []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+
+func str(s string) *string { return &s }
+
+// newSpace creates a space owned by owner.
+func newSpace(t *testing.T, n *nodetest.Node, owner *spaces.Account, slug string, set spaces.SpaceSettings) *spaces.Space {
+	t.Helper()
+	if set.Name == nil {
+		set.Name = str("Space " + slug)
+	}
+	sp, err := n.Spaces.CreateSpace(context.Background(), owner, spaces.NewSpace{Slug: slug, SpaceSettings: set})
+	if err != nil {
+		t.Fatalf("create space %s: %v", slug, err)
+	}
+	return sp
+}
+
+// joined makes a join a space, as an active member (approved if need be).
+func joined(t *testing.T, n *nodetest.Node, a, owner *spaces.Account, slug string) {
+	t.Helper()
+	ctx := context.Background()
+	m, err := n.Spaces.JoinSpace(ctx, a, slug, "", "")
+	if err != nil {
+		t.Fatalf("%s joins %s: %v", a.Username, slug, err)
+	}
+	if m.State == spaces.StatePending {
+		if _, err := n.Spaces.AnswerJoinRequest(ctx, owner, slug, a.Username, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// posted publishes a note.
+func posted(t *testing.T, n *nodetest.Node, a *spaces.Account, slug, body string) *spaces.Post {
+	t.Helper()
+	p, err := n.Spaces.CreatePost(context.Background(), a, slug, spaces.PostInput{Body: body})
+	if err != nil {
+		t.Fatalf("%s posts: %v", a.Username, err)
+	}
+	return p
+}
+
+// feedOf lists a space's posts as the console sees them.
+func feedOf(t *testing.T, n *nodetest.Node, slug string) []*spaces.Post {
+	t.Helper()
+	posts, err := n.Spaces.SpaceFeed(context.Background(), spaces.Console, slug, spaces.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return posts
+}
+
+// speaks sets a member's language: signed-in pages are in it, whatever the
+// browser asks for.
+func speaks(t *testing.T, n *nodetest.Node, a *spaces.Account, locale string) *spaces.Account {
+	t.Helper()
+	a, err := n.Spaces.UpdateProfile(context.Background(), a, spaces.ProfileUpdate{Locale: &locale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

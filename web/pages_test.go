@@ -126,6 +126,31 @@ func TestSecurityHeaders(t *testing.T) {
 			"/onboarding/language", "/onboarding/follow", "/admin/members", "/admin/members/boss", "/admin/invitations"} {
 			check(admin, path)
 		}
+		// The pages of spaces and posts, full: a page of long posts stays small.
+		boss := account(t, n, "boss")
+		newSpace(t, n, boss, "club", spaces.SpaceSettings{Description: str(strings.Repeat("A long description. ", 90))})
+		var last *spaces.Post
+		for i := 0; i < 25; i++ {
+			last = posted(t, n, boss, "club", strings.Repeat("A rather long post, with **words** and #tags. ", 100))
+		}
+		for i := 0; i < 50; i++ {
+			if _, err := n.Spaces.CreateComment(context.Background(), boss, last.ID, spaces.PostInput{Body: strings.Repeat("A long comment, with [a link](https://example.org). ", 90)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, path := range []string{"/spaces", "/spaces/new", "/spaces/club", "/spaces/club/articles", "/spaces/club/people",
+			"/spaces/club/about", "/spaces/club/settings", "/spaces/club/settings/requests", "/spaces/club/settings/members",
+			"/spaces/club/settings/invitations", "/spaces/club/settings/archive", "/posts/" + last.ID, "/posts/" + last.ID + "/edit",
+			"/compose", "/compose?kind=article", "/notifications", "/search", "/search?q=words", "/settings/notifications",
+			"/settings/followers", "/settings/data", "/admin/spaces", "/onboarding/spaces", "/@boss/followers", "/@boss/following"} {
+			check(admin, path)
+			if p := admin.get(path); p.status != http.StatusOK {
+				t.Fatalf("%s: %d", path, p.status)
+			}
+		}
+		for _, path := range []string{"/spaces", "/spaces/club", "/posts/" + last.ID, "/search?q=words"} {
+			check(anon, path)
+		}
 		// The session and CSRF cookies are HttpOnly and SameSite.
 		res, err := http.Get(n.URL + "/login")
 		if err != nil {

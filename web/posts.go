@@ -11,7 +11,7 @@ import (
 )
 
 // commentsPage is how many comments a post's page shows at once.
-const commentsPage = 50
+const commentsPage = 20
 
 type postPage struct {
 	Post     postView
@@ -22,6 +22,7 @@ type postPage struct {
 	More     string // the next page of comments
 	Share    string // the post's address, to share
 	Key      string // of the comment form
+	Full     string // the id of a long comment shown whole
 }
 
 // postPage: GET /posts/{id}?lang=&after= — a post or an article, in the
@@ -48,7 +49,7 @@ func (w *Web) renderPost(rw http.ResponseWriter, r *http.Request, rq *request, s
 		http.Redirect(rw, r, postURL(p), http.StatusFound)
 		return nil
 	}
-	view := postPage{Space: p.Space, Share: w.opts.PublicURL + "/posts/" + url.PathEscape(p.ID), Key: newKey()}
+	view := postPage{Space: p.Space, Share: w.opts.PublicURL + "/posts/" + url.PathEscape(p.ID), Key: newKey(), Full: r.URL.Query().Get("full")}
 	if p.Space != nil {
 		if view.Rights, err = w.spaces.Rights(ctx, rq.viewer, p.Space); err != nil {
 			return err

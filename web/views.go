@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -31,6 +32,35 @@ func (v postView) HTML() template.HTML {
 		return ""
 	}
 	return template.HTML(v.Text.Content)
+}
+
+// clampRunes is how much of a long post a feed shows: a page of twenty posts
+// stays light, and the rest is one click away.
+const clampRunes = 900
+
+// Long tells whether a feed shows the post cut, with a link to all of it:
+// when its text, or its markup, is long.
+func (v postView) Long() bool {
+	if v.Text == nil || len(v.Text.Content) <= clampRunes {
+		return false
+	}
+	return len(v.Text.Content) > 3*clampRunes || utf8.RuneCountInString(spaces.PlainText(v.Text.Content)) > clampRunes
+}
+
+// Excerpt is the beginning of a long post's text, as plain text.
+func (v postView) Excerpt() string {
+	if v.Text == nil {
+		return ""
+	}
+	text := []rune(spaces.PlainText(v.Text.Content))
+	if len(text) <= clampRunes {
+		return string(text)
+	}
+	cut := clampRunes
+	for cut > clampRunes-80 && text[cut] != ' ' {
+		cut--
+	}
+	return strings.TrimSpace(string(text[:cut])) + "…"
 }
 
 // Article tells whether the post is a best-practice article.
