@@ -169,7 +169,7 @@ func TestPostPageActions(t *testing.T) {
 		b.signIn("bob", nodetest.Password)
 		page := b.get("/posts/" + p.ID)
 		want(t, page, http.StatusOK, "Alice&#39;s post", "No comment yet", `action="/posts/`+p.ID+`/comments"`, "Share", "/posts/"+p.ID)
-		if page.has(`/posts/` + p.ID + `/edit`) || page.has(">Pin to the space<") {
+		if page.has(`/posts/`+p.ID+`/edit`) || page.has(">Pin to the space<") {
 			t.Fatal("bob is offered to edit or pin alice's post")
 		}
 		key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(page.body)[1]

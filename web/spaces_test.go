@@ -38,9 +38,9 @@ func TestSpacesDirectory(t *testing.T) {
 			t.Fatal("members-only space listed")
 		}
 		for q, wantText := range map[string]string{
-			"?q=ecoles":              "Restauration scolaire", // accents and case do not matter
-			"?visibility=network":    "DSI",
-			"?language=en":           "Restauration scolaire",
+			"?q=ecoles":                    "Restauration scolaire", // accents and case do not matter
+			"?visibility=network":          "DSI",
+			"?language=en":                 "Restauration scolaire",
 			"?theme=catering&q=cuisiniers": "Restauration scolaire",
 		} {
 			want(t, b.get("/spaces"+q), http.StatusOK, wantText)
