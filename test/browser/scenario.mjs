@@ -37,7 +37,8 @@ function check(cond, what) {
 }
 
 async function expectText(page, text, what) {
-  const body = await page.locator("body").innerText();
+  // French puts a no-break space before colons: text is compared with plain spaces.
+  const body = (await page.locator("body").innerText()).replace(/[\u00a0\u202f]/g, " ");
   check(body.includes(text), `${what}: page shows “${text}”`);
 }
 
@@ -81,6 +82,18 @@ async function newPage(browser, locale) {
   return page;
 }
 
+// signOut opens the account menu and signs out.
+async function signOut(page, buttonText) {
+  await page.locator("details.account-menu > summary").click();
+  await submit(page, buttonText);
+}
+
+// checklistPDF is a small valid PDF, as a member would attach.
+function checklistPDF() {
+  return Buffer.from("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
+    "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
+}
+
 async function submit(page, buttonText) {
   await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: buttonText, exact: true }).click()]);
 }
@@ -113,10 +126,39 @@ try {
   await submit(a, "Créer le compte administrateur");
   check(a.url().endsWith("/onboarding/profile"), "the new admin lands on the onboarding");
   await submit(a, "Passer l’introduction");
-  await expectText(a, "Bienvenue, Claire Martin", "admin home");
-  await audit(a, "home-admin");
+  await expectText(a, "Vos espaces", "admin home");
 
-  // 2. The admin invites a member.
+  // 2. The admin creates two spaces: an open one in two languages, and one
+  // that takes members on approval.
+  await a.goto(base + "/spaces");
+  await expectText(a, "Il n’y a encore aucun espace", "empty directory");
+  await a.getByRole("link", { name: "Créer un espace" }).first().click();
+  await a.waitForLoadState("load");
+  await audit(a, "space-new");
+  await a.getByLabel("Nom", { exact: true }).fill("Restauration scolaire");
+  await a.getByLabel("Adresse", { exact: true }).fill("cantines");
+  await a.getByLabel("Description", { exact: true }).fill("Les cuisiniers et gestionnaires des cantines des collèges et lycées échangent leurs pratiques : allergies, menus, gaspillage, approvisionnement local.");
+  await a.getByLabel("Règles", { exact: true }).fill("1. Bienveillance.\n2. Pas de données personnelles d’élèves.\n3. Citez vos sources.");
+  await a.getByLabel("Thèmes", { exact: true }).fill("restauration, santé, circuits-courts");
+  await a.getByLabel("Anglais", { exact: true }).check();
+  await submit(a, "Créer l’espace");
+  await expectText(a, "Votre espace est prêt", "space created");
+  check(a.url().endsWith("/spaces/cantines"), "the new space's page");
+  await a.getByLabel("Votre message").fill("Bienvenue dans l’espace **Restauration scolaire** ! Présentez-vous en commentaire : votre établissement, votre rôle, un sujet qui vous tient à cœur.");
+  await expectText(a, "Tout le monde peut le lire", "the composer says who will read the post");
+  await submit(a, "Publier");
+  await expectText(a, "Publié.", "the welcome post is published");
+  await expectText(a, "Présentez-vous en commentaire", "the post is in the space's feed");
+  await a.goto(base + "/spaces/new");
+  await a.getByLabel("Nom", { exact: true }).fill("DSI des collectivités");
+  await a.getByLabel("Adresse", { exact: true }).fill("dsi");
+  await a.getByLabel("Description", { exact: true }).fill("Directeurs et directrices des systèmes d’information des villes, intercommunalités, départements et régions.");
+  await a.getByLabel("Thèmes", { exact: true }).fill("numérique, souveraineté");
+  await a.getByLabel(/Sur validation/).check();
+  await submit(a, "Créer l’espace");
+  await expectText(a, "Votre espace est prêt", "second space created");
+
+  // 3. The admin invites a member.
   await a.goto(base + "/admin/invitations");
   await a.getByLabel("Pour qui").fill("Yann, service numérique");
   await submit(a, "Créer le lien d’invitation");
@@ -125,7 +167,7 @@ try {
   check(inviteLink.startsWith(base + "/register?invite="), "the invitation link is shown once");
   await audit(a, "admin-invitations");
 
-  // 3. The member registers with the link, in French (their browser's language).
+  // 4. The member registers with the link, in French (their browser's language).
   const m = await newPage(browser, "fr-FR");
   await m.goto(inviteLink);
   await expectText(m, "Créer votre compte", "registration page");
@@ -137,35 +179,128 @@ try {
   await submit(m, "Créer mon compte");
   check(m.url().endsWith("/onboarding/profile"), "the new member starts the onboarding");
 
-  // 4. Onboarding: profile, language (German), how to be followed.
+  // 5. Onboarding: profile, language, suggested spaces (joins the open one), address.
   await audit(m, "onboarding-profile");
-  await m.getByLabel("Présentation").fill("Chef de projet numérique, Ville A.");
+  await m.getByLabel("Présentation").fill("Chef de cuisine au collège Jean-Moulin, Ville A.");
   await submit(m, "Continuer");
   check(m.url().endsWith("/onboarding/language"), "second step: language");
   await audit(m, "onboarding-language");
-  await m.getByLabel("Deutsch").check();
   await submit(m, "Continuer");
-  check(m.url().endsWith("/onboarding/follow"), "third step: following from Mastodon");
-  await expectText(m, "Aus Mastodon gefolgt werden", "the onboarding continues in German");
+  check(m.url().endsWith("/onboarding/spaces"), "third step: suggested spaces");
+  await expectText(m, "Rejoignez vos premiers espaces", "suggested spaces step");
+  await expectText(m, "Restauration scolaire", "the open space is suggested");
+  await expectText(m, "DSI des collectivités", "the approval space is suggested");
+  await audit(m, "onboarding-spaces");
+  await submit(m, "Rejoindre Restauration scolaire");
+  await expectText(m, "Vous avez rejoint", "joined from the onboarding");
+  check(m.url().endsWith("/onboarding/spaces"), "back on the suggestions after joining");
+  await submit(m, "Continuer");
+  check(m.url().endsWith("/onboarding/follow"), "fourth step: following from Mastodon");
   await expectText(m, "@yann@", "the member's fediverse address");
   await audit(m, "onboarding-follow");
-  await submit(m, "Fertig");
-  await expectText(m, "Willkommen, Yann Le Goff", "home page in German");
-  await expectText(m, "Alles bereit", "onboarding done");
-  check((await m.locator("html").getAttribute("lang")) === "de", "the page says it is German");
+  await submit(m, "Terminer");
+  await expectText(m, "Tout est prêt", "onboarding done");
+  await expectText(m, "Présentez-vous en commentaire", "the home feed shows the joined space's posts");
   await audit(m, "home-member");
 
-  // 5. Profile and settings pages.
-  await m.goto(base + "/@yann");
-  await expectText(m, "Chef de projet numérique, Ville A.", "public profile shows the bio");
-  await audit(m, "profile");
-  await m.goto(base + "/settings");
-  await audit(m, "settings-profile");
-  await m.goto(base + "/settings/sessions");
-  await expectText(m, "Dieses Gerät", "sessions list marks this device");
-  await audit(m, "settings-sessions");
+  // 6. The member asks to join the approval space from the directory.
+  await m.goto(base + "/spaces");
+  await audit(m, "spaces-directory");
+  await submit(m, "Demander à rejoindre DSI des collectivités");
+  await expectText(m, "Votre demande est envoyée", "request sent");
+  await expectText(m, "Demande envoyée", "the space shows the pending request");
 
-  // 6. Password change.
+  // 7. The moderator sees the request in the header count, and accepts it.
+  await a.goto(base + "/");
+  check((await a.locator(".nav-notifications .count").innerText()).trim() === "1", "the admin has one unread notification");
+  await a.goto(base + "/notifications");
+  await expectText(a, "Yann Le Goff demande à rejoindre DSI des collectivités", "the request's notification");
+  await audit(a, "notifications");
+  await a.getByRole("link", { name: "Yann Le Goff demande à rejoindre DSI des collectivités" }).click();
+  await a.waitForLoadState("load");
+  await audit(a, "space-requests");
+  await submit(a, "Accepter Yann Le Goff");
+  await expectText(a, "La demande est acceptée", "request accepted");
+  await m.goto(base + "/notifications");
+  await expectText(m, "Vous êtes désormais membre de DSI des collectivités", "the member is told");
+
+  // 8. The member writes a bilingual article with a PDF attachment.
+  await m.goto(base + "/spaces/cantines");
+  await audit(m, "space");
+  await m.getByRole("link", { name: "Rédiger un article" }).first().click();
+  await m.waitForLoadState("load");
+  await expectText(m, "Nouvel article de bonnes pratiques", "article composer");
+  check(await m.getByRole("tab", { name: "Français" }).getAttribute("aria-selected") === "true", "the main language's tab is open");
+  await m.locator("#f-title_fr").fill("Gérer les allergies alimentaires à la cantine");
+  await m.locator("#f-summary_fr").fill("Une méthode en quatre étapes, testée dans douze collèges, pour accueillir les élèves allergiques sans stress.");
+  await m.locator("#f-body_fr").fill("## Pourquoi\n\nUn élève sur vingt a une **allergie alimentaire**. Voici ce qui a marché chez nous.\n\n## Les étapes\n\n1. Recenser les PAI avec l’infirmière\n2. Étiqueter chaque plat\n3. Former l’équipe\n4. Prévenir les familles\n\nLa liste de contrôle est jointe. #allergies");
+  await m.locator("#preview-fr strong").first().waitFor();
+  check((await m.locator("#preview-fr").innerText()).includes("allergie alimentaire"), "the live preview shows the text rendered");
+  await m.getByRole("tab", { name: "Anglais" }).click();
+  await m.locator("#f-title_en").fill("Handling food allergies in the canteen");
+  await m.locator("#f-summary_en").fill("A four-step method, tried in twelve schools, to welcome allergic pupils calmly.");
+  await m.locator("#f-body_en").fill("## Why\n\nOne pupil in twenty has a **food allergy**. Here is what worked for us.\n\n1. List the care plans with the nurse\n2. Label every dish\n3. Train the team\n4. Tell the families");
+  await m.getByLabel("Thèmes", { exact: true }).fill("restauration, santé");
+  await m.getByLabel("S’applique à (facultatif)").fill("collèges et lycées");
+  await m.getByLabel("Fichiers à joindre").setInputFiles({ name: "checklist-allergies.pdf", mimeType: "application/pdf", buffer: checklistPDF() });
+  await audit(m, "compose-article");
+  let uploads = 0;
+  m.on("request", (req) => { if (req.resourceType() === "xhr" && req.url().endsWith("/compose")) uploads++; });
+  await m.getByRole("button", { name: "Publier", exact: true }).click();
+  await m.getByText("Publié.").waitFor();
+  check(uploads === 1, "the article and its file went through the upload with a progress bar");
+  check(/\/posts\/[0-9A-Z]{26}$/.test(m.url()), "the article's own page");
+  const articleURL = m.url();
+  await expectText(m, "Gérer les allergies alimentaires à la cantine", "the article in French, the author's language");
+  await expectText(m, "checklist-allergies.pdf", "the attachment is listed");
+  await expectText(m, "S’applique à : collèges et lycées", "to whom it applies");
+  await audit(m, "article");
+  const pdfLink = m.getByRole("link", { name: /checklist-allergies\.pdf/ });
+  const res = await m.request.get(new URL(await pdfLink.getAttribute("href"), base).href);
+  check(res.ok() && (await res.body()).subarray(0, 5).toString() === "%PDF-", "the PDF downloads");
+
+  // 9. Another member (the admin) likes and comments; reads it in English.
+  await a.goto(articleURL);
+  await submit(a, "J’aime");
+  check(await a.getByRole("button", { name: /J’aime/ }).first().getAttribute("aria-pressed") === "true", "the like is shown");
+  await a.getByLabel("Votre commentaire").fill("Merci Yann, très utile ! Nous faisons pareil avec des plateaux de couleur.");
+  await submit(a, "Commenter");
+  await expectText(a, "Votre commentaire est publié", "comment published");
+  await expectText(a, "plateaux de couleur", "the comment is shown");
+  await a.getByRole("link", { name: "Anglais" }).click();
+  await a.waitForLoadState("load");
+  await expectText(a, "Handling food allergies in the canteen", "the reader switched the article to English");
+  check((await a.locator(".post__body--full").getAttribute("lang")) === "en", "the text says it is English");
+  await audit(a, "article-english");
+
+  // Pictures for the README (docs/): the member's home, the space, the article.
+  for (const [name, where] of [["home", "/"], ["space", "/spaces/cantines"], ["article", new URL(articleURL).pathname]]) {
+    await m.goto(base + where);
+    await m.screenshot({ path: path.join(results, `readme-${name}.png`), fullPage: true });
+  }
+
+  // 10. The member switches the interface to German; the article stays in French.
+  await m.goto(base + "/");
+  await submit(m, "Deutsch");
+  await expectText(m, "Ihre Räume", "home page in German");
+  check((await m.locator("html").getAttribute("lang")) === "de", "the page says it is German");
+  await m.goto(base + "/notifications");
+  await expectText(m, "Claire Martin hat Ihren Beitrag kommentiert", "the author is told of the comment, in German");
+  await expectText(m, "Claire Martin gefällt Ihr Beitrag", "and of the like");
+  await m.goto(articleURL);
+  await expectText(m, "Lesen auf", "the language switcher in German");
+  await expectText(m, "Gérer les allergies alimentaires à la cantine", "no German version: the main language");
+  await audit(m, "article-german-ui");
+  await m.goto(base + "/search?q=allergies");
+  await expectText(m, "Gérer les allergies alimentaires à la cantine", "search finds the article");
+  await audit(m, "search");
+  await m.goto(base + "/@yann");
+  await expectText(m, "Chef de cuisine au collège Jean-Moulin", "public profile shows the bio");
+  await audit(m, "profile");
+  await m.goto(base + "/settings/notifications");
+  await audit(m, "settings-notifications");
+
+  // 11. Password change, then signing out and in again.
   await m.goto(base + "/settings/password");
   await m.getByLabel("Aktuelles Passwort").fill("not my password");
   await m.getByLabel("Neues Passwort").fill(member.newPassword);
@@ -176,21 +311,21 @@ try {
   await m.getByLabel("Neues Passwort").fill(member.newPassword);
   await submit(m, "Passwort ändern");
   await expectText(m, "Ihr Passwort ist geändert", "password changed");
-
-  // 7. Sign out, then in again with the new password.
-  await submit(m, "Abmelden");
+  await signOut(m, "Abmelden");
   await expectText(m, "Sie sind abgemeldet", "signed out; the language stays German");
   await audit(m, "login");
   await m.getByLabel("Benutzername oder E-Mail-Adresse").fill(member.username);
-  await m.getByLabel("Passwort", { exact: true }).fill(member.password);
-  await submit(m, "Anmelden");
-  await expectText(m, "Benutzername oder Passwort ist falsch", "the old password no longer works");
   await m.getByLabel("Passwort", { exact: true }).fill(member.newPassword);
   await submit(m, "Anmelden");
-  await expectText(m, "Willkommen, Yann Le Goff", "signed in with the new password");
-  await submit(m, "Abmelden");
+  await expectText(m, "Ihre Räume", "signed in with the new password");
+  await signOut(m, "Abmelden");
 
-  // 8. The admin suspends the member, who can no longer sign in.
+  // 12. The admin's pages, and the admin suspends the member.
+  await a.goto(base + "/admin/spaces");
+  await expectText(a, "DSI des collectivités", "the admin's list of spaces");
+  await audit(a, "admin-spaces");
+  await a.goto(base + "/spaces/dsi/settings");
+  await audit(a, "space-settings");
   await a.goto(base + "/admin/members");
   await expectText(a, "Yann Le Goff", "members list");
   await audit(a, "admin-members");
@@ -204,7 +339,7 @@ try {
   await submit(m, "Anmelden");
   await expectText(m, "Dieses Konto ist gesperrt", "a suspended member cannot sign in");
 
-  // 9. Pages anyone may reach.
+  // 13. Pages anyone may reach.
   await m.goto(base + "/password/forgot");
   await audit(m, "forgot");
   await m.goto(base + "/no/such/page");

@@ -220,7 +220,7 @@
       event.preventDefault();
       var data = event.submitter ? new FormData(form, event.submitter) : new FormData(form);
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.action);
+      xhr.open("POST", form.getAttribute("action"));
       box.hidden = false;
       xhr.upload.addEventListener("progress", function (e) {
         if (!e.lengthComputable) return;
