@@ -49,7 +49,7 @@ var reservedNames = map[string]bool{}
 
 func init() {
 	for _, n := range strings.Fields(`
-		about abuse account accounts activities activity actor admin administrator api app apps
+		about abuse account accounts activities activity actor admin administrator api app apps compose preview
 		assets auth avatar avatars banner block blocks bookmarks console contact css docs
 		domain domains explore export favicon feed feeds featured federation follow followers
 		following healthz help home hostmaster img inbox info instance invitation invitations

@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/rand"
+	"errors"
 	"encoding/base64"
 	"html/template"
 	"net/http"
@@ -145,8 +146,8 @@ func postInput(r *http.Request, kind string, langs []string) spaces.PostInput {
 // composeError puts a domain error on the composer field it is about: an
 // article's title, summary and body are those of its main language's tab.
 func composeError(err error, kind, main string) error {
-	de, ok := err.(*spaces.Error)
-	if !ok {
+	var de *spaces.Error
+	if !errors.As(err, &de) {
 		return err
 	}
 	field := de.Field
@@ -225,7 +226,7 @@ func (w *Web) publish(rw http.ResponseWriter, r *http.Request, rq *request) erro
 		return err
 	}
 	c.Target, c.Next = handle, localPath(r.PostForm.Get("next"), "")
-	if l := r.PostForm.Get("language"); l != "" && l != c.Main {
+	if l := r.PostForm.Get("language"); l != c.Main && slices.Contains(c.Langs, l) {
 		c.Main, c.Langs = l, composeLanguages(l, c.Langs)
 	}
 	if k := r.PostForm.Get("key"); k != "" {

@@ -27,6 +27,8 @@ func TestLanguages(t *testing.T) {
 			"/register":        {"lien d’invitation", "invitation link", "Einladungslink"},
 			"/no/such/page":    {"Page introuvable", "Page not found", "Seite nicht gefunden"},
 			"/@alice":          {"Membre depuis le", "Member since", "Mitglied seit"},
+			"/spaces":          {"Communautés de pratique", "Communities of practice", "Praxisgemeinschaften"},
+			"/search":          {"Que cherchez-vous", "What are you looking for", "Was suchen Sie"},
 		}
 		for path, texts := range pages {
 			for i, lang := range []string{"fr-FR,fr;q=0.9", "en-GB,en;q=0.8", "de-AT,de;q=0.9,en;q=0.5"} {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -246,7 +247,7 @@ func (w *Web) edit(rw http.ResponseWriter, r *http.Request, rq *request) error {
 	if err != nil {
 		return err
 	}
-	if l := r.PostForm.Get("language"); l != "" && l != c.Main {
+	if l := r.PostForm.Get("language"); l != c.Main && slices.Contains(c.Langs, l) {
 		c.Main, c.Langs = l, composeLanguages(l, c.Langs)
 	}
 	f := newForm(r, composeFields(c.Langs)...)

@@ -60,8 +60,11 @@ async function audit(page, name) {
   await page.screenshot({ path: `${prefix}-1280.png`, fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: `${prefix}-390.png`, fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-  if (overflow) problems.push(`${name}: the page is wider than a 390 px screen`);
+  for (const width of [390, 360]) {
+    if (width !== 390) await page.setViewportSize({ width, height: 800 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    if (overflow) problems.push(`${name}: the page is wider than a ${width} px screen`);
+  }
   await page.setViewportSize(size);
   const html = await page.content();
   if (html.length > 100_000) problems.push(`${name}: HTML is ${html.length} bytes (limit 100 KB)`);
