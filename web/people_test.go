@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -152,24 +154,43 @@ func TestExportMyData(t *testing.T) {
 	eachDB(t, func(t *testing.T, n *nodetest.Node) {
 		alice := speaks(t, n, member(t, n, "alice", spaces.RoleMember), "en")
 		newSpace(t, n, alice, "club", spaces.SpaceSettings{Name: str("Club")})
-		posted(t, n, alice, "club", "My words")
 		b := newBrowser(t, n, "en")
 		wantRedirect(t, b.get("/settings/export"), "/login?")
 		b.signIn("alice", nodetest.Password)
+		wantRedirect(t, b.postMultipart("/compose", url.Values{"space": {"club"}, "body": {"My words"}, "next": {"/"}},
+			upload{"files", "../../checklist.pdf", pdf}), "/")
 		want(t, b.get("/settings/data"), http.StatusOK, "Download my data", `href="/settings/export"`)
 		p := b.get("/settings/export")
 		if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Disposition"), `attachment; filename=ruche-alice-`) ||
-			!strings.HasPrefix(p.header.Get("Content-Type"), "application/json") {
+			p.header.Get("Content-Type") != "application/zip" {
 			t.Fatalf("export: %d %v", p.status, p.header)
 		}
-		var x spaces.Export
-		if err := json.Unmarshal([]byte(p.body), &x); err != nil {
+		zr, err := zip.NewReader(strings.NewReader(p.body), int64(len(p.body)))
+		if err != nil {
 			t.Fatal(err)
+		}
+		files := map[string]string{}
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(rc)
+			rc.Close()
+			files[f.Name] = string(raw)
+		}
+		var x spaces.Export
+		if err := json.Unmarshal([]byte(files["data.json"]), &x); err != nil {
+			t.Fatalf("data.json: %v (%v)", err, len(files))
 		}
 		if x.Account.Username != "alice" || len(x.Posts) != 1 || x.Posts[0].Translations[0].Markdown != "My words" || len(x.Spaces) != 1 {
 			t.Fatalf("export: %+v", x)
 		}
-		if strings.Contains(p.body, "argon2") {
+		att := x.Posts[0].Attachments[0]
+		if got := files["files/"+att.MediaID+"/checklist.pdf"]; got != string(pdf) {
+			t.Fatalf("the attached file is not in the archive: %v", len(files))
+		}
+		if strings.Contains(files["data.json"], "argon2") {
 			t.Fatal("the export holds the password hash")
 		}
 	})

@@ -1,9 +1,15 @@
 package web
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
+	"path"
+	"strings"
+	"time"
 
 	"github.com/ruche-social/ruche/internal/httpx"
 	"github.com/ruche-social/ruche/spaces"
@@ -206,7 +212,10 @@ func (w *Web) dataPage(rw http.ResponseWriter, r *http.Request, rq *request) err
 	return nil
 }
 
-// export: GET /settings/export — the member's data as a JSON file.
+// export: GET /settings/export — the member's data as a zip file: data.json
+// (what spaces.ExportData gathers) and the files they attached, under
+// files/{id}/{name}. The archive is written as it is made: a file that cannot
+// be read is left out rather than failing the whole download.
 func (w *Web) export(rw http.ResponseWriter, r *http.Request, rq *request) error {
 	me, ok := requireViewer(rw, r, rq)
 	if !ok {
@@ -216,13 +225,53 @@ func (w *Web) export(rw http.ResponseWriter, r *http.Request, rq *request) error
 	if err != nil {
 		return err
 	}
-	body, err := json.MarshalIndent(x, "", "  ")
+	data, err := json.MarshalIndent(x, "", "  ")
 	if err != nil {
 		return err
 	}
-	name := "ruche-" + me.Username + "-" + x.ExportedAt.Format("2006-01-02") + ".json"
-	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	name := "ruche-" + me.Username + "-" + x.ExportedAt.Format("2006-01-02") + ".zip"
+	rw.Header().Set("Content-Type", "application/zip")
 	rw.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	rw.Write(body)
+	zw := zip.NewWriter(rw)
+	if err := addToZip(zw, "data.json", x.ExportedAt, bytes.NewReader(data)); err != nil {
+		return nil // the client went away; nothing more to tell it
+	}
+	for _, p := range x.Posts {
+		for _, f := range p.Attachments {
+			_, file, err := w.spaces.OpenMedia(r.Context(), me, f.MediaID)
+			if err != nil {
+				continue // a remote file, or one gone from the disk
+			}
+			err = addToZip(zw, path.Join("files", f.MediaID, safeFileName(f.Name, f.MediaID)), x.ExportedAt, file)
+			file.Close()
+			if err != nil {
+				return nil
+			}
+		}
+	}
+	zw.Close()
 	return nil
+}
+
+func addToZip(zw *zip.Writer, name string, modified time.Time, r io.Reader) error {
+	f, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: modified})
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	return err
+}
+
+// safeFileName is a file's name fit for an archive: no directories.
+func safeFileName(name, fallback string) string {
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r < ' ' {
+			return '_'
+		}
+		return r
+	}, name)
+	if name == "" || name == "." || name == ".." {
+		return fallback
+	}
+	return name
 }
