@@ -307,3 +307,31 @@ func TestServeProfile(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestServeSpaceAndPost: the federation door can hand browsers over for the
+// ids it routes itself.
+func TestServeSpaceAndPost(t *testing.T) {
+	n := nodetest.New(t, "sqlite")
+	alice := member(t, n, "alice", spaces.RoleMember)
+	newSpace(t, n, alice, "club", spaces.SpaceSettings{Name: str("Le club")})
+	p := posted(t, n, alice, "club", "Bonjour le club")
+	w, err := web.New(n.Spaces, web.Options{PublicURL: n.URL, Name: "Test", DefaultLocale: "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	w.ServeSpace(rec, httptest.NewRequest(http.MethodGet, "/spaces/club", nil), "club")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Le club") || !strings.Contains(rec.Body.String(), "Bonjour le club") {
+		t.Fatalf("ServeSpace: %d %s", rec.Code, excerpt(rec.Body.String()))
+	}
+	rec = httptest.NewRecorder()
+	w.ServePost(rec, httptest.NewRequest(http.MethodGet, "/posts/"+p.ID, nil), p.ID)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Bonjour le club") {
+		t.Fatalf("ServePost: %d %s", rec.Code, excerpt(rec.Body.String()))
+	}
+	rec = httptest.NewRecorder()
+	w.ServePost(rec, httptest.NewRequest(http.MethodGet, "/posts/nope", nil), "nope")
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("ServePost of nothing: %d", rec.Code)
+	}
+}
