@@ -48,3 +48,10 @@ func (d *DB) TouchUser(ctx context.Context, accountID string, t time.Time) error
 		Exec(ctx)
 	return wrap(err, "touch user")
 }
+
+// DeleteUser removes the private part of a member (credentials, email,
+// sessions by cascade): what is left of the account is its public shell.
+func (d *DB) DeleteUser(ctx context.Context, accountID string) error {
+	_, err := d.idb.NewDelete().Model((*User)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	return wrap(err, "delete user")
+}
