@@ -161,7 +161,7 @@ func (f *Federation) post(ctx context.Context, j *db.Delivery) error {
 	}
 	req.Header.Set("Content-Type", activitystreams.LDMediaType)
 	req.Header.Set("Accept", activitystreams.MediaType)
-	if err := signRequest(req, keyID, key, body, f.clock()); err != nil {
+	if err := SignRequest(req, keyID, key, body, f.clock()); err != nil {
 		return err
 	}
 	resp, err := f.client.Do(req)

@@ -77,7 +77,7 @@ func parsePublicKeyPEM(s string) (crypto.PublicKey, error) {
 	return nil, fmt.Errorf("unsupported PEM block %q", block.Type)
 }
 
-func parsePrivateKeyPEM(s string) (crypto.PrivateKey, error) {
+func ParsePrivateKeyPEM(s string) (crypto.PrivateKey, error) {
 	block, _ := pem.Decode([]byte(s))
 	if block == nil {
 		return nil, errors.New("no PEM block")
@@ -112,7 +112,7 @@ func (f *Federation) signingKey(ctx context.Context, a *spaces.Account) (crypto.
 	if c, ok := f.signing.Load(a.ID); ok && c.(*cachedKey).pem == k.PrivateKeyPEM {
 		return c.(*cachedKey).key, k.KeyID, nil
 	}
-	key, err := parsePrivateKeyPEM(k.PrivateKeyPEM)
+	key, err := ParsePrivateKeyPEM(k.PrivateKeyPEM)
 	if err != nil {
 		return nil, "", fmt.Errorf("key of %s: %w", a.Username, err)
 	}
@@ -165,7 +165,7 @@ func (f *Federation) signAsInstance(ctx context.Context) (func(*http.Request) er
 	if err != nil {
 		return nil, err
 	}
-	return func(r *http.Request) error { return signRequest(r, keyID, key, nil, f.clock()) }, nil
+	return func(r *http.Request) error { return SignRequest(r, keyID, key, nil, f.clock()) }, nil
 }
 
 // fetchDocument GETs an ActivityStreams document, signed by the node's actor

@@ -27,11 +27,11 @@ var (
 	postHeaders = []string{httpsig.RequestTarget, "host", "date", "digest", "content-type"}
 )
 
-// signRequest signs r as keyID. body is the exact body of a POST, nil for a
+// SignRequest signs r as keyID. body is the exact body of a POST, nil for a
 // GET. go-fed/httpsig signers are not safe for concurrent use, so each request
 // gets its own; the Host header must be set before signing, since the client
 // only fills it in when sending.
-func signRequest(r *http.Request, keyID string, key crypto.PrivateKey, body []byte, now time.Time) error {
+func SignRequest(r *http.Request, keyID string, key crypto.PrivateKey, body []byte, now time.Time) error {
 	r.Host = r.URL.Host
 	r.Header.Set("Host", r.URL.Host)
 	r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
