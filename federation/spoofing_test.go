@@ -101,7 +101,7 @@ func TestSpoofing(t *testing.T) {
 		}{
 			{"unsigned", sender{}, follow(1), now, nil, 401},
 			{"bad signature", bob, follow(2), now, func(r *http.Request) {
-				r.Header.Set("Signature", strings.Replace(r.Header.Get("Signature"), `signature="`, `signature="AAAA`, 1))
+				r.Header.Set("Signature", strings.Replace(r.Header.Get("Signature"), `signature="`, `signature="AAAA`, 1)) // 3 more bytes: never a valid signature
 			}, 401},
 			{"malformed signature header", bob, follow(3), now, func(r *http.Request) { r.Header.Set("Signature", `keyId=nope`) }, 401},
 			{"wrong digest", bob, follow(4), now, func(r *http.Request) { r.Header.Set("Digest", "SHA-256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") }, 401},
@@ -212,7 +212,11 @@ func TestEd25519Signatures(t *testing.T) {
 	if got := ed.post(t, a.URL+"/users/alice/inbox", forged, time.Now(), func(r *http.Request) {
 		sig := r.Header.Get("Signature")
 		i := strings.Index(sig, `signature="`) + len(`signature="`)
-		r.Header.Set("Signature", sig[:i]+"A"+sig[i+1:])
+		flipped := "A"
+		if sig[i] == 'A' {
+			flipped = "B"
+		}
+		r.Header.Set("Signature", sig[:i]+flipped+sig[i+1:])
 	}); got != http.StatusUnauthorized {
 		t.Fatalf("forged Ed25519 signature: %d", got)
 	}
