@@ -24,7 +24,7 @@ func (f *Federation) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			f.log.Error("federation worker", "err", err)
 		}
-		if time.Since(lastRelease) > time.Minute {
+		if time.Since(lastRelease) > 15*time.Second {
 			f.releaseDead(ctx, w)
 			lastRelease = time.Now()
 		}
