@@ -20,9 +20,14 @@ run: build ## start a node on an embedded SQLite database under ./data, at http:
 	./$(BIN) serve
 
 .PHONY: test
-test: ## vet, then the whole suite with the race detector (PostgreSQL too when RUCHE_TEST_POSTGRES is set)
+test: interop-deps ## vet, then the whole suite with the race detector, the Fedify interop suite included (PostgreSQL too when RUCHE_TEST_POSTGRES is set)
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 30m ./...
+	RUCHE_INTEROP=1 $(GO) test -race -count=1 -timeout 30m ./...
+
+.PHONY: interop-deps
+interop-deps: ## install the independent ActivityPub peer (Fedify, Node 20) of the interop suite
+	@command -v node >/dev/null || { echo "node (20 or later) is required for the interop suite"; exit 1; }
+	cd test/interop && npm ci --no-audit --no-fund
 
 .PHONY: bench
 bench: build ## benchmarks, quick profile (minutes): prints a table, writes bench/results/
