@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
@@ -16,16 +17,34 @@ import (
 )
 
 // deliverDue makes the due deliveries, up to delivery_workers at once and
-// delivery_per_host at once to one host, and waits for them.
+// delivery_per_host at once to one host, waits for them, and records every
+// outcome in one transaction (one commit per batch, not per delivery: on
+// SQLite a commit is a sync to disk). A crash before that commit loses no
+// delivery: the jobs are still claimed, and made again once the claim is
+// released — at least once, as receivers expect.
 func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, error) {
 	n := f.cfg.Federation.DeliveryWorkers
-	jobs, err := f.db.ClaimDeliveries(ctx, w.ID, f.clock(), deliveryLease, n*2)
+	jobs, err := f.db.ClaimDeliveries(ctx, w.ID, f.clock(), deliveryLease, n*4)
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
+	allowed, err := f.policy(ctx, f.db)
+	if err != nil {
+		return 0, err
+	}
+	hosts := map[string]*db.Host{}
+	for _, j := range jobs {
+		if _, ok := hosts[j.Host]; !ok {
+			if hosts[j.Host], err = f.db.HostByName(ctx, j.Host); err != nil {
+				return 0, err
+			}
+		}
+	}
+	signers := newSignerCache(f)
+	outcomes := make([]error, len(jobs))
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, n)
-	for _, j := range jobs {
+	for i, j := range jobs {
 		wg.Add(1)
 		slots <- struct{}{}
 		go func() {
@@ -35,11 +54,31 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 			defer func() { <-host }()
 			// A delivery under way finishes even when the worker is asked to
 			// stop: its outcome is recorded, nothing is left half done.
-			f.deliver(context.WithoutCancel(ctx), j)
+			outcomes[i] = f.attempt(context.WithoutCancel(ctx), j, hosts[j.Host], allowed, signers)
 		}()
 	}
 	wg.Wait()
-	return len(jobs), nil
+	now := f.clock()
+	changed := map[string]bool{}
+	for i, j := range jobs {
+		if f.settle(j, hosts[j.Host], outcomes[i], now) {
+			changed[j.Host] = true
+		}
+	}
+	err = f.db.InTx(context.WithoutCancel(ctx), func(tx *db.DB) error {
+		for _, j := range jobs {
+			if err := tx.FinishDelivery(ctx, j); err != nil {
+				return err
+			}
+		}
+		for h := range changed {
+			if err := tx.SaveHost(ctx, hosts[h]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(jobs), err
 }
 
 // hostSlot returns the semaphore that bounds concurrent deliveries to host.
@@ -54,101 +93,126 @@ func (f *Federation) hostSlot(host string) chan struct{} {
 	return s
 }
 
-// errPermanent marks an answer that retrying cannot change.
-var errPermanent = errors.New("refused by the receiving server")
+// Outcomes of an attempt that are not plain success or failure.
+var (
+	errPermanent = errors.New("refused by the receiving server")
+	errBlocked   = errors.New("the host is blocked or not on the allowlist")
+	errDeferred  = errors.New("host unreachable: waiting for its next probe")
+)
 
-// deliver makes one delivery attempt and records its outcome.
-func (f *Federation) deliver(ctx context.Context, j *db.Delivery) {
-	now := f.clock()
-	h, err := f.db.HostByName(ctx, j.Host)
+// attempt makes one delivery attempt, unless the host is refused or
+// unreachable and not due for a probe. It changes nothing in the database.
+func (f *Federation) attempt(ctx context.Context, j *db.Delivery, h *db.Host, allowed func(string) bool, signers *signerCache) error {
+	if !allowed(j.Host) {
+		return errBlocked
+	}
+	if !h.UnreachableSince.IsZero() && f.clock().Sub(h.LastFailureAt) < unreachableGap {
+		return errDeferred
+	}
+	return f.post(ctx, j, signers)
+}
+
+// settle sets a delivery's new state from the outcome of its attempt and
+// updates its host's health; it reports whether the host changed.
+func (f *Federation) settle(j *db.Delivery, h *db.Host, err error, now time.Time) bool {
+	j.LastError = ""
 	if err != nil {
-		f.log.Error("host health", "err", err, "host", j.Host)
-		return // the lease expires and the job comes back
+		j.LastError = truncate(err.Error(), 500)
 	}
-	if err := f.hostAllowed(ctx, j.Host); err != nil {
-		f.finish(ctx, j, db.JobDead, err, now)
-		return
+	switch {
+	case errors.Is(err, errBlocked):
+		j.State, j.DoneAt = db.JobDead, now
+		return false
+	case errors.Is(err, errDeferred):
+		j.State, j.NextAt = db.JobPending, h.LastFailureAt.Add(unreachableGap)
+		return false
 	}
-	if !h.UnreachableSince.IsZero() && now.Sub(h.LastFailureAt) < unreachableGap {
-		// An unreachable host is tried rarely: wait for its next probe.
-		j.NextAt = h.LastFailureAt.Add(unreachableGap)
-		f.finish(ctx, j, db.JobPending, errors.New("host unreachable"), now)
-		return
-	}
-	err = f.post(ctx, j)
-	now = f.clock()
 	j.Attempts++
 	switch {
 	case err == nil:
-		f.finish(ctx, j, db.JobDone, nil, now)
-		f.recordHost(ctx, h, nil, now)
+		j.State, j.DoneAt = db.JobDone, now
+		return f.hostSucceeded(h, now)
 	case errors.Is(err, errPermanent):
-		f.finish(ctx, j, db.JobDead, err, now)
-		f.recordHost(ctx, h, nil, now) // the host answered: it is reachable
-	default:
-		f.recordHost(ctx, h, err, now)
-		if now.Sub(j.CreatedAt) >= f.cfg.Federation.DeliveryMaxAge {
-			f.finish(ctx, j, db.JobDead, fmt.Errorf("gave up after %d attempts: %w", j.Attempts, err), now)
-			return
-		}
-		wait := backoff(j.Attempts, 30*time.Second, 12*time.Hour)
-		if h.Failures >= unreachableAt {
-			wait = max(wait, unreachableGap)
-		}
-		j.NextAt = now.Add(wait)
-		f.finish(ctx, j, db.JobPending, err, now)
+		j.State, j.DoneAt = db.JobDead, now
+		f.log.Warn("delivery refused", "inbox", j.Inbox, "activity", j.Activity.URI, "err", err)
+		return f.hostSucceeded(h, now) // it answered: it is reachable
+	}
+	f.hostFailed(h, err, now)
+	if now.Sub(j.CreatedAt) >= f.cfg.Federation.DeliveryMaxAge {
+		j.State, j.DoneAt = db.JobDead, now
+		j.LastError = truncate(fmt.Sprintf("gave up after %d attempts: %v", j.Attempts, err), 500)
+		f.log.Warn("delivery given up", "inbox", j.Inbox, "activity", j.Activity.URI, "err", err)
+		return true
+	}
+	wait := backoff(j.Attempts, 30*time.Second, 12*time.Hour)
+	if h.Failures >= unreachableAt {
+		wait = max(wait, unreachableGap)
+	}
+	j.State, j.NextAt = db.JobPending, now.Add(wait)
+	return true
+}
+
+// hostSucceeded records that a host answered; it reports whether that is news.
+func (f *Federation) hostSucceeded(h *db.Host, now time.Time) bool {
+	if h.Failures == 0 && !h.LastSuccessAt.IsZero() && now.Sub(h.LastSuccessAt) < time.Minute {
+		return false // healthy, recorded a moment ago: spare the write
+	}
+	h.Failures, h.FirstFailureAt, h.UnreachableSince, h.LastError = 0, time.Time{}, time.Time{}, ""
+	h.LastSuccessAt = now
+	return true
+}
+
+// hostFailed counts a failure; after unreachableAt in a row the host is
+// unreachable, and tried rarely.
+func (f *Federation) hostFailed(h *db.Host, err error, now time.Time) {
+	if h.Failures == 0 {
+		h.FirstFailureAt = now
+	}
+	h.Failures++
+	h.LastFailureAt, h.LastError = now, truncate(err.Error(), 500)
+	if h.Failures >= unreachableAt && h.UnreachableSince.IsZero() {
+		h.UnreachableSince = now
+		f.log.Warn("host unreachable", "host", h.Host, "failures", h.Failures)
 	}
 }
 
-// finish records a delivery's new state.
-func (f *Federation) finish(ctx context.Context, j *db.Delivery, state string, cause error, now time.Time) {
-	j.State, j.LastError = state, ""
-	if cause != nil {
-		j.LastError = truncate(cause.Error(), 500)
-	}
-	if state != db.JobPending {
-		j.DoneAt = now
-	}
-	if err := f.db.FinishDelivery(ctx, j); err != nil {
-		f.log.Error("record delivery", "err", err, "inbox", j.Inbox)
-	}
-	if state == db.JobDead {
-		f.log.Warn("delivery given up", "inbox", j.Inbox, "activity", j.Activity.URI, "err", j.LastError)
-	}
+// signerCache loads each sending actor's key once per batch.
+type signerCache struct {
+	f  *Federation
+	mu sync.Mutex
+	m  map[string]*cachedSigner
 }
 
-// recordHost keeps the health of a host: consecutive failures, and whether
-// it is unreachable (so tried rarely).
-func (f *Federation) recordHost(ctx context.Context, h *db.Host, failure error, now time.Time) {
-	if failure == nil {
-		if h.Failures == 0 && !h.LastSuccessAt.IsZero() && now.Sub(h.LastSuccessAt) < time.Minute {
-			return // healthy, recorded a moment ago: spare the write
-		}
-		h.Failures, h.FirstFailureAt, h.UnreachableSince, h.LastError = 0, time.Time{}, time.Time{}, ""
-		h.LastSuccessAt = now
+type cachedSigner struct {
+	key   crypto.PrivateKey
+	keyID string
+	err   error
+}
+
+func newSignerCache(f *Federation) *signerCache {
+	return &signerCache{f: f, m: map[string]*cachedSigner{}}
+}
+
+func (c *signerCache) get(ctx context.Context, actorID string) (crypto.PrivateKey, string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.m[actorID]; ok {
+		return s.key, s.keyID, s.err
+	}
+	s := &cachedSigner{}
+	actor, err := c.f.db.AccountByID(ctx, actorID)
+	if err == nil {
+		s.key, s.keyID, s.err = c.f.signingKey(ctx, actor)
 	} else {
-		if h.Failures == 0 {
-			h.FirstFailureAt = now
-		}
-		h.Failures++
-		h.LastFailureAt, h.LastError = now, truncate(failure.Error(), 500)
-		if h.Failures >= unreachableAt && h.UnreachableSince.IsZero() {
-			h.UnreachableSince = now
-			f.log.Warn("host unreachable", "host", h.Host, "failures", h.Failures)
-		}
+		s.err = err
 	}
-	if err := f.db.SaveHost(ctx, h); err != nil {
-		f.log.Error("record host", "err", err, "host", h.Host)
-	}
+	c.m[actorID] = s
+	return s.key, s.keyID, s.err
 }
 
 // post signs and sends one activity to one inbox.
-func (f *Federation) post(ctx context.Context, j *db.Delivery) error {
-	actor, err := f.db.AccountByID(ctx, j.Activity.ActorID)
-	if err != nil {
-		return err
-	}
-	key, keyID, err := f.signingKey(ctx, actor)
+func (f *Federation) post(ctx context.Context, j *db.Delivery, signers *signerCache) error {
+	key, keyID, err := signers.get(ctx, j.Activity.ActorID)
 	if err != nil {
 		return err
 	}
