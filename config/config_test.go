@@ -116,6 +116,15 @@ func TestValidate(t *testing.T) {
 		{"sessions.ttl", func(c *Config) { c.Sessions.TTL = time.Second }, "sessions.ttl"},
 		{"trusted_proxies", func(c *Config) { c.TrustedProxies = []string{"nope"} }, "trusted_proxies"},
 		{"media.dir", func(c *Config) { c.Media.Dir = "" }, "media.dir"},
+		{"federation.mode", func(c *Config) { c.Federation.Mode = "closed" }, "open, allowlist"},
+		{"federation.allowlist empty", func(c *Config) { c.Federation.Mode = FederationAllowlist }, "federation.allowlist"},
+		{"federation.allowlist bad", func(c *Config) { c.Federation.Allowlist = []string{"https://x.example/"} }, "federation.allowlist"},
+		{"federation.signature_max_skew", func(c *Config) { c.Federation.SignatureMaxSkew = time.Second }, "federation.signature_max_skew"},
+		{"federation.delivery_workers", func(c *Config) { c.Federation.DeliveryWorkers = 0 }, "federation.delivery_workers"},
+		{"federation.delivery_per_host", func(c *Config) { c.Federation.DeliveryPerHost = 99 }, "federation.delivery_per_host"},
+		{"federation.inbox_workers", func(c *Config) { c.Federation.InboxWorkers = 0 }, "federation.inbox_workers"},
+		{"federation.delivery_timeout", func(c *Config) { c.Federation.DeliveryTimeout = 0 }, "federation.delivery_timeout"},
+		{"federation.delivery_max_age", func(c *Config) { c.Federation.DeliveryMaxAge = time.Minute }, "federation.delivery_max_age"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key, func(t *testing.T) {
