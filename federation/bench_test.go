@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/federation"
 	"github.com/ruche-social/ruche/node/nodetest"
@@ -74,5 +73,4 @@ func BenchmarkInboxAccept(b *testing.B) {
 		}
 	}
 	reportRatio(b, float64(b.N)/time.Since(start).Seconds())
-	_ = activitystreams.Public
 }

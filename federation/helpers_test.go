@@ -12,7 +12,6 @@ import (
 
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/config"
-	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/node"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
@@ -133,4 +132,3 @@ func restartOnSameAddress(t testing.TB, n *nodetest.Node) {
 	t.Cleanup(srv.Close)
 }
 
-var _ = db.JobDone
