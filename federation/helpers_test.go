@@ -131,4 +131,3 @@ func restartOnSameAddress(t testing.TB, n *nodetest.Node) {
 	n.Server = srv
 	t.Cleanup(srv.Close)
 }
-
