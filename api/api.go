@@ -45,6 +45,7 @@ func (a *API) Mount(r *mux.Router) {
 	a.route(r, "/api/v1/auth/logout", methods{http.MethodPost: a.logout})
 	a.route(r, "/api/v1/me", methods{http.MethodGet: a.me})
 	a.route(r, "/api/v1/accounts", methods{http.MethodPost: a.register})
+	a.mountSpaces(r)
 	r.PathPrefix("/api/").Handler(a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errRoute(http.StatusNotFound, "not_found", "no such API endpoint")
 	}))
@@ -146,11 +147,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decode reads a JSON object of at most maxBody bytes into v, refusing other
 // media types, malformed JSON, unknown fields and trailing data.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeLimit(w, r, v, maxBody)
+}
+
+// decodeLimit is decode with another bound, for the bodies that carry long
+// texts (articles in several languages).
+func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return errRoute(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	err = dec.Decode(v)
 	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
@@ -161,7 +168,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &tooBig):
-		return errRoute(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the body must be at most %d bytes", maxBody))
+		return errRoute(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the body must be at most %d bytes", limit))
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
 		return errRoute(http.StatusBadRequest, "unknown_field", strings.TrimPrefix(err.Error(), "json: "))
 	}

@@ -38,6 +38,13 @@ type Config struct {
 	Sessions   Sessions   `mapstructure:"sessions"`
 	Log        Log        `mapstructure:"log"`
 	Federation Federation `mapstructure:"federation"`
+	Spaces     Spaces     `mapstructure:"spaces"`
+}
+
+// Spaces holds the node's policies for spaces.
+type Spaces struct {
+	// Creation says who may create spaces: members (any member) or admins.
+	Creation string `mapstructure:"creation"`
 }
 
 // Node describes the node to its visitors.
@@ -57,6 +64,8 @@ type Database struct {
 // Media says where uploaded files live.
 type Media struct {
 	Dir string `mapstructure:"dir"`
+	// MaxUploadMB bounds one uploaded file, in MiB.
+	MaxUploadMB int `mapstructure:"max_upload_mb"`
 }
 
 // Invites says who may invite people to the node.
@@ -116,6 +125,7 @@ var (
 	LogLevels         = []string{"debug", "info", "warn", "error"}
 	LogFormats        = []string{"text", "json"}
 	FederationModes   = []string{FederationOpen, FederationAllowlist}
+	SpaceCreators     = []string{"members", "admins"}
 )
 
 // defaults lists every key with its default value. Every key must be here: viper
@@ -130,6 +140,8 @@ var defaults = map[string]any{
 	"node.default_locale":                "fr",
 	"database.url":                       "sqlite:data/ruche.db",
 	"media.dir":                          "data/media",
+	"media.max_upload_mb":                20,
+	"spaces.creation":                    "members",
 	"invites.members_can_invite":         false,
 	"invites.ttl":                        7 * 24 * time.Hour,
 	"sessions.ttl":                       30 * 24 * time.Hour,
@@ -267,6 +279,12 @@ func (c Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Media.Dir) == "" {
 		bad("media.dir", c.Media.Dir, "want a directory path")
+	}
+	if c.Media.MaxUploadMB < 1 || c.Media.MaxUploadMB > 1024 {
+		bad("media.max_upload_mb", c.Media.MaxUploadMB, "want a number of MiB between 1 and 1024")
+	}
+	if !slices.Contains(SpaceCreators, c.Spaces.Creation) {
+		bad("spaces.creation", c.Spaces.Creation, "want one of "+strings.Join(SpaceCreators, ", "))
 	}
 	if c.Invites.TTL < time.Minute {
 		bad("invites.ttl", c.Invites.TTL, "want a duration of at least 1m, e.g. 168h")

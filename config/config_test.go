@@ -125,6 +125,8 @@ func TestValidate(t *testing.T) {
 		{"federation.inbox_workers", func(c *Config) { c.Federation.InboxWorkers = 0 }, "federation.inbox_workers"},
 		{"federation.delivery_timeout", func(c *Config) { c.Federation.DeliveryTimeout = 0 }, "federation.delivery_timeout"},
 		{"federation.delivery_max_age", func(c *Config) { c.Federation.DeliveryMaxAge = time.Minute }, "federation.delivery_max_age"},
+		{"media.max_upload_mb", func(c *Config) { c.Media.MaxUploadMB = 0 }, "media.max_upload_mb = \"0\""},
+		{"spaces.creation", func(c *Config) { c.Spaces.Creation = "anyone" }, "members, admins"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key, func(t *testing.T) {

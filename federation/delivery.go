@@ -58,6 +58,7 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 		}()
 	}
 	wg.Wait()
+	ctx = context.WithoutCancel(ctx) // the outcomes are recorded even when the worker is stopping
 	now := f.clock()
 	changed := map[string]bool{}
 	for i, j := range jobs {
@@ -65,7 +66,7 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 			changed[j.Host] = true
 		}
 	}
-	err = f.db.InTx(context.WithoutCancel(ctx), func(tx *db.DB) error {
+	err = f.db.InTx(ctx, func(tx *db.DB) error {
 		for _, j := range jobs {
 			if err := tx.FinishDelivery(ctx, j); err != nil {
 				return err

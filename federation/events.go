@@ -16,6 +16,10 @@ func (f *Federation) HandleEvent(ctx context.Context, tx *db.DB, ev spaces.Event
 	switch e := ev.(type) {
 	case spaces.AccountCreated:
 		return f.createKey(ctx, tx, e.Account)
+	case spaces.SpaceCreated:
+		if e.Space.Account != nil && e.Space.Account.IsLocal() {
+			return f.createKey(ctx, tx, e.Space.Account) // the Group signs its own activities
+		}
 	case spaces.AccountUpdated:
 		return f.sendActorUpdate(ctx, tx, e.Account)
 	case spaces.AccountDeleted:

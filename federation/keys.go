@@ -281,8 +281,19 @@ func (f *Federation) storeActor(ctx context.Context, doc map[string]any) (*space
 		return nil, err
 	}
 	now := f.clock()
-	err = f.db.InTx(ctx, func(tx *db.DB) error {
-		for _, k := range ra.Keys {
+	for try := 0; try < 2; try++ { // a concurrent fetch may insert the same key first
+		err = f.storeKeys(ctx, a, ra.Keys, now)
+		if !errors.Is(err, db.ErrConflict) {
+			break
+		}
+	}
+	return a, err
+}
+
+// storeKeys records or refreshes the keys of a remote actor.
+func (f *Federation) storeKeys(ctx context.Context, a *spaces.Account, keys []activitystreams.PublicKey, now time.Time) error {
+	return f.db.InTx(ctx, func(tx *db.DB) error {
+		for _, k := range keys {
 			if _, err := parsePublicKeyPEM(k.PEM); err != nil {
 				continue // a key the node cannot use
 			}
@@ -306,7 +317,6 @@ func (f *Federation) storeActor(ctx context.Context, doc map[string]any) (*space
 		}
 		return nil
 	})
-	return a, err
 }
 
 // ResolveActor returns the remote actor with IRI iri, fetching it when the

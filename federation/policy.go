@@ -40,6 +40,14 @@ func (f *Federation) hostAllowed(ctx context.Context, host string) error {
 	return nil
 }
 
+// InAllowlist tells whether host is on the node's allowlist: a partner node
+// that may see content of `network` visibility.
+func (f *Federation) InAllowlist(host string) bool {
+	return slices.ContainsFunc(f.cfg.Federation.Allowlist, func(rule string) bool {
+		return hostMatches(strings.ToLower(host), strings.ToLower(rule))
+	})
+}
+
 // hostMatches tells whether host[:port] falls under rule.
 func hostMatches(host, rule string) bool {
 	if host == rule {

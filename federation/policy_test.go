@@ -170,6 +170,18 @@ func TestThreeNodes(t *testing.T) {
 		}
 		drain(t, a, b, c)
 		if n, _, _ := a.Spaces.FollowCounts(ctx, alice); n != 4 {
+			for _, n := range []*nodetest.Node{a, b, c} {
+				st, _ := n.Federation.Status(ctx)
+				for _, q := range st.Inbox {
+					t.Logf("%s inbox %s %d", n.URL, q.State, q.N)
+				}
+				for _, q := range st.Deliveries {
+					t.Logf("%s delivery %s %s %d", n.URL, q.Host, q.State, q.N)
+				}
+				for _, h := range st.FailingHosts {
+					t.Logf("%s failing %s: %s", n.URL, h.Host, h.LastError)
+				}
+			}
 			t.Fatalf("alice has %d followers, want 4", n)
 		}
 		name := "Alice of A"

@@ -102,7 +102,18 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 		SessionTTL:       cfg.Sessions.TTL,
 		DefaultLocale:    cfg.Node.DefaultLocale,
 		Now:              opts.Now,
+		PublicURL:        cfg.Origin(),
+		SpaceCreation:    cfg.Spaces.Creation,
+		MediaDir:         cfg.Media.Dir,
+		MaxUpload:        int64(cfg.Media.MaxUploadMB) << 20,
 	}
+	// The domain reaches remote actors through the federation side, built
+	// below on the same service: these late-bound seams close the loop.
+	var fed *federation.Federation
+	sopts.ResolveHandle = func(ctx context.Context, username, host string) (*spaces.Account, error) {
+		return fed.ResolveHandle(ctx, username, host)
+	}
+	sopts.NetworkPeer = func(host string) bool { return fed.InAllowlist(host) }
 	if opts.Spaces != nil {
 		opts.Spaces(&sopts)
 	}
@@ -111,6 +122,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 		d.Close()
 		return nil, err
 	}
+	fed = n.Federation
 	n.handler, err = n.routes()
 	if err != nil {
 		d.Close()

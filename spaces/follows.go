@@ -36,7 +36,8 @@ func (FollowUndone) eventName() string    { return "follow undone" }
 
 var errFollowNotFound = notFound("follow_not_found", "no such follow")
 
-// FollowAccount makes by follow target. uri is the id of the Follow activity when
+// FollowAccount makes by follow target: a member, or a public space (to see
+// its posts without joining it). uri is the id of the Follow activity when
 // the request came from another server, empty otherwise. The follow is accepted
 // at once when the target is a local account that does not approve followers by
 // hand; a remote target answers later (AcceptFollow). Following twice returns
@@ -54,11 +55,16 @@ func (s *Service) FollowAccount(ctx context.Context, by, target *Account, uri st
 	if !by.IsLocal() && !target.IsLocal() {
 		return nil, forbidden("follow_not_local", "neither account lives on this node")
 	}
-	if target.Type != TypePerson {
+	if target.Type != TypePerson && target.Type != TypeGroup {
 		return nil, forbidden("follow_not_allowed", "this account cannot be followed")
 	}
 	var out *Follow
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		if target.Type == TypeGroup {
+			if err := s.mayFollowSpace(ctx, tx, by, target); err != nil {
+				return err
+			}
+		}
 		existing, err := tx.FollowBetween(ctx, by.ID, target.ID)
 		if err == nil {
 			out = existing
@@ -71,7 +77,9 @@ func (s *Service) FollowAccount(ctx context.Context, by, target *Account, uri st
 			ID: newID(), FollowerID: by.ID, TargetID: target.ID, State: FollowStateAccepted,
 			URI: uri, CreatedAt: now, UpdatedAt: now, Follower: by, Target: target,
 		}
-		if !target.IsLocal() || target.Locked {
+		// A local space takes followers at once (its lock is for members);
+		// a remote account answers later.
+		if !target.IsLocal() || (target.Locked && target.Type == TypePerson) {
 			f.State = FollowStatePending
 		}
 		if err := tx.InsertFollow(ctx, f); err != nil {
@@ -212,3 +220,32 @@ func (s *Service) FollowCounts(ctx context.Context, account *Account) (followers
 // canAct tells whether a acts as an active account (a local member or a remote
 // actor; not an anonymous visitor, not the console).
 func canAct(a *Account) bool { return a != nil && a != Console && a.Status == StatusActive }
+
+// mayFollowSpace checks that by may follow the space whose account is target:
+// a local space must be public and by not banned from it. A remote space
+// decides for itself (the follow stays pending until it answers).
+func (s *Service) mayFollowSpace(ctx context.Context, tx *db.DB, by, target *Account) error {
+	if !target.IsLocal() {
+		return nil
+	}
+	sp, err := tx.SpaceByAccountID(ctx, target.ID)
+	if err != nil {
+		return notFoundOr("follow space", err, errSpaceNotFound)
+	}
+	if ok, err := tx.SpaceVisible(ctx, s.Reader(by), sp.AccountID); err != nil {
+		return err
+	} else if !ok {
+		return errSpaceNotFound
+	}
+	if sp.Visibility != VisibilityPublic {
+		return forbidden("space_not_public", "only public spaces can be followed without joining")
+	}
+	m, err := s.membershipOf(ctx, tx, sp, by)
+	if err != nil {
+		return err
+	}
+	if m != nil && m.State == StateBanned {
+		return forbidden("banned", "you are banned from this space")
+	}
+	return nil
+}

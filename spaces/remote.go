@@ -57,30 +57,37 @@ func (s *Service) SaveRemoteAccount(ctx context.Context, p RemoteProfile) (*Acco
 	}
 	now := s.now()
 	var out *Account
-	err = s.db.InTx(ctx, func(tx *db.DB) error {
-		a, err := tx.AccountByURI(ctx, p.URI)
-		isNew := errors.Is(err, db.ErrNotFound)
-		switch {
-		case isNew:
-			a = &Account{ID: newID(), URI: p.URI, Domain: domain, Status: StatusActive, CreatedAt: now}
-		case err != nil:
-			return err
-		case !a.DeletedAt.IsZero():
-			return errRemoteGone
+	// Two requests may bring the same new actor at once: the loser of the
+	// insert finds the winner's row on its second try and updates it.
+	for try := 0; try < 2; try++ {
+		err = s.db.InTx(ctx, func(tx *db.DB) error {
+			a, err := tx.AccountByURI(ctx, p.URI)
+			isNew := errors.Is(err, db.ErrNotFound)
+			switch {
+			case isNew:
+				a = &Account{ID: newID(), URI: p.URI, Domain: domain, Status: StatusActive, CreatedAt: now}
+			case err != nil:
+				return err
+			case !a.DeletedAt.IsZero():
+				return errRemoteGone
+			}
+			a.Type, a.Username = p.Type, p.Username
+			a.DisplayName = cut(p.DisplayName, remoteNameMax)
+			a.Bio = cut(p.Bio, remoteBioMax)
+			a.Locked = p.Locked
+			a.InboxURI, a.SharedInboxURI, a.OutboxURI = p.InboxURI, p.SharedInboxURI, p.OutboxURI
+			a.FollowersURI, a.FollowingURI, a.URL, a.IconURL = p.FollowersURI, p.FollowingURI, p.URL, p.IconURL
+			a.FetchedAt, a.UpdatedAt = now, now
+			out = a
+			if isNew {
+				return tx.InsertAccount(ctx, a)
+			}
+			return tx.UpdateAccount(ctx, a)
+		})
+		if !errors.Is(err, db.ErrConflict) {
+			break
 		}
-		a.Type, a.Username = p.Type, p.Username
-		a.DisplayName = cut(p.DisplayName, remoteNameMax)
-		a.Bio = cut(p.Bio, remoteBioMax)
-		a.Locked = p.Locked
-		a.InboxURI, a.SharedInboxURI, a.OutboxURI = p.InboxURI, p.SharedInboxURI, p.OutboxURI
-		a.FollowersURI, a.FollowingURI, a.URL, a.IconURL = p.FollowersURI, p.FollowingURI, p.URL, p.IconURL
-		a.FetchedAt, a.UpdatedAt = now, now
-		out = a
-		if isNew {
-			return tx.InsertAccount(ctx, a)
-		}
-		return tx.UpdateAccount(ctx, a)
-	})
+	}
 	if errors.Is(err, db.ErrConflict) {
 		return nil, conflict("username", "actor_username_taken", "another actor of that server has this name")
 	}

@@ -8,6 +8,7 @@ package spaces
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -21,6 +22,19 @@ type (
 	User       = db.User
 	Invitation = db.Invitation
 	Session    = db.Session
+
+	Space           = db.Space
+	Membership      = db.Membership
+	SpaceInvitation = db.SpaceInvitation
+	Post            = db.Post
+	Translation     = db.Translation
+	Tag             = db.Tag
+	Mention         = db.Mention
+	Media           = db.Media
+	Like            = db.Like
+	Notification    = db.Notification
+	// Reader is who reads, as the visibility rule sees them (see Service.Reader).
+	Reader = db.Reader
 )
 
 // Registration modes of a node.
@@ -41,7 +55,33 @@ type Options struct {
 	Password PasswordParams
 	// Now is the clock; nil means time.Now. Tests move it to expire things.
 	Now func() time.Time
+
+	// PublicURL is the node's origin (no trailing slash), for the links that
+	// mentions and hashtags become in posts.
+	PublicURL string
+	// SpaceCreation says who may create spaces: members (default) or admins.
+	SpaceCreation string
+	// MediaDir is where uploaded files are kept; MaxUpload bounds one file.
+	MediaDir  string
+	MaxUpload int64
+	// NetworkPeer tells whether a remote host is inside the network, i.e. may
+	// see `network` spaces and posts. Nil: no remote host is. The federation
+	// layer sets it from the node's (and later the space's) allowlist.
+	NetworkPeer func(host string) bool
+	// ResolveHandle finds or fetches the remote account user@host (WebFinger,
+	// then the actor), for invitations and search. Nil: only accounts the node
+	// already knows are found. It is called outside any transaction.
+	ResolveHandle func(ctx context.Context, username, host string) (*Account, error)
 }
+
+// Who may create spaces.
+const (
+	SpaceCreationMembers = "members"
+	SpaceCreationAdmins  = "admins"
+)
+
+// DefaultMaxUpload bounds an uploaded file when the node sets no limit.
+const DefaultMaxUpload = 20 << 20
 
 // Service runs the domain's operations. It is safe for concurrent use.
 type Service struct {
@@ -69,6 +109,16 @@ func New(d *db.DB, opts Options) *Service {
 	if opts.Password == (PasswordParams{}) {
 		opts.Password = DefaultPasswordParams
 	}
+	if opts.SpaceCreation == "" {
+		opts.SpaceCreation = SpaceCreationMembers
+	}
+	if opts.MediaDir == "" {
+		opts.MediaDir = "data/media"
+	}
+	if opts.MaxUpload <= 0 {
+		opts.MaxUpload = DefaultMaxUpload
+	}
+	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

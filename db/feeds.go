@@ -1,0 +1,81 @@
+package db
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+)
+
+// Feed selects a page of posts, newest first. The cursor is a post id: ids
+// are ULIDs, so "id < cursor" walks back in time, and a post inserted while a
+// reader pages (it gets a newer id) can never shift the pages already served:
+// no duplicates, no gaps.
+type Feed struct {
+	Reader Reader
+
+	SpaceID  string // a space's feed
+	AuthorID string // a member's profile feed
+	HomeOf   string // the home feed of this account: spaces joined or followed, people followed
+	Public   bool   // the node-wide feed: public posts only
+	Local    bool   // only posts written on this node
+	Articles bool   // best-practice articles only
+	Theme    string // articles with this theme
+	Language string // posts written in (or translated to) this language
+	ThreadID string // the comments of a thread, oldest first
+
+	Before string // cursor: the last id of the previous page
+	After  string // cursor for threads: the last id of the previous page
+	Limit  int
+}
+
+// ListFeed returns the page of posts f selects that its reader may see.
+func (d *DB) ListFeed(ctx context.Context, f Feed) ([]*Post, error) {
+	var out []*Post
+	q := d.postQuery(&out).Limit(int64(f.Limit))
+	if f.ThreadID != "" {
+		q = q.Where("post.thread_id = ?", f.ThreadID).Where("post.in_reply_to_id IS NOT NULL").OrderExpr("post.id ASC")
+		if f.After != "" {
+			q = q.Where("post.id > ?", f.After)
+		}
+		err := visiblePosts(q, f.Reader).Scan(ctx)
+		return out, wrap(err, "thread")
+	}
+	q = q.Where("post.in_reply_to_id IS NULL").OrderExpr("post.id DESC")
+	if f.Before != "" {
+		q = q.Where("post.id < ?", f.Before)
+	}
+	if f.SpaceID != "" {
+		q = q.Where("post.space_id = ?", f.SpaceID)
+	}
+	if f.AuthorID != "" {
+		q = q.Where("post.account_id = ?", f.AuthorID)
+	}
+	if f.HomeOf != "" {
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("post.space_id IN (SELECT space_id FROM space_members WHERE account_id = ? AND state = 'active')", f.HomeOf).
+				WhereOr("post.space_id IN (SELECT target_id FROM follows WHERE follower_id = ? AND state = 'accepted')", f.HomeOf).
+				WhereOr("post.account_id IN (SELECT target_id FROM follows WHERE follower_id = ? AND state = 'accepted')", f.HomeOf).
+				WhereOr("post.account_id = ?", f.HomeOf)
+		})
+	}
+	if f.Public {
+		q = q.Where("post.visibility = 'public'")
+	}
+	if f.Local {
+		q = q.Where("post.local")
+	}
+	if f.Articles {
+		q = q.Where("post.kind = 'article'")
+	}
+	// Correlated EXISTS, not IN: walking the feed's index newest first and
+	// probing each post's primary key stops after one page, where SQLite
+	// would otherwise build the whole set of posts with the theme first.
+	if f.Theme != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM post_tags AS t WHERE t.post_id = post.id AND t.kind = 'theme' AND t.tag = ?)", f.Theme)
+	}
+	if f.Language != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM post_translations AS l WHERE l.post_id = post.id AND l.language = ?)", f.Language)
+	}
+	err := visiblePosts(q, f.Reader).Scan(ctx)
+	return out, wrap(err, "feed")
+}

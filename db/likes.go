@@ -1,0 +1,56 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Like is an account liking a post.
+type Like struct {
+	bun.BaseModel `bun:"table:likes,alias:like"`
+
+	ID        string `bun:",pk"`
+	PostID    string
+	AccountID string
+	URI       string `bun:",nullzero"` // the Like activity of a remote account
+	CreatedAt time.Time
+
+	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
+	Post    *Post    `bun:"-"`
+}
+
+// InsertLike stores a like; a second like of the same post is ErrConflict.
+func (d *DB) InsertLike(ctx context.Context, l *Like) error {
+	_, err := d.idb.NewInsert().Model(l).Exec(ctx)
+	return wrap(err, "insert like")
+}
+
+// LikeOf finds accountID's like of postID.
+func (d *DB) LikeOf(ctx context.Context, postID, accountID string) (*Like, error) {
+	l := new(Like)
+	err := d.idb.NewSelect().Model(l).Where("post_id = ?", postID).Where("account_id = ?", accountID).Scan(ctx)
+	return l, wrap(err, "like")
+}
+
+// DeleteLike removes a like.
+func (d *DB) DeleteLike(ctx context.Context, id string) error {
+	_, err := d.idb.NewDelete().Model((*Like)(nil)).Where("id = ?", id).Exec(ctx)
+	return wrap(err, "delete like")
+}
+
+// LikedAmong returns which of postIDs accountID likes.
+func (d *DB) LikedAmong(ctx context.Context, accountID string, postIDs []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if accountID == "" || len(postIDs) == 0 {
+		return out, nil
+	}
+	var ids []string
+	err := d.idb.NewSelect().Model((*Like)(nil)).Column("post_id").
+		Where("account_id = ?", accountID).Where("post_id IN (?)", bun.In(postIDs)).Scan(ctx, &ids)
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, wrap(err, "liked among")
+}

@@ -1,0 +1,131 @@
+package db
+
+import (
+	"context"
+	"strings"
+)
+
+// Kinds of search documents.
+const (
+	SearchPost  = "post"
+	SearchSpace = "space"
+)
+
+// tsConfig maps a language to its PostgreSQL text search configuration.
+var tsConfig = map[string]string{"fr": "french", "en": "english", "de": "german"}
+
+// TSConfig is the text search configuration for a language ("simple" when
+// PostgreSQL has none for it).
+func TSConfig(lang string) string {
+	if c, ok := tsConfig[lang]; ok {
+		return c
+	}
+	return "simple"
+}
+
+// SearchText is a part of a document in one language, folded already (lower
+// case, no diacritics).
+type SearchText struct {
+	Language string
+	Text     string
+}
+
+// PutSearchDoc indexes (or re-indexes) the document ref of kind. On
+// PostgreSQL each part is stemmed by its own language's configuration (an
+// article's French body in French, its English translation in English), and
+// all of it once more with 'simple', so that exact words match whatever the
+// reader's language. The store runs in the caller's transaction, so the
+// index never disagrees with the rows.
+func (d *DB) PutSearchDoc(ctx context.Context, ref, kind string, parts []SearchText) error {
+	all := make([]string, len(parts))
+	for i, p := range parts {
+		all[i] = p.Text
+	}
+	if d.dialect == Postgres {
+		expr := []string{}
+		args := []any{ref, kind}
+		for _, p := range parts {
+			expr = append(expr, "to_tsvector(?::regconfig, ?)")
+			args = append(args, TSConfig(p.Language), p.Text)
+		}
+		expr = append(expr, "to_tsvector('simple', ?)")
+		args = append(args, strings.Join(all, " "))
+		_, err := d.idb.ExecContext(ctx, `INSERT INTO search_docs (ref, kind, doc) VALUES (?, ?, `+strings.Join(expr, " || ")+`)
+ON CONFLICT (ref) DO UPDATE SET kind = EXCLUDED.kind, doc = EXCLUDED.doc`, args...)
+		return wrap(err, "index search doc")
+	}
+	if err := d.DeleteSearchDoc(ctx, ref); err != nil {
+		return err
+	}
+	var id int64
+	err := d.idb.QueryRowContext(ctx, `INSERT INTO search_docs (ref, kind) VALUES (?, ?) RETURNING id`, ref, kind).Scan(&id)
+	if err != nil {
+		return wrap(err, "index search doc")
+	}
+	_, err = d.idb.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES (?, ?)`, id, strings.Join(all, " "))
+	return wrap(err, "index search text")
+}
+
+// DeleteSearchDoc removes a document from the index, if it is there.
+func (d *DB) DeleteSearchDoc(ctx context.Context, ref string) error {
+	if d.dialect == SQLite {
+		_, err := d.idb.ExecContext(ctx, `DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_docs WHERE ref = ?)`, ref)
+		if err != nil {
+			return wrap(err, "unindex search text")
+		}
+	}
+	_, err := d.idb.ExecContext(ctx, `DELETE FROM search_docs WHERE ref = ?`, ref)
+	return wrap(err, "unindex search doc")
+}
+
+// SearchQuery is a full-text query: Terms are folded words (letters and
+// digits only), all of which must match; Language is the reader's language,
+// for stemming on PostgreSQL.
+type SearchQuery struct {
+	Reader   Reader
+	Terms    []string
+	Language string
+	Before   string // posts: the last id of the previous page
+	Limit    int
+}
+
+// matching returns the SQL condition "column is the ref of a document of kind
+// matching the terms", for the engine at hand.
+func (d *DB) matching(column, kind string, sq SearchQuery) (string, []any) {
+	if d.dialect == Postgres {
+		words := strings.Join(sq.Terms, " ")
+		return column + ` IN (SELECT ref FROM search_docs WHERE kind = ? AND doc @@ (plainto_tsquery('simple', ?) || plainto_tsquery(?::regconfig, ?)))`,
+			[]any{kind, words, TSConfig(sq.Language), words}
+	}
+	quoted := make([]string, len(sq.Terms))
+	for i, t := range sq.Terms {
+		quoted[i] = `"` + t + `"`
+	}
+	return column + ` IN (SELECT ref FROM search_docs WHERE kind = ? AND id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?))`,
+		[]any{kind, strings.Join(quoted, " ")}
+}
+
+// SearchPosts finds the posts, comments and articles the reader may see whose
+// text matches, newest first.
+func (d *DB) SearchPosts(ctx context.Context, sq SearchQuery) ([]*Post, error) {
+	var out []*Post
+	cond, args := d.matching("post.id", SearchPost, sq)
+	q := d.postQuery(&out).Where(cond, args...).OrderExpr("post.id DESC").Limit(int64(sq.Limit))
+	if sq.Before != "" {
+		q = q.Where("post.id < ?", sq.Before)
+	}
+	err := visiblePosts(q, sq.Reader).Scan(ctx)
+	return out, wrap(err, "search posts")
+}
+
+// SearchSpaces finds the spaces the reader may see whose name, description,
+// rules or themes match, by slug.
+func (d *DB) SearchSpaces(ctx context.Context, sq SearchQuery) ([]*Space, error) {
+	var out []*Space
+	cond, args := d.matching("space.account_id", SearchSpace, sq)
+	q := d.selectSpaces(&out).Where(cond, args...).OrderExpr("lower(account.username)").Limit(int64(sq.Limit))
+	if err := visibleSpaces(q, sq.Reader).Scan(ctx); err != nil {
+		return nil, wrap(err, "search spaces")
+	}
+	return out, d.loadThemes(ctx, out)
+}

@@ -1,0 +1,127 @@
+package spaces
+
+import (
+	"context"
+	"strings"
+
+	"github.com/ruche-social/ruche/db"
+)
+
+// Page selects a page of a feed: newest first, Before is the id of the last
+// post of the previous page ("" for the first page).
+type Page struct {
+	Before string
+	Limit  int
+}
+
+// feed runs a feed query for viewer and attaches the posts' spaces.
+func (s *Service) feed(ctx context.Context, viewer *Account, f db.Feed) ([]*Post, error) {
+	f.Reader = s.Reader(viewer)
+	f.Limit = pageSize(f.Limit)
+	out, err := s.db.ListFeed(ctx, f)
+	if err != nil {
+		return nil, internal("feed", err)
+	}
+	return out, s.withSpaces(ctx, out)
+}
+
+// withSpaces sets each post's Space.
+func (s *Service) withSpaces(ctx context.Context, posts []*Post) error {
+	var ids []string
+	for _, p := range posts {
+		if p.SpaceID != "" {
+			ids = append(ids, p.SpaceID)
+		}
+	}
+	spaces, err := s.db.SpacesByIDs(ctx, dedupe(ids))
+	if err != nil {
+		return internal("spaces of posts", err)
+	}
+	byID := map[string]*Space{}
+	for _, sp := range spaces {
+		byID[sp.AccountID] = sp
+	}
+	for _, p := range posts {
+		p.Space = byID[p.SpaceID]
+	}
+	return nil
+}
+
+// HomeFeed is a member's home: the top-level posts of the spaces they joined
+// or follow, and of the people they follow (and their own).
+func (s *Service) HomeFeed(ctx context.Context, viewer *Account, p Page) ([]*Post, error) {
+	if !canAct(viewer) {
+		return nil, errUnauthenticated
+	}
+	return s.feed(ctx, viewer, db.Feed{HomeOf: viewer.ID, Before: p.Before, Limit: p.Limit})
+}
+
+// SpaceFeed is a space's top-level posts that viewer may see.
+func (s *Service) SpaceFeed(ctx context.Context, viewer *Account, handle string, p Page) ([]*Post, error) {
+	sp, err := s.Space(ctx, viewer, handle)
+	if err != nil {
+		return nil, err
+	}
+	return s.feed(ctx, viewer, db.Feed{SpaceID: sp.AccountID, Before: p.Before, Limit: p.Limit})
+}
+
+// PinnedPosts lists a space's pinned posts that viewer may see.
+func (s *Service) PinnedPosts(ctx context.Context, viewer *Account, handle string) ([]*Post, error) {
+	sp, err := s.Space(ctx, viewer, handle)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.db.PinnedPosts(ctx, s.Reader(viewer), sp.AccountID)
+	if err != nil {
+		return nil, internal("pinned posts", err)
+	}
+	return out, s.withSpaces(ctx, out)
+}
+
+// ProfileFeed is an account's top-level posts that viewer may see, in every
+// space and on their profile.
+func (s *Service) ProfileFeed(ctx context.Context, viewer *Account, handle string, p Page) ([]*Post, error) {
+	a, err := findAccount(ctx, s.db, handle)
+	if err != nil {
+		return nil, err
+	}
+	if a.Type != TypePerson || a.Status != StatusActive {
+		return nil, errAccountHandle
+	}
+	return s.feed(ctx, viewer, db.Feed{AuthorID: a.ID, Before: p.Before, Limit: p.Limit})
+}
+
+// PublicFeed is the node-wide feed: public top-level posts, only those
+// written on this node when local is set. Members-only and network posts are
+// never in it, whoever reads.
+func (s *Service) PublicFeed(ctx context.Context, viewer *Account, local bool, p Page) ([]*Post, error) {
+	return s.feed(ctx, viewer, db.Feed{Public: true, Local: local, Before: p.Before, Limit: p.Limit})
+}
+
+// ArticlesFeed is the best-practice feed: articles viewer may see, filtered by
+// theme and by language (articles written in or translated to it).
+func (s *Service) ArticlesFeed(ctx context.Context, viewer *Account, theme, language string, p Page) ([]*Post, error) {
+	f := db.Feed{Articles: true, Before: p.Before, Limit: p.Limit}
+	if theme != "" {
+		if f.Theme = normalizeTag(theme); f.Theme == "" {
+			return nil, invalid("theme", "theme_invalid", "a theme has 1 to 50 letters, digits, _ or -")
+		}
+	}
+	if language != "" {
+		f.Language = strings.ToLower(language)
+		if err := checkLanguage("language", f.Language); err != nil {
+			return nil, err
+		}
+	}
+	return s.feed(ctx, viewer, f)
+}
+
+// Comments lists the comments of a thread, oldest first, after the comment
+// with id after ("" for the first page).
+func (s *Service) Comments(ctx context.Context, viewer *Account, postID, after string, limit int) ([]*Post, error) {
+	root, err := s.visiblePost(ctx, s.db, viewer, postID)
+	if err != nil {
+		return nil, internal("comments", err)
+	}
+	return s.feed(ctx, viewer, db.Feed{ThreadID: root.ThreadID, After: after, Limit: limit})
+}

@@ -1,0 +1,179 @@
+package spaces
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/ruche-social/ruche/db"
+)
+
+// allowedTypes are the kinds of files members may upload, by sniffed type,
+// with the extension the stored file gets. What the sender declares is not
+// believed: the first bytes decide.
+var allowedTypes = map[string]string{
+	"image/png":       ".png",
+	"image/jpeg":      ".jpg",
+	"image/gif":       ".gif",
+	"image/webp":      ".webp",
+	"application/pdf": ".pdf",
+	"text/plain":      ".txt",
+}
+
+// officeTypes are the zip-based office documents, told apart by extension
+// once the content sniffs as a zip archive.
+var officeTypes = map[string]string{
+	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+	".odt":  "application/vnd.oasis.opendocument.text",
+	".ods":  "application/vnd.oasis.opendocument.spreadsheet",
+	".odp":  "application/vnd.oasis.opendocument.presentation",
+}
+
+var errFileType = invalid("file", "file_type_not_allowed", "this kind of file is not accepted: images (PNG, JPEG, GIF, WebP), PDF, text and office documents are")
+
+// sniff tells the stored type and extension of a file from its first bytes
+// and (for office documents only) its name.
+func sniff(head []byte, name string) (mediaType, ext string, err error) {
+	mt, _, _ := strings.Cut(http.DetectContentType(head), ";")
+	if ext, ok := allowedTypes[mt]; ok {
+		return mt, ext, nil
+	}
+	if mt == "application/zip" {
+		ext := strings.ToLower(filepath.Ext(name))
+		if t, ok := officeTypes[ext]; ok {
+			return t, ext, nil
+		}
+	}
+	return "", "", errFileType
+}
+
+// UploadMedia stores a file a member uploads, for a post or as a space's
+// avatar or banner. The file is refused past the node's size limit or when
+// its content is not of an accepted type; nothing is kept then.
+func (s *Service) UploadMedia(ctx context.Context, by *Account, r io.Reader, name, description string) (*Media, error) {
+	if !canAct(by) || by.User == nil {
+		return nil, errUnauthenticated
+	}
+	name = strings.TrimSpace(filepath.Base(filepath.ToSlash(name)))
+	if name == "." || name == "/" {
+		name = ""
+	}
+	if err := checkText("name", name, 200, false); err != nil {
+		return nil, err
+	}
+	description = strings.TrimSpace(description)
+	if err := checkText("description", description, 1500, true); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(s.opts.MediaDir, 0o750); err != nil {
+		return nil, internal("media dir", err)
+	}
+	tmp, err := os.CreateTemp(s.opts.MediaDir, ".upload-*")
+	if err != nil {
+		return nil, internal("upload", err)
+	}
+	keep := false
+	defer func() {
+		tmp.Close()
+		if !keep {
+			os.Remove(tmp.Name())
+		}
+	}()
+	n, err := io.Copy(tmp, io.LimitReader(r, s.opts.MaxUpload+1))
+	if err != nil {
+		return nil, invalid("file", "upload_failed", "the file could not be received")
+	}
+	if n > s.opts.MaxUpload {
+		return nil, &Error{Kind: KindInvalid, Field: "file", Code: "file_too_large",
+			Message: fmt.Sprintf("a file may have at most %d MiB", s.opts.MaxUpload>>20)}
+	}
+	if n == 0 {
+		return nil, invalid("file", "file_empty", "the file is empty")
+	}
+	head := make([]byte, 512)
+	k, _ := tmp.ReadAt(head, 0)
+	mediaType, ext, err := sniff(head[:k], name)
+	if err != nil {
+		return nil, err
+	}
+	m := &Media{ID: newID(), AccountID: by.ID, MediaType: mediaType, Size: n, Name: name,
+		Description: description, CreatedAt: s.now()}
+	m.Path = path.Join(strings.ToLower(m.ID[len(m.ID)-2:]), strings.ToLower(m.ID)+ext)
+	final := filepath.Join(s.opts.MediaDir, filepath.FromSlash(m.Path))
+	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
+		return nil, internal("media dir", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, internal("upload", err)
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return nil, internal("upload", err)
+	}
+	if err := s.db.InsertMedia(ctx, m); err != nil {
+		os.Remove(final)
+		return nil, internal("upload", err)
+	}
+	keep = true
+	return m, nil
+}
+
+// OpenMedia opens a stored file for viewer: an attachment of a post viewer may
+// see, a space's avatar or banner, or an upload of viewer's own not used yet.
+// The caller closes the file.
+func (s *Service) OpenMedia(ctx context.Context, viewer *Account, id string) (*Media, *os.File, error) {
+	errNoMedia := notFound("media_not_found", "no such file")
+	m, err := s.db.MediaByID(ctx, id)
+	if err != nil {
+		return nil, nil, notFoundOr("media", err, errNoMedia)
+	}
+	switch {
+	case m.PostID != "":
+		if ok, err := s.CanSee(ctx, viewer, m.PostID); err != nil || !ok {
+			return nil, nil, errNoMedia
+		}
+	case viewer != nil && viewer.ID == m.AccountID:
+	default:
+		used, err := s.db.MediaUsedBySpace(ctx, m.ID)
+		if err != nil {
+			return nil, nil, internal("media", err)
+		}
+		if !used {
+			return nil, nil, errNoMedia
+		}
+	}
+	if m.Path == "" {
+		return nil, nil, errNoMedia // a remote file: its URI is the place to fetch it
+	}
+	f, err := os.Open(filepath.Join(s.opts.MediaDir, filepath.FromSlash(m.Path)))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, errNoMedia
+		}
+		return nil, nil, internal("open media", err)
+	}
+	return m, f, nil
+}
+
+var mediaTypePattern = regexp.MustCompile(`^[a-z]+/[a-z0-9.+-]+$`)
+
+// checkRemoteFile checks the description of a file another server holds.
+func checkRemoteFile(m *db.Media) error {
+	u, err := url.Parse(m.URI)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return invalid("attachments", "attachment_invalid", "a remote attachment needs an http(s) URL")
+	}
+	if !mediaTypePattern.MatchString(m.MediaType) || m.Size < 0 {
+		return invalid("attachments", "attachment_invalid", "a remote attachment needs a media type")
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+package spaces
+
+import (
+	"context"
+
+	"github.com/ruche-social/ruche/db"
+)
+
+// Kinds of notifications.
+const (
+	NotifyMention      = "mention"
+	NotifyReply        = "reply"
+	NotifyLike         = "like"
+	NotifyJoinRequest  = "join_request"
+	NotifyJoinAccepted = "join_accepted"
+	NotifyInvitation   = "invitation"
+	NotifyNewPost      = "new_post" // in a space the member watches
+)
+
+// notify records one notification of kind for each local recipient but the
+// actor, inside the change's transaction.
+func (s *Service) notify(ctx context.Context, tx *db.DB, kind string, actor *Account, post *Post, space *Space, recipients ...*Account) error {
+	ids := make([]string, 0, len(recipients))
+	for _, r := range recipients {
+		if r != nil && r.IsLocal() && r.Type == TypePerson {
+			ids = append(ids, r.ID)
+		}
+	}
+	return s.notifyIDs(ctx, tx, kind, actor, post, space, ids)
+}
+
+// notifyIDs is notify for recipients known to be local members.
+func (s *Service) notifyIDs(ctx context.Context, tx *db.DB, kind string, actor *Account, post *Post, space *Space, ids []string) error {
+	var ns []*Notification
+	seen := map[string]bool{}
+	now := s.now()
+	for _, id := range ids {
+		if seen[id] || (actor != nil && id == actor.ID) {
+			continue
+		}
+		seen[id] = true
+		n := &Notification{ID: newID(), AccountID: id, Kind: kind, CreatedAt: now}
+		if actor != nil && actor != Console {
+			n.ActorID = actor.ID
+		}
+		if post != nil {
+			n.PostID = post.ID
+		}
+		if space != nil {
+			n.SpaceID = space.AccountID
+		}
+		ns = append(ns, n)
+	}
+	return tx.InsertNotifications(ctx, ns)
+}
+
+// NotificationPage selects a page of notifications, newest first.
+type NotificationPage = db.NotificationPage
+
+// Notifications lists the member's notifications.
+func (s *Service) Notifications(ctx context.Context, by *Account, p NotificationPage) ([]*Notification, error) {
+	if !canAct(by) || by.User == nil {
+		return nil, errUnauthenticated
+	}
+	p.Limit = pageSize(p.Limit)
+	out, err := s.db.ListNotifications(ctx, by.ID, p)
+	if err != nil {
+		return nil, internal("notifications", err)
+	}
+	return out, nil
+}
+
+// UnreadCount counts the member's unread notifications.
+func (s *Service) UnreadCount(ctx context.Context, by *Account) (int, error) {
+	if !canAct(by) || by.User == nil {
+		return 0, errUnauthenticated
+	}
+	n, err := s.db.CountUnread(ctx, by.ID)
+	if err != nil {
+		return 0, internal("count unread", err)
+	}
+	return n, nil
+}
+
+// MarkNotificationsRead marks the member's notifications read: those listed,
+// or (ids empty) every one up to and including upTo, or all when upTo is empty.
+// Ids of other members' notifications are ignored.
+func (s *Service) MarkNotificationsRead(ctx context.Context, by *Account, ids []string, upTo string) (int, error) {
+	if !canAct(by) || by.User == nil {
+		return 0, errUnauthenticated
+	}
+	if len(ids) > 500 {
+		return 0, invalid("ids", "too_many_ids", "at most 500 ids at once")
+	}
+	n, err := s.db.MarkNotificationsRead(ctx, by.ID, ids, upTo, s.now())
+	if err != nil {
+		return 0, internal("mark read", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,195 @@
+package spaces
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/ruche-social/ruche/db"
+)
+
+// EditPost replaces the text of a post or comment (its kind and attachments
+// stay). Only its author may, while its space is not archived.
+func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostInput) (*Post, error) {
+	var out *Post
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		p, sp, err := s.ownPost(ctx, tx, by, id)
+		if err != nil {
+			return err
+		}
+		if p.AccountID != by.ID {
+			return forbidden("not_author", "only the author may edit a post")
+		}
+		if by.IsLocal() == in.HTML || len(in.Attachments) > 0 || len(in.RemoteAttachments) > 0 {
+			return invalid("body", "edit_form", "a remote edit comes as HTML, a local one as Markdown; attachments stay")
+		}
+		if in.Kind != "" && in.Kind != p.Kind {
+			return invalid("kind", "kind_fixed", "a post keeps its kind")
+		}
+		defaultLang := p.Language
+		if err := s.fillText(ctx, tx, p, in, defaultLang); err != nil {
+			return err
+		}
+		p.EditedAt = s.now()
+		if !by.IsLocal() && !in.Published.IsZero() {
+			p.EditedAt = in.Published.UTC().Truncate(time.Microsecond)
+		}
+		if err := tx.UpdatePost(ctx, p, true, "language", "title", "summary", "source", "content", "applies_to", "edited_at"); err != nil {
+			return err
+		}
+		if err := s.indexPost(ctx, tx, p); err != nil {
+			return err
+		}
+		out, err = s.reload(ctx, tx, p.ID, sp, nil)
+		if err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, PostUpdated{Post: out})
+	})
+	if err != nil {
+		return nil, internal("edit post", err)
+	}
+	return out, nil
+}
+
+// ownPost loads a live post for a change, with its space (nil for a profile
+// post), refusing changes in archived spaces.
+func (s *Service) ownPost(ctx context.Context, tx *db.DB, by *Account, id string) (*Post, *Space, error) {
+	if !canAct(by) {
+		return nil, nil, errUnauthenticated
+	}
+	p, err := s.visiblePost(ctx, tx, by, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sp *Space
+	if p.SpaceID != "" {
+		if sp, err = tx.SpaceByAccountID(ctx, p.SpaceID); err != nil {
+			return nil, nil, err
+		}
+		if sp.IsArchived() {
+			return nil, nil, errArchived
+		}
+	}
+	p.Space = sp
+	return p, sp, nil
+}
+
+// DeletePost deletes a post or comment, leaving a tombstone. Its author may;
+// so may the space's moderators (a removal, sent by the Group) and the node's
+// staff for posts in local spaces or by local members.
+func (s *Service) DeletePost(ctx context.Context, by *Account, id string) error {
+	var files []string
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		p, sp, err := s.ownPost(ctx, tx, by, id)
+		if err != nil {
+			return err
+		}
+		removal := p.AccountID != by.ID
+		if removal {
+			ok, err := s.mayModeratePost(ctx, tx, by, p, sp)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return forbidden("not_author", "only the author or a moderator may delete a post")
+			}
+			p.DeletedByID = by.ID
+			if by == Console {
+				p.DeletedByID = ""
+			}
+		}
+		p.DeletedAt = s.now()
+		if files, err = tx.Tombstone(ctx, p); err != nil {
+			return err
+		}
+		if p.InReplyToID != "" {
+			if err := tx.AddPostCounts(ctx, p.ThreadID, 0, -1); err != nil {
+				return err
+			}
+		}
+		p.Translations, p.Tags, p.Mentions, p.Attachments = nil, nil, nil, nil
+		if removal {
+			return s.emit(ctx, tx, PostRemoved{Post: p, By: by})
+		}
+		return s.emit(ctx, tx, PostDeleted{Post: p})
+	})
+	if err != nil {
+		return internal("delete post", err)
+	}
+	s.removeFiles(files)
+	return nil
+}
+
+// removeFiles deletes the files of deleted attachments, once the deletion is
+// committed. A file left behind (the process dies here) wastes space only.
+func (s *Service) removeFiles(paths []string) {
+	for _, p := range paths {
+		_ = os.Remove(filepath.Join(s.opts.MediaDir, filepath.FromSlash(p)))
+	}
+}
+
+// mayModeratePost tells whether by moderates p: an active owner or moderator
+// of its space, or the node's staff for a local space or a local author.
+func (s *Service) mayModeratePost(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space) (bool, error) {
+	if isStaff(by) && (p.Local || (sp != nil && sp.Account.IsLocal())) || speaksFor(by, sp) {
+		return true, nil
+	}
+	if sp == nil {
+		return false, nil
+	}
+	m, err := s.membershipOf(ctx, tx, sp, by)
+	if err != nil || m == nil {
+		return false, err
+	}
+	return m.State == StateActive && slices.Contains([]string{SpaceRoleOwner, SpaceRoleModerator}, m.Role), nil
+}
+
+// PinPost pins (or unpins) a top-level post of a space: its featured
+// collection. The space's moderators may; at most 10 posts are pinned.
+func (s *Service) PinPost(ctx context.Context, by *Account, id string, pin bool) (*Post, error) {
+	var out *Post
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		p, sp, err := s.ownPost(ctx, tx, by, id)
+		if err != nil {
+			return err
+		}
+		if sp == nil || p.InReplyToID != "" {
+			return invalid("", "not_pinnable", "only top-level posts of a space are pinned")
+		}
+		if ok, err := s.mayModeratePost(ctx, tx, by, p, sp); err != nil {
+			return err
+		} else if !ok {
+			return forbidden("not_moderator", "only the space's moderators pin posts")
+		}
+		out = p
+		if pin == !p.PinnedAt.IsZero() {
+			return nil
+		}
+		if pin {
+			n, err := tx.CountPinned(ctx, sp.AccountID)
+			if err != nil {
+				return err
+			}
+			if n >= maxPinned {
+				return conflict("", "too_many_pinned", "at most 10 posts are pinned: unpin one first")
+			}
+			p.PinnedAt = s.now()
+		} else {
+			p.PinnedAt = time.Time{}
+		}
+		if err := tx.UpdatePost(ctx, p, false, "pinned_at"); err != nil {
+			return err
+		}
+		if pin {
+			return s.emit(ctx, tx, PostPinned{Post: p, By: by})
+		}
+		return s.emit(ctx, tx, PostUnpinned{Post: p, By: by})
+	})
+	if err != nil {
+		return nil, internal("pin post", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,552 @@
+package spaces
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ruche-social/ruche/db"
+)
+
+// Kinds of posts.
+const (
+	KindNote    = "note"
+	KindArticle = "article"
+)
+
+// Limits on what a post holds.
+const (
+	maxNoteRunes     = 5_000
+	maxArticleRunes  = 100_000
+	maxTitleRunes    = 200
+	maxSummaryRunes  = 1_000
+	maxAttachments   = 10
+	maxTranslations  = 10
+	maxPinned        = 10
+	maxRemoteHTML    = 200_000
+	maxAppliesToRune = 200
+)
+
+var (
+	errPostNotFound = notFound("post_not_found", "no such post")
+	errPostDeleted  = &Error{Kind: KindGone, Code: "post_deleted", Message: "this post was deleted"}
+)
+
+// PostInput is what an author writes: a short post (note) or an article, in
+// its main language and possibly translations. Local authors write Markdown;
+// posts from other servers come as HTML (HTML true), sanitised here.
+type PostInput struct {
+	Kind         string // note (default) or article
+	Language     string // main language; default: the space's main language, else the author's
+	Title        string // articles
+	Summary      string // articles
+	Body         string
+	HTML         bool
+	Translations []TranslationInput
+	Themes       []string // articles
+	AppliesTo    string   // articles: e.g. a type of authority
+	Attachments  []string // ids of media the author uploaded
+	// Visibility of a profile post: public (default) or followers. Posts in a
+	// space take the space's visibility.
+	Visibility string
+
+	// Remote posts only.
+	URI               string       // the object's IRI
+	URL               string       // its HTML page
+	ContextURI        string       // its thread (FEP-7888)
+	Published         time.Time    // when its server says it was published (or, on edit, updated)
+	RemoteAttachments []RemoteFile // files its server holds
+}
+
+// TranslationInput is a post's text in one more language.
+type TranslationInput struct {
+	Language string
+	Title    string
+	Summary  string
+	Body     string
+}
+
+// RemoteFile is an attachment held by another server.
+type RemoteFile struct {
+	URI         string
+	MediaType   string
+	Name        string
+	Description string
+	Size        int64
+}
+
+// CreatePost publishes a top-level post or article in the space named handle
+// or, with handle "", on by's profile. Local members and remote accounts (whose
+// server sent the post) go through the same rules: an active member of the
+// space, not banned, allowed to post there, the space not archived.
+func (s *Service) CreatePost(ctx context.Context, by *Account, handle string, in PostInput) (*Post, error) {
+	if err := s.checkAuthor(by, in); err != nil {
+		return nil, err
+	}
+	var out *Post
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		p := &Post{Visibility: VisibilityPublic}
+		var sp *Space
+		if handle != "" {
+			var err error
+			if sp, err = findSpace(ctx, tx, handle); err != nil {
+				return err
+			}
+			if err := s.mayWrite(ctx, tx, by, sp, true); err != nil {
+				return err
+			}
+			p.SpaceID, p.Visibility, p.Space = sp.AccountID, sp.Visibility, sp
+		} else {
+			switch in.Visibility {
+			case "", VisibilityPublic:
+			case VisibilityFollowers:
+				p.Visibility = VisibilityFollowers
+			default:
+				return invalid("visibility", "visibility_invalid", "a profile post is public or for followers")
+			}
+		}
+		created, err := s.insertPost(ctx, tx, by, p, sp, nil, in)
+		if err != nil {
+			return err
+		}
+		out = created
+		if sp != nil {
+			watchers, err := tx.WatcherIDs(ctx, sp.AccountID)
+			if err != nil {
+				return err
+			}
+			if err := s.notifyIDs(ctx, tx, NotifyNewPost, by, created, sp, watchers); err != nil {
+				return err
+			}
+		}
+		return s.emit(ctx, tx, PostCreated{Post: created})
+	})
+	if err != nil {
+		return nil, postError("create post", err)
+	}
+	return out, nil
+}
+
+// CreateComment answers a post (or a comment: threads are shown one level
+// deep, every comment under the thread's root). The commenter must see the
+// post and, in a space, be an active member of it.
+func (s *Service) CreateComment(ctx context.Context, by *Account, parentID string, in PostInput) (*Post, error) {
+	if err := s.checkAuthor(by, in); err != nil {
+		return nil, err
+	}
+	if in.Kind != "" && in.Kind != KindNote {
+		return nil, invalid("kind", "kind_invalid", "a comment is a note")
+	}
+	var out *Post
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		parent, err := s.visiblePost(ctx, tx, by, parentID)
+		if err != nil {
+			return err
+		}
+		var sp *Space
+		if parent.SpaceID != "" {
+			if sp, err = tx.SpaceByAccountID(ctx, parent.SpaceID); err != nil {
+				return err
+			}
+			if err := s.mayWrite(ctx, tx, by, sp, false); err != nil {
+				return err
+			}
+		}
+		p := &Post{InReplyToID: parent.ID, ThreadID: parent.ThreadID, ContextURI: parent.ContextURI,
+			SpaceID: parent.SpaceID, Visibility: parent.Visibility, Space: sp, InReplyTo: parent}
+		created, err := s.insertPost(ctx, tx, by, p, sp, parent, in)
+		if err != nil {
+			return err
+		}
+		out = created
+		// the thread's root counts every comment under it, at any depth
+		if err := tx.AddPostCounts(ctx, parent.ThreadID, 0, 1); err != nil {
+			return err
+		}
+		if !mentions(created, parent.AccountID) { // a mention notified them already
+			if err := s.notify(ctx, tx, NotifyReply, by, created, sp, parent.Author); err != nil {
+				return err
+			}
+		}
+		return s.emit(ctx, tx, CommentCreated{Post: created})
+	})
+	if err != nil {
+		return nil, postError("create comment", err)
+	}
+	return out, nil
+}
+
+// postError keeps domain errors and turns a duplicate IRI into a conflict.
+func postError(op string, err error) error {
+	if errors.Is(err, db.ErrConflict) {
+		return conflict("uri", "post_exists", "this post is stored already")
+	}
+	return internal(op, err)
+}
+
+// checkAuthor checks that by may author posts at all, and that local and
+// remote posts come in their own forms.
+func (s *Service) checkAuthor(by *Account, in PostInput) error {
+	if !canAct(by) || by.Type != TypePerson {
+		return errUnauthenticated
+	}
+	if by.IsLocal() {
+		if in.URI != "" || in.HTML || len(in.RemoteAttachments) > 0 {
+			return invalid("uri", "local_post_remote_fields", "a local post has no IRI and is written in Markdown")
+		}
+		return nil
+	}
+	if in.URI == "" || !in.HTML || len(in.Attachments) > 0 {
+		return invalid("uri", "remote_post_fields", "a remote post needs its IRI and comes as HTML")
+	}
+	return nil
+}
+
+// mayWrite tells whether by may post (top) or comment in sp.
+func (s *Service) mayWrite(ctx context.Context, tx *db.DB, by *Account, sp *Space, top bool) error {
+	if sp.IsArchived() {
+		return errArchived
+	}
+	m, err := s.membershipOf(ctx, tx, sp, by)
+	if err != nil {
+		return err
+	}
+	switch {
+	case m != nil && m.State == StateBanned:
+		return forbidden("banned", "you are banned from this space")
+	case m == nil || m.State != StateActive:
+		if ok, err := tx.SpaceVisible(ctx, s.Reader(by), sp.AccountID); err != nil {
+			return err
+		} else if !ok {
+			return errSpaceNotFound
+		}
+		return forbidden("not_member", "only the space's members may post in it")
+	case top && sp.Posting == PostingModerators && m.Role == SpaceRoleMember:
+		return forbidden("moderators_only", "only the space's moderators post in this space")
+	}
+	return nil
+}
+
+// insertPost fills p from in, stores it with its parts and attachments,
+// indexes it, notifies the members it mentions, and returns it reloaded.
+func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space, parent *Post, in PostInput) (*Post, error) {
+	now := s.now()
+	p.ID, p.AccountID, p.Local, p.CreatedAt, p.Author = newID(), by.ID, by.IsLocal(), now, by
+	if p.ThreadID == "" {
+		p.ThreadID = p.ID
+	}
+	p.URI, p.URL = in.URI, in.URL
+	if p.ContextURI == "" {
+		p.ContextURI = in.ContextURI
+	}
+	if !in.Published.IsZero() && !by.IsLocal() {
+		p.CreatedAt = in.Published.UTC().Truncate(time.Microsecond)
+	}
+	p.Kind = in.Kind
+	if p.Kind == "" {
+		p.Kind = KindNote
+	}
+	defaultLang := s.opts.DefaultLocale
+	if by.User != nil {
+		defaultLang = by.User.Locale
+	}
+	if sp != nil && len(sp.LanguageList()) > 0 && parent == nil {
+		defaultLang = sp.LanguageList()[0]
+	}
+	if err := s.fillText(ctx, tx, p, in, defaultLang); err != nil {
+		return nil, err
+	}
+	if err := tx.InsertPost(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := s.attach(ctx, tx, by, p, in); err != nil {
+		return nil, err
+	}
+	if err := s.indexPost(ctx, tx, p); err != nil {
+		return nil, err
+	}
+	created, err := s.reload(ctx, tx, p.ID, sp, parent)
+	if err != nil {
+		return nil, err
+	}
+	return created, s.notifyMentions(ctx, tx, by, created, sp)
+}
+
+// fillText checks and renders the text of in onto p: the main language in
+// the row, every language in Translations, hashtags, themes and mentions.
+func (s *Service) fillText(ctx context.Context, tx *db.DB, p *Post, in PostInput, defaultLang string) error {
+	if p.Kind != KindNote && p.Kind != KindArticle {
+		return invalid("kind", "kind_invalid", "a post is a note or an article")
+	}
+	article := p.Kind == KindArticle
+	if !article && (in.Title != "" || in.Summary != "" || len(in.Themes) > 0 || in.AppliesTo != "") {
+		return invalid("title", "note_fields", "title, summary, themes and applies_to belong to articles")
+	}
+	p.Language = strings.ToLower(strings.TrimSpace(in.Language))
+	if p.Language == "" {
+		p.Language = defaultLang
+	}
+	if err := checkLanguage("language", p.Language); err != nil {
+		return err
+	}
+	if len(in.Translations) > maxTranslations {
+		return invalid("translations", "too_many_translations", "at most 10 translations")
+	}
+	texts := append([]TranslationInput{{Language: p.Language, Title: in.Title, Summary: in.Summary, Body: in.Body}}, in.Translations...)
+	var (
+		translations []*Translation
+		mentions     []handle
+		hashtags     []string
+		seen         = map[string]bool{}
+	)
+	for i, t := range texts {
+		field := "body"
+		if i > 0 {
+			field = "translations"
+			t.Language = strings.ToLower(strings.TrimSpace(t.Language))
+			if err := checkLanguage(field, t.Language); err != nil {
+				return err
+			}
+		}
+		if seen[t.Language] {
+			return invalid(field, "language_twice", "each language is written once")
+		}
+		seen[t.Language] = true
+		tr, r, err := s.checkText(ctx, tx, field, t, article, in.HTML)
+		if err != nil {
+			return err
+		}
+		translations = append(translations, tr)
+		mentions = append(mentions, r.Mentions...)
+		hashtags = append(hashtags, r.Tags...)
+	}
+	main := translations[0]
+	p.Title, p.Summary, p.Source, p.Content = main.Title, main.Summary, main.Source, main.Content
+	p.Translations = translations
+	applies := strings.TrimSpace(in.AppliesTo)
+	if err := checkText("applies_to", applies, maxAppliesToRune, false); err != nil {
+		return err
+	}
+	p.AppliesTo = applies
+	themes, err := normalizeThemes("themes", in.Themes)
+	if err != nil {
+		return err
+	}
+	p.Tags = nil
+	for _, t := range themes {
+		p.Tags = append(p.Tags, &Tag{Kind: "theme", Tag: t})
+	}
+	for _, t := range dedupe(hashtags) {
+		p.Tags = append(p.Tags, &Tag{Kind: "hashtag", Tag: t})
+	}
+	p.Mentions = nil
+	for _, h := range dedupeHandles(mentions) {
+		m := &Mention{Username: h.Username, Domain: h.Domain}
+		if a, err := tx.AccountByHandle(ctx, h.Username, h.Domain); err == nil {
+			m.AccountID = a.ID
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		p.Mentions = append(p.Mentions, m)
+	}
+	return nil
+}
+
+// checkText checks one language's text and renders its body.
+func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t TranslationInput, article, isHTML bool) (*Translation, rendered, error) {
+	title, summary := strings.TrimSpace(t.Title), strings.TrimSpace(t.Summary)
+	body := strings.TrimSpace(t.Body)
+	if isHTML {
+		// remote: titles and summaries are plain text; a summary in HTML is
+		// reduced to its text, as Mastodon does for content warnings.
+		title, summary = PlainText(title), PlainText(summary)
+	}
+	if article && title == "" && field == "body" {
+		return nil, rendered{}, invalid("title", "title_required", "an article needs a title")
+	}
+	if err := checkText("title", title, maxTitleRunes, false); err != nil {
+		return nil, rendered{}, err
+	}
+	if err := checkText("summary", summary, maxSummaryRunes, true); err != nil {
+		return nil, rendered{}, err
+	}
+	if body == "" {
+		return nil, rendered{}, invalid(field, "body_required", "the text is empty")
+	}
+	limit := maxNoteRunes
+	if article {
+		limit = maxArticleRunes
+	}
+	if isHTML {
+		limit = maxRemoteHTML
+	}
+	if !utf8.ValidString(body) || utf8.RuneCountInString(body) > limit {
+		return nil, rendered{}, invalid(field, "body_too_long", "the text is too long or not valid UTF-8")
+	}
+	r, err := s.render(body, isHTML, func(h handle) string { return s.mentionHref(ctx, tx, h) })
+	if err != nil {
+		return nil, rendered{}, err
+	}
+	if r.HTML == "" {
+		return nil, rendered{}, invalid(field, "body_required", "the text is empty once cleaned")
+	}
+	tr := &Translation{Language: t.Language, Title: title, Summary: summary, Content: r.HTML}
+	if !isHTML {
+		tr.Source = body
+	}
+	return tr, r, nil
+}
+
+// mentionHref is where a mention links: a local member's page, a known
+// remote account's id; nothing for an account the node does not know.
+func (s *Service) mentionHref(ctx context.Context, tx *db.DB, h handle) string {
+	a, err := tx.AccountByHandle(ctx, h.Username, h.Domain)
+	if err != nil {
+		return ""
+	}
+	if a.IsLocal() {
+		return s.opts.PublicURL + "/users/" + a.Username
+	}
+	return a.URI
+}
+
+// attach gives the post the media its author uploaded, and records remote files.
+func (s *Service) attach(ctx context.Context, tx *db.DB, by *Account, p *Post, in PostInput) error {
+	if len(in.Attachments)+len(in.RemoteAttachments) > maxAttachments {
+		return invalid("attachments", "too_many_attachments", "at most 10 attachments")
+	}
+	for i, id := range in.Attachments {
+		ok, err := tx.AttachMedia(ctx, id, by.ID, p.ID, i)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return invalid("attachments", "attachment_invalid", "an attachment is not a file you uploaded, or is used already")
+		}
+	}
+	for i, f := range in.RemoteAttachments {
+		m := &Media{ID: newID(), AccountID: by.ID, PostID: p.ID, Position: len(in.Attachments) + i,
+			URI: f.URI, MediaType: f.MediaType, Size: f.Size, Name: PlainText(f.Name),
+			Description: PlainText(f.Description), CreatedAt: s.now()}
+		if err := checkRemoteFile(m); err != nil {
+			return err
+		}
+		if err := tx.InsertMedia(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexPost puts the post's words in the search index, each language's text
+// under its own language (stemmed by it on PostgreSQL).
+func (s *Service) indexPost(ctx context.Context, tx *db.DB, p *Post) error {
+	var parts []db.SearchText
+	for _, t := range p.Translations {
+		parts = append(parts, db.SearchText{Language: t.Language, Text: Fold(t.Title + " " + t.Summary + " " + PlainText(t.Content))})
+	}
+	extra := []string{p.AppliesTo}
+	for _, t := range p.Tags {
+		extra = append(extra, t.Tag)
+	}
+	parts = append(parts, db.SearchText{Language: p.Language, Text: Fold(strings.Join(extra, " "))})
+	return tx.PutSearchDoc(ctx, p.ID, db.SearchPost, parts)
+}
+
+// reload loads a post as stored, with what events and doors need.
+func (s *Service) reload(ctx context.Context, tx *db.DB, id string, sp *Space, parent *Post) (*Post, error) {
+	p, err := tx.PostByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p.Space, p.InReplyTo = sp, parent
+	return p, nil
+}
+
+// notifyMentions notifies the local members a post mentions who may see it.
+func (s *Service) notifyMentions(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space) error {
+	var to []*Account
+	for _, m := range p.Mentions {
+		if m.AccountID == "" || m.Domain != "" {
+			continue
+		}
+		a, err := tx.AccountByID(ctx, m.AccountID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.VisiblePost(ctx, s.Reader(a), p.ID); err == nil {
+			to = append(to, a)
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+	}
+	return s.notify(ctx, tx, NotifyMention, by, p, sp, to...)
+}
+
+// visiblePost loads a post that viewer may see: not found when they may not,
+// gone when it was deleted.
+func (s *Service) visiblePost(ctx context.Context, tx *db.DB, viewer *Account, id string) (*Post, error) {
+	p, err := tx.VisiblePost(ctx, s.Reader(viewer), id)
+	if err == nil {
+		return p, nil
+	}
+	if !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	if stored, err := tx.PostByID(ctx, id); err == nil && stored.IsDeleted() {
+		return nil, errPostDeleted
+	}
+	return nil, errPostNotFound
+}
+
+// GetPost returns the post with id if viewer may see it, with its space and,
+// for a comment, its parent. A deleted post answers KindGone (a tombstone).
+func (s *Service) GetPost(ctx context.Context, viewer *Account, id string) (*Post, error) {
+	p, err := s.visiblePost(ctx, s.db, viewer, id)
+	if err != nil {
+		return nil, internal("get post", err)
+	}
+	if err := s.withSpaces(ctx, []*Post{p}); err != nil {
+		return nil, err
+	}
+	if p.InReplyToID != "" {
+		if parent, err := s.db.PostByID(ctx, p.InReplyToID); err == nil {
+			p.InReplyTo = parent
+		}
+	}
+	return p, nil
+}
+
+// PostByURI returns the remote post with this IRI if viewer may see it.
+func (s *Service) PostByURI(ctx context.Context, viewer *Account, uri string) (*Post, error) {
+	p, err := s.db.PostByURI(ctx, uri)
+	if err != nil {
+		return nil, notFoundOr("post by uri", err, errPostNotFound)
+	}
+	return s.GetPost(ctx, viewer, p.ID)
+}
+
+// CanSee tells whether account may see the post: the one visibility rule, for
+// deliveries and fetches by other servers.
+func (s *Service) CanSee(ctx context.Context, account *Account, postID string) (bool, error) {
+	_, err := s.db.VisiblePost(ctx, s.Reader(account), postID)
+	if errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, internal("can see", err)
+	}
+	return true, nil
+}
+
+// mentions tells whether p mentions the account.
+func mentions(p *Post, accountID string) bool {
+	for _, m := range p.Mentions {
+		if m.AccountID == accountID {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,493 @@
+package spaces
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ruche-social/ruche/db"
+)
+
+// Visibilities of a space (and of its posts).
+const (
+	VisibilityPublic    = "public"    // anyone, and as:Public in federation
+	VisibilityNetwork   = "network"   // the node's members and allowed nodes
+	VisibilityMembers   = "members"   // the space's members only
+	VisibilityFollowers = "followers" // profile posts: the author's followers
+)
+
+// Join policies and posting rights of a space.
+const (
+	JoinOpen     = "open"
+	JoinApproval = "approval"
+	JoinInvite   = "invite"
+
+	PostingMembers    = "members"
+	PostingModerators = "moderators"
+)
+
+// Roles and states of memberships.
+const (
+	SpaceRoleOwner     = "owner"
+	SpaceRoleModerator = "moderator"
+	SpaceRoleMember    = "member"
+
+	StatePending = "pending"
+	StateActive  = "active"
+	StateBanned  = "banned"
+)
+
+var (
+	SpaceVisibilities = []string{VisibilityPublic, VisibilityNetwork, VisibilityMembers}
+	JoinPolicies      = []string{JoinOpen, JoinApproval, JoinInvite}
+	PostingRights     = []string{PostingMembers, PostingModerators}
+	SpaceRoles        = []string{SpaceRoleOwner, SpaceRoleModerator, SpaceRoleMember}
+)
+
+var errSpaceNotFound = notFound("space_not_found", "no such space")
+
+// SpaceSettings are a space's editable fields; nil leaves a field as is (on
+// creation, nil takes the default).
+type SpaceSettings struct {
+	Name        *string
+	Description *string
+	Rules       *string
+	Languages   []string // nil: unchanged; the first is the main language
+	Themes      []string // nil: unchanged
+	Visibility  *string
+	JoinPolicy  *string
+	Posting     *string
+	AvatarID    *string // a media id the editor uploaded; "" clears it
+	BannerID    *string
+}
+
+// NewSpace is what it takes to create a space.
+type NewSpace struct {
+	Slug string
+	SpaceSettings
+}
+
+// Reader tells the visibility rule who viewer is: anonymous visitors see
+// public content; local members are inside the network; a remote actor is
+// inside it when its host is a network peer; the Console (the node itself:
+// its command line, its delivery worker) sees everything. This is the only place that
+// decides; db applies it to every list, search and fetch.
+func (s *Service) Reader(viewer *Account) Reader {
+	if viewer == Console {
+		return Reader{Network: true, All: true}
+	}
+	if !canAct(viewer) {
+		return Reader{}
+	}
+	network := viewer.IsLocal() || (s.opts.NetworkPeer != nil && s.opts.NetworkPeer(viewer.Domain))
+	return Reader{AccountID: viewer.ID, Network: network}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// CreateSpace creates a space owned by by: a Group account named slug, its
+// settings, and by's owner membership. Any local member may, unless the node
+// restricts creation to admins.
+func (s *Service) CreateSpace(ctx context.Context, by *Account, in NewSpace) (*Space, error) {
+	if !canAct(by) || by.User == nil {
+		return nil, errUnauthenticated
+	}
+	if s.opts.SpaceCreation == SpaceCreationAdmins && !isAdmin(by) {
+		return nil, forbidden("space_creation_admins", "on this node only admins create spaces")
+	}
+	slug, err := normalizeUsername(in.Slug)
+	if err != nil {
+		de := AsError(err)
+		return nil, &Error{Kind: de.Kind, Field: "slug", Code: strings.Replace(de.Code, "username", "slug", 1), Message: strings.Replace(de.Message, "username", "slug", 1)}
+	}
+	now := s.now()
+	sp := &Space{
+		Visibility: VisibilityPublic, JoinPolicy: JoinOpen, Posting: PostingMembers,
+		Languages: s.opts.DefaultLocale, CreatedByID: by.ID, CreatedAt: now, UpdatedAt: now,
+		Account: &Account{ID: newID(), Type: TypeGroup, Username: slug, Status: StatusActive, CreatedAt: now, UpdatedAt: now},
+	}
+	sp.AccountID = sp.Account.ID
+	if in.Name == nil {
+		in.Name = ptr("")
+	}
+	if err := s.applySettings(ctx, s.db, by, sp, in.SpaceSettings); err != nil {
+		return nil, err
+	}
+	owner := &Membership{ID: newID(), SpaceID: sp.AccountID, AccountID: by.ID, Role: SpaceRoleOwner,
+		State: StateActive, Watch: true, CreatedAt: now, UpdatedAt: now, Account: by, Space: sp}
+	err = s.db.InTx(ctx, func(tx *db.DB) error {
+		if _, err := tx.LocalAccountByUsername(ctx, slug); err == nil {
+			return conflict("slug", "slug_taken", "this name is taken")
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		if err := tx.InsertAccount(ctx, sp.Account); err != nil {
+			return err
+		}
+		if err := tx.InsertSpace(ctx, sp); err != nil {
+			return err
+		}
+		if err := tx.InsertMembership(ctx, owner); err != nil {
+			return err
+		}
+		if err := s.indexSpace(ctx, tx, sp); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, SpaceCreated{Space: sp, Owner: owner})
+	})
+	if errors.Is(err, db.ErrConflict) {
+		return nil, conflict("slug", "slug_taken", "this name is taken")
+	}
+	if err != nil {
+		return nil, internal("create space", err)
+	}
+	return sp, nil
+}
+
+// applySettings checks the given settings and sets them on sp.
+func (s *Service) applySettings(ctx context.Context, d *db.DB, by *Account, sp *Space, in SpaceSettings) error {
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if name == "" {
+			return invalid("name", "name_required", "a space needs a name")
+		}
+		if err := checkText("name", name, 100, false); err != nil {
+			return err
+		}
+		sp.Account.DisplayName = name
+	}
+	if in.Description != nil {
+		v := strings.TrimSpace(*in.Description)
+		if err := checkText("description", v, 2000, true); err != nil {
+			return err
+		}
+		sp.Account.Bio = v
+	}
+	if in.Rules != nil {
+		v := strings.TrimSpace(*in.Rules)
+		if err := checkText("rules", v, 5000, true); err != nil {
+			return err
+		}
+		sp.Rules = v
+	}
+	if in.Languages != nil {
+		var langs []string
+		for _, l := range in.Languages {
+			l = strings.ToLower(strings.TrimSpace(l))
+			if err := checkLanguage("languages", l); err != nil {
+				return err
+			}
+			if !slices.Contains(langs, l) {
+				langs = append(langs, l)
+			}
+		}
+		if len(langs) == 0 || len(langs) > 10 {
+			return invalid("languages", "languages_invalid", "a space has 1 to 10 languages")
+		}
+		sp.Languages = strings.Join(langs, " ")
+	}
+	if in.Themes != nil {
+		themes, err := normalizeThemes("themes", in.Themes)
+		if err != nil {
+			return err
+		}
+		sp.Themes = themes
+	}
+	for _, c := range []struct {
+		field   string
+		val     *string
+		allowed []string
+		dst     *string
+	}{
+		{"visibility", in.Visibility, SpaceVisibilities, &sp.Visibility},
+		{"join_policy", in.JoinPolicy, JoinPolicies, &sp.JoinPolicy},
+		{"posting", in.Posting, PostingRights, &sp.Posting},
+	} {
+		if c.val == nil {
+			continue
+		}
+		if !slices.Contains(c.allowed, *c.val) {
+			return invalid(c.field, c.field+"_invalid", "must be one of "+strings.Join(c.allowed, ", "))
+		}
+		*c.dst = *c.val
+	}
+	sp.Account.Locked = sp.JoinPolicy != JoinOpen
+	for _, c := range []struct {
+		field string
+		val   *string
+		dst   *string
+	}{{"avatar_id", in.AvatarID, &sp.AvatarID}, {"banner_id", in.BannerID, &sp.BannerID}} {
+		if c.val == nil {
+			continue
+		}
+		if *c.val == "" {
+			*c.dst = ""
+			continue
+		}
+		m, err := d.MediaByID(ctx, *c.val)
+		if err != nil || m.AccountID != by.ID || m.PostID != "" || !strings.HasPrefix(m.MediaType, "image/") {
+			return invalid(c.field, "image_invalid", "upload an image first and give its id")
+		}
+		*c.dst = m.ID
+	}
+	return nil
+}
+
+// indexSpace puts the space's words in the search index.
+func (s *Service) indexSpace(ctx context.Context, tx *db.DB, sp *Space) error {
+	text := Fold(strings.Join([]string{sp.Account.Username, sp.Account.DisplayName, sp.Account.Bio, sp.Rules, strings.Join(sp.Themes, " ")}, " "))
+	langs := sp.LanguageList()
+	lang := ""
+	if len(langs) > 0 {
+		lang = langs[0]
+	}
+	return tx.PutSearchDoc(ctx, sp.AccountID, db.SearchSpace, []db.SearchText{{Language: lang, Text: text}})
+}
+
+// UpdateSpace changes a space's settings. Its owners and moderators may (and
+// the node's staff, for local spaces). Changing the visibility changes it on
+// the space's posts too.
+func (s *Service) UpdateSpace(ctx context.Context, by *Account, slug string, in SpaceSettings) (*Space, error) {
+	var out *Space
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		sp, err := s.moderatedSpace(ctx, tx, by, slug)
+		if err != nil {
+			return err
+		}
+		if sp.IsArchived() {
+			return errArchived
+		}
+		oldVisibility := sp.Visibility
+		if err := s.applySettings(ctx, tx, by, sp, in); err != nil {
+			return err
+		}
+		now := s.now()
+		sp.UpdatedAt, sp.Account.UpdatedAt = now, now
+		if err := tx.UpdateAccount(ctx, sp.Account, "display_name", "bio", "locked", "updated_at"); err != nil {
+			return err
+		}
+		if err := tx.UpdateSpace(ctx, sp, "rules", "languages", "visibility", "join_policy", "posting", "avatar_id", "banner_id", "updated_at"); err != nil {
+			return err
+		}
+		if in.Themes != nil {
+			if err := tx.SetSpaceThemes(ctx, sp.AccountID, sp.Themes); err != nil {
+				return err
+			}
+		}
+		if sp.Visibility != oldVisibility {
+			if err := tx.SetSpacePostsVisibility(ctx, sp.AccountID, sp.Visibility); err != nil {
+				return err
+			}
+		}
+		if err := s.indexSpace(ctx, tx, sp); err != nil {
+			return err
+		}
+		out = sp
+		return s.emit(ctx, tx, SpaceUpdated{Space: sp, By: by})
+	})
+	if err != nil {
+		return nil, internal("update space", err)
+	}
+	return out, nil
+}
+
+var errArchived = forbidden("space_archived", "this space is archived: it is read-only")
+
+// ArchiveSpace makes a space read-only (archive true) or writable again.
+// Owners may, and the node's staff for local spaces.
+func (s *Service) ArchiveSpace(ctx context.Context, by *Account, slug string, archive bool) (*Space, error) {
+	var out *Space
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		sp, err := s.ownedSpace(ctx, tx, by, slug)
+		if err != nil {
+			return err
+		}
+		out = sp
+		if sp.IsArchived() == archive {
+			return nil
+		}
+		now := s.now()
+		sp.ArchivedAt = now
+		if !archive {
+			sp.ArchivedAt = time.Time{}
+		}
+		sp.UpdatedAt = now
+		if err := tx.UpdateSpace(ctx, sp, "archived_at", "updated_at"); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, SpaceUpdated{Space: sp, By: by})
+	})
+	if err != nil {
+		return nil, internal("archive space", err)
+	}
+	return out, nil
+}
+
+// DeleteSpace deletes a space with its memberships, invitations and posts.
+// Owners may, and the node's staff for local spaces.
+func (s *Service) DeleteSpace(ctx context.Context, by *Account, slug string) error {
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		sp, err := s.ownedSpace(ctx, tx, by, slug)
+		if err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, SpaceDeleted{Space: sp, By: by}); err != nil {
+			return err
+		}
+		if err := tx.DeleteSearchDoc(ctx, sp.AccountID); err != nil {
+			return err
+		}
+		return tx.DeleteSpace(ctx, sp.AccountID)
+	})
+	if err != nil {
+		return internal("delete space", err)
+	}
+	return nil
+}
+
+// findSpace loads a space by its handle: "slug" for a local space,
+// "slug@host" for a remote one the node knows.
+func findSpace(ctx context.Context, tx *db.DB, handle string) (*Space, error) {
+	slug, domain, ok := ParseHandle(handle)
+	if !ok {
+		return nil, errSpaceNotFound
+	}
+	sp, err := tx.SpaceBySlug(ctx, slug, domain)
+	if err != nil {
+		return nil, notFoundOr("find space", err, errSpaceNotFound)
+	}
+	return sp, nil
+}
+
+// Space returns the space named handle if viewer may see it.
+func (s *Service) Space(ctx context.Context, viewer *Account, handle string) (*Space, error) {
+	sp, err := findSpace(ctx, s.db, handle)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.db.SpaceVisible(ctx, s.Reader(viewer), sp.AccountID)
+	if err != nil {
+		return nil, internal("space visible", err)
+	}
+	if !ok {
+		return nil, errSpaceNotFound
+	}
+	return sp, nil
+}
+
+// SpaceFilter narrows ListSpaces.
+type SpaceFilter struct {
+	Theme    string
+	Language string
+	Joined   bool   // only the spaces viewer is a member of
+	After    string // cursor: the last slug of the previous page
+	Limit    int
+}
+
+// ListSpaces lists the spaces viewer may see, by slug: the directory.
+func (s *Service) ListSpaces(ctx context.Context, viewer *Account, f SpaceFilter) ([]*Space, error) {
+	q := db.SpaceFilter{Reader: s.Reader(viewer), Theme: normalizeTag(f.Theme), Language: strings.ToLower(f.Language),
+		After: f.After, Limit: pageSize(f.Limit)}
+	if f.Joined {
+		if !canAct(viewer) {
+			return nil, errUnauthenticated
+		}
+		q.MemberID = viewer.ID
+	}
+	out, err := s.db.ListSpaces(ctx, q)
+	if err != nil {
+		return nil, internal("list spaces", err)
+	}
+	return out, nil
+}
+
+// pageSize bounds a requested page size to 1..maxPage, 20 by default.
+func pageSize(n int) int {
+	switch {
+	case n <= 0:
+		return 20
+	case n > maxPage:
+		return maxPage
+	}
+	return n
+}
+
+// moderatedSpace loads a space that by may moderate: an active owner or
+// moderator of it, or the node's staff for a local space.
+func (s *Service) moderatedSpace(ctx context.Context, tx *db.DB, by *Account, handle string) (*Space, error) {
+	return s.spaceWithRole(ctx, tx, by, handle, SpaceRoleOwner, SpaceRoleModerator)
+}
+
+// ownedSpace loads a space that by owns (or the node's staff, for a local space).
+func (s *Service) ownedSpace(ctx context.Context, tx *db.DB, by *Account, handle string) (*Space, error) {
+	return s.spaceWithRole(ctx, tx, by, handle, SpaceRoleOwner)
+}
+
+func (s *Service) spaceWithRole(ctx context.Context, tx *db.DB, by *Account, handle string, roles ...string) (*Space, error) {
+	if !canAct(by) {
+		return nil, errUnauthenticated
+	}
+	sp, err := findSpace(ctx, tx, handle)
+	if err != nil {
+		return nil, err
+	}
+	if (isStaff(by) && sp.Account.IsLocal()) || speaksFor(by, sp) {
+		return sp, nil
+	}
+	m, err := s.membershipOf(ctx, tx, sp, by)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil || m.State != StateActive || !slices.Contains(roles, m.Role) {
+		if visible, _ := tx.SpaceVisible(ctx, s.Reader(by), sp.AccountID); !visible {
+			return nil, errSpaceNotFound
+		}
+		return nil, forbidden("not_moderator", "only the space's moderators may do this")
+	}
+	return sp, nil
+}
+
+// membershipOf returns a's membership of sp in any state, or nil.
+func (s *Service) membershipOf(ctx context.Context, tx *db.DB, sp *Space, a *Account) (*Membership, error) {
+	if a == nil || a == Console {
+		return nil, nil
+	}
+	m, err := tx.MembershipOf(ctx, sp.AccountID, a.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.Space = sp
+	return m, nil
+}
+
+// Membership returns viewer's membership of the space (nil if none): what
+// the doors need to show a join button, a pending request or a role.
+func (s *Service) Membership(ctx context.Context, viewer *Account, sp *Space) (*Membership, error) {
+	m, err := s.membershipOf(ctx, s.db, sp, viewer)
+	if err != nil {
+		return nil, internal("membership", err)
+	}
+	return m, nil
+}
+
+// MemberCount counts a space's active members.
+func (s *Service) MemberCount(ctx context.Context, sp *Space) (int, error) {
+	n, err := s.db.CountMembers(ctx, sp.AccountID, StateActive)
+	if err != nil {
+		return 0, internal("count members", err)
+	}
+	return n, nil
+}
+
+// speaksFor tells whether by is the Group account of a remote space: its
+// server (whose signature the federation layer checked) moderates the space,
+// and this node mirrors its decisions — accepting or refusing local members'
+// requests, removing and banning, deleting posts.
+func speaksFor(by *Account, sp *Space) bool {
+	return by != nil && sp != nil && !sp.Account.IsLocal() && by.ID == sp.AccountID
+}
