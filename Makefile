@@ -20,14 +20,19 @@ run: build ## start a node on an embedded SQLite database under ./data, at http:
 	./$(BIN) serve
 
 .PHONY: test
-test: browser-deps ## vet, then the whole suite with the race detector, browser scenario included (PostgreSQL too when RUCHE_TEST_POSTGRES is set)
+test: browser-deps interop-deps ## vet, then the whole suite with the race detector: both databases (when RUCHE_TEST_POSTGRES is set), the browser scenario and the Fedify interop suite
 	$(GO) vet ./...
-	RUCHE_TEST_BROWSER=1 $(GO) test -race -count=1 -timeout 30m ./...
+	RUCHE_TEST_BROWSER=1 RUCHE_INTEROP=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 .PHONY: browser-deps
 browser-deps: ## npm packages of the browser scenario (test/browser); Debian's chromium must be installed
 	@test -x /usr/bin/chromium || { echo "the browser scenario needs Debian's chromium: apt-get install chromium"; exit 1; }
 	cd test/browser && npm ci --no-audit --no-fund
+
+.PHONY: interop-deps
+interop-deps: ## install the independent ActivityPub peer (Fedify, Node 20) of the interop suite
+	@command -v node >/dev/null || { echo "node (20 or later) is required for the interop suite"; exit 1; }
+	cd test/interop && npm ci --no-audit --no-fund
 
 .PHONY: bench
 bench: build ## benchmarks, quick profile (minutes): prints a table, writes bench/results/

@@ -91,7 +91,32 @@ type Federation struct {
 	// AllowPrivateAddresses lets the node fetch from and deliver to loopback and
 	// private addresses. Off in production: it is what stops SSRF.
 	AllowPrivateAddresses bool `mapstructure:"allow_private_addresses"`
+	// Mode is open (federate with any server not blocked) or allowlist
+	// (only with the hosts in Allowlist).
+	Mode      string   `mapstructure:"mode"`
+	Allowlist []string `mapstructure:"allowlist"`
+	// AuthorizedFetch demands a signature from a server that is not blocked
+	// on every ActivityStreams GET (the instance actor's document excepted).
+	AuthorizedFetch bool `mapstructure:"authorized_fetch"`
+	// SignatureMaxSkew is how far the Date of a signed request may be from now.
+	SignatureMaxSkew time.Duration `mapstructure:"signature_max_skew"`
+	// DeliveryWorkers is how many deliveries one process makes at once, and
+	// DeliveryPerHost how many of them may go to the same host.
+	DeliveryWorkers int `mapstructure:"delivery_workers"`
+	DeliveryPerHost int `mapstructure:"delivery_per_host"`
+	// InboxWorkers is how many received activities one process handles at once.
+	InboxWorkers int `mapstructure:"inbox_workers"`
+	// DeliveryTimeout bounds one delivery (connect, send, answer).
+	DeliveryTimeout time.Duration `mapstructure:"delivery_timeout"`
+	// DeliveryMaxAge is how long a delivery is retried before it is given up.
+	DeliveryMaxAge time.Duration `mapstructure:"delivery_max_age"`
 }
+
+// Federation modes.
+const (
+	FederationOpen      = "open"
+	FederationAllowlist = "allowlist"
+)
 
 // The values an enumerated key may take.
 var (
@@ -99,6 +124,7 @@ var (
 	Locales           = []string{"fr", "en", "de"}
 	LogLevels         = []string{"debug", "info", "warn", "error"}
 	LogFormats        = []string{"text", "json"}
+	FederationModes   = []string{FederationOpen, FederationAllowlist}
 	SpaceCreators     = []string{"members", "admins"}
 )
 
@@ -122,6 +148,15 @@ var defaults = map[string]any{
 	"log.level":                          "info",
 	"log.format":                         "text",
 	"federation.allow_private_addresses": false,
+	"federation.mode":                    FederationOpen,
+	"federation.allowlist":               []string{},
+	"federation.authorized_fetch":        false,
+	"federation.signature_max_skew":      time.Hour,
+	"federation.delivery_workers":        8,
+	"federation.delivery_per_host":       2,
+	"federation.inbox_workers":           2,
+	"federation.delivery_timeout":        15 * time.Second,
+	"federation.delivery_max_age":        7 * 24 * time.Hour,
 }
 
 // Keys returns every configuration key, sorted.
@@ -263,10 +298,59 @@ func (c Config) Validate() error {
 	if !slices.Contains(LogFormats, c.Log.Format) {
 		bad("log.format", c.Log.Format, "want one of "+strings.Join(LogFormats, ", "))
 	}
+	c.validateFederation(bad)
 	if len(errs) > 0 {
 		return errs[0]
 	}
 	return nil
+}
+
+func (c Config) validateFederation(bad func(key string, value any, allowed string)) {
+	f := c.Federation
+	if !slices.Contains(FederationModes, f.Mode) {
+		bad("federation.mode", f.Mode, "want one of "+strings.Join(FederationModes, ", "))
+	}
+	for _, h := range f.Allowlist {
+		if _, err := NormalizeHost(h); err != nil {
+			bad("federation.allowlist", strings.Join(f.Allowlist, ","), "want a list of host names, e.g. ville-b.example,dept.example ("+err.Error()+")")
+			break
+		}
+	}
+	if f.Mode == FederationAllowlist && len(f.Allowlist) == 0 {
+		bad("federation.allowlist", "", "want at least one host when federation.mode is allowlist")
+	}
+	if f.SignatureMaxSkew < time.Minute || f.SignatureMaxSkew > 24*time.Hour {
+		bad("federation.signature_max_skew", f.SignatureMaxSkew, "want a duration between 1m and 24h, e.g. 1h")
+	}
+	if f.DeliveryWorkers < 1 || f.DeliveryWorkers > 256 {
+		bad("federation.delivery_workers", f.DeliveryWorkers, "want a number from 1 to 256")
+	}
+	if f.DeliveryPerHost < 1 || f.DeliveryPerHost > f.DeliveryWorkers {
+		bad("federation.delivery_per_host", f.DeliveryPerHost, "want a number from 1 to federation.delivery_workers")
+	}
+	if f.InboxWorkers < 1 || f.InboxWorkers > 64 {
+		bad("federation.inbox_workers", f.InboxWorkers, "want a number from 1 to 64")
+	}
+	if f.DeliveryTimeout < time.Second || f.DeliveryTimeout > 5*time.Minute {
+		bad("federation.delivery_timeout", f.DeliveryTimeout, "want a duration between 1s and 5m, e.g. 15s")
+	}
+	if f.DeliveryMaxAge < time.Hour || f.DeliveryMaxAge > 30*24*time.Hour {
+		bad("federation.delivery_max_age", f.DeliveryMaxAge, "want a duration between 1h and 720h, e.g. 168h")
+	}
+}
+
+// NormalizeHost lowercases a host name (with an optional port) and checks
+// it is one: no scheme, path or credentials.
+func NormalizeHost(s string) (string, error) {
+	h := strings.ToLower(strings.TrimSpace(s))
+	if h == "" {
+		return "", errors.New("empty host")
+	}
+	u, err := url.Parse("http://" + h)
+	if err != nil || u.Host != h || u.Hostname() == "" || strings.ContainsAny(h, "/@?#") {
+		return "", fmt.Errorf("%q is not a host name", s)
+	}
+	return h, nil
 }
 
 func checkPublicURL(s string) error {
@@ -381,6 +465,8 @@ func RegisterFlags(fs *pflag.FlagSet) {
 			fs.Duration(name, def, usage)
 		case []string:
 			fs.StringSlice(name, def, usage)
+		case int:
+			fs.Int(name, def, usage)
 		default:
 			fs.String(name, fmt.Sprint(def), usage)
 		}

@@ -25,11 +25,30 @@ type Account struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
+	// Remote actors' endpoints, as their documents give them (empty for
+	// local accounts, whose endpoints derive from public_url).
+	InboxURI       string
+	SharedInboxURI string
+	OutboxURI      string
+	FollowersURI   string
+	FollowingURI   string
+	URL            string    // the actor's profile page
+	IconURL        string    // the actor's avatar
+	FetchedAt      time.Time `bun:",nullzero"` // when the remote document was last read
+	DeletedAt      time.Time `bun:",nullzero"` // set when the account was deleted
+
 	User *User `bun:"rel:has-one,join:id=account_id"` // local members only
 }
 
 // IsLocal tells whether the account lives on this node.
 func (a *Account) IsLocal() bool { return a.Domain == "" }
+
+// AccountByURI finds a remote account by its actor IRI.
+func (d *DB) AccountByURI(ctx context.Context, uri string) (*Account, error) {
+	a := new(Account)
+	err := d.selectAccount().Where("account.uri = ?", uri).Scan(ctx, a)
+	return a, wrap(err, "account by uri")
+}
 
 // InsertAccount stores a new account.
 func (d *DB) InsertAccount(ctx context.Context, a *Account) error {

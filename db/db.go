@@ -172,6 +172,11 @@ func isUniqueViolation(err error) bool {
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
+// errNoRows stands for a missing row in writes that find none to change.
+var errNoRows = sql.ErrNoRows
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
 // Now is the database's notion of the current time, truncated to microseconds so
 // that a value read back equals the value written on both engines.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -95,3 +95,10 @@ func (d *DB) CountFollows(ctx context.Context, column, id string) (int, error) {
 		Where("? = ?", bun.Ident(column), id).Where("state = 'accepted'").Count(ctx)
 	return int(n), wrap(err, "count follows")
 }
+
+// DeleteFollowsOf removes every follow made by or of an account.
+func (d *DB) DeleteFollowsOf(ctx context.Context, accountID string) error {
+	_, err := d.idb.NewDelete().Model((*Follow)(nil)).
+		Where("follower_id = ? OR target_id = ?", accountID, accountID).Exec(ctx)
+	return wrap(err, "delete follows")
+}

@@ -72,3 +72,18 @@ func (d *DB) NotificationsOff(ctx context.Context, accountIDs []string, kind str
 	}
 	return out, wrap(err, "notifications off")
 }
+
+// DeleteUser removes the private part of a member (credentials, email,
+// sessions by cascade): what is left of the account is its public shell.
+func (d *DB) DeleteUser(ctx context.Context, accountID string) error {
+	_, err := d.idb.NewDelete().Model((*User)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	return wrap(err, "delete user")
+}
+
+// CountActiveUsers counts active members seen since t.
+func (d *DB) CountActiveUsers(ctx context.Context, since time.Time) (int, error) {
+	n, err := d.idb.NewSelect().Model((*User)(nil)).
+		Join("JOIN accounts AS a ON a.id = \"user\".account_id").
+		Where("a.status = 'active'").Where(`"user".last_seen_at >= ?`, since).Count(ctx)
+	return int(n), wrap(err, "count active users")
+}

@@ -1,4 +1,18 @@
 // Package federation connects the node to the fediverse over ActivityPub:
-// WebFinger and NodeInfo discovery, HTTP signatures, actor and collection
-// endpoints, the inbox pipeline, the delivery queue and the guarded HTTP client.
+// WebFinger, host-meta and NodeInfo discovery, HTTP signatures in and out,
+// actor and collection endpoints, the durable inbox and its dispatcher, the
+// transactional outbox and its delivery workers, and the guarded HTTP client
+// every remote request goes through.
+//
+// It is one more door into package spaces: a remote actor's Follow becomes
+// spaces.FollowAccount with the remote account as the one who acts, exactly
+// as a member's click would. In the other direction it listens to the
+// domain's events and turns them into activities, written in the same
+// transaction as the change (so a change and its announcement commit or roll
+// back together) and delivered later by jobs that survive restarts.
+//
+// Extension points for the rest of the product (spaces as Groups, posts):
+// Handle registers an inbox handler for an activity type, Send enqueues an
+// activity to recipients from inside a domain transaction, and
+// ExpandCollection teaches delivery a new kind of collection (a space's members).
 package federation

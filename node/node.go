@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -20,6 +21,7 @@ import (
 	"github.com/ruche-social/ruche/api"
 	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation"
 	"github.com/ruche-social/ruche/internal/httpx"
 	"github.com/ruche-social/ruche/spaces"
 	"github.com/ruche-social/ruche/web"
@@ -44,14 +46,18 @@ type Options struct {
 	// Spaces overrides domain options derived from the configuration (tests
 	// lower the password hashing cost and move the clock).
 	Spaces func(*spaces.Options)
+	// Now is the clock of the domain and of federation; nil means time.Now.
+	// Tests move it to make retries due without waiting.
+	Now func() time.Time
 }
 
 // Node is one running Ruche node.
 type Node struct {
-	Config config.Config
-	DB     *db.DB
-	Spaces *spaces.Service
-	Log    *slog.Logger
+	Config     config.Config
+	DB         *db.DB
+	Spaces     *spaces.Service
+	Federation *federation.Federation
+	Log        *slog.Logger
 
 	role    string
 	router  *mux.Router
@@ -96,21 +102,50 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 		InviteTTL:        cfg.Invites.TTL,
 		SessionTTL:       cfg.Sessions.TTL,
 		DefaultLocale:    cfg.Node.DefaultLocale,
+		Now:              opts.Now,
 		PublicURL:        cfg.Origin(),
 		SpaceCreation:    cfg.Spaces.Creation,
 		MediaDir:         cfg.Media.Dir,
 		MaxUpload:        int64(cfg.Media.MaxUploadMB) << 20,
 	}
+	// The domain reaches remote actors through the federation side, built
+	// below on the same service: these late-bound seams close the loop.
+	var fed *federation.Federation
+	sopts.ResolveHandle = func(ctx context.Context, username, host string) (*spaces.Account, error) {
+		return fed.ResolveHandle(ctx, username, host)
+	}
+	sopts.NetworkPeer = func(host string) bool { return fed.InAllowlist(host) }
 	if opts.Spaces != nil {
 		opts.Spaces(&sopts)
 	}
 	n := &Node{Config: cfg, DB: d, Spaces: spaces.New(d, sopts), Log: log, role: role}
+	if err := n.federate(ctx, opts); err != nil {
+		d.Close()
+		return nil, err
+	}
+	fed = n.Federation
 	n.handler, err = n.routes()
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
 	return n, nil
+}
+
+// federate wires the federation side: it listens to the domain's events
+// (turning them into activities) and, once the schema is current, makes sure
+// the node's own actor exists.
+func (n *Node) federate(ctx context.Context, opts Options) error {
+	fed, err := federation.New(federation.Options{Config: n.Config, Spaces: n.Spaces, Log: n.Log, Now: opts.Now})
+	if err != nil {
+		return err
+	}
+	n.Spaces.Listen(fed)
+	n.Federation = fed
+	if pending, err := n.DB.PendingMigrations(ctx); err != nil || pending > 0 {
+		return nil // not ready: /readyz says so, and the actor is made on a later start
+	}
+	return fed.Start(ctx)
 }
 
 // routes mounts every door on one router.
@@ -124,6 +159,7 @@ func (n *Node) routes() (http.Handler, error) {
 	r.HandleFunc("/healthz", n.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", n.readyz).Methods(http.MethodGet, http.MethodHead)
 	api.New(n.Spaces, n.Config.Secure(), proxies).Mount(r)
+	n.Federation.Mount(r)
 	ui, err := web.New(n.Spaces, web.Options{PublicURL: n.Config.Origin(), Name: n.Config.Node.Name,
 		Description: n.Config.Node.Description, DefaultLocale: n.Config.Node.DefaultLocale, TrustedProxies: proxies})
 	if err != nil {
@@ -191,10 +227,18 @@ func writeStatus(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// Serve serves HTTP on ln until ctx is done, then stops gracefully: it stops
-// accepting, lets in-flight requests finish for up to ShutdownTimeout, and
-// returns. It does not close the database: Close does.
+// Serve serves HTTP on ln, and runs the background workers when the node's
+// role includes them, until ctx is done; then it stops gracefully: it stops
+// accepting, lets in-flight requests and deliveries finish for up to
+// ShutdownTimeout, and returns. It does not close the database: Close does.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
+	var workers sync.WaitGroup
+	defer workers.Wait() // after cancel below: the workers see ctx done, finish, return
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if n.role != RoleWeb {
+		workers.Go(func() { n.Federation.Run(ctx) })
+	}
 	srv := &http.Server{
 		Handler:           n.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -222,7 +266,10 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // Close releases the database.
-func (n *Node) Close() error { return n.DB.Close() }
+func (n *Node) Close() error {
+	n.Federation.Close()
+	return n.DB.Close()
+}
 
 // NewLogger builds the node's structured logger from the log settings.
 func NewLogger(cfg config.Log, w io.Writer) *slog.Logger {

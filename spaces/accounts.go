@@ -265,9 +265,13 @@ func (s *Service) LocalAccount(ctx context.Context, username string) (*Account, 
 
 // localMember finds a local member (an account with a user part).
 func (s *Service) localMember(ctx context.Context, tx *db.DB, username string) (*Account, error) {
+	errNoMember := notFound("member_not_found", "no such member")
 	a, err := tx.LocalAccountByUsername(ctx, username)
-	if err != nil || a.User == nil {
-		return nil, notFoundOr("find member", err, notFound("member_not_found", "no such member"))
+	if err != nil {
+		return nil, notFoundOr("find member", err, errNoMember)
+	}
+	if a.User == nil { // a space, the node's actor, or a deleted member
+		return nil, errNoMember
 	}
 	return a, nil
 }

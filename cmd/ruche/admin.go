@@ -15,8 +15,11 @@ import (
 
 func adminCmd(ctx context.Context, c cli, args []string) error {
 	return dispatch(ctx, c, args, []command{
-		{"user", "create, list, promote, demote, suspend, unsuspend, reset-password", userCmd},
+		{"user", "create, list, promote, demote, suspend, unsuspend, reset-password, delete", userCmd},
 		{"invite", "create an invitation link", inviteCmd},
+		{"keys", "rotate an actor's key pair (admin keys rotate [USERNAME])", keysCmd},
+		{"federation", "queues and failing hosts (status), retry a host (retry HOST)", federationCmd},
+		{"domain", "block, unblock or list blocked domains", domainCmd},
 	}, "ruche admin")
 }
 
@@ -40,6 +43,7 @@ func userCmd(ctx context.Context, c cli, args []string) error {
 		{"suspend", "suspend USERNAME and end their sessions", userStatus(true)},
 		{"unsuspend", "lift the suspension of USERNAME", userStatus(false)},
 		{"reset-password", "set a new password for USERNAME and end their sessions", userResetPassword},
+		{"delete", "delete USERNAME's account (their followers' servers are told)", userDelete},
 	}, "ruche admin user")
 }
 
@@ -184,6 +188,26 @@ func userResetPassword(ctx context.Context, c cli, args []string) error {
 		return domainErr(err)
 	}
 	fmt.Fprintf(c.stdout, "password of %s changed; their sessions are ended\n", fs.Arg(0))
+	return nil
+}
+
+func userDelete(ctx context.Context, c cli, args []string) error {
+	fs := newFlags("admin user delete", c)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := exactArgs(fs, 1, "one USERNAME"); err != nil {
+		return err
+	}
+	n, err := openNode(ctx, c, fs)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if err := n.Spaces.DeleteMember(ctx, spaces.Console, fs.Arg(0)); err != nil {
+		return domainErr(err)
+	}
+	fmt.Fprintf(c.stdout, "%s is deleted; the running node's workers tell the other servers\n", fs.Arg(0))
 	return nil
 }
 

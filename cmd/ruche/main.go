@@ -3,7 +3,7 @@
 //	ruche serve                 start the node
 //	ruche migrate up|status     apply or list database migrations
 //	ruche config print          show the effective configuration
-//	ruche admin …               manage members and invitations
+//	ruche admin …               manage members, invitations, keys and federation
 //	ruche version               print the version
 //
 // Exit codes: 0 success, 1 the operation failed, 2 bad usage or configuration.
@@ -51,7 +51,7 @@ func commands() []command {
 		{"serve", "start the node (HTTP and background work)", serveCmd},
 		{"migrate", "apply (up) or list (status) database migrations", migrateCmd},
 		{"config", "print the effective configuration (config print)", configCmd},
-		{"admin", "manage members and invitations (admin user …, admin invite …)", adminCmd},
+		{"admin", "manage members, invitations, keys and federation (admin user|invite|keys|federation|domain …)", adminCmd},
 		{"version", "print the version", versionCmd},
 	}
 }

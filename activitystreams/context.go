@@ -1,0 +1,80 @@
+package activitystreams
+
+import (
+	"mime"
+	"strings"
+)
+
+// Media types of ActivityStreams documents.
+const (
+	MediaType   = "application/activity+json"
+	LDMediaType = `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+	// ContentType is what the node sends its documents as.
+	ContentType = MediaType + "; charset=utf-8"
+)
+
+// Well-known IRIs.
+const (
+	NSActivityStreams = "https://www.w3.org/ns/activitystreams"
+	NSSecurity        = "https://w3id.org/security/v1"
+	// Public is the special collection of everyone (as:Public).
+	Public = "https://www.w3.org/ns/activitystreams#Public"
+)
+
+// Context is the @context of every document the node serves. The two
+// standard contexts are ones every JSON-LD processor of the fediverse keeps
+// preloaded; the terms they lack are defined inline, so nobody has to fetch a
+// context document (Mastodon's namespace, for one, has none to fetch).
+func Context() []any {
+	return []any{
+		NSActivityStreams,
+		NSSecurity,
+		map[string]any{
+			"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+			"toot":                      "http://joinmastodon.org/ns#",
+			"discoverable":              "toot:discoverable",
+			"indexable":                 "toot:indexable",
+		},
+	}
+}
+
+// IsASMediaType tells whether a Content-Type names an ActivityStreams
+// document: application/activity+json, or application/ld+json without a
+// profile or with the ActivityStreams one.
+func IsASMediaType(contentType string) bool {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/activity+json":
+		return true
+	case "application/ld+json":
+		p, ok := params["profile"]
+		return !ok || hasProfile(p)
+	}
+	return false
+}
+
+// hasProfile tells whether a profile parameter (a space-separated list of
+// IRIs) names ActivityStreams.
+func hasProfile(p string) bool {
+	for _, f := range strings.Fields(p) {
+		if f == NSActivityStreams {
+			return true
+		}
+	}
+	return false
+}
+
+// WantsAS tells whether an Accept header asks for an ActivityStreams document
+// rather than a page: one of its media ranges is an ActivityStreams type.
+// Browsers ask for text/html first and never name these types.
+func WantsAS(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		if IsASMediaType(strings.TrimSpace(part)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,118 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Delivery states.
+const (
+	JobPending = "pending" // waiting for next_at, or claimed by a worker until then
+	JobDone    = "done"
+	JobDead    = "dead"    // gave up; last_error says why
+	JobIgnored = "ignored" // inbox only: an activity type the node does not handle
+	JobFailed  = "failed"  // inbox only: refused by a rule; retrying cannot help
+)
+
+// Delivery is one job: POST one activity to one inbox.
+type Delivery struct {
+	bun.BaseModel `bun:"table:deliveries"`
+
+	ID         string `bun:",pk"`
+	ActivityID string
+	Inbox      string
+	Host       string
+	State      string
+	Attempts   int
+	LastError  string
+	NextAt     time.Time
+	ClaimedBy  int64 `bun:",nullzero"`
+	CreatedAt  time.Time
+	DoneAt     time.Time `bun:",nullzero"`
+
+	Activity *Activity `bun:"rel:belongs-to,join:activity_id=id"`
+}
+
+// InsertDeliveries stores new delivery jobs; a job that exists for the same
+// activity and inbox is left as it is.
+func (d *DB) InsertDeliveries(ctx context.Context, ds []*Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	_, err := d.idb.NewInsert().Model(&ds).On("CONFLICT (activity_id, inbox) DO NOTHING").Exec(ctx)
+	return wrap(err, "insert deliveries")
+}
+
+// ClaimDeliveries takes up to limit due deliveries for worker, leasing them
+// until now+lease; see claim.
+func (d *DB) ClaimDeliveries(ctx context.Context, worker int64, now time.Time, lease time.Duration, limit int) ([]*Delivery, error) {
+	ids, err := d.claim(ctx, "deliveries", worker, now, lease, limit)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	var out []*Delivery
+	err = d.idb.NewSelect().Model(&out).Relation("Activity").Where("delivery.id IN (?)", bun.In(ids)).
+		OrderExpr("delivery.id").Scan(ctx)
+	return out, wrap(err, "load claimed deliveries")
+}
+
+// FinishDelivery records the outcome of an attempt and releases the claim.
+func (d *DB) FinishDelivery(ctx context.Context, j *Delivery) error {
+	j.ClaimedBy = 0
+	_, err := d.idb.NewUpdate().Model(j).WherePK().
+		Column("state", "attempts", "last_error", "next_at", "claimed_by", "done_at").Exec(ctx)
+	return wrap(err, "finish delivery")
+}
+
+// DeliveriesOfActivity lists the deliveries of one activity.
+func (d *DB) DeliveriesOfActivity(ctx context.Context, activityID string) ([]*Delivery, error) {
+	var out []*Delivery
+	err := d.idb.NewSelect().Model(&out).Where("activity_id = ?", activityID).OrderExpr("inbox").Scan(ctx)
+	return out, wrap(err, "deliveries of activity")
+}
+
+// RetryHost makes every pending or dead delivery to host due now.
+func (d *DB) RetryHost(ctx context.Context, host string, now time.Time) (int, error) {
+	res, err := d.idb.NewUpdate().Model((*Delivery)(nil)).
+		Set("state = ?", JobPending).Set("next_at = ?", now).Set("claimed_by = NULL").
+		Where("host = ?", host).Where("state IN (?)", bun.In([]string{JobPending, JobDead})).Exec(ctx)
+	if err != nil {
+		return 0, wrap(err, "retry host")
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// DropDeliveriesTo gives up every pending delivery to host, with reason.
+func (d *DB) DropDeliveriesTo(ctx context.Context, host, reason string, now time.Time) error {
+	_, err := d.idb.NewUpdate().Model((*Delivery)(nil)).
+		Set("state = ?", JobDead).Set("last_error = ?", reason).Set("claimed_by = NULL").Set("done_at = ?", now).
+		Where("host = ?", host).Where("state = ?", JobPending).Exec(ctx)
+	return wrap(err, "drop deliveries")
+}
+
+// QueueCount is the number of jobs in one state, for one host or all.
+type QueueCount struct {
+	Host  string
+	State string
+	N     int
+}
+
+// CountDeliveries counts deliveries by host and state (done ones left out).
+func (d *DB) CountDeliveries(ctx context.Context) ([]QueueCount, error) {
+	var out []QueueCount
+	err := d.idb.NewSelect().Model((*Delivery)(nil)).
+		ColumnExpr("host, state, count(*) AS n").Where("state <> ?", JobDone).
+		GroupExpr("host, state").OrderExpr("host, state").Scan(ctx, &out)
+	return out, wrap(err, "count deliveries")
+}
+
+// DeadDeliveries lists the most recent dead deliveries.
+func (d *DB) DeadDeliveries(ctx context.Context, limit int) ([]*Delivery, error) {
+	var out []*Delivery
+	err := d.idb.NewSelect().Model(&out).Relation("Activity").Where("delivery.state = ?", JobDead).
+		OrderExpr("delivery.done_at DESC").Limit(int64(limit)).Scan(ctx)
+	return out, wrap(err, "dead deliveries")
+}

@@ -1,0 +1,81 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// InboxItem is an activity received from another server, stored as it came
+// (after its signature was verified) and processed by the inbox workers.
+type InboxItem struct {
+	bun.BaseModel `bun:"table:inbox_items"`
+
+	ID          string `bun:",pk"`
+	ActivityURI string // unique: a replayed activity is not stored twice
+	Type        string
+	ActorURI    string
+	Host        string
+	Body        string
+	State       string // pending, done, ignored, failed, dead
+	Attempts    int
+	LastError   string
+	NextAt      time.Time
+	ClaimedBy   int64 `bun:",nullzero"`
+	ReceivedAt  time.Time
+	DoneAt      time.Time `bun:",nullzero"`
+}
+
+// InsertInboxItem stores a received activity. It reports false, and stores
+// nothing, when an activity with the same id was received before.
+func (d *DB) InsertInboxItem(ctx context.Context, it *InboxItem) (bool, error) {
+	res, err := d.idb.NewInsert().Model(it).On("CONFLICT (activity_uri) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return false, wrap(err, "insert inbox item")
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ClaimInboxItems takes up to limit due items for worker; see claim.
+func (d *DB) ClaimInboxItems(ctx context.Context, worker int64, now time.Time, lease time.Duration, limit int) ([]*InboxItem, error) {
+	ids, err := d.claim(ctx, "inbox_items", worker, now, lease, limit)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	var out []*InboxItem
+	err = d.idb.NewSelect().Model(&out).Where("id IN (?)", bun.In(ids)).OrderExpr("id").Scan(ctx)
+	return out, wrap(err, "load claimed inbox items")
+}
+
+// FinishInboxItem records the outcome of processing and releases the claim.
+func (d *DB) FinishInboxItem(ctx context.Context, it *InboxItem) error {
+	it.ClaimedBy = 0
+	_, err := d.idb.NewUpdate().Model(it).WherePK().
+		Column("state", "attempts", "last_error", "next_at", "claimed_by", "done_at").Exec(ctx)
+	return wrap(err, "finish inbox item")
+}
+
+// InboxItemByActivity finds a received activity by its id.
+func (d *DB) InboxItemByActivity(ctx context.Context, uri string) (*InboxItem, error) {
+	it := new(InboxItem)
+	err := d.idb.NewSelect().Model(it).Where("activity_uri = ?", uri).Scan(ctx)
+	return it, wrap(err, "inbox item by activity")
+}
+
+// CountInbox counts received activities by state.
+func (d *DB) CountInbox(ctx context.Context) ([]QueueCount, error) {
+	var out []QueueCount
+	err := d.idb.NewSelect().Model((*InboxItem)(nil)).
+		ColumnExpr("state, count(*) AS n").GroupExpr("state").OrderExpr("state").Scan(ctx, &out)
+	return out, wrap(err, "count inbox")
+}
+
+// DeadInboxItems lists the most recent received activities that failed for good.
+func (d *DB) DeadInboxItems(ctx context.Context, limit int) ([]*InboxItem, error) {
+	var out []*InboxItem
+	err := d.idb.NewSelect().Model(&out).Where("state = ?", JobDead).
+		OrderExpr("done_at DESC").Limit(int64(limit)).Scan(ctx)
+	return out, wrap(err, "dead inbox items")
+}

@@ -1,0 +1,100 @@
+package federation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ruche-social/ruche/config"
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// Status is what an admin sees of the federation queues.
+type Status struct {
+	Inbox         []db.QueueCount // received activities by state
+	Deliveries    []db.QueueCount // deliveries not done, by host and state
+	FailingHosts  []*db.Host
+	DeadInbox     []*db.InboxItem
+	DeadDelivered []*db.Delivery
+}
+
+// Status reads the state of the queues.
+func (f *Federation) Status(ctx context.Context) (*Status, error) {
+	var s Status
+	var err error
+	if s.Inbox, err = f.db.CountInbox(ctx); err != nil {
+		return nil, err
+	}
+	if s.Deliveries, err = f.db.CountDeliveries(ctx); err != nil {
+		return nil, err
+	}
+	if s.FailingHosts, err = f.db.FailingHosts(ctx); err != nil {
+		return nil, err
+	}
+	if s.DeadInbox, err = f.db.DeadInboxItems(ctx, 10); err != nil {
+		return nil, err
+	}
+	if s.DeadDelivered, err = f.db.DeadDeliveries(ctx, 10); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// RetryHost makes every pending or dead delivery to host due now and
+// forgets its failures, for when an admin knows it is back.
+func (f *Federation) RetryHost(ctx context.Context, host string) (int, error) {
+	h, err := config.NormalizeHost(host)
+	if err != nil {
+		return 0, err
+	}
+	now := f.clock()
+	var n int
+	err = f.db.InTx(ctx, func(tx *db.DB) error {
+		if n, err = tx.RetryHost(ctx, h, now); err != nil {
+			return err
+		}
+		return tx.SaveHost(ctx, &db.Host{Host: h, LastSuccessAt: time.Time{}})
+	})
+	f.notify()
+	return n, err
+}
+
+// RotateKey gives a local actor (a member by username, or the node's actor
+// for "") a new key pair and tells its followers with an Update. The keyId
+// stays the same: servers that cached the old key refetch it when a
+// signature fails to verify with it.
+func (f *Federation) RotateKey(ctx context.Context, username string) (*spaces.Account, error) {
+	if username == "" {
+		username = InstanceUsername
+	}
+	a, err := f.spaces.LocalAccount(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status != spaces.StatusActive {
+		return nil, fmt.Errorf("%s is %s: its key is not in use", a.Username, a.Status)
+	}
+	priv, pub, err := GenerateKeyPEM()
+	if err != nil {
+		return nil, err
+	}
+	err = f.db.InTx(ctx, func(tx *db.DB) error {
+		k, err := tx.KeyOfAccount(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		k.PrivateKeyPEM, k.PublicKeyPEM, k.CreatedAt = priv, pub, f.clock()
+		if err := tx.UpdateKey(ctx, k, "private_key_pem", "public_key_pem", "created_at"); err != nil {
+			return err
+		}
+		if a.Type == spaces.TypeApplication {
+			return nil // the node's actor has no followers
+		}
+		return f.sendActorUpdate(ctx, tx, a)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rotate the key of %s: %w", a.Username, err)
+	}
+	return a, nil
+}

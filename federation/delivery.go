@@ -1,0 +1,253 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ruche-social/ruche/activitystreams"
+	"github.com/ruche-social/ruche/db"
+)
+
+// deliverDue makes the due deliveries, up to delivery_workers at once and
+// delivery_per_host at once to one host, waits for them, and records every
+// outcome in one transaction (one commit per batch, not per delivery: on
+// SQLite a commit is a sync to disk). A crash before that commit loses no
+// delivery: the jobs are still claimed, and made again once the claim is
+// released — at least once, as receivers expect.
+func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, error) {
+	n := f.cfg.Federation.DeliveryWorkers
+	jobs, err := f.db.ClaimDeliveries(ctx, w.ID, f.clock(), deliveryLease, n*4)
+	if err != nil || len(jobs) == 0 {
+		return 0, err
+	}
+	allowed, err := f.policy(ctx, f.db)
+	if err != nil {
+		return 0, err
+	}
+	hosts := map[string]*db.Host{}
+	for _, j := range jobs {
+		if _, ok := hosts[j.Host]; !ok {
+			if hosts[j.Host], err = f.db.HostByName(ctx, j.Host); err != nil {
+				return 0, err
+			}
+		}
+	}
+	signers := newSignerCache(f)
+	outcomes := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, n)
+	for i, j := range jobs {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			host := f.hostSlot(j.Host)
+			host <- struct{}{}
+			defer func() { <-host }()
+			// A delivery under way finishes even when the worker is asked to
+			// stop: its outcome is recorded, nothing is left half done.
+			outcomes[i] = f.attempt(context.WithoutCancel(ctx), j, hosts[j.Host], allowed, signers)
+		}()
+	}
+	wg.Wait()
+	ctx = context.WithoutCancel(ctx) // the outcomes are recorded even when the worker is stopping
+	now := f.clock()
+	changed := map[string]bool{}
+	for i, j := range jobs {
+		if f.settle(j, hosts[j.Host], outcomes[i], now) {
+			changed[j.Host] = true
+		}
+	}
+	err = f.db.InTx(ctx, func(tx *db.DB) error {
+		for _, j := range jobs {
+			if err := tx.FinishDelivery(ctx, j); err != nil {
+				return err
+			}
+		}
+		for h := range changed {
+			if err := tx.SaveHost(ctx, hosts[h]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(jobs), err
+}
+
+// hostSlot returns the semaphore that bounds concurrent deliveries to host.
+func (f *Federation) hostSlot(host string) chan struct{} {
+	f.hostMu.Lock()
+	defer f.hostMu.Unlock()
+	s, ok := f.hostSems[host]
+	if !ok {
+		s = make(chan struct{}, f.cfg.Federation.DeliveryPerHost)
+		f.hostSems[host] = s
+	}
+	return s
+}
+
+// Outcomes of an attempt that are not plain success or failure.
+var (
+	errPermanent = errors.New("refused by the receiving server")
+	errBlocked   = errors.New("the host is blocked or not on the allowlist")
+	errDeferred  = errors.New("host unreachable: waiting for its next probe")
+)
+
+// attempt makes one delivery attempt, unless the host is refused or
+// unreachable and not due for a probe. It changes nothing in the database.
+func (f *Federation) attempt(ctx context.Context, j *db.Delivery, h *db.Host, allowed func(string) bool, signers *signerCache) error {
+	if !allowed(j.Host) {
+		return errBlocked
+	}
+	if !h.UnreachableSince.IsZero() && f.clock().Sub(h.LastFailureAt) < unreachableGap {
+		return errDeferred
+	}
+	return f.post(ctx, j, signers)
+}
+
+// settle sets a delivery's new state from the outcome of its attempt and
+// updates its host's health; it reports whether the host changed.
+func (f *Federation) settle(j *db.Delivery, h *db.Host, err error, now time.Time) bool {
+	j.LastError = ""
+	if err != nil {
+		j.LastError = truncate(err.Error(), 500)
+	}
+	switch {
+	case errors.Is(err, errBlocked):
+		j.State, j.DoneAt = db.JobDead, now
+		return false
+	case errors.Is(err, errDeferred):
+		j.State, j.NextAt = db.JobPending, h.LastFailureAt.Add(unreachableGap)
+		return false
+	}
+	j.Attempts++
+	switch {
+	case err == nil:
+		j.State, j.DoneAt = db.JobDone, now
+		return f.hostSucceeded(h, now)
+	case errors.Is(err, errPermanent):
+		j.State, j.DoneAt = db.JobDead, now
+		f.log.Warn("delivery refused", "inbox", j.Inbox, "activity", j.Activity.URI, "err", err)
+		return f.hostSucceeded(h, now) // it answered: it is reachable
+	}
+	f.hostFailed(h, err, now)
+	if now.Sub(j.CreatedAt) >= f.cfg.Federation.DeliveryMaxAge {
+		j.State, j.DoneAt = db.JobDead, now
+		j.LastError = truncate(fmt.Sprintf("gave up after %d attempts: %v", j.Attempts, err), 500)
+		f.log.Warn("delivery given up", "inbox", j.Inbox, "activity", j.Activity.URI, "err", err)
+		return true
+	}
+	wait := backoff(j.Attempts, 30*time.Second, 12*time.Hour)
+	if h.Failures >= unreachableAt {
+		wait = max(wait, unreachableGap)
+	}
+	j.State, j.NextAt = db.JobPending, now.Add(wait)
+	return true
+}
+
+// hostSucceeded records that a host answered; it reports whether that is news.
+func (f *Federation) hostSucceeded(h *db.Host, now time.Time) bool {
+	if h.Failures == 0 && !h.LastSuccessAt.IsZero() && now.Sub(h.LastSuccessAt) < time.Minute {
+		return false // healthy, recorded a moment ago: spare the write
+	}
+	h.Failures, h.FirstFailureAt, h.UnreachableSince, h.LastError = 0, time.Time{}, time.Time{}, ""
+	h.LastSuccessAt = now
+	return true
+}
+
+// hostFailed counts a failure; after unreachableAt in a row the host is
+// unreachable, and tried rarely.
+func (f *Federation) hostFailed(h *db.Host, err error, now time.Time) {
+	if h.Failures == 0 {
+		h.FirstFailureAt = now
+	}
+	h.Failures++
+	h.LastFailureAt, h.LastError = now, truncate(err.Error(), 500)
+	if h.Failures >= unreachableAt && h.UnreachableSince.IsZero() {
+		h.UnreachableSince = now
+		f.log.Warn("host unreachable", "host", h.Host, "failures", h.Failures)
+	}
+}
+
+// signerCache loads each sending actor's key once per batch.
+type signerCache struct {
+	f  *Federation
+	mu sync.Mutex
+	m  map[string]*cachedSigner
+}
+
+type cachedSigner struct {
+	key   crypto.PrivateKey
+	keyID string
+	err   error
+}
+
+func newSignerCache(f *Federation) *signerCache {
+	return &signerCache{f: f, m: map[string]*cachedSigner{}}
+}
+
+func (c *signerCache) get(ctx context.Context, actorID string) (crypto.PrivateKey, string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.m[actorID]; ok {
+		return s.key, s.keyID, s.err
+	}
+	s := &cachedSigner{}
+	actor, err := c.f.db.AccountByID(ctx, actorID)
+	if err == nil {
+		s.key, s.keyID, s.err = c.f.signingKey(ctx, actor)
+	} else {
+		s.err = err
+	}
+	c.m[actorID] = s
+	return s.key, s.keyID, s.err
+}
+
+// post signs and sends one activity to one inbox.
+func (f *Federation) post(ctx context.Context, j *db.Delivery, signers *signerCache) error {
+	key, keyID, err := signers.get(ctx, j.Activity.ActorID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.Federation.DeliveryTimeout)
+	defer cancel()
+	body := []byte(j.Activity.Body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.Inbox, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("%w: bad inbox %q", errPermanent, j.Inbox)
+	}
+	req.Header.Set("Content-Type", activitystreams.LDMediaType)
+	req.Header.Set("Accept", activitystreams.MediaType)
+	if err := SignRequest(req, keyID, key, body, f.clock()); err != nil {
+		return err
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	switch s := resp.StatusCode; {
+	case s >= 200 && s < 300:
+		return nil
+	case s == http.StatusUnauthorized, s == http.StatusRequestTimeout, s == http.StatusTooManyRequests, s >= 500:
+		return fmt.Errorf("status %d: %s", s, strings.TrimSpace(string(msg)))
+	default: // 4xx: the receiver will not take it, however often it is sent
+		return fmt.Errorf("%w: status %d: %s", errPermanent, s, strings.TrimSpace(string(msg)))
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,106 @@
+package federation
+
+import (
+	"context"
+
+	"github.com/ruche-social/ruche/activitystreams"
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+var _ spaces.Listener = (*Federation)(nil)
+
+// HandleEvent turns the domain's changes into activities, inside the
+// change's transaction.
+func (f *Federation) HandleEvent(ctx context.Context, tx *db.DB, ev spaces.Event) error {
+	switch e := ev.(type) {
+	case spaces.AccountCreated:
+		return f.createKey(ctx, tx, e.Account)
+	case spaces.SpaceCreated:
+		if e.Space.Account != nil && e.Space.Account.IsLocal() {
+			return f.createKey(ctx, tx, e.Space.Account) // the Group signs its own activities
+		}
+	case spaces.AccountUpdated:
+		return f.sendActorUpdate(ctx, tx, e.Account)
+	case spaces.AccountDeleted:
+		if !e.Account.IsLocal() {
+			return tx.DeleteKeysOf(ctx, e.Account.ID) // a deleted actor signs nothing more
+		}
+		return f.sendActorDelete(ctx, tx, e.Account)
+	case spaces.FollowRequested:
+		return f.onFollowRequested(ctx, tx, e.Follow)
+	case spaces.FollowAccepted:
+		if fl := e.Follow; fl.Target.IsLocal() && !fl.Follower.IsLocal() {
+			return f.sendAnswer(ctx, tx, "Accept", fl.Target, fl.Follower, fl.URI)
+		}
+	case spaces.FollowRejected:
+		if fl := e.Follow; fl.Target.IsLocal() && !fl.Follower.IsLocal() {
+			return f.sendAnswer(ctx, tx, "Reject", fl.Target, fl.Follower, fl.URI)
+		}
+	case spaces.FollowUndone:
+		if fl := e.Follow; fl.Follower.IsLocal() && !fl.Target.IsLocal() {
+			follow := map[string]any{"id": fl.URI, "type": "Follow", "actor": f.ActorIRI(fl.Follower), "object": fl.Target.URI}
+			_, err := f.Send(ctx, tx, fl.Follower, activitystreams.Activity{Type: "Undo", Object: follow, To: []string{fl.Target.URI}}, fl.Target.URI)
+			return err
+		}
+	}
+	return nil
+}
+
+// onFollowRequested sends a local account's Follow of a remote one (and
+// keeps its id, which the answer will name), or accepts at once a remote
+// follow the domain accepted.
+func (f *Federation) onFollowRequested(ctx context.Context, tx *db.DB, fl *spaces.Follow) error {
+	switch {
+	case fl.Follower.IsLocal() && !fl.Target.IsLocal():
+		act, err := f.Send(ctx, tx, fl.Follower, activitystreams.Activity{Type: "Follow", Object: fl.Target.URI, To: []string{fl.Target.URI}}, fl.Target.URI)
+		if err != nil {
+			return err
+		}
+		fl.URI = act.URI
+		return tx.UpdateFollow(ctx, fl, "uri")
+	case !fl.Follower.IsLocal() && fl.Target.IsLocal() && fl.State == spaces.FollowStateAccepted:
+		return f.sendAnswer(ctx, tx, "Accept", fl.Target, fl.Follower, fl.URI)
+	}
+	return nil
+}
+
+// sendActorUpdate tells the followers of a local account its new profile
+// (or key).
+func (f *Federation) sendActorUpdate(ctx context.Context, tx *db.DB, a *spaces.Account) error {
+	doc, err := f.actorDocumentTx(ctx, tx, a)
+	if err != nil {
+		return err
+	}
+	_, err = f.Send(ctx, tx, a, activitystreams.Activity{Type: "Update", Object: doc,
+		To: []string{activitystreams.Public}, Cc: []string{f.FollowersIRI(a)}}, f.FollowersIRI(a))
+	return err
+}
+
+// sendActorDelete tells the servers of a deleted account's followers, and of
+// the accounts it followed, that it is gone.
+func (f *Federation) sendActorDelete(ctx context.Context, tx *db.DB, a *spaces.Account) error {
+	recipients := []string{f.FollowersIRI(a)}
+	following, err := allFollows(ctx, tx, a.ID, false)
+	if err != nil {
+		return err
+	}
+	for _, t := range following {
+		if !t.IsLocal() {
+			recipients = append(recipients, t.URI)
+		}
+	}
+	_, err = f.Send(ctx, tx, a, activitystreams.Activity{Type: "Delete", Object: f.ActorIRI(a),
+		To: []string{activitystreams.Public}}, recipients...)
+	return err
+}
+
+// actorDocumentTx is actorDocument reading through tx (the key may have
+// changed in it).
+func (f *Federation) actorDocumentTx(ctx context.Context, tx *db.DB, a *spaces.Account) (map[string]any, error) {
+	k, err := tx.KeyOfAccount(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	return f.actorDocumentWith(a, k)
+}

@@ -1,0 +1,131 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ruche-social/ruche/config"
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/internal/buildinfo"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// Limits of the inbox and of what the node reads from other servers.
+const (
+	MaxInboxBody   = 1 << 20 // 1 MiB: an activity larger than this is refused (413)
+	MaxFetchBody   = 1 << 20 // a remote document larger than this is not read
+	maxPageItems   = 50      // items in one page of a collection
+	keyRefetchGap  = time.Minute
+	unreachableAt  = 10              // consecutive failures before a host is unreachable
+	unreachableGap = 6 * time.Hour   // how often an unreachable host is tried
+	deliveryLease  = 5 * time.Minute // a claimed job is another worker's again after this
+	inboxAttempts  = 6               // a received activity that failed this often is dead
+	pollInterval   = time.Second
+)
+
+// Options are what a Federation needs.
+type Options struct {
+	Config config.Config
+	Spaces *spaces.Service
+	Log    *slog.Logger
+	// Now is the clock; nil means time.Now. Tests move it to make retries due.
+	Now func() time.Time
+	// LocalPosts counts the node's posts for NodeInfo; nil counts none (the
+	// node has no posts before the posts feature is wired in).
+	LocalPosts func(ctx context.Context) (int, error)
+}
+
+// Federation is the node's ActivityPub side. Create it with New, register it
+// as a listener of the domain (spaces.Service.Listen), mount its routes, and
+// run its worker where the node's role says so.
+type Federation struct {
+	cfg    config.Config
+	origin string // public_url without trailing slash
+	host   string // host[:port] of public_url
+	spaces *spaces.Service
+	db     *db.DB
+	log    *slog.Logger
+	now    func() time.Time
+	posts  func(ctx context.Context) (int, error)
+
+	client    *Client
+	userAgent string
+
+	handlers    map[string]Handler
+	collections []CollectionExpander
+
+	signing   sync.Map // account id → *cachedKey
+	refetched sync.Map // keyId → time.Time of the last refetch
+
+	wake     chan struct{}
+	lockMu   sync.Mutex
+	lock     *db.WorkerLock
+	hostMu   sync.Mutex
+	hostSems map[string]chan struct{}
+}
+
+// New returns the federation side of a node.
+func New(opts Options) (*Federation, error) {
+	if opts.Spaces == nil {
+		return nil, errors.New("federation: no domain service")
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	f := &Federation{
+		cfg:      opts.Config,
+		origin:   opts.Config.Origin(),
+		host:     strings.ToLower(opts.Config.Host()),
+		spaces:   opts.Spaces,
+		db:       opts.Spaces.DB(),
+		log:      opts.Log,
+		now:      opts.Now,
+		posts:    opts.LocalPosts,
+		handlers: map[string]Handler{},
+		wake:     make(chan struct{}, 1),
+		hostSems: map[string]chan struct{}{},
+	}
+	f.userAgent = fmt.Sprintf("Ruche/%s (+%s)", buildinfo.Version(), f.origin)
+	f.client = NewClient(ClientOptions{
+		AllowPrivate: opts.Config.Federation.AllowPrivateAddresses,
+		Timeout:      opts.Config.Federation.DeliveryTimeout,
+		UserAgent:    f.userAgent,
+	})
+	f.registerHandlers()
+	return f, nil
+}
+
+// Start prepares what the node needs before it federates: the instance actor
+// and its keys. It is idempotent and safe to run from several processes.
+func (f *Federation) Start(ctx context.Context) error {
+	_, err := f.instanceActor(ctx)
+	return err
+}
+
+// Close releases the worker's hold on the database, if it took one.
+func (f *Federation) Close() error {
+	f.lockMu.Lock()
+	defer f.lockMu.Unlock()
+	err := f.lock.Close()
+	f.lock = nil
+	return err
+}
+
+// clock returns the current time in UTC at the database's precision.
+func (f *Federation) clock() time.Time { return f.now().UTC().Truncate(time.Microsecond) }
+
+// notify wakes the worker of this process: new work was queued.
+func (f *Federation) notify() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,337 @@
+package federation
+
+import (
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/ruche-social/ruche/activitystreams"
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// keyBits is the size of the RSA keys the node makes: Mastodon verifies RSA
+// only, and 2048 bits is what the fediverse uses.
+const keyBits = 2048
+
+// GenerateKeyPEM makes an RSA key pair and returns its private half (PKCS#8)
+// and public half (PKIX) as PEM. It costs tens of milliseconds: keys are made
+// once, when their actor is created, never per request.
+func GenerateKeyPEM() (private, public string, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, keyBits)
+	if err != nil {
+		return "", "", err
+	}
+	priv, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", "", err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return "", "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})), nil
+}
+
+// parsePublicKeyPEM reads a PKIX (RSA or Ed25519) or PKCS#1 RSA public key.
+func parsePublicKeyPEM(s string) (crypto.PublicKey, error) {
+	block, _ := pem.Decode([]byte(strings.TrimSpace(s)))
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	switch block.Type {
+	case "PUBLIC KEY":
+		k, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		switch k := k.(type) {
+		case *rsa.PublicKey:
+			if k.N.BitLen() < 2048 {
+				return nil, errors.New("RSA key shorter than 2048 bits")
+			}
+			return k, nil
+		case ed25519.PublicKey:
+			return k, nil
+		}
+		return nil, fmt.Errorf("unsupported key type %T", k)
+	case "RSA PUBLIC KEY":
+		k, err := x509.ParsePKCS1PublicKey(block.Bytes)
+		if err == nil && k.N.BitLen() < 2048 {
+			return nil, errors.New("RSA key shorter than 2048 bits")
+		}
+		return k, err
+	}
+	return nil, fmt.Errorf("unsupported PEM block %q", block.Type)
+}
+
+func ParsePrivateKeyPEM(s string) (crypto.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(s))
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	return x509.ParsePKCS8PrivateKey(block.Bytes)
+}
+
+// createKey makes and stores the key pair of a new local actor, in tx.
+func (f *Federation) createKey(ctx context.Context, tx *db.DB, a *spaces.Account) error {
+	priv, pub, err := GenerateKeyPEM()
+	if err != nil {
+		return fmt.Errorf("generate key: %w", err)
+	}
+	return tx.InsertKey(ctx, &db.Key{
+		ID: ulid.Make().String(), KeyID: f.keyID(a), AccountID: a.ID,
+		PublicKeyPEM: pub, PrivateKeyPEM: priv, CreatedAt: f.clock(),
+	})
+}
+
+// cachedKey is a parsed private key, kept while its PEM is unchanged.
+type cachedKey struct {
+	pem string
+	key crypto.PrivateKey
+}
+
+// signingKey returns the private key and keyId a local actor signs with.
+func (f *Federation) signingKey(ctx context.Context, a *spaces.Account) (crypto.PrivateKey, string, error) {
+	k, err := f.db.KeyOfAccount(ctx, a.ID)
+	if err != nil {
+		return nil, "", fmt.Errorf("key of %s: %w", a.Username, err)
+	}
+	if c, ok := f.signing.Load(a.ID); ok && c.(*cachedKey).pem == k.PrivateKeyPEM {
+		return c.(*cachedKey).key, k.KeyID, nil
+	}
+	key, err := ParsePrivateKeyPEM(k.PrivateKeyPEM)
+	if err != nil {
+		return nil, "", fmt.Errorf("key of %s: %w", a.Username, err)
+	}
+	f.signing.Store(a.ID, &cachedKey{pem: k.PrivateKeyPEM, key: key})
+	return key, k.KeyID, nil
+}
+
+// InstanceUsername is the name of the node's own actor, an Application at
+// /actor that signs the node's fetches. The name is reserved for members.
+const InstanceUsername = "actor"
+
+// instanceActor returns the node's actor, creating it with its key the first
+// time. Several processes starting at once may race: the loser reads the
+// winner's row.
+func (f *Federation) instanceActor(ctx context.Context) (*spaces.Account, error) {
+	a, err := f.db.LocalAccountByUsername(ctx, InstanceUsername)
+	if err == nil {
+		return a, nil
+	}
+	if !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	now := f.clock()
+	a = &spaces.Account{
+		ID: ulid.Make().String(), Type: spaces.TypeApplication, Username: InstanceUsername,
+		DisplayName: f.cfg.Node.Name, Status: spaces.StatusActive, CreatedAt: now, UpdatedAt: now,
+	}
+	err = f.db.InTx(ctx, func(tx *db.DB) error {
+		if err := tx.InsertAccount(ctx, a); err != nil {
+			return err
+		}
+		return f.createKey(ctx, tx, a)
+	})
+	if errors.Is(err, db.ErrConflict) {
+		return f.db.LocalAccountByUsername(ctx, InstanceUsername)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create the instance actor: %w", err)
+	}
+	return a, nil
+}
+
+// signAsInstance returns a function that signs a GET as the node's actor.
+func (f *Federation) signAsInstance(ctx context.Context) (func(*http.Request) error, error) {
+	inst, err := f.instanceActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key, keyID, err := f.signingKey(ctx, inst)
+	if err != nil {
+		return nil, err
+	}
+	return func(r *http.Request) error { return SignRequest(r, keyID, key, nil, f.clock()) }, nil
+}
+
+// fetchDocument GETs an ActivityStreams document, signed by the node's actor
+// (servers in authorized-fetch mode demand it), through the guarded client.
+func (f *Federation) fetchDocument(ctx context.Context, iri string) (map[string]any, error) {
+	if err := f.hostAllowed(ctx, activitystreams.Host(iri)); err != nil {
+		return nil, err
+	}
+	sign, err := f.signAsInstance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.Federation.DeliveryTimeout)
+	defer cancel()
+	body, err := f.client.Get(ctx, iri, activitystreams.MediaType+", "+activitystreams.LDMediaType, sign)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := activitystreams.ParseObject(body)
+	if err != nil {
+		return nil, err
+	}
+	// A server speaks only for its own objects: the document must carry the
+	// id it was fetched by, so nobody can serve a copy of another's actor.
+	if id := activitystreams.IRIOf(doc["id"]); id != strings.SplitN(iri, "#", 2)[0] {
+		return nil, fmt.Errorf("the document at %s has the id %q", iri, id)
+	}
+	return doc, nil
+}
+
+// remoteKey is a verified remote key and its owner.
+type remoteKey struct {
+	row   *db.Key
+	key   crypto.PublicKey
+	owner *spaces.Account
+}
+
+// errActorGone is returned when a key's owner answers 404 or 410: the actor
+// was deleted on its server.
+var errActorGone = errors.New("the actor is gone from its server")
+
+// publicKey returns the key named keyID: from the database, or fetched from
+// its owner's server (and stored) when unknown or when refresh is set.
+func (f *Federation) publicKey(ctx context.Context, keyID string, refresh bool) (*remoteKey, error) {
+	if !refresh {
+		row, err := f.db.KeyByKeyID(ctx, keyID)
+		if err == nil {
+			return loadedKey(row)
+		}
+		if !errors.Is(err, db.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return f.fetchKey(ctx, keyID)
+}
+
+func loadedKey(row *db.Key) (*remoteKey, error) {
+	k, err := parsePublicKeyPEM(row.PublicKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("stored key %s: %w", row.KeyID, err)
+	}
+	return &remoteKey{row: row, key: k, owner: row.Account}, nil
+}
+
+// fetchKey reads keyID from its server. The keyId is either the actor's IRI
+// with a fragment (Mastodon: …/users/x#main-key), whose document lists the
+// key, or a key document of its own (GoToSocial: …/users/x/main-key) naming
+// its owner, whose document must list the key back. Either way the key is
+// taken only from its owner's document, on the key's origin.
+func (f *Federation) fetchKey(ctx context.Context, keyID string) (*remoteKey, error) {
+	doc, err := f.fetchDocument(ctx, strings.SplitN(keyID, "#", 2)[0])
+	if err != nil {
+		if s := statusOf(err); s == http.StatusGone || s == http.StatusNotFound {
+			return nil, errActorGone
+		}
+		return nil, fmt.Errorf("%w: %v", errKeyUnavailable, err)
+	}
+	if k, ok := activitystreams.KeyFrom(doc); ok && !activitystreams.ActorTypes[activitystreams.TypeOf(doc)] {
+		if k.ID != keyID || !activitystreams.SameOrigin(k.Owner, keyID) {
+			return nil, fmt.Errorf("%w: key document names another key or owner", errKeyUnavailable)
+		}
+		if doc, err = f.fetchDocument(ctx, k.Owner); err != nil {
+			return nil, fmt.Errorf("%w: owner: %v", errKeyUnavailable, err)
+		}
+	}
+	actor, err := f.storeActor(ctx, doc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errKeyUnavailable, err)
+	}
+	row, err := f.db.KeyByKeyID(ctx, keyID)
+	if err != nil || row.AccountID != actor.ID {
+		return nil, fmt.Errorf("%w: the owner's document does not list key %s", errKeyUnavailable, keyID)
+	}
+	return loadedKey(row)
+}
+
+// storeActor records (or refreshes) a remote actor from its document, with
+// its keys.
+func (f *Federation) storeActor(ctx context.Context, doc map[string]any) (*spaces.Account, error) {
+	ra, err := activitystreams.ActorFrom(doc)
+	if err != nil {
+		return nil, err
+	}
+	if activitystreams.SameOrigin(ra.ID, f.origin) {
+		return nil, errors.New("a remote document claims a local actor")
+	}
+	a, err := f.spaces.SaveRemoteAccount(ctx, spaces.RemoteProfile{
+		URI: ra.ID, Type: ra.Type, Username: ra.PreferredUsername, DisplayName: ra.Name, Bio: ra.Summary,
+		Locked: ra.ManuallyApprovesFollowers, InboxURI: ra.Inbox, SharedInboxURI: ra.SharedInbox,
+		OutboxURI: ra.Outbox, FollowersURI: ra.Followers, FollowingURI: ra.Following, URL: ra.URL, IconURL: ra.Icon,
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := f.clock()
+	for try := 0; try < 2; try++ { // a concurrent fetch may insert the same key first
+		err = f.storeKeys(ctx, a, ra.Keys, now)
+		if !errors.Is(err, db.ErrConflict) {
+			break
+		}
+	}
+	return a, err
+}
+
+// storeKeys records or refreshes the keys of a remote actor.
+func (f *Federation) storeKeys(ctx context.Context, a *spaces.Account, keys []activitystreams.PublicKey, now time.Time) error {
+	return f.db.InTx(ctx, func(tx *db.DB) error {
+		for _, k := range keys {
+			if _, err := parsePublicKeyPEM(k.PEM); err != nil {
+				continue // a key the node cannot use
+			}
+			row, err := tx.KeyByKeyID(ctx, k.ID)
+			switch {
+			case errors.Is(err, db.ErrNotFound):
+				if err := tx.InsertKey(ctx, &db.Key{ID: ulid.Make().String(), KeyID: k.ID, AccountID: a.ID,
+					PublicKeyPEM: k.PEM, CreatedAt: now, FetchedAt: now}); err != nil {
+					return err
+				}
+			case err != nil:
+				return err
+			case row.AccountID != a.ID:
+				return fmt.Errorf("key %s already belongs to another actor", k.ID)
+			default:
+				row.PublicKeyPEM, row.FetchedAt = k.PEM, now
+				if err := tx.UpdateKey(ctx, row, "public_key_pem", "fetched_at"); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// ResolveActor returns the remote actor with IRI iri, fetching it when the
+// node does not know it yet or knew it more than a day ago.
+func (f *Federation) ResolveActor(ctx context.Context, iri string) (*spaces.Account, error) {
+	a, err := f.spaces.RemoteAccountByURI(ctx, iri)
+	if err == nil && f.clock().Sub(a.FetchedAt) < 24*time.Hour {
+		return a, nil
+	}
+	doc, err := f.fetchDocument(ctx, iri)
+	if err != nil {
+		if a != nil {
+			return a, nil // a stale copy beats none
+		}
+		return nil, err
+	}
+	return f.storeActor(ctx, doc)
+}

@@ -1,0 +1,117 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+
+	"github.com/ruche-social/ruche/config"
+	"github.com/ruche-social/ruche/db"
+)
+
+// ErrHostRefused is returned for a host the node does not federate with:
+// blocked, or absent from the allowlist in allowlist mode.
+var ErrHostRefused = errors.New("this node does not federate with that host")
+
+// hostAllowed tells whether the node federates with host (host[:port]). A
+// rule without a port covers every port of the host and its subdomains; a
+// rule with a port covers that host and port only.
+func (f *Federation) hostAllowed(ctx context.Context, host string) error {
+	host = strings.ToLower(host)
+	if host == "" {
+		return ErrHostRefused
+	}
+	blocks, err := f.db.ListDomainBlocks(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range blocks {
+		if hostMatches(host, b.Domain) {
+			return fmt.Errorf("%w: %s is blocked", ErrHostRefused, host)
+		}
+	}
+	if f.cfg.Federation.Mode == config.FederationAllowlist &&
+		!slices.ContainsFunc(f.cfg.Federation.Allowlist, func(rule string) bool { return hostMatches(host, strings.ToLower(rule)) }) {
+		return fmt.Errorf("%w: %s is not on the allowlist", ErrHostRefused, host)
+	}
+	return nil
+}
+
+// InAllowlist tells whether host is on the node's allowlist: a partner node
+// that may see content of `network` visibility.
+func (f *Federation) InAllowlist(host string) bool {
+	return slices.ContainsFunc(f.cfg.Federation.Allowlist, func(rule string) bool {
+		return hostMatches(strings.ToLower(host), strings.ToLower(rule))
+	})
+}
+
+// hostMatches tells whether host[:port] falls under rule.
+func hostMatches(host, rule string) bool {
+	if host == rule {
+		return true
+	}
+	if _, _, err := net.SplitHostPort(rule); err == nil {
+		return false // a rule with a port matches exactly
+	}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	return name == rule || strings.HasSuffix(name, "."+rule)
+}
+
+// BlockDomain blocks a domain: nothing from it is accepted, nothing is
+// delivered to it, and pending deliveries to it are given up.
+func (f *Federation) BlockDomain(ctx context.Context, domain, reason string) error {
+	d, err := config.NormalizeHost(domain)
+	if err != nil {
+		return err
+	}
+	if strings.EqualFold(d, f.host) {
+		return errors.New("a node cannot block itself")
+	}
+	now := f.clock()
+	return f.db.InTx(ctx, func(tx *db.DB) error {
+		if err := tx.InsertDomainBlock(ctx, &db.DomainBlock{Domain: d, Reason: reason, CreatedAt: now}); err != nil {
+			if errors.Is(err, db.ErrConflict) {
+				return fmt.Errorf("%s is blocked already", d)
+			}
+			return err
+		}
+		hosts, err := tx.CountDeliveries(ctx)
+		if err != nil {
+			return err
+		}
+		for _, h := range hosts {
+			if hostMatches(h.Host, d) {
+				if err := tx.DropDeliveriesTo(ctx, h.Host, "domain blocked", now); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// UnblockDomain lifts a block.
+func (f *Federation) UnblockDomain(ctx context.Context, domain string) error {
+	d, err := config.NormalizeHost(domain)
+	if err != nil {
+		return err
+	}
+	if err := f.db.DeleteDomainBlock(ctx, d); err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			return fmt.Errorf("%s is not blocked", d)
+		}
+		return err
+	}
+	return nil
+}
+
+// DomainBlocks lists the blocked domains.
+func (f *Federation) DomainBlocks(ctx context.Context) ([]*db.DomainBlock, error) {
+	return f.db.ListDomainBlocks(ctx)
+}

@@ -1,0 +1,190 @@
+// Package interop runs Ruche against an independent ActivityPub
+// implementation: a peer built on Fedify (peer.mjs, Node 20), on loopback.
+// It needs `npm ci` in this directory first; `make test` does that and sets
+// RUCHE_INTEROP=1, so in CI the suite runs or fails — it never skips.
+package interop
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/node/nodetest"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// peer is the running Fedify peer.
+type peer struct {
+	origin  string
+	stdin   io.WriteCloser
+	mu      sync.Mutex
+	nextID  int
+	replies chan map[string]any
+	events  chan map[string]any
+}
+
+func startPeer(t *testing.T) *peer {
+	t.Helper()
+	if os.Getenv("RUCHE_INTEROP") == "" {
+		t.Skip("RUCHE_INTEROP is not set: run `make test` (npm ci in test/interop, then this suite)")
+	}
+	if _, err := os.Stat("node_modules/@fedify/fedify"); err != nil {
+		t.Fatalf("the Fedify peer is not installed (npm ci in test/interop): %v", err)
+	}
+	cmd := exec.Command("node", "peer.mjs")
+	cmd.Stderr = os.Stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start the Fedify peer: %v", err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	p := &peer{stdin: stdin, replies: make(chan map[string]any, 16), events: make(chan map[string]any, 64)}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				continue
+			}
+			switch {
+			case m["ready"] != nil:
+				ready <- fmt.Sprint(m["ready"])
+			case m["event"] != nil:
+				p.events <- m
+			default:
+				p.replies <- m
+			}
+		}
+	}()
+	select {
+	case p.origin = <-ready:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the Fedify peer did not start")
+	}
+	return p
+}
+
+// call sends a command and waits for its reply.
+func (p *peer) call(t *testing.T, cmd string, args map[string]any) map[string]any {
+	t.Helper()
+	p.mu.Lock()
+	p.nextID++
+	id := p.nextID
+	p.mu.Unlock()
+	args["id"], args["cmd"] = id, cmd
+	b, _ := json.Marshal(args)
+	if _, err := p.stdin.Write(append(b, '\n')); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-p.replies:
+		if r["error"] != nil {
+			t.Fatalf("peer %s: %v", cmd, r["error"])
+		}
+		return r
+	case <-time.After(60 * time.Second):
+		t.Fatalf("peer %s: no reply", cmd)
+	}
+	return nil
+}
+
+// event waits for the peer's inbox to accept an activity of type typ.
+func (p *peer) event(t *testing.T, typ string) map[string]any {
+	t.Helper()
+	for {
+		select {
+		case e := <-p.events:
+			if e["event"] == typ {
+				return e
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the peer received no %s", typ)
+		}
+	}
+}
+
+func drain(t *testing.T, n *nodetest.Node) {
+	t.Helper()
+	for range 10 {
+		k, err := n.Federation.RunUntilIdle(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == 0 {
+			return
+		}
+	}
+}
+
+// TestFedifyPeer: the Fedify peer finds a Ruche member by WebFinger, reads
+// her actor with a signed GET (which Ruche verifies), follows her and gets
+// Ruche's signed Accept (which Fedify verifies), then unfollows.
+func TestFedifyPeer(t *testing.T) {
+	ctx := context.Background()
+	p := startPeer(t)
+	n := nodetest.New(t, db.SQLite)
+	alice := n.Member(t, "alice", spaces.RoleMember)
+	host := strings.TrimPrefix(n.URL, "http://")
+	actor := n.URL + "/users/alice"
+
+	// WebFinger.
+	wf := p.call(t, "webfinger", map[string]any{"resource": actor})
+	if wf["subject"] != "acct:alice@"+host || wf["self"] != actor {
+		t.Fatalf("webfinger: %v", wf)
+	}
+
+	// Signed GET of the actor; Fedify parses it as JSON-LD.
+	got := p.call(t, "lookup", map[string]any{"url": actor})
+	if got["id"] != actor || got["preferredUsername"] != "alice" || got["inbox"] != actor+"/inbox" ||
+		got["sharedInbox"] != n.URL+"/inbox" || got["keyId"] != actor+"#main-key" || got["keyOwner"] != actor {
+		t.Fatalf("the actor as Fedify reads it: %v", got)
+	}
+	// Ruche verified the GET's signature: to do so it fetched the peer's key.
+	if _, err := n.DB.KeyByKeyID(ctx, fmt.Sprint(got["peerKeyId"])); err != nil {
+		t.Fatalf("Ruche did not verify the signed GET (the peer's key is unknown to it): %v", err)
+	}
+
+	// Follow → Accept.
+	sent := p.call(t, "follow", map[string]any{"url": actor})
+	drain(t, n)
+	accept := p.event(t, "Accept")
+	if accept["actor"] != actor || accept["object"] != sent["sent"] {
+		t.Fatalf("Accept: %v (follow %v)", accept, sent)
+	}
+	if followers, _, _ := n.Spaces.FollowCounts(ctx, alice); followers != 1 {
+		t.Fatalf("alice has %d followers after the peer's follow", followers)
+	}
+
+	// Undo(Follow).
+	p.call(t, "unfollow", map[string]any{"url": actor})
+	drain(t, n)
+	if followers, _, _ := n.Spaces.FollowCounts(ctx, alice); followers != 0 {
+		t.Fatalf("alice has %d followers after the peer's unfollow", followers)
+	}
+
+	// TODO(posts): the Create(Note) legs, when posts federate: the peer
+	// follows a public space, receives a signed Create/Announce that Fedify
+	// verifies, and sends a signed Create(Note) into the space that Ruche
+	// verifies and announces.
+}
