@@ -102,3 +102,11 @@ func (d *DB) WatcherIDs(ctx context.Context, spaceID string) ([]string, error) {
 		Scan(ctx, &ids)
 	return ids, wrap(err, "watchers")
 }
+
+// MembershipByURI finds a membership by the id of the Follow or Join
+// activity that asked for it.
+func (d *DB) MembershipByURI(ctx context.Context, uri string) (*Membership, error) {
+	m := new(Membership)
+	err := d.idb.NewSelect().Model(m).Relation("Account").Where("membership.uri = ?", uri).Scan(ctx)
+	return m, wrap(err, "membership by uri")
+}

@@ -213,3 +213,9 @@ func (d *DB) CountPinned(ctx context.Context, spaceID string) (int, error) {
 		Where("pinned_at IS NOT NULL").Where("deleted_at IS NULL").Count(ctx)
 	return int(n), wrap(err, "count pinned")
 }
+
+// CountLocalPosts counts the live posts and comments written on this node.
+func (d *DB) CountLocalPosts(ctx context.Context) (int, error) {
+	n, err := d.idb.NewSelect().Model((*Post)(nil)).Where("local").Where("deleted_at IS NULL").Count(ctx)
+	return int(n), wrap(err, "count local posts")
+}
