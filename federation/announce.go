@@ -56,8 +56,9 @@ func (f *Federation) vouched(ctx context.Context, g *spaces.Account, sp *spaces.
 	if !activitystreams.SameOrigin(in.ID, in.Actor) {
 		return &spaces.Error{Kind: spaces.KindForbidden, Code: "origin", Message: errOrigin.Error()}
 	}
-	if _, ok := f.localPostID(in.Object.ID); ok && in.Type != "Like" && in.Type != "Undo" {
-		return ErrIgnored // about a post of this node: it knows already
+	_, local := f.localPostID(in.Object.ID)
+	if local && (in.Type == "Create" || in.Type == "Update" || (in.Type == "Delete" && in.Actor != g.URI)) {
+		return ErrIgnored // this node's own post: it is the source of what its author did
 	}
 	trusted := in.Object.Embedded != nil && activitystreams.SameOrigin(in.Object.ID, in.Actor)
 	switch in.Type {

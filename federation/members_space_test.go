@@ -1,0 +1,123 @@
+package federation_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/db/dbtest"
+	"github.com/ruche-social/ruche/node/nodetest"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// TestMembersSpaceStaysWithMembers: a members-only space on A, with a member
+// invited from B; C hosts a follower of the space's owner but no member.
+// Nothing of the space reaches C — no delivery, no stored post — and its
+// Group, posts, collections, activities and files answer 404 to unsigned
+// fetches and to C's signed ones, while B's server and B's member read them.
+func TestMembersSpaceStaysWithMembers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a, b, c := nodetest.New(t, d.Dialect()), nodetest.New(t, d.Dialect()), nodetest.New(t, d.Dialect())
+		olga := a.Member(t, "olga", spaces.RoleMember)
+		bea := b.Member(t, "bea", spaces.RoleMember)
+		carl := c.Member(t, "carl", spaces.RoleMember)
+		members, invite, name := spaces.VisibilityMembers, spaces.JoinInvite, "Projet interministériel"
+		if _, err := a.Spaces.CreateSpace(ctx, olga, spaces.NewSpace{Slug: "projet", SpaceSettings: spaces.SpaceSettings{
+			Name: &name, Visibility: &members, JoinPolicy: &invite}}); err != nil {
+			t.Fatal(err)
+		}
+		group := a.URL + "/spaces/projet"
+		// carl follows olga: C is a follower's server, not a member's.
+		if _, err := c.Spaces.FollowAccount(ctx, carl, resolve(t, c, a, "olga"), ""); err != nil {
+			t.Fatal(err)
+		}
+		// The space cannot be found by name from outside.
+		if resp, err := http.Get(a.URL + "/.well-known/webfinger?resource=acct:projet@" + host(a)); err != nil || resp.StatusCode != 404 {
+			t.Fatalf("webfinger of a members-only space: %v %v", resp, err)
+		}
+
+		// olga invites bea; B learns of the space by the Group's Invite, and
+		// bea joins: her request goes to the Group, which knows the invitation.
+		if _, _, err := a.Spaces.InviteToSpace(ctx, olga, "projet", spaces.SpaceInvite{Handle: "bea@" + host(b)}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		handle := "projet@" + host(a)
+		if _, err := b.Spaces.JoinSpace(ctx, bea, handle, "", ""); err != nil {
+			t.Fatalf("bea joins after the invitation: %v", err)
+		}
+		drain(t, a, b, c)
+		if got := membershipState(t, b, bea, handle); got != spaces.StateActive {
+			t.Fatalf("on B, bea's membership is %s", got)
+		}
+
+		// olga posts, with a file; bea comments.
+		file, err := a.Spaces.UploadMedia(ctx, olga, bytes.NewReader(pdf), "plan.pdf", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, err := a.Spaces.CreatePost(ctx, olga, "projet", spaces.PostInput{Body: "Réunion jeudi, ordre du jour joint.", Attachments: []string{file.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iri := a.URL + "/posts/" + post.ID
+		drain(t, a, b, c)
+		onB := copyOf(t, b, iri)
+		if onB.Visibility != spaces.VisibilityMembers {
+			t.Fatalf("B keeps the post as %s", onB.Visibility)
+		}
+		assertCachedPDF(t, b, onB.Attachments[0])
+		if _, err := b.Spaces.CreateComment(ctx, bea, onB.ID, spaces.PostInput{Body: "Je serai là."}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		if copyOf(t, a, iri).CommentCount != 1 {
+			t.Fatal("the comment did not reach the Group")
+		}
+
+		// Nothing reached C.
+		if n := count(t, c, "posts"); n != 0 {
+			t.Fatalf("C stores %d posts of a members-only space", n)
+		}
+		toC, err := a.DB.Bun().NewSelect().Table("deliveries").Where("host = ?", host(c)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var announce db.Activity
+		if err := a.DB.Bun().NewSelect().Model(&announce).Where("type = 'Announce'").Limit(1).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The follow of olga and its Accept are C's only traffic from A.
+		if toC != 1 {
+			t.Fatalf("A made %d deliveries to C", toC)
+		}
+
+		// Fetches: unsigned and from C, 404; from B's server and bea, 200.
+		unsigned := sender{}
+		fromC, fromB, beaKey := senderOf(t, c, "actor"), senderOf(t, b, "actor"), senderOf(t, b, "bea")
+		for _, url := range []string{group, group + "/members", group + "/outbox", group + "/featured", iri,
+			a.URL + "/posts/" + post.ID + "/context", a.URL + "/files/" + file.ID, announce.URI} {
+			for who, s := range map[string]sender{"unsigned": unsigned, "C's server": fromC} {
+				if status, _ := s.get(t, url); status != http.StatusNotFound {
+					t.Errorf("%s GET %s: %d, want 404", who, url, status)
+				}
+			}
+			for who, s := range map[string]sender{"B's server": fromB, "bea": beaKey} {
+				if status, body := s.get(t, url); status != http.StatusOK {
+					t.Errorf("%s GET %s: %d %s", who, url, status, body)
+				}
+			}
+		}
+		status, body := fromB.get(t, group+"/members?page=true")
+		var page map[string]any
+		json.Unmarshal(body, &page)
+		if items, _ := page["orderedItems"].([]any); status != 200 || len(items) != 2 ||
+			!strings.Contains(string(body), b.URL+"/users/bea") {
+			t.Fatalf("the members collection as B reads it: %d %s", status, body)
+		}
+		assertSettled(t, []*nodetest.Node{a, b, c})
+	})
+}
