@@ -200,11 +200,8 @@ func (f *Federation) storeVouched(ctx context.Context, g *spaces.Account, sp *sp
 		return err
 	}
 	p, err := f.spaces.ReceiveGroupPost(ctx, g, author, parentID, postInput(o))
-	if codeOf(err) == "post_exists" {
-		return nil
-	}
 	if err != nil {
-		return err
+		return f.receivedTwice(ctx, o.ID, err)
 	}
 	f.cacheFiles(ctx, p)
 	return nil

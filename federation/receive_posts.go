@@ -73,14 +73,23 @@ func (f *Federation) onCreate(ctx context.Context, r *Received) error {
 		}
 		p, err = f.spaces.CreatePost(ctx, r.From, "", in)
 	}
-	if codeOf(err) == "post_exists" {
-		return nil
-	}
 	if err != nil {
-		return err
+		return f.receivedTwice(ctx, o.ID, err)
 	}
 	f.cacheFiles(ctx, p)
 	return nil
+}
+
+// receivedTwice turns the domain's refusal of a post stored already (the
+// same post received by two ways at once) into success, and keeps any other
+// error.
+func (f *Federation) receivedTwice(ctx context.Context, iri string, err error) error {
+	if codeOf(err) == "post_exists" {
+		if _, gerr := f.db.PostByURI(ctx, iri); gerr == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 // isLocalAccount tells whether the account id (a space's) lives on this node.

@@ -105,7 +105,12 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		handle := "cantines@" + host(a)
 		group := a.URL + "/spaces/cantines"
 
-		// An open space: B's member is in at once, by Follow and Accept.
+		// B's member finds the space by its handle (WebFinger, through the
+		// search), and joins: an open space takes her at once (Follow, Accept).
+		found, err := b.Spaces.Search(ctx, bea, "@cantines@"+host(a), spaces.SearchAccounts, spaces.Page{})
+		if err != nil || len(found.Accounts) != 1 || found.Accounts[0].URI != group || found.Accounts[0].Type != spaces.TypeGroup {
+			t.Fatalf("B searches @cantines@%s: %+v %v", host(a), found, err)
+		}
 		joinRemote(t, b, a, bea, "cantines")
 		drain(t, a, b, c)
 		if got := membershipState(t, b, bea, handle); got != spaces.StateActive {
@@ -154,6 +159,9 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		}
 		iri := b.URL + "/posts/" + article.ID
 		drain(t, a, b, c)
+		if _, info := getAS(t, b.URL+"/nodeinfo/2.1"); info["usage"].(map[string]any)["localPosts"] != float64(1) {
+			t.Fatalf("B's NodeInfo: %v", info["usage"])
+		}
 
 		// A announced it in both forms: Announce(Create) and Announce(object).
 		announces := announcesOf(t, a, iri)
@@ -238,6 +246,19 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 			}
 		}
 
+		// A's moderator pins the article: the featured collection, mirrored.
+		if _, err := a.Spaces.PinPost(ctx, olga, onA.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		if got := copyOf(t, c, iri); got.PinnedAt.IsZero() {
+			t.Fatal("C did not mirror the pin")
+		}
+		if _, featured := getAS(t, group+"/featured"); featured["totalItems"] != float64(1) ||
+			featured["orderedItems"].([]any)[0].(map[string]any)["id"] != iri {
+			t.Fatalf("the featured collection: %v", featured)
+		}
+
 		// A non-member on C tries to post into the space: C refuses, and a
 		// Create sent straight to the Group's inbox is refused by A.
 		postsOnA, postsOnC := count(t, a, "posts"), count(t, c, "posts")
@@ -277,6 +298,24 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		}
 		if status, doc := getAS(t, iri); status != http.StatusGone || doc["type"] != "Tombstone" {
 			t.Fatalf("the deleted post's id answers %d %v", status, doc)
+		}
+
+		// C's member leaves (Undo of her Follow); A's moderator bans B's.
+		if err := c.Spaces.LeaveSpace(ctx, chloe, handle); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Spaces.BanMember(ctx, olga, "cantines", "bea@"+host(b)); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		if got := membershipState(t, a, chloeOnA, "cantines"); got != "none" {
+			t.Fatalf("on A, chloe who left is %s", got)
+		}
+		if got := membershipState(t, b, bea, handle); got != spaces.StateBanned {
+			t.Fatalf("on B, bea banned by the Group is %s", got)
+		}
+		if _, err := b.Spaces.CreatePost(ctx, bea, handle, spaces.PostInput{Body: "still here?"}); !errors.Is(err, spaces.ErrForbidden) {
+			t.Fatalf("a banned member posts on B: %v", err)
 		}
 		assertSettled(t, []*nodetest.Node{a, b, c}, c.URL+"/activities/spam")
 	})
