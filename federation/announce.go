@@ -84,7 +84,7 @@ func (f *Federation) vouched(ctx context.Context, g *spaces.Account, sp *spaces.
 		if err := f.inSpace(ctx, sp, o.ID); err != nil {
 			return err
 		}
-		author, err := f.ResolveActor(ctx, in.Actor)
+		author, err := f.resolveAuthor(ctx, in.Actor)
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func (f *Federation) vouched(ctx context.Context, g *spaces.Account, sp *spaces.
 		if !activitystreams.SameOrigin(in.Object.ID, in.Actor) {
 			return &spaces.Error{Kind: spaces.KindForbidden, Code: "origin", Message: errOrigin.Error()}
 		}
-		author, err := f.ResolveActor(ctx, in.Actor)
+		author, err := f.resolveAuthor(ctx, in.Actor)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func (f *Federation) vouched(ctx context.Context, g *spaces.Account, sp *spaces.
 		if _, ok := f.localPostID(target); ok {
 			return ErrIgnored // a like of a post of this node reaches it from the one who likes
 		}
-		liker, err := f.ResolveActor(ctx, in.Actor)
+		liker, err := f.resolveAuthor(ctx, in.Actor)
 		if err != nil {
 			return err
 		}
@@ -195,7 +195,7 @@ func (f *Federation) storeVouched(ctx context.Context, g *spaces.Account, sp *sp
 	} else if !slices.Contains(o.Audience, g.URI) && !slices.Contains(o.To, g.URI) && !slices.Contains(o.Cc, g.URI) {
 		return errNotInSpace
 	}
-	author, err := f.ResolveActor(ctx, o.AttributedTo)
+	author, err := f.resolveAuthor(ctx, o.AttributedTo)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
 	"github.com/ruche-social/ruche/node/nodetest"
@@ -117,6 +118,67 @@ func TestMembersSpaceStaysWithMembers(t *testing.T) {
 		if items, _ := page["orderedItems"].([]any); status != 200 || len(items) != 2 ||
 			!strings.Contains(string(body), b.URL+"/users/bea") {
 			t.Fatalf("the members collection as B reads it: %d %s", status, body)
+		}
+		assertSettled(t, []*nodetest.Node{a, b, c})
+	})
+}
+
+// TestNetworkSpaceOnlyToAllowedNodes: a network space on A, whose allowlist
+// names B. C hosts an invited member, but is outside the network: A never
+// delivers the space's posts there, and C's fetches of them get 404.
+func TestNetworkSpaceOnlyToAllowedNodes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		b, c := nodetest.New(t, d.Dialect()), nodetest.New(t, d.Dialect())
+		a := nodetest.New(t, d.Dialect(), federationConfig(func(f *config.Federation) { f.Allowlist = []string{host(b)} }))
+		olga := a.Member(t, "olga", spaces.RoleMember)
+		bea, chloe := b.Member(t, "bea", spaces.RoleMember), c.Member(t, "chloe", spaces.RoleMember)
+		network, name := spaces.VisibilityNetwork, "Réseau"
+		if _, err := a.Spaces.CreateSpace(ctx, olga, spaces.NewSpace{Slug: "reseau", SpaceSettings: spaces.SpaceSettings{
+			Name: &name, Visibility: &network}}); err != nil {
+			t.Fatal(err)
+		}
+		handle := "reseau@" + host(a)
+		joinRemote(t, b, a, bea, "reseau") // B is in the network: it reads the space and joins
+		if _, err := c.Federation.ResolveHandle(ctx, "reseau", host(a)); err == nil {
+			t.Fatal("C, outside the network, could read the space")
+		}
+		if _, _, err := a.Spaces.InviteToSpace(ctx, olga, "reseau", spaces.SpaceInvite{Handle: "chloe@" + host(c)}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		if _, err := c.Spaces.JoinSpace(ctx, chloe, handle, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		for _, m := range []struct {
+			n *nodetest.Node
+			a *spaces.Account
+		}{{b, bea}, {c, chloe}} {
+			if got := membershipState(t, m.n, m.a, handle); got != spaces.StateActive {
+				t.Fatalf("%s's membership is %s", m.a.Username, got)
+			}
+		}
+		toC, _ := a.DB.Bun().NewSelect().Table("deliveries").Where("host = ?", host(c)).Count(ctx)
+		post, err := a.Spaces.CreatePost(ctx, olga, "reseau", spaces.PostInput{Body: "Pour le réseau seulement"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iri := a.URL + "/posts/" + post.ID
+		drain(t, a, b, c)
+		if copyOf(t, b, iri).Visibility != spaces.VisibilityNetwork {
+			t.Fatal("B's copy lost its visibility")
+		}
+		if n := count(t, c, "posts"); n != 0 {
+			t.Fatalf("C, outside the network, stores %d posts", n)
+		}
+		if now, _ := a.DB.Bun().NewSelect().Table("deliveries").Where("host = ?", host(c)).Count(ctx); now != toC {
+			t.Fatalf("A delivered %d more activities to C", now-toC)
+		}
+		if status, _ := senderOf(t, c, "actor").get(t, iri); status != http.StatusNotFound {
+			t.Fatalf("C's server fetches a network post: %d", status)
+		}
+		if status, _ := senderOf(t, b, "actor").get(t, iri); status != http.StatusOK {
+			t.Fatalf("B's server fetches a network post: %d", status)
 		}
 		assertSettled(t, []*nodetest.Node{a, b, c})
 	})

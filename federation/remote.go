@@ -43,7 +43,7 @@ func (f *Federation) remoteObject(ctx context.Context, ref activitystreams.Ref, 
 		}
 		var err error
 		if doc, err = f.fetchDocument(ctx, ref.ID); err != nil {
-			return nil, err
+			return nil, refusal(err)
 		}
 	}
 	o, err := activitystreams.ObjectFrom(doc)
@@ -51,6 +51,21 @@ func (f *Federation) remoteObject(ctx context.Context, ref activitystreams.Ref, 
 		return nil, errObject(err)
 	}
 	return o, nil
+}
+
+// refusal makes the refusal of a host the node does not federate with a
+// rule's refusal: retrying cannot help.
+func refusal(err error) error {
+	if errors.Is(err, ErrHostRefused) {
+		return &spaces.Error{Kind: spaces.KindForbidden, Code: "host_refused", Message: err.Error()}
+	}
+	return err
+}
+
+// resolveAuthor is ResolveActor for the author of something a Group announced.
+func (f *Federation) resolveAuthor(ctx context.Context, iri string) (*spaces.Account, error) {
+	a, err := f.ResolveActor(ctx, iri)
+	return a, refusal(err)
 }
 
 // errObject is a received object the node cannot take as a post: a rule
