@@ -119,6 +119,22 @@ func TestMembersSpaceStaysWithMembers(t *testing.T) {
 			!strings.Contains(string(body), b.URL+"/users/bea") {
 			t.Fatalf("the members collection as B reads it: %d %s", status, body)
 		}
+
+		// The space is deleted: B's copy goes; C never heard of it.
+		toC, _ = a.DB.Bun().NewSelect().Table("deliveries").Where("host = ?", host(c)).Count(ctx)
+		if err := a.Spaces.DeleteSpace(ctx, olga, "projet"); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		if got := remote(t, b, group); got.Status != spaces.StatusDeleted {
+			t.Fatalf("B keeps the deleted space's Group as %s", got.Status)
+		}
+		if _, err := b.Spaces.Space(ctx, spaces.Console, handle); err == nil {
+			t.Fatal("B still shows the deleted space")
+		}
+		if now, _ := a.DB.Bun().NewSelect().Table("deliveries").Where("host = ?", host(c)).Count(ctx); now != toC {
+			t.Fatal("A told C of the deletion of a space C never knew")
+		}
 		assertSettled(t, []*nodetest.Node{a, b, c})
 	})
 }

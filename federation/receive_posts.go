@@ -170,8 +170,15 @@ func (f *Federation) applyEdit(ctx context.Context, author *spaces.Account, o *a
 	return err
 }
 
-// onDeleteObject: an author deletes a post.
+// onDeleteObject: an author deletes a post, or a server's own actor
+// deletes one of its spaces' Groups.
 func (f *Federation) onDeleteObject(ctx context.Context, r *Received) error {
+	if g, err := f.db.AccountByURI(ctx, r.Object.ID); err == nil && g.Type == spaces.TypeGroup {
+		if r.From.Type != spaces.TypeApplication && r.From.Type != "Service" {
+			return &spaces.Error{Kind: spaces.KindForbidden, Code: "not_server", Message: "a Group is deleted by its server's actor"}
+		}
+		return f.spaces.RemoteAccountDeleted(ctx, g) // the object is on the sender's origin: checked at the inbox
+	}
 	return f.deleteBy(withReceived(ctx, r), r.From, r.Object.ID)
 }
 

@@ -217,14 +217,20 @@ func (f *Federation) sendGroupUpdate(ctx context.Context, tx *db.DB, sp *spaces.
 	return err
 }
 
-// onSpaceDeleted tells a local space's audience that its Group is gone.
+// onSpaceDeleted tells a local space's audience that its Group is gone. The
+// node's own actor says it: the Group's account, its keys and what it sent
+// are deleted with the space, in this very transaction.
 func (f *Federation) onSpaceDeleted(ctx context.Context, tx *db.DB, sp *spaces.Space) error {
 	if !localSpace(sp) {
 		return nil
 	}
+	inst, err := tx.LocalAccountByUsername(ctx, InstanceUsername)
+	if err != nil {
+		return err
+	}
 	g := f.ActorIRI(sp.Account)
 	to, cc := f.groupAddressing(sp)
-	_, err := f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: "Delete", Object: g, To: to, Cc: cc}, f.spaceAudience(sp.Account))
+	_, err = f.Send(ctx, tx, inst, activitystreams.Activity{Type: "Delete", Object: g, To: to, Cc: cc}, f.spaceAudience(sp.Account))
 	return err
 }
 
