@@ -110,6 +110,7 @@ func (f *Federation) spaceOf(ctx context.Context, d *db.DB, p *spaces.Post) (*sp
 // public and the author's followers, or only the followers. Mentioned
 // actors are added, except to members-only and followers-only posts.
 func (f *Federation) addressing(p *spaces.Post, sp *spaces.Space, mentioned []string) (to, cc []string) {
+	defer func() { to, cc = nonEmpty(to), nonEmpty(cc) }() // a remote Group may have no followers collection
 	switch {
 	case sp != nil && p.Visibility == spaces.VisibilityPublic:
 		g := f.ActorIRI(sp.Account)
@@ -245,4 +246,15 @@ func (f *Federation) serveFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	io.Copy(w, file)
+}
+
+// nonEmpty drops empty IRIs from a list.
+func nonEmpty(list []string) []string {
+	out := list[:0:0]
+	for _, s := range list {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

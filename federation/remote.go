@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"errors"
+	"net/http"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -53,11 +54,16 @@ func (f *Federation) remoteObject(ctx context.Context, ref activitystreams.Ref, 
 	return o, nil
 }
 
-// refusal makes the refusal of a host the node does not federate with a
-// rule's refusal: retrying cannot help.
+// refusal makes a refusal that retrying cannot change a rule's refusal: a
+// host the node does not federate with, or a server that answers that the
+// object is gone or not for this node to read.
 func refusal(err error) error {
 	if errors.Is(err, ErrHostRefused) {
 		return &spaces.Error{Kind: spaces.KindForbidden, Code: "host_refused", Message: err.Error()}
+	}
+	switch statusOf(err) {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusGone:
+		return &spaces.Error{Kind: spaces.KindNotFound, Code: "object_unavailable", Message: err.Error()}
 	}
 	return err
 }
