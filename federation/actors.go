@@ -89,7 +89,9 @@ func (f *Federation) authenticateGet(r *http.Request) (*spaces.Account, int, err
 
 // asJSON writes an ActivityStreams document.
 func asJSON(w http.ResponseWriter, status int, doc map[string]any) {
-	w.Header().Set("Cache-Control", "max-age=60")
+	if w.Header().Get("Cache-Control") == "" { // a handler may have said private
+		w.Header().Set("Cache-Control", "max-age=60")
+	}
 	writeJSON(w, status, activitystreams.ContentType, doc)
 }
 
@@ -341,6 +343,7 @@ func (f *Federation) serveActivity(w http.ResponseWriter, r *http.Request) {
 			f.notVisible(w, r, err)
 			return
 		}
+		privateUnlessPublic(w, spaces.VisibilityMembers)
 	}
 	doc, err := activitystreams.ParseObject([]byte(act.Body))
 	if err != nil {

@@ -62,7 +62,15 @@ func (f *Federation) visibleSpace(w http.ResponseWriter, r *http.Request) (*spac
 		}
 		return nil, false
 	}
+	privateUnlessPublic(w, sp.Visibility)
 	return sp, true
+}
+
+// privateUnlessPublic keeps shared caches from keeping what only some may read.
+func privateUnlessPublic(w http.ResponseWriter, visibility string) {
+	if visibility != spaces.VisibilityPublic {
+		w.Header().Set("Cache-Control", "private, max-age=60")
+	}
 }
 
 // serveSpace answers /spaces/{slug}: the Group.

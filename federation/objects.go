@@ -171,6 +171,7 @@ func (f *Federation) servePost(w http.ResponseWriter, r *http.Request) {
 		f.lookupError(w, r, err)
 		return
 	}
+	privateUnlessPublic(w, p.Visibility)
 	asJSON(w, http.StatusOK, doc)
 }
 
@@ -200,6 +201,7 @@ func (f *Federation) serveThread(w http.ResponseWriter, r *http.Request) {
 		f.notVisible(w, r, nil)
 		return
 	}
+	privateUnlessPublic(w, root.Visibility)
 	c := &collectionRequest{account: root.Author, id: f.origin + "/posts/" + root.ID + "/context",
 		page: r.URL.Query().Get("page") == "true", before: r.URL.Query().Get("before")}
 	var items []any
