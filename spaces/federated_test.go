@@ -31,7 +31,7 @@ func remoteActor(t *testing.T, d *db.DB, typ, name, domain string) *spaces.Accou
 func TestRemoteGroupAnnounces(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s, _ := newService(t, d, spaces.Options{})
+		s, _ := newService(t, d, spaces.Options{MediaDir: t.TempDir()})
 		alice := mustMember(t, s, "alice", spaces.RoleMember)
 		group := remoteActor(t, d, spaces.TypeGroup, "forum", "asso.example")
 		group.Locked = true
