@@ -171,6 +171,8 @@ func (f *Federation) onPostDeleted(ctx context.Context, tx *db.DB, p *spaces.Pos
 		extra = append(extra, p.Author.URI) // the author's server learns of a removal even when they are no member now
 	}
 	switch {
+	case removal && !by.IsLocal():
+		return nil // a remote space's Group removed it, and told its audience
 	case removal && localSpace(sp):
 		doc, err := f.record(ctx, tx, sp.Account, activitystreams.Activity{Type: "Delete", Object: tomb, To: to, Cc: cc,
 			Audience: f.ActorIRI(sp.Account)})
@@ -178,7 +180,7 @@ func (f *Federation) onPostDeleted(ctx context.Context, tx *db.DB, p *spaces.Pos
 			return err
 		}
 		return f.announce(ctx, tx, sp, p, doc, false, extra...)
-	case p.Author.IsLocal() && (!removal || !localSpace(sp)):
+	case p.Author.IsLocal():
 		// the author deleted it, or this node's staff removed a member's post
 		// elsewhere: the author's server speaks for its author
 		row, err := f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: "Delete", Object: tomb, To: to, Cc: cc}, recipients...)
