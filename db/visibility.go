@@ -15,9 +15,10 @@ type Reader struct {
 	// sees every live post and space.
 	All bool
 	// Domain is set when another server reads as itself (a fetch signed by
-	// its instance actor, as Mastodon and Ruche sign theirs): it sees what
-	// one of its accounts may see as a member or follower, and everything in
-	// the spaces it hosts.
+	// its instance actor, as Mastodon and Ruche sign theirs, or its space's
+	// Group acting here): it sees what one of its accounts may see as a
+	// member or follower, and everything in the spaces it hosts. Local
+	// readers never have it, so their queries carry none of its clauses.
 	Domain string
 }
 
@@ -29,7 +30,7 @@ type Reader struct {
 //   - network posts to readers inside the network;
 //   - members posts to the active members of their space;
 //   - followers posts (profile posts) to the author's accepted followers;
-//   - authors always see their own posts, and a space's Group its posts;
+//   - authors always see their own posts;
 //   - a server reading as itself (Domain) sees members posts of the spaces
 //     where one of its accounts is an active member, followers posts of the
 //     authors one of its accounts follows, and every post of the spaces it
@@ -48,8 +49,7 @@ func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 		if r.AccountID != "" {
 			q = q.WhereOr("post.account_id = ?", r.AccountID).
 				WhereOr("post.visibility = 'members' AND post.space_id IN (SELECT space_id FROM space_members WHERE account_id = ? AND state = 'active')", r.AccountID).
-				WhereOr("post.visibility = 'followers' AND post.account_id IN (SELECT target_id FROM follows WHERE follower_id = ? AND state = 'accepted')", r.AccountID).
-				WhereOr("post.space_id = ?", r.AccountID)
+				WhereOr("post.visibility = 'followers' AND post.account_id IN (SELECT target_id FROM follows WHERE follower_id = ? AND state = 'accepted')", r.AccountID)
 		}
 		if r.Domain != "" {
 			q = q.WhereOr("post.visibility = 'members' AND post.space_id IN (SELECT sm.space_id FROM space_members AS sm JOIN accounts AS sa ON sa.id = sm.account_id WHERE sa.domain = ? AND sm.state = 'active')", r.Domain).
@@ -64,8 +64,8 @@ func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 // account) to the spaces r may see: public ones, network ones for readers in
 // the network, and members-only ones for their members (active or asking)
 // and the accounts invited to them — or, for a server reading as itself, for
-// the servers of such accounts, and the server that hosts the space. A space's
-// Group sees itself. Suspended space accounts are hidden.
+// the servers of such accounts, and the server that hosts the space.
+// Suspended space accounts are hidden.
 func visibleSpaces(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 	q = q.Where("account.status = 'active'")
 	if r.All {
@@ -78,8 +78,7 @@ func visibleSpaces(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 		}
 		if r.AccountID != "" {
 			q = q.WhereOr("space.account_id IN (SELECT space_id FROM space_members WHERE account_id = ? AND state IN ('active', 'pending'))", r.AccountID).
-				WhereOr("space.account_id IN (SELECT space_id FROM space_invitations WHERE account_id = ? AND revoked_at IS NULL)", r.AccountID).
-				WhereOr("space.account_id = ?", r.AccountID)
+				WhereOr("space.account_id IN (SELECT space_id FROM space_invitations WHERE account_id = ? AND revoked_at IS NULL)", r.AccountID)
 		}
 		if r.Domain != "" {
 			q = q.WhereOr("space.account_id IN (SELECT sm.space_id FROM space_members AS sm JOIN accounts AS sa ON sa.id = sm.account_id WHERE sa.domain = ? AND sm.state IN ('active', 'pending'))", r.Domain).
