@@ -16,10 +16,16 @@ type Activity struct {
 	Actor string
 	// Object is an IRI (string) or an embedded document (map[string]any, as
 	// built by Actor.Document or Activity.Document).
-	Object    any
-	Target    string
-	To, Cc    []string
+	Object any
+	Target string
+	To, Cc []string
+	// Audience is the Group an activity about a space's content belongs to
+	// (FEP-1b12).
+	Audience  string
 	Published time.Time
+	// Verbatim embeds Object exactly as it is, @context included: a Group
+	// announces another server's activity as it received it (FEP-1b12).
+	Verbatim bool
 }
 
 // activityType is what go-fed's activity types share.
@@ -49,6 +55,7 @@ var activityTypes = map[string]func() activityType{
 	"Remove":   func() activityType { return streams.NewActivityStreamsRemove() },
 	"Block":    func() activityType { return streams.NewActivityStreamsBlock() },
 	"Flag":     func() activityType { return streams.NewActivityStreamsFlag() },
+	"Invite":   func() activityType { return streams.NewActivityStreamsInvite() },
 }
 
 // Document returns the activity's JSON document, with its @context.
@@ -132,10 +139,16 @@ func (a Activity) Document() (map[string]any, error) {
 			m[k] = []any{s}
 		}
 	}
+	if a.Audience != "" {
+		if _, err := parseIRI(a.Audience); err != nil {
+			return nil, err
+		}
+		m["audience"] = a.Audience
+	}
 	if embedded != nil {
 		obj := make(map[string]any, len(embedded))
 		for k, v := range embedded {
-			if k != "@context" {
+			if k != "@context" || a.Verbatim {
 				obj[k] = v
 			}
 		}

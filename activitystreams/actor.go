@@ -30,6 +30,16 @@ type Actor struct {
 	Discoverable              bool // may be listed in directories
 	Indexable                 bool // public posts may be indexed by search
 	PublicKey                 PublicKey
+
+	// Groups (spaces, FEP-1b12).
+	Featured     string // the pinned posts (Mastodon's featured collection)
+	AttributedTo string // the moderators collection
+	Members      string // the members collection (Ruche)
+	Image        string // banner URL, if any
+	// PostingRestrictedToMods: only moderators start threads (Lemmy's term).
+	PostingRestrictedToMods bool
+	Visibility              string // public, network or members (Ruche)
+	JoinPolicy              string // open, approval or invite (Ruche)
 }
 
 // PublicKey is an actor's key as published in its document.
@@ -169,7 +179,24 @@ func (a Actor) Document() (map[string]any, error) {
 	if a.SharedInbox != "" {
 		m["endpoints"] = map[string]any{"sharedInbox": a.SharedInbox}
 	}
+	if a.Type == "Group" {
+		a.groupFields(m)
+	}
 	return m, nil
+}
+
+// groupFields writes what a Group publishes besides a Person's fields.
+func (a Actor) groupFields(m map[string]any) {
+	for k, v := range map[string]string{"featured": a.Featured, "attributedTo": a.AttributedTo,
+		"members": a.Members, "visibility": a.Visibility, "joinPolicy": a.JoinPolicy} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if a.Image != "" {
+		m["image"] = map[string]any{"type": "Image", "url": a.Image}
+	}
+	m["postingRestrictedToMods"] = a.PostingRestrictedToMods
 }
 
 func setPublicKey(t actorType, k PublicKey) error {

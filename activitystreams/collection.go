@@ -13,6 +13,10 @@ type Collection struct {
 	ID         string
 	TotalItems int
 	First      string // the first page, empty when the collection is empty
+	// Items, when not nil, are the whole collection inline (IRIs or
+	// documents), for small collections that are not paged: a space's
+	// pinned posts, its moderators.
+	Items []any
 }
 
 // Document returns the collection's JSON document.
@@ -38,6 +42,29 @@ func (c Collection) Document() (map[string]any, error) {
 		return nil, fmt.Errorf("serialize collection: %w", err)
 	}
 	m["@context"] = Context()
+	if c.Items != nil {
+		items := make([]any, len(c.Items))
+		for i, it := range c.Items {
+			switch v := it.(type) {
+			case string:
+				if _, err := parseIRI(v); err != nil {
+					return nil, err
+				}
+				items[i] = v
+			case map[string]any:
+				d := make(map[string]any, len(v))
+				for k, x := range v {
+					if k != "@context" {
+						d[k] = x
+					}
+				}
+				items[i] = d
+			default:
+				return nil, fmt.Errorf("collection item of type %T", it)
+			}
+		}
+		m["orderedItems"] = items
+	}
 	return m, nil
 }
 

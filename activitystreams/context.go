@@ -17,6 +17,10 @@ const (
 const (
 	NSActivityStreams = "https://www.w3.org/ns/activitystreams"
 	NSSecurity        = "https://w3id.org/security/v1"
+	// NSRuche names Ruche's few terms of its own (a space's members,
+	// visibility and join policy, an article's appliesTo); they are described
+	// in docs/federation.md, which this IRI points to.
+	NSRuche = "https://github.com/ruche-social/ruche/blob/main/docs/federation.md#"
 	// Public is the special collection of everyone (as:Public).
 	Public = "https://www.w3.org/ns/activitystreams#Public"
 )
@@ -24,16 +28,27 @@ const (
 // Context is the @context of every document the node serves. The two
 // standard contexts are ones every JSON-LD processor of the fediverse keeps
 // preloaded; the terms they lack are defined inline, so nobody has to fetch a
-// context document (Mastodon's namespace, for one, has none to fetch).
+// context document (Mastodon's namespace, for one, has none to fetch): those
+// Mastodon and Lemmy use for actors, posts and groups, and Ruche's own.
 func Context() []any {
 	return []any{
 		NSActivityStreams,
 		NSSecurity,
 		map[string]any{
 			"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+			"sensitive":                 "as:sensitive",
+			"Hashtag":                   "as:Hashtag",
 			"toot":                      "http://joinmastodon.org/ns#",
 			"discoverable":              "toot:discoverable",
 			"indexable":                 "toot:indexable",
+			"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
+			"lemmy":                     "https://join-lemmy.org/ns#",
+			"postingRestrictedToMods":   "lemmy:postingRestrictedToMods",
+			"ruche":                     NSRuche,
+			"members":                   map[string]any{"@id": "ruche:members", "@type": "@id"},
+			"visibility":                "ruche:visibility",
+			"joinPolicy":                "ruche:joinPolicy",
+			"appliesTo":                 "ruche:appliesTo",
 		},
 	}
 }

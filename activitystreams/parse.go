@@ -243,6 +243,12 @@ type RemoteActor struct {
 	Following                 string
 	ManuallyApprovesFollowers bool
 	Keys                      []PublicKey // only keys owned by the actor, on its host
+
+	// Groups: what a space announces of itself (Ruche's terms, Lemmy's
+	// postingRestrictedToMods); empty for other servers' groups.
+	Visibility              string
+	JoinPolicy              string
+	PostingRestrictedToMods bool
 }
 
 // ActorTypes are the types of documents the node takes for actors.
@@ -284,6 +290,11 @@ func ActorFrom(m map[string]any) (*RemoteActor, error) {
 	}
 	a.ManuallyApprovesFollowers, _ = m["manuallyApprovesFollowers"].(bool)
 	a.Keys = keysOf(m["publicKey"], a.ID)
+	if a.Type == "Group" {
+		a.Visibility, _ = m["visibility"].(string)
+		a.JoinPolicy, _ = m["joinPolicy"].(string)
+		a.PostingRestrictedToMods, _ = m["postingRestrictedToMods"].(bool)
+	}
 	return a, nil
 }
 

@@ -54,3 +54,16 @@ func (d *DB) LikedAmong(ctx context.Context, accountID string, postIDs []string)
 	}
 	return out, wrap(err, "liked among")
 }
+
+// LikeByURI finds a like by the id of its Like activity.
+func (d *DB) LikeByURI(ctx context.Context, uri string) (*Like, error) {
+	l := new(Like)
+	err := d.idb.NewSelect().Model(l).Where("uri = ?", uri).Scan(ctx)
+	return l, wrap(err, "like by uri")
+}
+
+// SetLikeURI records the id of the Like activity a local like was sent as.
+func (d *DB) SetLikeURI(ctx context.Context, id, uri string) error {
+	_, err := d.idb.NewUpdate().Model((*Like)(nil)).Set("uri = ?", uri).Where("id = ?", id).Exec(ctx)
+	return wrap(err, "set like uri")
+}

@@ -58,3 +58,9 @@ func (d *DB) MediaUsedBySpace(ctx context.Context, id string) (bool, error) {
 		Where("avatar_id = ? OR banner_id = ?", id, id).Exists(ctx)
 	return ok, wrap(err, "media used by space")
 }
+
+// UpdateMedia writes the given columns of m.
+func (d *DB) UpdateMedia(ctx context.Context, m *Media, columns ...string) error {
+	_, err := d.idb.NewUpdate().Model(m).WherePK().Column(columns...).Exec(ctx)
+	return wrap(err, "update media")
+}

@@ -163,3 +163,11 @@ func (d *DB) MembershipsOfAccount(ctx context.Context, accountID string) ([]*Mem
 	}
 	return out, nil
 }
+
+// MembershipByURI finds a membership by the id of the Follow or Join
+// activity that asked for it.
+func (d *DB) MembershipByURI(ctx context.Context, uri string) (*Membership, error) {
+	m := new(Membership)
+	err := d.idb.NewSelect().Model(m).Relation("Account").Where("membership.uri = ?", uri).Scan(ctx)
+	return m, wrap(err, "membership by uri")
+}

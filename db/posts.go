@@ -234,3 +234,9 @@ func (d *DB) PostByClientKey(ctx context.Context, accountID, key string) (*Post,
 	err := d.postQuery(p).Where("post.account_id = ?", accountID).Where("post.client_key = ?", key).Scan(ctx)
 	return p, wrap(err, "post by client key")
 }
+
+// CountLocalPosts counts the live posts and comments written on this node.
+func (d *DB) CountLocalPosts(ctx context.Context) (int, error) {
+	n, err := d.idb.NewSelect().Model((*Post)(nil)).Where("local").Where("deleted_at IS NULL").Count(ctx)
+	return int(n), wrap(err, "count local posts")
+}

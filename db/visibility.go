@@ -14,6 +14,12 @@ type Reader struct {
 	// All is the node itself reading (its console, its delivery worker): it
 	// sees every live post and space.
 	All bool
+	// Domain is set when another server reads as itself (a fetch signed by
+	// its instance actor, as Mastodon and Ruche sign theirs, or its space's
+	// Group acting here): it sees what one of its accounts may see as a
+	// member or follower, and everything in the spaces it hosts. Local
+	// readers never have it, so their queries carry none of its clauses.
+	Domain string
 }
 
 // visiblePosts restricts q (a query on posts aliased "post") to the posts r
@@ -24,7 +30,12 @@ type Reader struct {
 //   - network posts to readers inside the network;
 //   - members posts to the active members of their space;
 //   - followers posts (profile posts) to the author's accepted followers;
-//   - and authors always see their own posts.
+//   - authors always see their own posts;
+//   - a server reading as itself (Domain) sees members posts of the spaces
+//     where one of its accounts is an active member, followers posts of the
+//     authors one of its accounts follows, and every post of the spaces it
+//     hosts: a post is delivered to a server, not to a person, and the server
+//     then applies this same rule to its own readers.
 func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 	q = q.Where("post.deleted_at IS NULL")
 	if r.All {
@@ -40,6 +51,11 @@ func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 				WhereOr("post.visibility = 'members' AND post.space_id IN (SELECT space_id FROM space_members WHERE account_id = ? AND state = 'active')", r.AccountID).
 				WhereOr("post.visibility = 'followers' AND post.account_id IN (SELECT target_id FROM follows WHERE follower_id = ? AND state = 'accepted')", r.AccountID)
 		}
+		if r.Domain != "" {
+			q = q.WhereOr("post.visibility = 'members' AND post.space_id IN (SELECT sm.space_id FROM space_members AS sm JOIN accounts AS sa ON sa.id = sm.account_id WHERE sa.domain = ? AND sm.state = 'active')", r.Domain).
+				WhereOr("post.visibility = 'followers' AND post.account_id IN (SELECT f.target_id FROM follows AS f JOIN accounts AS fa ON fa.id = f.follower_id WHERE fa.domain = ? AND f.state = 'accepted')", r.Domain).
+				WhereOr("post.space_id IN (SELECT id FROM accounts WHERE domain = ? AND type = 'Group')", r.Domain)
+		}
 		return q
 	})
 }
@@ -47,7 +63,9 @@ func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 // visibleSpaces restricts q (a query on spaces aliased "space" joined to its
 // account) to the spaces r may see: public ones, network ones for readers in
 // the network, and members-only ones for their members (active or asking)
-// and the accounts invited to them. Suspended space accounts are hidden.
+// and the accounts invited to them — or, for a server reading as itself, for
+// the servers of such accounts, and the server that hosts the space.
+// Suspended space accounts are hidden.
 func visibleSpaces(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 	q = q.Where("account.status = 'active'")
 	if r.All {
@@ -61,6 +79,11 @@ func visibleSpaces(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 		if r.AccountID != "" {
 			q = q.WhereOr("space.account_id IN (SELECT space_id FROM space_members WHERE account_id = ? AND state IN ('active', 'pending'))", r.AccountID).
 				WhereOr("space.account_id IN (SELECT space_id FROM space_invitations WHERE account_id = ? AND revoked_at IS NULL)", r.AccountID)
+		}
+		if r.Domain != "" {
+			q = q.WhereOr("space.account_id IN (SELECT sm.space_id FROM space_members AS sm JOIN accounts AS sa ON sa.id = sm.account_id WHERE sa.domain = ? AND sm.state IN ('active', 'pending'))", r.Domain).
+				WhereOr("space.account_id IN (SELECT si.space_id FROM space_invitations AS si JOIN accounts AS ia ON ia.id = si.account_id WHERE ia.domain = ? AND si.revoked_at IS NULL)", r.Domain).
+				WhereOr("account.domain = ?", r.Domain)
 		}
 		return q
 	})

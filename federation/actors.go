@@ -33,6 +33,7 @@ func (f *Federation) Mount(r *mux.Router) {
 	r.HandleFunc("/users/{name}/outbox", f.fetch(f.serveOutbox)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/users/{name}/followers", f.fetch(f.serveFollowers)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/users/{name}/following", f.fetch(f.serveFollowing)).Methods(http.MethodGet, http.MethodHead)
+	f.mountSpaces(r)
 }
 
 type ctxKey int
@@ -88,7 +89,9 @@ func (f *Federation) authenticateGet(r *http.Request) (*spaces.Account, int, err
 
 // asJSON writes an ActivityStreams document.
 func asJSON(w http.ResponseWriter, status int, doc map[string]any) {
-	w.Header().Set("Cache-Control", "max-age=60")
+	if w.Header().Get("Cache-Control") == "" { // a handler may have said private
+		w.Header().Set("Cache-Control", "max-age=60")
+	}
 	writeJSON(w, status, activitystreams.ContentType, doc)
 }
 
@@ -179,7 +182,8 @@ func (f *Federation) actorDocumentWith(a *spaces.Account, k *db.Key) (map[string
 // collectionRequest is a request for a local account's collection.
 type collectionRequest struct {
 	account *spaces.Account
-	id      string // the collection's IRI
+	space   *spaces.Space // for a space's collections
+	id      string        // the collection's IRI
 	page    bool
 	before  string
 }
@@ -237,19 +241,20 @@ func (f *Federation) writeCollection(w http.ResponseWriter, r *http.Request, c *
 
 // serveFollowers answers …/followers: accepted followers, newest first.
 func (f *Federation) serveFollowers(w http.ResponseWriter, r *http.Request) {
-	f.serveFollows(w, r, "/followers", true)
+	if c, ok := f.collection(w, r, "/followers"); ok {
+		f.writeFollows(w, r, c, true)
+	}
 }
 
 // serveFollowing answers …/following.
 func (f *Federation) serveFollowing(w http.ResponseWriter, r *http.Request) {
-	f.serveFollows(w, r, "/following", false)
+	if c, ok := f.collection(w, r, "/following"); ok {
+		f.writeFollows(w, r, c, false)
+	}
 }
 
-func (f *Federation) serveFollows(w http.ResponseWriter, r *http.Request, suffix string, followers bool) {
-	c, ok := f.collection(w, r, suffix)
-	if !ok {
-		return
-	}
+// writeFollows writes the followers (or following) collection of c's account.
+func (f *Federation) writeFollows(w http.ResponseWriter, r *http.Request, c *collectionRequest, followers bool) {
 	ctx := r.Context()
 	nFollowers, nFollowing, err := f.spaces.FollowCounts(ctx, c.account)
 	if err != nil {
@@ -288,10 +293,13 @@ func (f *Federation) serveFollows(w http.ResponseWriter, r *http.Request, suffix
 
 // serveOutbox answers …/outbox: the actor's public activities, newest first.
 func (f *Federation) serveOutbox(w http.ResponseWriter, r *http.Request) {
-	c, ok := f.collection(w, r, "/outbox")
-	if !ok {
-		return
+	if c, ok := f.collection(w, r, "/outbox"); ok {
+		f.writeOutbox(w, r, c)
 	}
+}
+
+// writeOutbox writes the outbox of c's account.
+func (f *Federation) writeOutbox(w http.ResponseWriter, r *http.Request, c *collectionRequest) {
 	ctx := r.Context()
 	total, err := f.db.CountPublicActivities(ctx, c.account.ID)
 	if err != nil {
@@ -322,13 +330,20 @@ func (f *Federation) serveOutbox(w http.ResponseWriter, r *http.Request) {
 // serveActivity answers /activities/{id} for the node's public activities.
 func (f *Federation) serveActivity(w http.ResponseWriter, r *http.Request) {
 	act, err := f.db.ActivityByID(r.Context(), mux.Vars(r)["id"])
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !act.Public) {
+	if errors.Is(err, db.ErrNotFound) {
 		http.Error(w, "no such activity", http.StatusNotFound)
 		return
 	}
 	if err != nil {
 		f.lookupError(w, r, err)
 		return
+	}
+	if !act.Public {
+		if ok, err := f.mayReadActivity(r.Context(), act); err != nil || !ok {
+			f.notVisible(w, r, err)
+			return
+		}
+		privateUnlessPublic(w, spaces.VisibilityMembers)
 	}
 	doc, err := activitystreams.ParseObject([]byte(act.Body))
 	if err != nil {

@@ -148,6 +148,12 @@ func readBody(r io.Reader, max int64) ([]byte, error) {
 // Get fetches url with the given Accept header, signed by sign when not nil,
 // and returns the body if the status is 200.
 func (c *Client) Get(ctx context.Context, url, accept string, sign func(*http.Request) error) ([]byte, error) {
+	return c.GetN(ctx, url, accept, sign, MaxFetchBody)
+}
+
+// Open fetches url like Get but hands over the body of a 200 answer unread,
+// for the caller to stream (and bound) and close.
+func (c *Client) Open(ctx context.Context, url, accept string, sign func(*http.Request) error) (io.ReadCloser, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
@@ -162,12 +168,22 @@ func (c *Client) Get(ctx context.Context, url, accept string, sign func(*http.Re
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		resp.Body.Close()
 		return nil, &StatusError{URL: url, Status: resp.StatusCode}
 	}
-	return readBody(resp.Body, MaxFetchBody)
+	return resp.Body, nil
+}
+
+// GetN is Get with its own bound on the body: ErrTooLarge past max bytes.
+func (c *Client) GetN(ctx context.Context, url, accept string, sign func(*http.Request) error, max int64) ([]byte, error) {
+	body, err := c.Open(ctx, url, accept, sign)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	return readBody(body, max)
 }
 
 // StatusError is a remote answer other than the one expected.

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -37,6 +38,12 @@ func (f *Federation) webfinger(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this account is gone", http.StatusGone)
 		return
 	}
+	if a.Type == spaces.TypeGroup && f.hiddenSpace(r.Context(), a) {
+		// a members-only space is not even named to whoever asks: its
+		// members' servers learn its id from its invitations and answers
+		http.Error(w, "no such account", http.StatusNotFound)
+		return
+	}
 	actor := f.ActorIRI(a)
 	doc := map[string]any{
 		"subject": "acct:" + a.Username + "@" + f.host,
@@ -47,6 +54,12 @@ func (f *Federation) webfinger(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	writeJSON(w, http.StatusOK, "application/jrd+json; charset=utf-8", doc)
+}
+
+// hiddenSpace tells whether a local space is members-only (or unknown).
+func (f *Federation) hiddenSpace(ctx context.Context, g *spaces.Account) bool {
+	sp, err := f.db.SpaceByAccountID(ctx, g.ID)
+	return err != nil || sp.Visibility == spaces.VisibilityMembers
 }
 
 // resourceName returns the local name a WebFinger resource stands for.

@@ -43,6 +43,8 @@ func (f *Federation) HandleEvent(ctx context.Context, tx *db.DB, ev spaces.Event
 			_, err := f.Send(ctx, tx, fl.Follower, activitystreams.Activity{Type: "Undo", Object: follow, To: []string{fl.Target.URI}}, fl.Target.URI)
 			return err
 		}
+	default:
+		return f.handleSpaceEvent(ctx, tx, ev)
 	}
 	return nil
 }
@@ -68,6 +70,13 @@ func (f *Federation) onFollowRequested(ctx context.Context, tx *db.DB, fl *space
 // sendActorUpdate tells the followers of a local account its new profile
 // (or key).
 func (f *Federation) sendActorUpdate(ctx context.Context, tx *db.DB, a *spaces.Account) error {
+	if a.Type == spaces.TypeGroup { // a space: its audience is its followers and members
+		sp, err := tx.SpaceByAccountID(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		return f.sendGroupUpdate(ctx, tx, sp)
+	}
 	doc, err := f.actorDocumentTx(ctx, tx, a)
 	if err != nil {
 		return err

@@ -35,8 +35,8 @@ type Options struct {
 	Log    *slog.Logger
 	// Now is the clock; nil means time.Now. Tests move it to make retries due.
 	Now func() time.Time
-	// LocalPosts counts the node's posts for NodeInfo; nil counts none (the
-	// node has no posts before the posts feature is wired in).
+	// LocalPosts counts the node's posts for NodeInfo; nil counts the live
+	// posts and comments written on this node.
 	LocalPosts func(ctx context.Context) (int, error)
 }
 
@@ -92,6 +92,9 @@ func New(opts Options) (*Federation, error) {
 		handlers: map[string]Handler{},
 		wake:     make(chan struct{}, 1),
 		hostSems: map[string]chan struct{}{},
+	}
+	if f.posts == nil {
+		f.posts = f.db.CountLocalPosts
 	}
 	f.userAgent = fmt.Sprintf("Ruche/%s (+%s)", buildinfo.Version(), f.origin)
 	f.client = NewClient(ClientOptions{

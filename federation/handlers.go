@@ -10,7 +10,7 @@ import (
 
 // registerHandlers installs the handlers of what the federation core
 // understands: follows between accounts, and actors updating or deleting
-// themselves. Spaces and posts add theirs with Handle.
+// themselves; then those of spaces and posts (receive_spaces.go).
 func (f *Federation) registerHandlers() {
 	f.Handle("Follow", f.onFollow)
 	f.Handle("Accept", f.onAccept)
@@ -18,6 +18,7 @@ func (f *Federation) registerHandlers() {
 	f.Handle("Undo", f.onUndo)
 	f.Handle("Update", f.onUpdate)
 	f.Handle("Delete", f.onDelete)
+	f.registerSpaceHandlers()
 }
 
 // localAccountByIRI returns the local account an actor IRI of this node names.

@@ -280,6 +280,11 @@ func (f *Federation) storeActor(ctx context.Context, doc map[string]any) (*space
 	if err != nil {
 		return nil, err
 	}
+	if a.Type == spaces.TypeGroup {
+		if err := f.storeRemoteSpace(ctx, a, ra); err != nil {
+			return nil, err
+		}
+	}
 	now := f.clock()
 	for try := 0; try < 2; try++ { // a concurrent fetch may insert the same key first
 		err = f.storeKeys(ctx, a, ra.Keys, now)

@@ -79,3 +79,47 @@ func inboxOf(a *spaces.Account, shared bool) string {
 	}
 	return a.InboxURI
 }
+
+// PostIRI is the id of a post: a local one's from public_url, a remote one's
+// as its server gave it.
+func (f *Federation) PostIRI(p *spaces.Post) string {
+	if p.URI != "" {
+		return p.URI
+	}
+	return f.origin + "/posts/" + p.ID
+}
+
+// postURL is the page of a post: for a local one the same URL as its id
+// (the web door serves the page there to browsers).
+func (f *Federation) postURL(p *spaces.Post) string {
+	if p.URI != "" {
+		return p.URL
+	}
+	return f.origin + "/posts/" + p.ID
+}
+
+// contextIRI is the thread of a post (FEP-7888): the context a remote thread
+// came with, or the collection this node serves for a thread it holds.
+func (f *Federation) contextIRI(p *spaces.Post) string {
+	if p.ContextURI != "" {
+		return p.ContextURI
+	}
+	return f.origin + "/posts/" + p.ThreadID + "/context"
+}
+
+// fileURL is where the node serves a stored file to other servers.
+func (f *Federation) fileURL(m *spaces.Media) string {
+	if m.Path == "" {
+		return m.URI
+	}
+	return f.origin + "/files/" + m.ID
+}
+
+// tagURL is the page of a hashtag or theme.
+func (f *Federation) tagURL(tag string) string { return f.origin + "/tags/" + url.PathEscape(tag) }
+
+// localPostID returns the id of the local post an IRI of this node names.
+func (f *Federation) localPostID(iri string) (string, bool) {
+	kind, id := f.localUsernameOf(iri)
+	return id, kind == "posts" && id != ""
+}

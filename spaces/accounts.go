@@ -51,7 +51,7 @@ func init() {
 	for _, n := range strings.Fields(`
 		about abuse account accounts activities activity actor admin administrator api app apps compose preview
 		assets auth avatar avatars banner block blocks bookmarks console contact css docs
-		domain domains explore export favicon feed feeds featured federation follow followers
+		domain domains explore export favicon feed feeds featured federation files follow followers
 		following healthz help home hostmaster img inbox info instance invitation invitations
 		invite invites js language login new logout mail me media members moderator moderators noc nodeinfo
 		notifications oauth onboarding outbox password postmaster posts privacy profile public

@@ -75,12 +75,29 @@ func (s *Service) UploadMedia(ctx context.Context, by *Account, r io.Reader, nam
 	if err := checkText("description", description, 1500, true); err != nil {
 		return nil, err
 	}
+	m := &Media{ID: newID(), AccountID: by.ID, Name: name, Description: description, CreatedAt: s.now()}
+	var err error
+	if m.Path, m.MediaType, m.Size, err = s.storeFile(r, m.ID, name); err != nil {
+		return nil, err
+	}
+	if err := s.db.InsertMedia(ctx, m); err != nil {
+		s.removeFiles([]string{m.Path})
+		return nil, internal("upload", err)
+	}
+	return m, nil
+}
+
+// storeFile writes a file under the media directory as the media id, once it
+// is known to be within the size limit and of an accepted type (by its
+// content), and returns its path relative to the directory. Nothing is kept
+// when it is refused.
+func (s *Service) storeFile(r io.Reader, id, name string) (rel, mediaType string, size int64, err error) {
 	if err := os.MkdirAll(s.opts.MediaDir, 0o750); err != nil {
-		return nil, internal("media dir", err)
+		return "", "", 0, internal("media dir", err)
 	}
 	tmp, err := os.CreateTemp(s.opts.MediaDir, ".upload-*")
 	if err != nil {
-		return nil, internal("upload", err)
+		return "", "", 0, internal("upload", err)
 	}
 	keep := false
 	defer func() {
@@ -91,40 +108,34 @@ func (s *Service) UploadMedia(ctx context.Context, by *Account, r io.Reader, nam
 	}()
 	n, err := io.Copy(tmp, io.LimitReader(r, s.opts.MaxUpload+1))
 	if err != nil {
-		return nil, invalid("file", "upload_failed", "the file could not be received")
+		return "", "", 0, invalid("file", "upload_failed", "the file could not be received")
 	}
 	if n > s.opts.MaxUpload {
-		return nil, &Error{Kind: KindInvalid, Field: "file", Code: "file_too_large",
+		return "", "", 0, &Error{Kind: KindInvalid, Field: "file", Code: "file_too_large",
 			Message: fmt.Sprintf("a file may have at most %d MiB", s.opts.MaxUpload>>20)}
 	}
 	if n == 0 {
-		return nil, invalid("file", "file_empty", "the file is empty")
+		return "", "", 0, invalid("file", "file_empty", "the file is empty")
 	}
 	head := make([]byte, 512)
 	k, _ := tmp.ReadAt(head, 0)
 	mediaType, ext, err := sniff(head[:k], name)
 	if err != nil {
-		return nil, err
+		return "", "", 0, err
 	}
-	m := &Media{ID: newID(), AccountID: by.ID, MediaType: mediaType, Size: n, Name: name,
-		Description: description, CreatedAt: s.now()}
-	m.Path = path.Join(strings.ToLower(m.ID[len(m.ID)-2:]), strings.ToLower(m.ID)+ext)
-	final := filepath.Join(s.opts.MediaDir, filepath.FromSlash(m.Path))
+	rel = path.Join(strings.ToLower(id[len(id)-2:]), strings.ToLower(id)+ext)
+	final := filepath.Join(s.opts.MediaDir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
-		return nil, internal("media dir", err)
+		return "", "", 0, internal("media dir", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, internal("upload", err)
+		return "", "", 0, internal("upload", err)
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
-		return nil, internal("upload", err)
-	}
-	if err := s.db.InsertMedia(ctx, m); err != nil {
-		os.Remove(final)
-		return nil, internal("upload", err)
+		return "", "", 0, internal("upload", err)
 	}
 	keep = true
-	return m, nil
+	return rel, mediaType, n, nil
 }
 
 // OpenMedia opens a stored file for viewer: an attachment of a post viewer may

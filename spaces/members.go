@@ -71,8 +71,7 @@ func (s *Service) JoinSpace(ctx context.Context, by *Account, handle, inviteToke
 		now := s.now()
 		m = &Membership{ID: newID(), SpaceID: sp.AccountID, AccountID: by.ID, Role: SpaceRoleMember,
 			State: StateActive, URI: uri, CreatedAt: now, UpdatedAt: now, Account: by, Space: sp}
-		switch {
-		case inv != nil:
+		if inv != nil {
 			ok, err := tx.UseSpaceInvitation(ctx, inv.ID, now)
 			if err != nil {
 				return err
@@ -80,9 +79,15 @@ func (s *Service) JoinSpace(ctx context.Context, by *Account, handle, inviteToke
 			if !ok {
 				return invalid("invite", "invite_used", "this invitation has been used already")
 			}
-		case sp.JoinPolicy == JoinApproval, !sp.Account.IsLocal():
-			// a remote space answers for itself (Accept or Reject from its
-			// server, entering through AnswerJoinRequest with by = the Group)
+		}
+		switch {
+		case !sp.Account.IsLocal():
+			// a remote space answers for itself, invitation or not (Accept or
+			// Reject from its server, entering through AnswerJoinRequest with
+			// by = the Group)
+			m.State = StatePending
+		case inv != nil:
+		case sp.JoinPolicy == JoinApproval:
 			m.State = StatePending
 		case sp.JoinPolicy == JoinInvite:
 			return forbidden("invitation_required", "this space takes members by invitation only")

@@ -71,9 +71,11 @@ type NewSpace struct {
 
 // Reader tells the visibility rule who viewer is: anonymous visitors see
 // public content; local members are inside the network; a remote actor is
-// inside it when its host is a network peer; the Console (the node itself:
-// its command line, its delivery worker) sees everything. This is the only place that
-// decides; db applies it to every list, search and fetch.
+// inside it when its host is a network peer; another server's own actor (an
+// Application or Service, which signs that server's fetches) and the Group
+// of a space it hosts read for the whole server; the Console (the node
+// itself: its command line, its delivery worker) sees everything. This is the only place that decides; db applies
+// it to every list, search and fetch.
 func (s *Service) Reader(viewer *Account) Reader {
 	if viewer == Console {
 		return Reader{Network: true, All: true}
@@ -82,7 +84,11 @@ func (s *Service) Reader(viewer *Account) Reader {
 		return Reader{}
 	}
 	network := viewer.IsLocal() || (s.opts.NetworkPeer != nil && s.opts.NetworkPeer(viewer.Domain))
-	return Reader{AccountID: viewer.ID, Network: network}
+	r := Reader{AccountID: viewer.ID, Network: network}
+	if !viewer.IsLocal() && (viewer.Type == TypeApplication || viewer.Type == "Service" || viewer.Type == TypeGroup) {
+		r.Domain = viewer.Domain
+	}
+	return r
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -30,6 +30,7 @@ type peer struct {
 	nextID  int
 	replies chan map[string]any
 	events  chan map[string]any
+	backlog []map[string]any // events received while waiting for others
 }
 
 func startPeer(t *testing.T) *peer {
@@ -112,14 +113,28 @@ func (p *peer) call(t *testing.T, cmd string, args map[string]any) map[string]an
 // event waits for the peer's inbox to accept an activity of type typ.
 func (p *peer) event(t *testing.T, typ string) map[string]any {
 	t.Helper()
+	return p.eventWhere(t, typ, func(e map[string]any) bool { return e["event"] == typ })
+}
+
+// eventWhere waits for an event that match accepts; others are kept for
+// later calls, in order.
+func (p *peer) eventWhere(t *testing.T, what string, match func(map[string]any) bool) map[string]any {
+	t.Helper()
+	for i, e := range p.backlog {
+		if match(e) {
+			p.backlog = append(p.backlog[:i], p.backlog[i+1:]...)
+			return e
+		}
+	}
 	for {
 		select {
 		case e := <-p.events:
-			if e["event"] == typ {
+			if match(e) {
 				return e
 			}
+			p.backlog = append(p.backlog, e)
 		case <-time.After(30 * time.Second):
-			t.Fatalf("the peer received no %s", typ)
+			t.Fatalf("the peer received no %s (received meanwhile: %v)", what, p.backlog)
 		}
 	}
 }
@@ -183,8 +198,105 @@ func TestFedifyPeer(t *testing.T) {
 		t.Fatalf("alice has %d followers after the peer's unfollow", followers)
 	}
 
-	// TODO(posts): the Create(Note) legs, when posts federate: the peer
-	// follows a public space, receives a signed Create/Announce that Fedify
-	// verifies, and sends a signed Create(Note) into the space that Ruche
-	// verifies and announces.
+	// A post of alice's reaches her follower: a signed Create(Note) that
+	// Fedify verifies, and reads in both languages.
+	p.call(t, "follow", map[string]any{"url": actor})
+	drain(t, n)
+	p.event(t, "Accept")
+	post, err := n.Spaces.CreatePost(ctx, alice, "", spaces.PostInput{Language: "fr", Body: "Bonjour",
+		Translations: []spaces.TranslationInput{{Language: "en", Body: "Hello"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(t, n)
+	create := p.event(t, "Create")
+	if create["actor"] != actor || create["object"] != n.URL+"/posts/"+post.ID || create["postType"] != "Note" ||
+		fmt.Sprint(create["languages"]) != "[en fr]" || !strings.Contains(fmt.Sprint(create["content"]), "Bonjour") {
+		t.Fatalf("the Create as Fedify read it: %v", create)
+	}
+	// The Create(Note) the peer sends, which Ruche verifies, is in
+	// TestFedifyPeerInSpace.
+}
+
+// TestFedifyPeerInSpace: the peer and a second actor of it follow a public
+// space (joining it); a new post in the space reaches them as the Group's
+// Announce in both forms — of the Create, and of the post by its IRI (a
+// boost) — each verified by Fedify; the peer posts into the space with
+// audience, a signed Create(Note) that Ruche verifies, stores and announces
+// to the space's followers.
+func TestFedifyPeerInSpace(t *testing.T) {
+	ctx := context.Background()
+	p := startPeer(t)
+	n := nodetest.New(t, db.SQLite)
+	olga := n.Member(t, "olga", spaces.RoleMember)
+	name := "Forum"
+	if _, err := n.Spaces.CreateSpace(ctx, olga, spaces.NewSpace{Slug: "forum", SpaceSettings: spaces.SpaceSettings{
+		Name: &name, Languages: []string{"fr", "en"}}}); err != nil {
+		t.Fatal(err)
+	}
+	group := n.URL + "/spaces/forum"
+
+	for _, as := range []string{"peer", "peer2"} {
+		sent := p.call(t, "follow", map[string]any{"url": group, "as": as})
+		if sent["targetType"] != "Group" {
+			t.Fatalf("Fedify reads the space as %v", sent["targetType"])
+		}
+		drain(t, n)
+		accept := p.event(t, "Accept")
+		if accept["actor"] != group || accept["object"] != sent["sent"] {
+			t.Fatalf("Accept of %s's follow: %v", as, accept)
+		}
+	}
+	if members, err := n.Spaces.MemberCount(ctx, mustSpace(t, n, "forum")); err != nil || members != 3 {
+		t.Fatalf("the space has %d members (%v), want olga and the two peers", members, err)
+	}
+
+	// A new post: Announce(Create) and Announce(object), both verified.
+	post, err := n.Spaces.CreatePost(ctx, olga, "forum", spaces.PostInput{Language: "fr", Body: "Bienvenue au forum",
+		Translations: []spaces.TranslationInput{{Language: "en", Body: "Welcome to the forum"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iri := n.URL + "/posts/" + post.ID
+	drain(t, n)
+	ofCreate := p.eventWhere(t, "Announce(Create)", func(e map[string]any) bool {
+		return e["event"] == "Announce" && e["objectType"] == "Create"
+	})
+	if ofCreate["actor"] != group || ofCreate["innerObject"] != iri || ofCreate["innerActor"] != n.URL+"/users/olga" ||
+		ofCreate["audience"] != group || fmt.Sprint(ofCreate["languages"]) != "[en fr]" {
+		t.Fatalf("Announce(Create) as Fedify read it: %v", ofCreate)
+	}
+	boost := p.eventWhere(t, "Announce(Note)", func(e map[string]any) bool {
+		return e["event"] == "Announce" && e["objectType"] == "Note"
+	})
+	if boost["actor"] != group || boost["object"] != iri || fmt.Sprint(boost["languages"]) != "[en fr]" ||
+		!strings.Contains(fmt.Sprint(boost["content"]), "Bienvenue") {
+		t.Fatalf("Announce(Note) as Fedify read it: %v", boost)
+	}
+
+	// The peer posts into the space.
+	sent := p.call(t, "post", map[string]any{"group": group, "texts": map[string]string{"en": "<p>Hello from Fedify</p>", "fr": "<p>Bonjour de Fedify</p>"}})
+	drain(t, n)
+	stored, err := n.DB.PostByURI(ctx, fmt.Sprint(sent["note"]))
+	if err != nil {
+		t.Fatalf("Ruche did not store the peer's post: %v", err)
+	}
+	if sp := mustSpace(t, n, "forum"); stored.SpaceID != sp.AccountID || len(stored.Translations) != 2 {
+		t.Fatalf("the peer's post as Ruche keeps it: %+v", stored)
+	}
+	relayed := p.eventWhere(t, "the Announce of the peer's post", func(e map[string]any) bool {
+		return e["event"] == "Announce" && e["innerObject"] == sent["note"]
+	})
+	if relayed["actor"] != group || relayed["object"] != sent["sent"] {
+		t.Fatalf("the Group's Announce of the peer's post: %v", relayed)
+	}
+}
+
+func mustSpace(t *testing.T, n *nodetest.Node, slug string) *spaces.Space {
+	t.Helper()
+	sp, err := n.Spaces.Space(context.Background(), spaces.Console, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sp
 }

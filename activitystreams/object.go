@@ -1,0 +1,214 @@
+package activitystreams
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
+)
+
+// Object is a post as the node publishes it: a Note (a short post or a
+// comment) or an Article (a best practice), in every language it is written in.
+type Object struct {
+	ID           string
+	Type         string // Note or Article
+	AttributedTo string // the author
+	Audience     string // the Group of a post in a space (FEP-1b12)
+	Context      string // the thread, an OrderedCollection (FEP-7888)
+	InReplyTo    string
+	To, Cc       []string
+	Published    time.Time
+	Updated      time.Time // zero when never edited
+	URL          string    // the HTML page
+	// Language is the main language: content, name and summary hold its text,
+	// Mastodon reading only those; the maps hold every language.
+	Language    string
+	Content     map[string]string // language → HTML
+	Name        map[string]string // articles: language → title
+	Summary     map[string]string // articles: language → summary
+	Tags        []Tag
+	Attachments []Attachment
+	AppliesTo   string // articles: to whom the practice applies (Ruche)
+}
+
+// Tag is a Hashtag (Name "#tag", Href its page) or a Mention (Name
+// "@user@host", Href the actor).
+type Tag struct {
+	Type string
+	Name string
+	Href string
+}
+
+// Attachment is a file of a post, published as a Document.
+type Attachment struct {
+	MediaType string
+	URL       string
+	Name      string // alternative text, or the file's name
+}
+
+// objectType is what go-fed's Note and Article share.
+type objectType interface {
+	vocab.Type
+	SetActivityStreamsAttributedTo(vocab.ActivityStreamsAttributedToProperty)
+	SetActivityStreamsAudience(vocab.ActivityStreamsAudienceProperty)
+	SetActivityStreamsContext(vocab.ActivityStreamsContextProperty)
+	SetActivityStreamsInReplyTo(vocab.ActivityStreamsInReplyToProperty)
+	SetActivityStreamsTo(vocab.ActivityStreamsToProperty)
+	SetActivityStreamsCc(vocab.ActivityStreamsCcProperty)
+	SetActivityStreamsPublished(vocab.ActivityStreamsPublishedProperty)
+	SetActivityStreamsUpdated(vocab.ActivityStreamsUpdatedProperty)
+	SetActivityStreamsUrl(vocab.ActivityStreamsUrlProperty)
+}
+
+// Document returns the object's JSON document, with its @context. The
+// natural-language properties, tags and attachments are written by hand:
+// go-fed would fold contentMap into content and flatten one-element arrays.
+func (o Object) Document() (map[string]any, error) {
+	var t objectType
+	switch o.Type {
+	case "Note":
+		t = streams.NewActivityStreamsNote()
+	case "Article":
+		t = streams.NewActivityStreamsArticle()
+	default:
+		return nil, fmt.Errorf("object type %q is not supported", o.Type)
+	}
+	if err := setID(t.(identified), o.ID); err != nil {
+		return nil, err
+	}
+	for _, set := range []struct {
+		value string
+		apply func(*url.URL)
+	}{
+		{o.AttributedTo, func(u *url.URL) {
+			p := streams.NewActivityStreamsAttributedToProperty()
+			p.AppendIRI(u)
+			t.SetActivityStreamsAttributedTo(p)
+		}},
+		{o.Audience, func(u *url.URL) {
+			p := streams.NewActivityStreamsAudienceProperty()
+			p.AppendIRI(u)
+			t.SetActivityStreamsAudience(p)
+		}},
+		{o.Context, func(u *url.URL) {
+			p := streams.NewActivityStreamsContextProperty()
+			p.AppendIRI(u)
+			t.SetActivityStreamsContext(p)
+		}},
+		{o.InReplyTo, func(u *url.URL) {
+			p := streams.NewActivityStreamsInReplyToProperty()
+			p.AppendIRI(u)
+			t.SetActivityStreamsInReplyTo(p)
+		}},
+		{o.URL, func(u *url.URL) {
+			p := streams.NewActivityStreamsUrlProperty()
+			p.AppendIRI(u)
+			t.SetActivityStreamsUrl(p)
+		}},
+	} {
+		if set.value == "" {
+			continue
+		}
+		u, err := parseIRI(set.value)
+		if err != nil {
+			return nil, err
+		}
+		set.apply(u)
+	}
+	to, err := iriList(o.To)
+	if err != nil {
+		return nil, err
+	}
+	if to.Len() > 0 {
+		p := streams.NewActivityStreamsToProperty()
+		for _, u := range to.items {
+			p.AppendIRI(u)
+		}
+		t.SetActivityStreamsTo(p)
+	}
+	cc, err := iriList(o.Cc)
+	if err != nil {
+		return nil, err
+	}
+	if cc.Len() > 0 {
+		p := streams.NewActivityStreamsCcProperty()
+		for _, u := range cc.items {
+			p.AppendIRI(u)
+		}
+		t.SetActivityStreamsCc(p)
+	}
+	if !o.Published.IsZero() {
+		p := streams.NewActivityStreamsPublishedProperty()
+		p.Set(o.Published.UTC().Truncate(time.Second))
+		t.SetActivityStreamsPublished(p)
+	}
+	if !o.Updated.IsZero() {
+		p := streams.NewActivityStreamsUpdatedProperty()
+		p.Set(o.Updated.UTC().Truncate(time.Second))
+		t.SetActivityStreamsUpdated(p)
+	}
+	m, err := streams.Serialize(t)
+	if err != nil {
+		return nil, fmt.Errorf("serialize %s: %w", o.Type, err)
+	}
+	m["@context"] = Context()
+	for _, k := range []string{"to", "cc"} {
+		if s, ok := m[k].(string); ok {
+			m[k] = []any{s}
+		}
+	}
+	SetLangText(m, "content", o.Language, o.Content)
+	SetLangText(m, "name", o.Language, o.Name)
+	SetLangText(m, "summary", o.Language, o.Summary)
+	m["sensitive"] = false
+	if o.AppliesTo != "" {
+		m["appliesTo"] = o.AppliesTo
+	}
+	tags := make([]any, 0, len(o.Tags))
+	for _, tg := range o.Tags {
+		if tg.Type != "Hashtag" && tg.Type != "Mention" {
+			return nil, fmt.Errorf("tag type %q is not supported", tg.Type)
+		}
+		if _, err := parseIRI(tg.Href); err != nil {
+			return nil, err
+		}
+		tags = append(tags, map[string]any{"type": tg.Type, "name": tg.Name, "href": tg.Href})
+	}
+	if len(tags) > 0 {
+		m["tag"] = tags
+	}
+	files := make([]any, 0, len(o.Attachments))
+	for _, a := range o.Attachments {
+		if _, err := parseIRI(a.URL); err != nil {
+			return nil, err
+		}
+		d := map[string]any{"type": "Document", "mediaType": a.MediaType, "url": a.URL}
+		if a.Name != "" {
+			d["name"] = a.Name
+		}
+		files = append(files, d)
+	}
+	if len(files) > 0 {
+		m["attachment"] = files
+	}
+	return m, nil
+}
+
+type iris struct{ items []*url.URL }
+
+func (l iris) Len() int { return len(l.items) }
+
+// iriList parses IRIs the node is about to publish (as:Public included).
+func iriList(in []string) (iris, error) {
+	var out iris
+	for _, s := range in {
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return iris{}, fmt.Errorf("%q is not an absolute IRI", s)
+		}
+		out.items = append(out.items, u)
+	}
+	return out, nil
+}

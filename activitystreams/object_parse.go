@@ -1,0 +1,261 @@
+package activitystreams
+
+import (
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrNotAPost is returned for a document that is not a post the node keeps:
+// not a Note, Article or Page, or without its id, author or text.
+var ErrNotAPost = errors.New("the document is not a post (Note, Article or Page)")
+
+// MaxAttachments bounds the files the node takes from one remote post; more
+// are dropped.
+const MaxAttachments = 10
+
+// RemoteObject is a post received from another server, read defensively:
+// every IRI checked, HTML sanitised, titles and summaries reduced to text,
+// languages normalised.
+type RemoteObject struct {
+	ID           string
+	Type         string // Note, Article or Page, as received
+	Article      bool   // an Article or a Page (a forum thread, as Lemmy sends): it has a title
+	AttributedTo string
+	Audience     []string
+	Context      string
+	InReplyTo    string
+	To, Cc       []string
+	Published    time.Time
+	Updated      time.Time
+	URL          string
+	// Texts holds the post in each language, the main language first. A
+	// Language of "" means the sender did not say which.
+	Texts       []LangText
+	Hashtags    []string // lowercased, without "#"
+	Attachments []RemoteAttachment
+	AppliesTo   string
+}
+
+// LangText is a post's text in one language.
+type LangText struct {
+	Language string
+	Title    string // plain text
+	Summary  string // plain text
+	Body     string // sanitised HTML
+}
+
+// RemoteAttachment is a file another server holds.
+type RemoteAttachment struct {
+	URL       string
+	MediaType string
+	Name      string // plain text
+}
+
+// PostTypes are the object types the node stores as posts.
+var PostTypes = map[string]bool{"Note": true, "Article": true, "Page": true}
+
+var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
+
+// normLanguage reduces a language tag to its primary subtag ("en-GB" → "en"),
+// or "" when it is not one.
+func normLanguage(tag string) string {
+	if !languageTag.MatchString(tag) {
+		return ""
+	}
+	primary, _, _ := strings.Cut(tag, "-")
+	return strings.ToLower(primary)
+}
+
+// ObjectFrom reads a post from a parsed document.
+func ObjectFrom(m map[string]any) (*RemoteObject, error) {
+	o := &RemoteObject{ID: IRIOf(m["id"]), Type: TypeOf(m)}
+	if o.ID == "" || !PostTypes[o.Type] {
+		return nil, ErrNotAPost
+	}
+	o.Article = o.Type != "Note"
+	authors := IRIs(m["attributedTo"])
+	for _, a := range authors {
+		if SameOrigin(a, o.ID) {
+			o.AttributedTo = a
+			break
+		}
+	}
+	if o.AttributedTo == "" {
+		return nil, errors.Join(ErrNotAPost, errors.New("no author on the object's server"))
+	}
+	o.Audience = IRIs(m["audience"])
+	if c := IRIs(m["context"]); len(c) == 1 {
+		o.Context = c[0]
+	}
+	if r := IRIs(m["inReplyTo"]); len(r) == 1 {
+		o.InReplyTo = r[0]
+	}
+	o.To, o.Cc = IRIs(m["to"]), IRIs(m["cc"])
+	o.Published = timeOf(m["published"])
+	o.Updated = timeOf(m["updated"])
+	o.URL = urlOf(m["url"])
+	o.Texts = textsOf(m, o.Article)
+	if len(o.Texts) == 0 {
+		return nil, errors.Join(ErrNotAPost, errors.New("no text"))
+	}
+	o.Hashtags = hashtagsOf(m["tag"])
+	o.Attachments = attachmentsOf(m["attachment"])
+	if s, ok := m["appliesTo"].(string); ok {
+		o.AppliesTo = PlainText(s)
+	}
+	return o, nil
+}
+
+func timeOf(v any) time.Time {
+	s, _ := v.(string)
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// textsOf reads content, name and summary with their language maps. The
+// main language is the one whose contentMap entry is the plain content;
+// failing that the only or, sorted, first entry. A Note's summary is a
+// content warning: it becomes the first paragraph of its body.
+func textsOf(m map[string]any, article bool) []LangText {
+	content, contentMap := LangTextOf(m, "content")
+	name, nameMap := LangTextOf(m, "name")
+	summary, summaryMap := LangTextOf(m, "summary")
+	byLang := map[string]*LangText{}
+	var langs []string
+	get := func(raw string) *LangText {
+		l := normLanguage(raw)
+		if l == "" {
+			return nil
+		}
+		t, ok := byLang[l]
+		if !ok {
+			t = &LangText{Language: l}
+			byLang[l] = t
+			langs = append(langs, l)
+		}
+		return t
+	}
+	main := ""
+	for raw, v := range contentMap {
+		if t := get(raw); t != nil {
+			t.Body = v
+			if v == content && main == "" {
+				main = t.Language
+			}
+		}
+	}
+	for raw, v := range nameMap {
+		if t := get(raw); t != nil {
+			t.Title = v
+		}
+	}
+	for raw, v := range summaryMap {
+		if t := get(raw); t != nil {
+			t.Summary = v
+		}
+	}
+	slices.Sort(langs)
+	if main == "" && len(langs) > 0 && byLang[langs[0]].Body != "" && len(contentMap) > 0 {
+		main = langs[0]
+	}
+	var out []LangText
+	if main == "" {
+		// the sender gave no language for its main text
+		out = append(out, LangText{Title: name, Summary: summary, Body: content})
+	} else {
+		t := byLang[main]
+		if t.Title == "" {
+			t.Title = name
+		}
+		if t.Summary == "" {
+			t.Summary = summary
+		}
+		out = append(out, *t)
+	}
+	for _, l := range langs {
+		if l != main && byLang[l].Body != "" {
+			out = append(out, *byLang[l])
+		}
+	}
+	var clean []LangText
+	for _, t := range out {
+		t.Body = strings.TrimSpace(SanitizeHTML(t.Body))
+		t.Title, t.Summary = PlainText(t.Title), PlainText(t.Summary)
+		if !article {
+			if t.Summary != "" {
+				t.Body = "<p>" + escapeText(t.Summary) + "</p>" + t.Body
+			}
+			t.Title, t.Summary = "", ""
+		}
+		if t.Body != "" {
+			clean = append(clean, t)
+		}
+	}
+	return clean
+}
+
+func escapeText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;").Replace(s)
+}
+
+// hashtagsOf reads the Hashtag tags of a post.
+func hashtagsOf(v any) []string {
+	var out []string
+	for _, it := range listOf(v) {
+		t, ok := it.(map[string]any)
+		if !ok || TypeOf(t) != "Hashtag" {
+			continue
+		}
+		name, _ := t["name"].(string)
+		name = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "#"))
+		if name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// attachmentsOf reads the files of a post: documents, images, videos and
+// sounds with an http(s) URL, at most MaxAttachments.
+func attachmentsOf(v any) []RemoteAttachment {
+	var out []RemoteAttachment
+	for _, it := range listOf(v) {
+		d, ok := it.(map[string]any)
+		if !ok {
+			continue
+		}
+		switch TypeOf(d) {
+		case "Document", "Image", "Video", "Audio", "Link":
+		default:
+			continue
+		}
+		a := RemoteAttachment{URL: urlOf(d["url"])}
+		if a.URL == "" {
+			a.URL = IRIOf(d["href"])
+		}
+		a.MediaType, _ = d["mediaType"].(string)
+		name, _ := d["name"].(string)
+		a.Name = PlainText(name)
+		if a.URL != "" && len(out) < MaxAttachments {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// listOf reads a property that holds one value or an array of them.
+func listOf(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	}
+	return []any{v}
+}

@@ -1,0 +1,232 @@
+package activitystreams_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ruche-social/ruche/activitystreams"
+	"github.com/ruche-social/ruche/internal/golden"
+	"github.com/ruche-social/ruche/internal/xss"
+)
+
+// article is a best practice in French with an English translation, themes
+// and a PDF, posted in a space: the document of the three-node scenario.
+func article() activitystreams.Object {
+	return activitystreams.Object{
+		ID: "https://ville-b.example/posts/01JART", Type: "Article",
+		AttributedTo: "https://ville-b.example/users/bea", Audience: "https://asso.example/spaces/cantines",
+		Context:   "https://ville-b.example/posts/01JART/context",
+		To:        []string{activitystreams.Public, "https://asso.example/spaces/cantines"},
+		Cc:        []string{"https://asso.example/spaces/cantines/followers"},
+		Published: published, Updated: published.Add(time.Hour), URL: "https://ville-b.example/posts/01JART",
+		Language: "fr",
+		Content:  map[string]string{"fr": "<p>Allergies : la liste.</p>", "en": "<p>Allergies: the list.</p>"},
+		Name:     map[string]string{"fr": "Allergies à la cantine", "en": "Allergies in the canteen"},
+		Summary:  map[string]string{"fr": "Une méthode", "en": "A method"},
+		Tags: []activitystreams.Tag{
+			{Type: "Hashtag", Name: "#catering", Href: "https://ville-b.example/tags/catering"},
+			{Type: "Hashtag", Name: "#health", Href: "https://ville-b.example/tags/health"},
+		},
+		Attachments: []activitystreams.Attachment{{MediaType: "application/pdf",
+			URL: "https://ville-b.example/files/01JPDF", Name: "checklist.pdf"}},
+		AppliesTo: "collèges",
+	}
+}
+
+func TestGoldenGroupAndPosts(t *testing.T) {
+	g, err := activitystreams.Actor{
+		ID: "https://asso.example/spaces/cantines", Type: "Group", PreferredUsername: "cantines",
+		Name: "Restauration scolaire", Summary: "<p>Échanges entre cuisiniers</p>", URL: "https://asso.example/spaces/cantines",
+		Inbox: "https://asso.example/spaces/cantines/inbox", Outbox: "https://asso.example/spaces/cantines/outbox",
+		Followers: "https://asso.example/spaces/cantines/followers", SharedInbox: "https://asso.example/inbox",
+		Published: published, ManuallyApprovesFollowers: true, Discoverable: true, Indexable: true,
+		PublicKey:    activitystreams.PublicKey{ID: "https://asso.example/spaces/cantines#main-key", Owner: "https://asso.example/spaces/cantines", PEM: testPEM},
+		Featured:     "https://asso.example/spaces/cantines/featured",
+		AttributedTo: "https://asso.example/spaces/cantines/moderators",
+		Members:      "https://asso.example/spaces/cantines/members",
+		Visibility:   "public", JoinPolicy: "approval",
+	}.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.JSON(t, "group", g)
+
+	a, err := article().Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.JSON(t, "article", a)
+
+	note, err := activitystreams.Object{
+		ID: "https://ville-c.example/posts/01JNOTE", Type: "Note", AttributedTo: "https://ville-c.example/users/chloe",
+		Audience: "https://asso.example/spaces/cantines", Context: "https://ville-b.example/posts/01JART/context",
+		InReplyTo: "https://ville-b.example/posts/01JART",
+		To:        []string{activitystreams.Public, "https://asso.example/spaces/cantines"},
+		Published: published, URL: "https://ville-c.example/posts/01JNOTE", Language: "en",
+		Content: map[string]string{"en": "<p>Thanks <a href=\"https://ville-b.example/users/bea\" class=\"mention\">@bea</a></p>"},
+		Tags:    []activitystreams.Tag{{Type: "Mention", Name: "@bea@ville-b.example", Href: "https://ville-b.example/users/bea"}},
+	}.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.JSON(t, "note", note)
+
+	create, err := activitystreams.Activity{ID: "https://ville-b.example/activities/01JCREATE", Type: "Create",
+		Actor: "https://ville-b.example/users/bea", Object: a, Audience: "https://asso.example/spaces/cantines",
+		To: []string{activitystreams.Public, "https://asso.example/spaces/cantines"}, Cc: []string{"https://asso.example/spaces/cantines/followers"},
+		Published: published}.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	announce, err := activitystreams.Activity{ID: "https://asso.example/activities/01JANNOUNCE", Type: "Announce",
+		Actor: "https://asso.example/spaces/cantines", Object: create, Audience: "https://asso.example/spaces/cantines",
+		To: []string{activitystreams.Public}, Cc: []string{"https://asso.example/spaces/cantines/followers"},
+		Published: published}.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.JSON(t, "announce", announce)
+	boost, err := activitystreams.Activity{ID: "https://asso.example/activities/01JBOOST", Type: "Announce",
+		Actor: "https://asso.example/spaces/cantines", Object: "https://ville-b.example/posts/01JART",
+		To: []string{activitystreams.Public}, Cc: []string{"https://asso.example/spaces/cantines/followers"},
+		Published: published}.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.JSON(t, "announce_object", boost)
+}
+
+// Our own documents read back as what was written: every language, tags,
+// attachments, addressing.
+func TestObjectRoundTrip(t *testing.T) {
+	doc, err := article().Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(doc)
+	m, err := activitystreams.ParseObject(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := activitystreams.ObjectFrom(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Article || o.AttributedTo != "https://ville-b.example/users/bea" || len(o.Audience) != 1 ||
+		o.Context != "https://ville-b.example/posts/01JART/context" || !o.Updated.Equal(published.Add(time.Hour)) {
+		t.Fatalf("object %+v", o)
+	}
+	if len(o.Texts) != 2 || o.Texts[0].Language != "fr" || o.Texts[0].Title != "Allergies à la cantine" ||
+		o.Texts[0].Summary != "Une méthode" || o.Texts[1].Language != "en" || o.Texts[1].Body != "<p>Allergies: the list.</p>" {
+		t.Fatalf("texts %+v", o.Texts)
+	}
+	if strings.Join(o.Hashtags, " ") != "catering health" || len(o.Attachments) != 1 ||
+		o.Attachments[0].MediaType != "application/pdf" || o.Attachments[0].Name != "checklist.pdf" || o.AppliesTo != "collèges" {
+		t.Fatalf("tags %v attachments %+v", o.Hashtags, o.Attachments)
+	}
+}
+
+func TestObjectFromOthers(t *testing.T) {
+	parse := func(s string) (*activitystreams.RemoteObject, error) {
+		m, err := activitystreams.ParseObject([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return activitystreams.ObjectFrom(m)
+	}
+	// Mastodon: a Note with a content warning, a language in contentMap only
+	// as a region tag, an image given by a Link.
+	o, err := parse(`{"id":"https://m.example/users/x/statuses/1","type":"Note","attributedTo":"https://m.example/users/x",
+		"summary":"spoiler <b>!</b>","content":"<p>hi</p>","contentMap":{"en-GB":"<p>hi</p>"},
+		"attachment":[{"type":"Document","mediaType":"image/png","url":{"type":"Link","href":"https://m.example/a.png"},"name":"a cat"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Article || len(o.Texts) != 1 || o.Texts[0].Language != "en" || o.Texts[0].Body != "<p>spoiler !</p><p>hi</p>" ||
+		o.Texts[0].Title != "" || o.Attachments[0].URL != "https://m.example/a.png" {
+		t.Fatalf("mastodon note %+v %+v", o, o.Texts)
+	}
+	// Lemmy: a Page with a name, the community as audience and in to.
+	o, err = parse(`{"id":"https://l.example/post/1","type":"Page","attributedTo":"https://l.example/u/x",
+		"name":"Title","content":"<p>body</p>","audience":"https://l.example/c/forum","to":["https://l.example/c/forum","as:Public"]}`)
+	if err != nil || !o.Article || o.Texts[0].Title != "Title" || o.Texts[0].Language != "" || o.Audience[0] != "https://l.example/c/forum" {
+		t.Fatalf("lemmy page %+v %v", o, err)
+	}
+	for name, doc := range map[string]string{
+		"question":            `{"id":"https://m.example/q/1","type":"Question","attributedTo":"https://m.example/users/x","content":"x"}`,
+		"author elsewhere":    `{"id":"https://m.example/n/1","type":"Note","attributedTo":"https://evil.example/users/x","content":"x"}`,
+		"no author":           `{"id":"https://m.example/n/1","type":"Note","content":"x"}`,
+		"empty once cleaned":  `{"id":"https://m.example/n/1","type":"Note","attributedTo":"https://m.example/users/x","content":"<script>alert(1)</script>"}`,
+		"javascript id":       `{"id":"javascript:alert(1)","type":"Note","attributedTo":"https://m.example/users/x","content":"x"}`,
+		"no text in any form": `{"id":"https://m.example/n/1","type":"Note","attributedTo":"https://m.example/users/x"}`,
+	} {
+		if _, err := parse(doc); !errors.Is(err, activitystreams.ErrNotAPost) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestRemoteXSSCorpus sends every payload in every text field of a remote
+// post (content, contentMap, name, summary, attachment names, appliesTo).
+func TestRemoteXSSCorpus(t *testing.T) {
+	for _, p := range xss.Payloads {
+		doc := map[string]any{
+			"id": "https://m.example/n/1", "type": "Article", "attributedTo": "https://m.example/users/x",
+			"content": "<p>ok</p>" + p, "contentMap": map[string]any{"fr": "<p>ok</p>" + p, "en": p + "<p>en</p>"},
+			"name": "T" + p, "nameMap": map[string]any{"fr": "T" + p, "en": p + "T"},
+			"summary": p, "appliesTo": p,
+			"attachment": []any{map[string]any{"type": "Document", "mediaType": "application/pdf", "url": "https://m.example/f.pdf", "name": p}},
+		}
+		b, _ := json.Marshal(doc)
+		m, _ := activitystreams.ParseObject(b)
+		o, err := activitystreams.ObjectFrom(m)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		for _, tx := range o.Texts {
+			for field, v := range map[string]string{"body": tx.Body, "title": tx.Title, "summary": tx.Summary} {
+				if bad := xss.Dangerous(v); bad != "" {
+					t.Errorf("payload %q: %s (%s) keeps %q: %s", p, field, tx.Language, bad, v)
+				}
+				if field != "body" && xss.Markup(v) {
+					t.Errorf("payload %q: %s keeps markup: %s", p, field, v)
+				}
+			}
+		}
+		if xss.Markup(o.AppliesTo + o.Attachments[0].Name) {
+			t.Errorf("payload %q: plain fields keep markup: %q %q", p, o.AppliesTo, o.Attachments[0].Name)
+		}
+	}
+}
+
+// FuzzObjectFrom: whatever a server sends as a post, reading it never
+// panics, and what is kept has an author on the object's server and no
+// script.
+func FuzzObjectFrom(f *testing.F) {
+	doc, _ := article().Document()
+	b, _ := json.Marshal(doc)
+	f.Add(b)
+	f.Add([]byte(`{"id":"https://m.example/n/1","type":"Note","attributedTo":["https://m.example/u/x"],"content":"<script>x</script>hi"}`))
+	f.Add([]byte(`{"id":"https://m.example/n/1","type":"Page","attributedTo":"https://m.example/u/x","contentMap":{"fr":"x","zz-ZZZZZZZZZ":"y"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		m, err := activitystreams.ParseObject(body)
+		if err != nil {
+			return
+		}
+		o, err := activitystreams.ObjectFrom(m)
+		if err != nil {
+			return
+		}
+		if !activitystreams.SameOrigin(o.AttributedTo, o.ID) || len(o.Texts) == 0 {
+			t.Fatalf("kept %+v", o)
+		}
+		for _, tx := range o.Texts {
+			if strings.Contains(strings.ToLower(tx.Body), "<script") {
+				t.Fatalf("script kept: %q", tx.Body)
+			}
+		}
+	})
+}

@@ -1,0 +1,208 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/ruche-social/ruche/activitystreams"
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// What the Group of a remote space announces. The Announce is signed by the
+// Group's server (the inbox checked it); the activity inside it is taken as
+// the Group's statement about its own space, not as its author's word:
+//
+//   - a post or comment must be addressed to the Group (audience, to or cc)
+//     or answer a post of its space, and be attributed to the actor of its
+//     Create, on that actor's server; it enters with ReceiveGroupPost;
+//   - an edit or a deletion is applied for the author of the post, a
+//     deletion by the Group itself is a moderator's removal; likes count for
+//     their actor;
+//   - an object announced by its IRI alone (Announce(Note), a boost) is
+//     fetched from its own server; so is the parent of a comment that is not
+//     here yet.
+//
+// Announces of people (boosts by Mastodon users) and of Groups this node
+// does not mirror are stored and ignored. Anything about one of this node's
+// own posts is ignored: this node is its source.
+
+// maxParentDepth bounds how far up a thread the node fetches missing parents.
+const maxParentDepth = 3
+
+// onAnnounce: a remote space's Group distributes what happens in its space.
+func (f *Federation) onAnnounce(ctx context.Context, r *Received) error {
+	sp, err := f.mirroredSpace(ctx, r.From)
+	if err != nil {
+		return err
+	}
+	if r.Object.Embedded != nil && !activitystreams.PostTypes[r.Object.Type] {
+		inner, err := activitystreams.ActivityFrom(r.Object.Embedded)
+		if err != nil {
+			return errObject(err)
+		}
+		return f.vouched(ctx, r.From, sp, inner)
+	}
+	return f.receiveVouchedObject(ctx, r.From, sp, r.Object, 0)
+}
+
+// errNotInSpace refuses what a Group announces about another space.
+var errNotInSpace = &spaces.Error{Kind: spaces.KindForbidden, Code: "not_in_space", Message: "the Group announces only what happens in its space"}
+
+// vouched applies an activity a Group announced.
+func (f *Federation) vouched(ctx context.Context, g *spaces.Account, sp *spaces.Space, in *activitystreams.Incoming) error {
+	if !activitystreams.SameOrigin(in.ID, in.Actor) {
+		return &spaces.Error{Kind: spaces.KindForbidden, Code: "origin", Message: errOrigin.Error()}
+	}
+	_, local := f.localPostID(in.Object.ID)
+	if local && (in.Type == "Create" || in.Type == "Update" || (in.Type == "Delete" && in.Actor != g.URI)) {
+		return ErrIgnored // this node's own post: it is the source of what its author did
+	}
+	trusted := in.Object.Embedded != nil && activitystreams.SameOrigin(in.Object.ID, in.Actor)
+	switch in.Type {
+	case "Create", "Update":
+		if in.Object.Embedded != nil && !activitystreams.PostTypes[in.Object.Type] {
+			return ErrIgnored
+		}
+		if in.Type == "Create" {
+			if _, err := f.db.PostByURI(ctx, in.Object.ID); err == nil {
+				return nil // received already
+			}
+		}
+		o, err := f.remoteObject(ctx, in.Object, trusted)
+		if err != nil {
+			return err
+		}
+		if o.AttributedTo != in.Actor {
+			return &spaces.Error{Kind: spaces.KindForbidden, Code: "not_author", Message: "a post is created and edited by its author"}
+		}
+		if in.Type == "Create" {
+			return f.storeVouched(ctx, g, sp, o, 0)
+		}
+		if err := f.inSpace(ctx, sp, o.ID); err != nil {
+			return err
+		}
+		author, err := f.resolveAuthor(ctx, in.Actor)
+		if err != nil {
+			return err
+		}
+		return f.applyEdit(ctx, author, o)
+	case "Delete":
+		if err := f.inSpace(ctx, sp, in.Object.ID); err != nil {
+			return err
+		}
+		if in.Actor == g.URI {
+			return f.deleteBy(ctx, g, in.Object.ID) // a moderator's removal
+		}
+		if !activitystreams.SameOrigin(in.Object.ID, in.Actor) {
+			return &spaces.Error{Kind: spaces.KindForbidden, Code: "origin", Message: errOrigin.Error()}
+		}
+		author, err := f.resolveAuthor(ctx, in.Actor)
+		if err != nil {
+			return err
+		}
+		return f.deleteBy(ctx, author, in.Object.ID)
+	case "Like", "Undo":
+		target := in.Object.ID
+		if in.Type == "Undo" {
+			if in.Object.Type != "Like" {
+				return ErrIgnored
+			}
+			target = in.Object.Object
+		}
+		if err := f.inSpace(ctx, sp, target); err != nil {
+			return err
+		}
+		if _, ok := f.localPostID(target); ok {
+			return ErrIgnored // a like of a post of this node reaches it from the one who likes
+		}
+		liker, err := f.resolveAuthor(ctx, in.Actor)
+		if err != nil {
+			return err
+		}
+		if in.Type == "Like" {
+			err = f.likeBy(ctx, liker, target, in.ID)
+		} else {
+			err = f.unlikeBy(ctx, liker, in.Object.ID, target)
+		}
+		if errors.Is(err, spaces.ErrNotFound) {
+			return ErrIgnored // a post this node's readers may not see
+		}
+		return err
+	case "Add", "Remove":
+		if in.Actor != g.URI || !strings.HasSuffix(in.Target, "/featured") {
+			return ErrIgnored
+		}
+		return f.pinByGroup(ctx, &Received{Incoming: in, From: g}, in.Type == "Add")
+	}
+	return ErrIgnored
+}
+
+// inSpace checks that the post iri, when this node holds it, is in sp.
+func (f *Federation) inSpace(ctx context.Context, sp *spaces.Space, iri string) error {
+	p, err := f.postByIRI(ctx, iri)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil // not here: nothing to change
+	}
+	if err != nil {
+		return err
+	}
+	if p.SpaceID != sp.AccountID {
+		return errNotInSpace
+	}
+	return nil
+}
+
+// receiveVouchedObject stores a post a Group announced or referenced by its
+// IRI: the embedded copy when it is the Group's own server's, otherwise the
+// one its server serves.
+func (f *Federation) receiveVouchedObject(ctx context.Context, g *spaces.Account, sp *spaces.Space, ref activitystreams.Ref, depth int) error {
+	if _, ok := f.localPostID(ref.ID); ok {
+		return ErrIgnored
+	}
+	if _, err := f.db.PostByURI(ctx, ref.ID); err == nil {
+		return nil // received already
+	}
+	trusted := ref.Embedded != nil && activitystreams.SameOrigin(ref.ID, g.URI)
+	o, err := f.remoteObject(ctx, ref, trusted)
+	if err != nil {
+		return err
+	}
+	return f.storeVouched(ctx, g, sp, o, depth)
+}
+
+// storeVouched stores a post of a remote space, after its parent (fetched
+// when missing), and caches its files.
+func (f *Federation) storeVouched(ctx context.Context, g *spaces.Account, sp *spaces.Space, o *activitystreams.RemoteObject, depth int) error {
+	parentID := ""
+	if o.InReplyTo != "" {
+		parent, err := f.postByIRI(ctx, o.InReplyTo)
+		if errors.Is(err, db.ErrNotFound) && depth < maxParentDepth {
+			if err := f.receiveVouchedObject(ctx, g, sp, activitystreams.Ref{ID: o.InReplyTo}, depth+1); err != nil {
+				return err
+			}
+			parent, err = f.postByIRI(ctx, o.InReplyTo)
+		}
+		if err != nil {
+			return err
+		}
+		if parent.SpaceID != sp.AccountID {
+			return errNotInSpace
+		}
+		parentID = parent.ID
+	} else if !slices.Contains(o.Audience, g.URI) && !slices.Contains(o.To, g.URI) && !slices.Contains(o.Cc, g.URI) {
+		return errNotInSpace
+	}
+	author, err := f.resolveAuthor(ctx, o.AttributedTo)
+	if err != nil {
+		return err
+	}
+	p, err := f.spaces.ReceiveGroupPost(ctx, g, author, parentID, postInput(o))
+	if err != nil {
+		return f.receivedTwice(ctx, o.ID, err)
+	}
+	f.cacheFiles(ctx, p)
+	return nil
+}

@@ -1,0 +1,87 @@
+package federation_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/internal/golden"
+	"github.com/ruche-social/ruche/node/nodetest"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// TestGoldenSpaceDocuments pins what a node serves of a space and its posts:
+// the Group, an Article with its languages, themes and file, a comment, the
+// collections, and the Group's Announce. Addresses, keys, dates and ids vary
+// from run to run and are replaced by placeholders.
+func TestGoldenSpaceDocuments(t *testing.T) {
+	a := nodetest.New(t, db.SQLite)
+	olga := a.Member(t, "olga", spaces.RoleMember)
+	name, desc, approval := "Restauration scolaire", "Échanges entre cuisiniers\ndes collèges", spaces.JoinApproval
+	if _, err := a.Spaces.CreateSpace(ctx, olga, spaces.NewSpace{Slug: "cantines", SpaceSettings: spaces.SpaceSettings{
+		Name: &name, Description: &desc, Languages: []string{"fr", "en"}, JoinPolicy: &approval}}); err != nil {
+		t.Fatal(err)
+	}
+	file, err := a.Spaces.UploadMedia(ctx, olga, bytes.NewReader(pdf), "checklist.pdf", "Liste des allergènes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	article, err := a.Spaces.CreatePost(ctx, olga, "cantines", spaces.PostInput{Kind: spaces.KindArticle, Language: "fr",
+		Title: "Allergies à la cantine", Summary: "Une méthode", Body: "Commencez par **la liste**. #allergies",
+		Themes: []string{"catering", "health"}, AppliesTo: "collèges", Attachments: []string{file.ID},
+		Translations: []spaces.TranslationInput{{Language: "en", Title: "Allergies in the canteen", Summary: "A method", Body: "Start with **the list**."}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comment, err := a.Spaces.CreateComment(ctx, olga, article.ID, spaces.PostInput{Language: "fr", Body: "Merci @olga"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Spaces.PinPost(ctx, olga, article.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	var announce db.Activity
+	if err := a.DB.Bun().NewSelect().Model(&announce).Where("type = 'Announce'").Where("object_uri <> ?", a.URL+"/posts/"+article.ID).
+		OrderExpr("id").Limit(1).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	ulid := regexp.MustCompile(`[0-9A-HJKMNP-TV-Z]{26}`)
+	normalize := func(b []byte) []byte {
+		var v any
+		if err := json.Unmarshal(b, &v); err == nil {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			enc.Encode(v)
+			b = buf.Bytes()
+		}
+		s := strings.ReplaceAll(string(b), a.URL, "https://node.example")
+		s = strings.ReplaceAll(s, host(a), "node.example")
+		s = regexp.MustCompile(`-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n`).ReplaceAllString(s, "PEM")
+		s = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`).ReplaceAllString(s, `"DATE"`)
+		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {file.ID, "FILE"}} {
+			s = strings.ReplaceAll(s, id.id, id.name)
+		}
+		return []byte(ulid.ReplaceAllString(s, "ULID"))
+	}
+	get := func(path string) []byte {
+		t.Helper()
+		status, body := sender{}.get(t, a.URL+path)
+		if status != 200 {
+			t.Fatalf("GET %s: %d %s", path, status, body)
+		}
+		return normalize(body)
+	}
+	golden.Bytes(t, "group.json", get("/spaces/cantines"))
+	golden.Bytes(t, "article.json", get("/posts/"+article.ID))
+	golden.Bytes(t, "comment.json", get("/posts/"+comment.ID))
+	golden.Bytes(t, "thread.json", get("/posts/"+article.ID+"/context?page=true"))
+	golden.Bytes(t, "members-page.json", get("/spaces/cantines/members?page=true"))
+	golden.Bytes(t, "moderators.json", get("/spaces/cantines/moderators"))
+	golden.Bytes(t, "announce-create.json", get(strings.TrimPrefix(announce.URI, a.URL)))
+}

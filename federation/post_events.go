@@ -1,0 +1,277 @@
+package federation
+
+import (
+	"context"
+
+	"github.com/ruche-social/ruche/activitystreams"
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+// What the node sends when posts change. The author's server sends the
+// author's activity (Create, Update, Delete, Like, Undo): to the Group of a
+// remote space, to the followers for a profile post. The Group of a local
+// space then announces it to the space's audience (FEP-1b12): the activity
+// of a local author as written here, that of a remote author exactly as its
+// server sent it. A new top-level public post is announced a second time by
+// its IRI alone, which Mastodon shows as a boost (it ignores
+// Announce(Create)). A moderator's removal is a Delete by the Group,
+// announced. Receivers deduplicate by object id.
+
+type receivedKey struct{}
+
+// withReceived marks ctx as the handling of a received activity, so that the
+// events it causes can announce it verbatim.
+func withReceived(ctx context.Context, r *Received) context.Context {
+	return context.WithValue(ctx, receivedKey{}, r)
+}
+
+// receivedFrom returns the received activity being handled, if any.
+func receivedFrom(ctx context.Context) *Received {
+	r, _ := ctx.Value(receivedKey{}).(*Received)
+	return r
+}
+
+// received returns the activity being handled if it is of type typ and
+// about object, for a Group to announce as it came.
+func received(ctx context.Context, typ, object string) map[string]any {
+	r := receivedFrom(ctx)
+	if r == nil || r.Type != typ || (object != "" && r.Object.ID != object && r.Object.Object != object) {
+		return nil
+	}
+	return r.Raw
+}
+
+// authorRecipients is where an author's activity about p goes: the Group of
+// a remote space, or the author's followers (and mentioned actors) for a
+// profile post; nobody for a local space, whose Group announces it.
+func (f *Federation) authorRecipients(p *spaces.Post, sp *spaces.Space, o activitystreams.Object) []string {
+	switch {
+	case sp == nil:
+		return append(append([]string{}, o.To...), o.Cc...) // as:Public is nobody; followers expand
+	case localSpace(sp):
+		return nil
+	}
+	return []string{sp.Account.URI}
+}
+
+// onPostCreated sends a new post or comment.
+func (f *Federation) onPostCreated(ctx context.Context, tx *db.DB, p *spaces.Post, top bool) error {
+	sp, err := f.spaceOf(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	var inner map[string]any
+	verbatim := false
+	switch {
+	case p.Author.IsLocal():
+		o, err := f.objectOf(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		doc, err := o.Document()
+		if err != nil {
+			return err
+		}
+		row, err := f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: "Create", Object: doc, To: o.To, Cc: o.Cc,
+			Audience: o.Audience, Published: p.CreatedAt}, f.authorRecipients(p, sp, o)...)
+		if err != nil || !localSpace(sp) {
+			return err
+		}
+		if inner, err = bodyOf(row); err != nil {
+			return err
+		}
+	case localSpace(sp):
+		if inner = received(ctx, "Create", f.PostIRI(p)); inner == nil {
+			f.log.Warn("a remote post entered a local space without its Create: not announced", "post", p.URI)
+			return nil
+		}
+		verbatim = true
+	default:
+		return nil // a remote post in a remote space or on a profile: its servers speak for it
+	}
+	if err := f.announce(ctx, tx, sp, p, inner, verbatim); err != nil {
+		return err
+	}
+	if !top || p.Visibility != spaces.VisibilityPublic {
+		return nil
+	}
+	to, cc := f.groupAddressing(sp)
+	_, err = f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: "Announce", Object: f.PostIRI(p), To: to, Cc: cc,
+		Audience: f.ActorIRI(sp.Account)}, f.postAudience(p))
+	return err
+}
+
+// announce sends a Group's Announce of an activity about p to those of the
+// space's audience who may see p.
+func (f *Federation) announce(ctx context.Context, tx *db.DB, sp *spaces.Space, p *spaces.Post, inner map[string]any, verbatim bool, extra ...string) error {
+	to, cc := f.groupAddressing(sp)
+	_, err := f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: "Announce", Object: inner, Verbatim: verbatim,
+		To: to, Cc: cc, Audience: f.ActorIRI(sp.Account)}, append([]string{f.postAudience(p)}, extra...)...)
+	return err
+}
+
+// onPostUpdated sends an edit.
+func (f *Federation) onPostUpdated(ctx context.Context, tx *db.DB, p *spaces.Post) error {
+	sp, err := f.spaceOf(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	switch {
+	case p.Author.IsLocal():
+		o, err := f.objectOf(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		doc, err := o.Document()
+		if err != nil {
+			return err
+		}
+		row, err := f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: "Update", Object: doc, To: o.To, Cc: o.Cc,
+			Audience: o.Audience}, f.authorRecipients(p, sp, o)...)
+		if err != nil || !localSpace(sp) {
+			return err
+		}
+		inner, err := bodyOf(row)
+		if err != nil {
+			return err
+		}
+		return f.announce(ctx, tx, sp, p, inner, false)
+	case localSpace(sp):
+		if inner := received(ctx, "Update", f.PostIRI(p)); inner != nil {
+			return f.announce(ctx, tx, sp, p, inner, true)
+		}
+	}
+	return nil
+}
+
+// onPostDeleted sends a deletion: by its author (by nil), or a removal by a
+// moderator (by), which the Group of a local space sends itself.
+func (f *Federation) onPostDeleted(ctx context.Context, tx *db.DB, p *spaces.Post, by *spaces.Account) error {
+	sp, err := f.spaceOf(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	tomb := f.tombstoneOf(p)
+	delete(tomb, "@context")
+	var recipients []string
+	to, cc := []string{activitystreams.Public}, []string(nil)
+	if sp != nil {
+		to, cc = f.groupAddressing(sp)
+		if !localSpace(sp) {
+			recipients = []string{sp.Account.URI}
+		}
+	} else {
+		recipients = []string{f.FollowersIRI(p.Author)}
+		cc = recipients
+	}
+	removal := by != nil && by.ID != p.AccountID
+	var extra []string
+	if !p.Author.IsLocal() {
+		extra = append(extra, p.Author.URI) // the author's server learns of a removal even when they are no member now
+	}
+	switch {
+	case removal && !by.IsLocal():
+		return nil // a remote space's Group removed it, and told its audience
+	case removal && localSpace(sp):
+		doc, err := f.record(ctx, tx, sp.Account, activitystreams.Activity{Type: "Delete", Object: tomb, To: to, Cc: cc,
+			Audience: f.ActorIRI(sp.Account)})
+		if err != nil {
+			return err
+		}
+		return f.announce(ctx, tx, sp, p, doc, false, extra...)
+	case p.Author.IsLocal():
+		// the author deleted it, or this node's staff removed a member's post
+		// elsewhere: the author's server speaks for its author
+		row, err := f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: "Delete", Object: tomb, To: to, Cc: cc}, recipients...)
+		if err != nil || !localSpace(sp) {
+			return err
+		}
+		inner, err := bodyOf(row)
+		if err != nil {
+			return err
+		}
+		return f.announce(ctx, tx, sp, p, inner, false)
+	case localSpace(sp):
+		if inner := received(ctx, "Delete", f.PostIRI(p)); inner != nil {
+			return f.announce(ctx, tx, sp, p, inner, true)
+		}
+	}
+	return nil
+}
+
+// onLiked sends a like or its undoing.
+func (f *Federation) onLiked(ctx context.Context, tx *db.DB, l *spaces.Like, like bool) error {
+	p := l.Post
+	sp, err := f.spaceOf(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	if p.Author == nil {
+		if p.Author, err = tx.AccountByID(ctx, p.AccountID); err != nil {
+			return err
+		}
+	}
+	switch {
+	case l.Account.IsLocal():
+		var recipients []string
+		if !p.Author.IsLocal() {
+			recipients = append(recipients, p.Author.URI)
+		}
+		if sp != nil && !localSpace(sp) {
+			recipients = append(recipients, sp.Account.URI)
+		}
+		audience := ""
+		if sp != nil {
+			audience = f.ActorIRI(sp.Account)
+		}
+		act := activitystreams.Activity{Type: "Like", Object: f.PostIRI(p), To: []string{f.ActorIRI(p.Author)}, Audience: audience}
+		if !like {
+			liked := map[string]any{"type": "Like", "actor": f.ActorIRI(l.Account), "object": f.PostIRI(p)}
+			if l.URI != "" {
+				liked["id"] = l.URI
+			}
+			act = activitystreams.Activity{Type: "Undo", Object: liked, To: act.To, Audience: audience}
+		}
+		row, err := f.Send(ctx, tx, l.Account, act, recipients...)
+		if err != nil {
+			return err
+		}
+		if like {
+			if err := tx.SetLikeURI(ctx, l.ID, row.URI); err != nil {
+				return err
+			}
+		}
+		if !localSpace(sp) {
+			return nil
+		}
+		inner, err := bodyOf(row)
+		if err != nil {
+			return err
+		}
+		return f.announce(ctx, tx, sp, p, inner, false)
+	case localSpace(sp):
+		typ := "Like"
+		if !like {
+			typ = "Undo"
+		}
+		if inner := received(ctx, typ, ""); inner != nil {
+			return f.announce(ctx, tx, sp, p, inner, true)
+		}
+	}
+	return nil
+}
+
+// onPinned tells a local space's audience that its featured collection
+// changed (Add or Remove of the post).
+func (f *Federation) onPinned(ctx context.Context, tx *db.DB, p *spaces.Post, typ string) error {
+	sp, err := f.spaceOf(ctx, tx, p)
+	if err != nil || !localSpace(sp) {
+		return err
+	}
+	to, cc := f.groupAddressing(sp)
+	g := f.ActorIRI(sp.Account)
+	_, err = f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: typ, Object: f.PostIRI(p), Target: g + "/featured",
+		To: to, Cc: cc, Audience: g}, f.postAudience(p))
+	return err
+}
