@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -38,7 +39,7 @@ func main() {
 	profile := flag.String("profile", "quick", "quick (minutes) or full (the 1M-post scale)")
 	ruche := flag.String("ruche", "bin/ruche", "the ruche binary to measure")
 	out := flag.String("out", "bench/results", "where to write <date>.json and latest.md")
-	only := flag.String("only", "", "run only the sections whose name contains this")
+	only := flag.String("only", "", "run only the sections whose name matches this regular expression")
 	flag.Parse()
 	if *profile != "quick" && *profile != "full" {
 		fmt.Fprintln(os.Stderr, "bench: -profile must be quick or full")
@@ -56,7 +57,7 @@ func main() {
 	e := &env{profile: *profile, ruche: *ruche, work: work, pgDSN: os.Getenv("RUCHE_TEST_POSTGRES")}
 	r := &Report{Started: time.Now(), Profile: *profile, Machine: machine(), GoVer: runtime.Version()}
 	for _, s := range sections() {
-		if *only != "" && !strings.Contains(s.name, *only) {
+		if *only != "" && !regexp.MustCompile(*only).MatchString(s.name) {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "== %s\n", s.name)
@@ -80,6 +81,7 @@ func main() {
 func sections() []section {
 	return []section{
 		{"signing", signing},
+		{"fanout", fanout},
 		{"footprint", footprint},
 	}
 }

@@ -66,12 +66,33 @@ func num(v float64) string {
 func (r *Report) Markdown(w io.Writer) {
 	fmt.Fprintf(w, "# Ruche benchmarks — %s (%s profile)\n\n", r.Started.Format("2006-01-02 15:04 MST"), r.Profile)
 	fmt.Fprintf(w, "Machine: %s; %s. Every figure sits beside a baseline measured in the same run; the ratio is what to compare between runs.\n\n", r.Machine, r.GoVer)
-	section := ""
+	// Figures of one section are shown together, sections in the order they
+	// first appear (a section may add a figure to another: RSS under load).
+	var order []string
+	bySection := map[string][]Figure{}
 	for _, f := range r.Figures {
-		if f.Section != section {
-			section = f.Section
-			fmt.Fprintf(w, "\n## %s\n\n| figure | value | baseline | baseline value | ratio | target |\n|---|---|---|---|---|---|\n", section)
+		if _, ok := bySection[f.Section]; !ok {
+			order = append(order, f.Section)
 		}
+		bySection[f.Section] = append(bySection[f.Section], f)
+	}
+	for _, section := range order {
+		fmt.Fprintf(w, "\n## %s\n\n| figure | value | baseline | baseline value | ratio | target |\n|---|---|---|---|---|---|\n", section)
+		for _, f := range bySection[section] {
+			r.row(w, f)
+		}
+	}
+	if len(r.Failures) > 0 {
+		fmt.Fprintf(w, "\n## Failures\n\n")
+		for _, s := range r.Failures {
+			fmt.Fprintf(w, "- %s\n", s)
+		}
+	}
+}
+
+// row writes one figure as a table row.
+func (r *Report) row(w io.Writer, f Figure) {
+	{
 		target := f.Target
 		if f.Met != nil {
 			if *f.Met {
@@ -89,12 +110,6 @@ func (r *Report) Markdown(w io.Writer) {
 			name += " — " + f.Note
 		}
 		fmt.Fprintf(w, "| %s | %s %s | %s | %s %s | %s | %s |\n", name, num(f.Value), f.Unit, f.Baseline, num(f.BaseVal), f.BaseUnit, ratio, target)
-	}
-	if len(r.Failures) > 0 {
-		fmt.Fprintf(w, "\n## Failures\n\n")
-		for _, s := range r.Failures {
-			fmt.Fprintf(w, "- %s\n", s)
-		}
 	}
 }
 

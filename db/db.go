@@ -46,6 +46,9 @@ var sqlitePragmas = url.Values{
 	"_txlock": {"immediate"},
 }
 
+// maxIdleConns is how many open connections the pool keeps when they are idle.
+const maxIdleConns = 16
+
 // Open connects to the database that dbURL names: sqlite:PATH or file:PATH for
 // the embedded database (its directory is created), postgres://… for PostgreSQL.
 // It checks the connection before returning.
@@ -75,6 +78,12 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("database url %q: want sqlite:PATH or postgres://…", redact(dbURL))
 	}
+	// database/sql keeps 2 idle connections by default: under concurrent
+	// requests every other query then opens a connection (on SQLite it
+	// re-reads the schema, on PostgreSQL the server forks a backend) and
+	// closes it at once. Keep enough idle ones for a loaded node.
+	bdb.SetMaxIdleConns(maxIdleConns)
+	bdb.SetConnMaxIdleTime(5 * time.Minute)
 	d := &DB{idb: bdb, root: bdb, dialect: dialect}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
