@@ -82,6 +82,7 @@ func sections() []section {
 	return []section{
 		{"signing", signing},
 		{"fanout", fanout},
+		{"ingest", ingest},
 		{"footprint", footprint},
 	}
 }

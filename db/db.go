@@ -36,6 +36,9 @@ type DB struct {
 	root    *bun.DB
 	dialect Dialect
 	inTx    bool
+	// afterCommit holds what runs once the transaction commits (nil
+	// outside a transaction).
+	afterCommit *[]func()
 }
 
 // sqlitePragmas make the embedded database safe for concurrent use: without
@@ -147,9 +150,28 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 	if d.inTx {
 		return fn(d)
 	}
-	return d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(&DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true})
+	var after []func()
+	err := d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(&DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true, afterCommit: &after})
 	})
+	if err == nil {
+		for _, f := range after {
+			f()
+		}
+	}
+	return err
+}
+
+// AfterCommit runs f once the transaction d belongs to has committed (never
+// if it rolls back); outside a transaction it runs f at once. Waking a worker
+// for rows written in the transaction belongs here: woken before the commit,
+// the worker would find nothing and go back to sleep.
+func (d *DB) AfterCommit(f func()) {
+	if d.afterCommit == nil {
+		f()
+		return
+	}
+	*d.afterCommit = append(*d.afterCommit, f)
 }
 
 // ErrNotFound is returned when a row asked for does not exist.

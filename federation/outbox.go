@@ -66,7 +66,7 @@ func (f *Federation) Send(ctx context.Context, tx *db.DB, from *spaces.Account, 
 	if err := tx.InsertDeliveries(ctx, f.deliveries(row, inboxes)); err != nil {
 		return nil, err
 	}
-	f.notify()
+	tx.AfterCommit(f.notify)
 	return row, nil
 }
 
