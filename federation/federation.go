@@ -62,6 +62,12 @@ type Federation struct {
 	signing   sync.Map // account id → *cachedKey
 	refetched sync.Map // keyId → time.Time of the last refetch
 
+	inboxWriter inboxWriter // stores received activities, many per commit
+
+	blocksMu sync.Mutex
+	blocks   []*db.DomainBlock // blocked domains, read at blocksAt
+	blocksAt time.Time
+
 	wake     chan struct{}
 	lockMu   sync.Mutex
 	lock     *db.WorkerLock
@@ -93,6 +99,7 @@ func New(opts Options) (*Federation, error) {
 		wake:     make(chan struct{}, 1),
 		hostSems: map[string]chan struct{}{},
 	}
+	f.inboxWriter.db = f.db
 	f.userAgent = fmt.Sprintf("Ruche/%s (+%s)", buildinfo.Version(), f.origin)
 	f.client = NewClient(ClientOptions{
 		AllowPrivate: opts.Config.Federation.AllowPrivateAddresses,
