@@ -49,8 +49,16 @@ var sqlitePragmas = url.Values{
 	"_txlock": {"immediate"},
 }
 
-// maxIdleConns is how many open connections the pool keeps when they are idle.
-const maxIdleConns = 16
+// Connection pool sizes. database/sql keeps 2 idle connections by default:
+// under concurrent requests every other query then opens a connection (on
+// SQLite it re-reads the schema, on PostgreSQL the server forks a backend)
+// and closes it at once. On PostgreSQL the pool is also capped, so that a
+// burst of requests waits a moment for a connection instead of opening one
+// backend each (the server allows 100 in all, for every process of the node).
+const (
+	sqliteIdleConns = 16
+	pgConns         = 32
+)
 
 // Open connects to the database that dbURL names: sqlite:PATH or file:PATH for
 // the embedded database (its directory is created), postgres://… for PostgreSQL.
@@ -81,11 +89,12 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("database url %q: want sqlite:PATH or postgres://…", redact(dbURL))
 	}
-	// database/sql keeps 2 idle connections by default: under concurrent
-	// requests every other query then opens a connection (on SQLite it
-	// re-reads the schema, on PostgreSQL the server forks a backend) and
-	// closes it at once. Keep enough idle ones for a loaded node.
-	bdb.SetMaxIdleConns(maxIdleConns)
+	if dialect == Postgres {
+		bdb.SetMaxOpenConns(pgConns)
+		bdb.SetMaxIdleConns(pgConns)
+	} else {
+		bdb.SetMaxIdleConns(sqliteIdleConns)
+	}
 	bdb.SetConnMaxIdleTime(5 * time.Minute)
 	d := &DB{idb: bdb, root: bdb, dialect: dialect}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/federation"
@@ -129,6 +131,46 @@ func BenchmarkInboxIngest(b *testing.B) {
 				}
 			})
 			reportRatio(b, float64(n)/time.Since(start).Seconds())
+		})
+	}
+}
+
+// BenchmarkInboxProcess: received activities (Likes, and every tenth an
+// Update of the sender's profile) taken from the inbox table and processed
+// by the workers; ops/s counts activities.
+func BenchmarkInboxProcess(b *testing.B) {
+	for _, dialect := range []db.Dialect{db.SQLite, db.Postgres} {
+		b.Run(string(dialect), func(b *testing.B) {
+			a := nodetest.New(b, dialect)
+			s := nodetest.New(b, dialect)
+			a.Member(b, "alice", spaces.RoleMember)
+			s.Member(b, "bob", spaces.RoleMember)
+			bob := resolve(b, a, s, "bob")
+			_, doc := getAS(b, bob.URI)
+			var items []*db.InboxItem
+			now := time.Now().UTC()
+			for i := range b.N {
+				id := fmt.Sprintf("%s/activities/process-%d", s.URL, i)
+				body := activity(id, "Like", bob.URI, a.URL+"/posts/1")
+				typ := "Like"
+				if i%10 == 9 {
+					typ, body = "Update", activity(id, "Update", bob.URI, doc)
+				}
+				at := now.Add(time.Duration(i) * time.Microsecond) // received one after the other
+				items = append(items, &db.InboxItem{ID: ulid.Make().String(), ActivityURI: id, Type: typ, ActorURI: bob.URI,
+					Host: host(s), Body: string(body), State: db.JobPending, NextAt: at, ReceivedAt: at})
+			}
+			for start := 0; start < len(items); start += 200 {
+				if err := a.DB.InsertInboxItems(ctx, items[start:min(start+200, len(items))]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			start := time.Now()
+			if _, err := a.Federation.RunUntilIdle(ctx); err != nil {
+				b.Fatal(err)
+			}
+			reportRatio(b, float64(b.N)/time.Since(start).Seconds())
 		})
 	}
 }
