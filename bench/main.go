@@ -83,6 +83,7 @@ func sections() []section {
 		{"signing", signing},
 		{"fanout", fanout},
 		{"ingest", ingest},
+		{"feeds", feeds},
 		{"footprint", footprint},
 	}
 }
