@@ -31,6 +31,7 @@ type env struct {
 	pgDSN   string // a PostgreSQL server to create databases on, or ""
 
 	signRate float64 // RSA-2048 signatures per second, measured first
+	goBench  string  // raw output of the Go benchmarks, for benchstat
 }
 
 func (e *env) full() bool { return e.profile == "full" }
@@ -66,7 +67,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "  FAILED: %v\n", err)
 		}
 	}
-	path, err := r.Save(*out)
+	path, err := r.Save(*out, e.goBench)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench: save:", err)
 		os.Exit(1)
@@ -84,6 +85,7 @@ func sections() []section {
 		{"fanout", fanout},
 		{"ingest", ingest},
 		{"feeds", feeds},
+		{"gobench", goBenchmarks},
 		{"footprint", footprint},
 	}
 }
