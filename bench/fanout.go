@@ -84,12 +84,19 @@ func fanoutOn(ctx context.Context, e *env, r *Report, p *peers, eng engine) erro
 		{"alice", "personal inboxes, 1,000 deliveries", fanoutHosts * followersByHost},
 		{"bob", "shared inboxes, 250 deliveries", fanoutHosts},
 	} {
-		took, err := n.fanOnce(ctx, p, c.who, c.inboxes)
-		if err != nil {
-			return err
+		// The median of three: one fan-out lasts about a second, and a
+		// second of a shared machine is noisy.
+		var times []time.Duration
+		for range 3 {
+			took, err := n.fanOnce(ctx, p, c.who, c.inboxes)
+			if err != nil {
+				return err
+			}
+			times = append(times, took)
 		}
+		took := quantile(times, 0.5)
 		rate := float64(c.inboxes) / took.Seconds()
-		r.add(Figure{Section: sec, Name: fmt.Sprintf("%s: time until every inbox has it (%s)", eng.name, c.what),
+		r.add(Figure{Section: sec, Name: fmt.Sprintf("%s: time until every inbox has it (%s), median of 3", eng.name, c.what),
 			Value: ms(took), Unit: "ms", Baseline: "the same deliveries at the signing limit",
 			BaseVal: ms(time.Duration(float64(c.inboxes) / e.signRate * float64(time.Second))), BaseUnit: "ms"})
 		fig := Figure{Section: sec, Name: fmt.Sprintf("%s: deliveries/s (%s)", eng.name, c.what),
