@@ -32,6 +32,8 @@ type env struct {
 
 	signRate float64 // RSA-2048 signatures per second, measured first
 	goBench  string  // raw output of the Go benchmarks, for benchstat
+
+	engineSel string // all, sqlite or postgres
 }
 
 func (e *env) full() bool { return e.profile == "full" }
@@ -41,6 +43,7 @@ func main() {
 	ruche := flag.String("ruche", "bin/ruche", "the ruche binary to measure")
 	out := flag.String("out", "bench/results", "where to write <date>.json and latest.md")
 	only := flag.String("only", "", "run only the sections whose name matches this regular expression")
+	engines := flag.String("engines", "all", "databases to measure: all (SQLite, and PostgreSQL when RUCHE_TEST_POSTGRES is set), sqlite or postgres")
 	flag.Parse()
 	if *profile != "quick" && *profile != "full" {
 		fmt.Fprintln(os.Stderr, "bench: -profile must be quick or full")
@@ -55,7 +58,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	e := &env{profile: *profile, ruche: *ruche, work: work, pgDSN: os.Getenv("RUCHE_TEST_POSTGRES")}
+	e := &env{profile: *profile, ruche: *ruche, work: work, pgDSN: os.Getenv("RUCHE_TEST_POSTGRES"), engineSel: *engines}
+	if *engines == "postgres" && e.pgDSN == "" {
+		fmt.Fprintln(os.Stderr, "bench: -engines postgres needs RUCHE_TEST_POSTGRES")
+		os.Exit(2)
+	}
 	r := &Report{Started: time.Now(), Profile: *profile, Machine: machine(), GoVer: runtime.Version()}
 	for _, s := range sections() {
 		if *only != "" && !regexp.MustCompile(*only).MatchString(s.name) {

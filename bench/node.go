@@ -30,8 +30,11 @@ type engine struct {
 // engines lists SQLite, and PostgreSQL when RUCHE_TEST_POSTGRES names a
 // server to create databases on.
 func (e *env) engines() []engine {
-	out := []engine{{name: "SQLite"}}
-	if e.pgDSN != "" {
+	var out []engine
+	if e.engineSel != "postgres" {
+		out = append(out, engine{name: "SQLite"})
+	}
+	if e.pgDSN != "" && e.engineSel != "sqlite" {
 		out = append(out, engine{name: "PostgreSQL", pg: true})
 	}
 	return out

@@ -46,7 +46,7 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 	signers := newSignerCache(f)
 	outcomes := make([]error, len(jobs))
 	var wg sync.WaitGroup
-	slots := make(chan struct{}, n)
+	slots := f.deliverySlots
 	for i, j := range jobs {
 		wg.Add(1)
 		slots <- struct{}{}
