@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ type env struct {
 	pgDSN   string // a PostgreSQL server to create databases on, or ""
 
 	signRate float64 // RSA-2048 signatures per second, measured first
+	goBench  string  // raw output of the Go benchmarks, for benchstat
+
+	engineSel string // all, sqlite or postgres
 }
 
 func (e *env) full() bool { return e.profile == "full" }
@@ -38,7 +42,8 @@ func main() {
 	profile := flag.String("profile", "quick", "quick (minutes) or full (the 1M-post scale)")
 	ruche := flag.String("ruche", "bin/ruche", "the ruche binary to measure")
 	out := flag.String("out", "bench/results", "where to write <date>.json and latest.md")
-	only := flag.String("only", "", "run only the sections whose name contains this")
+	only := flag.String("only", "", "run only the sections whose name matches this regular expression")
+	engines := flag.String("engines", "all", "databases to measure: all (SQLite, and PostgreSQL when RUCHE_TEST_POSTGRES is set), sqlite or postgres")
 	flag.Parse()
 	if *profile != "quick" && *profile != "full" {
 		fmt.Fprintln(os.Stderr, "bench: -profile must be quick or full")
@@ -53,10 +58,14 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	e := &env{profile: *profile, ruche: *ruche, work: work, pgDSN: os.Getenv("RUCHE_TEST_POSTGRES")}
+	e := &env{profile: *profile, ruche: *ruche, work: work, pgDSN: os.Getenv("RUCHE_TEST_POSTGRES"), engineSel: *engines}
+	if *engines == "postgres" && e.pgDSN == "" {
+		fmt.Fprintln(os.Stderr, "bench: -engines postgres needs RUCHE_TEST_POSTGRES")
+		os.Exit(2)
+	}
 	r := &Report{Started: time.Now(), Profile: *profile, Machine: machine(), GoVer: runtime.Version()}
 	for _, s := range sections() {
-		if *only != "" && !strings.Contains(s.name, *only) {
+		if *only != "" && !regexp.MustCompile(*only).MatchString(s.name) {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "== %s\n", s.name)
@@ -65,7 +74,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "  FAILED: %v\n", err)
 		}
 	}
-	path, err := r.Save(*out)
+	path, err := r.Save(*out, e.goBench)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench: save:", err)
 		os.Exit(1)
@@ -80,6 +89,10 @@ func main() {
 func sections() []section {
 	return []section{
 		{"signing", signing},
+		{"fanout", fanout},
+		{"ingest", ingest},
+		{"feeds", feeds},
+		{"gobench", goBenchmarks},
 		{"footprint", footprint},
 	}
 }

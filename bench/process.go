@@ -37,6 +37,12 @@ func start(ctx context.Context, dir, bin string, env []string, args ...string) (
 	if err != nil {
 		return nil, 0, err
 	}
+	return startAt(ctx, dir, addr, bin, env, args...)
+}
+
+// startAt is start on a given address (a node whose public_url is fixed).
+func startAt(ctx context.Context, dir, addr, bin string, env []string, args ...string) (*proc, time.Duration, error) {
+	args = append([]string(nil), args...)
 	for i, a := range args {
 		args[i] = strings.ReplaceAll(a, "{addr}", addr)
 	}

@@ -36,6 +36,9 @@ type DB struct {
 	root    *bun.DB
 	dialect Dialect
 	inTx    bool
+	// afterCommit holds what runs once the transaction commits (nil
+	// outside a transaction).
+	afterCommit *[]func()
 }
 
 // sqlitePragmas make the embedded database safe for concurrent use: without
@@ -45,6 +48,17 @@ var sqlitePragmas = url.Values{
 	"_pragma": {"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(5000)"},
 	"_txlock": {"immediate"},
 }
+
+// Connection pool sizes. database/sql keeps 2 idle connections by default:
+// under concurrent requests every other query then opens a connection (on
+// SQLite it re-reads the schema, on PostgreSQL the server forks a backend)
+// and closes it at once. On PostgreSQL the pool is also capped, so that a
+// burst of requests waits a moment for a connection instead of opening one
+// backend each (the server allows 100 in all, for every process of the node).
+const (
+	sqliteIdleConns = 16
+	pgConns         = 32
+)
 
 // Open connects to the database that dbURL names: sqlite:PATH or file:PATH for
 // the embedded database (its directory is created), postgres://… for PostgreSQL.
@@ -75,6 +89,13 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("database url %q: want sqlite:PATH or postgres://…", redact(dbURL))
 	}
+	if dialect == Postgres {
+		bdb.SetMaxOpenConns(pgConns)
+		bdb.SetMaxIdleConns(pgConns)
+	} else {
+		bdb.SetMaxIdleConns(sqliteIdleConns)
+	}
+	bdb.SetConnMaxIdleTime(5 * time.Minute)
 	d := &DB{idb: bdb, root: bdb, dialect: dialect}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -138,9 +159,28 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 	if d.inTx {
 		return fn(d)
 	}
-	return d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(&DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true})
+	var after []func()
+	err := d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(&DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true, afterCommit: &after})
 	})
+	if err == nil {
+		for _, f := range after {
+			f()
+		}
+	}
+	return err
+}
+
+// AfterCommit runs f once the transaction d belongs to has committed (never
+// if it rolls back); outside a transaction it runs f at once. Waking a worker
+// for rows written in the transaction belongs here: woken before the commit,
+// the worker would find nothing and go back to sleep.
+func (d *DB) AfterCommit(f func()) {
+	if d.afterCommit == nil {
+		f()
+		return
+	}
+	*d.afterCommit = append(*d.afterCommit, f)
 }
 
 // ErrNotFound is returned when a row asked for does not exist.

@@ -38,6 +38,16 @@ func (d *DB) InsertInboxItem(ctx context.Context, it *InboxItem) (bool, error) {
 	return n == 1, nil
 }
 
+// InsertInboxItems stores several received activities in one statement;
+// those whose activity id was received before are left out.
+func (d *DB) InsertInboxItems(ctx context.Context, items []*InboxItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	_, err := d.idb.NewInsert().Model(&items).On("CONFLICT (activity_uri) DO NOTHING").Exec(ctx)
+	return wrap(err, "insert inbox items")
+}
+
 // ClaimInboxItems takes up to limit due items for worker; see claim.
 func (d *DB) ClaimInboxItems(ctx context.Context, worker int64, now time.Time, lease time.Duration, limit int) ([]*InboxItem, error) {
 	ids, err := d.claim(ctx, "inbox_items", worker, now, lease, limit)

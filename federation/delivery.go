@@ -2,12 +2,14 @@ package federation
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -40,10 +42,11 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 			}
 		}
 	}
+	spreadHosts(jobs)
 	signers := newSignerCache(f)
 	outcomes := make([]error, len(jobs))
 	var wg sync.WaitGroup
-	slots := make(chan struct{}, n)
+	slots := f.deliverySlots
 	for i, j := range jobs {
 		wg.Add(1)
 		slots <- struct{}{}
@@ -80,6 +83,21 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 		return nil
 	})
 	return len(jobs), err
+}
+
+// spreadHosts orders a batch so that consecutive jobs go to different hosts
+// (a host's first job of each, then its second, …). A job waiting for its
+// host's slot holds a worker slot meanwhile: the jobs of one host bunched
+// together — the followers of one server, listed one after the other — would
+// leave every other worker idle while they wait their turn.
+func spreadHosts(jobs []*db.Delivery) {
+	nth := map[string]int{}
+	rank := make(map[*db.Delivery]int, len(jobs))
+	for _, j := range jobs {
+		rank[j] = nth[j.Host]
+		nth[j.Host]++
+	}
+	slices.SortStableFunc(jobs, func(a, b *db.Delivery) int { return cmp.Compare(rank[a], rank[b]) })
 }
 
 // hostSlot returns the semaphore that bounds concurrent deliveries to host.

@@ -38,10 +38,14 @@ var ErrIgnored = errors.New("not handled")
 // updates and deletions of anything that is not the sender itself.
 func (f *Federation) Handle(key string, h Handler) { f.handlers[key] = h }
 
-// processInbox handles due received activities, a few at a time.
+// processInbox handles due received activities, inbox_workers at once, and
+// records their outcomes in one transaction (one commit per batch, not per
+// activity). A crash before that commit loses nothing: the items are still
+// claimed, and processed again once the claim is released — handlers are
+// idempotent.
 func (f *Federation) processInbox(ctx context.Context, w *db.WorkerLock) (int, error) {
 	n := f.cfg.Federation.InboxWorkers
-	items, err := f.db.ClaimInboxItems(ctx, w.ID, f.clock(), deliveryLease, n*4)
+	items, err := f.db.ClaimInboxItems(ctx, w.ID, f.clock(), deliveryLease, n*16)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
@@ -56,10 +60,22 @@ func (f *Federation) processInbox(ctx context.Context, w *db.WorkerLock) (int, e
 		}()
 	}
 	wg.Wait()
+	ctx = context.WithoutCancel(ctx) // the outcomes are recorded even when the worker is stopping
+	err = f.db.InTx(ctx, func(tx *db.DB) error {
+		for _, it := range items {
+			if err := tx.FinishInboxItem(ctx, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record inbox outcomes: %w", err)
+	}
 	return len(items), nil
 }
 
-// processItem runs the handler of one received activity and records the
+// processItem runs the handler of one received activity and sets the
 // outcome: done, ignored, failed (a rule refused it: retrying cannot help),
 // or due again later with backoff, until it is dead.
 func (f *Federation) processItem(ctx context.Context, it *db.InboxItem) {
@@ -79,9 +95,6 @@ func (f *Federation) processItem(ctx context.Context, it *db.InboxItem) {
 		f.log.Warn("received activity dead", "activity", it.ActivityURI, "err", err)
 	default:
 		it.State, it.NextAt, it.LastError = db.JobPending, now.Add(backoff(it.Attempts, 10*time.Second, 6*time.Hour)), err.Error()
-	}
-	if err := f.db.FinishInboxItem(ctx, it); err != nil {
-		f.log.Error("record inbox outcome", "err", err, "activity", it.ActivityURI)
 	}
 }
 

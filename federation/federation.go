@@ -62,11 +62,21 @@ type Federation struct {
 	signing   sync.Map // account id → *cachedKey
 	refetched sync.Map // keyId → time.Time of the last refetch
 
-	wake     chan struct{}
-	lockMu   sync.Mutex
-	lock     *db.WorkerLock
-	hostMu   sync.Mutex
-	hostSems map[string]chan struct{}
+	inboxWriter inboxWriter // stores received activities, many per commit
+
+	blocksMu sync.Mutex
+	blocks   []*db.DomainBlock // blocked domains, read at blocksAt
+	blocksAt time.Time
+
+	wake         chan struct{}
+	wakeDelivery chan struct{}
+	// deliverySlots bounds the deliveries under way in this process, across
+	// the worker's delivery lanes (delivery_workers).
+	deliverySlots chan struct{}
+	lockMu        sync.Mutex
+	lock          *db.WorkerLock
+	hostMu        sync.Mutex
+	hostSems      map[string]chan struct{}
 }
 
 // New returns the federation side of a node.
@@ -81,21 +91,24 @@ func New(opts Options) (*Federation, error) {
 		opts.Now = time.Now
 	}
 	f := &Federation{
-		cfg:      opts.Config,
-		origin:   opts.Config.Origin(),
-		host:     strings.ToLower(opts.Config.Host()),
-		spaces:   opts.Spaces,
-		db:       opts.Spaces.DB(),
-		log:      opts.Log,
-		now:      opts.Now,
-		posts:    opts.LocalPosts,
-		handlers: map[string]Handler{},
-		wake:     make(chan struct{}, 1),
-		hostSems: map[string]chan struct{}{},
+		cfg:           opts.Config,
+		origin:        opts.Config.Origin(),
+		host:          strings.ToLower(opts.Config.Host()),
+		spaces:        opts.Spaces,
+		db:            opts.Spaces.DB(),
+		log:           opts.Log,
+		now:           opts.Now,
+		posts:         opts.LocalPosts,
+		handlers:      map[string]Handler{},
+		wake:          make(chan struct{}, 1),
+		wakeDelivery:  make(chan struct{}, 1),
+		deliverySlots: make(chan struct{}, max(opts.Config.Federation.DeliveryWorkers, 1)),
+		hostSems:      map[string]chan struct{}{},
 	}
 	if f.posts == nil {
 		f.posts = f.db.CountLocalPosts
 	}
+	f.inboxWriter.db = f.db
 	f.userAgent = fmt.Sprintf("Ruche/%s (+%s)", buildinfo.Version(), f.origin)
 	f.client = NewClient(ClientOptions{
 		AllowPrivate: opts.Config.Federation.AllowPrivateAddresses,
@@ -127,8 +140,10 @@ func (f *Federation) clock() time.Time { return f.now().UTC().Truncate(time.Micr
 
 // notify wakes the worker of this process: new work was queued.
 func (f *Federation) notify() {
-	select {
-	case f.wake <- struct{}{}:
-	default:
+	for _, c := range []chan struct{}{f.wake, f.wakeDelivery} {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
 	}
 }

@@ -93,7 +93,7 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := f.clock()
-	_, err = f.db.InsertInboxItem(ctx, &db.InboxItem{
+	err = f.inboxWriter.insert(ctx, &db.InboxItem{
 		ID: ulid.Make().String(), ActivityURI: in.ID, Type: in.Type, ActorURI: in.Actor,
 		Host: activitystreams.Host(in.Actor), Body: string(body), State: db.JobPending,
 		NextAt: now, ReceivedAt: now,

@@ -66,7 +66,7 @@ func (f *Federation) Send(ctx context.Context, tx *db.DB, from *spaces.Account, 
 	if err := tx.InsertDeliveries(ctx, f.deliveries(row, inboxes)); err != nil {
 		return nil, err
 	}
-	f.notify()
+	tx.AfterCommit(f.notify)
 	return row, nil
 }
 
@@ -180,7 +180,7 @@ func allFollows(ctx context.Context, tx *db.DB, id string, followers bool) ([]*s
 // policy returns the node's federation policy as a predicate on hosts,
 // reading the blocks once.
 func (f *Federation) policy(ctx context.Context, tx *db.DB) (func(host string) bool, error) {
-	blocks, err := tx.ListDomainBlocks(ctx)
+	blocks, err := f.blockList(ctx, tx)
 	if err != nil {
 		return nil, err
 	}

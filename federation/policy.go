@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
@@ -24,7 +25,7 @@ func (f *Federation) hostAllowed(ctx context.Context, host string) error {
 	if host == "" {
 		return ErrHostRefused
 	}
-	blocks, err := f.db.ListDomainBlocks(ctx)
+	blocks, err := f.blockList(ctx, f.db)
 	if err != nil {
 		return err
 	}
@@ -38,6 +39,35 @@ func (f *Federation) hostAllowed(ctx context.Context, host string) error {
 		return fmt.Errorf("%w: %s is not on the allowlist", ErrHostRefused, host)
 	}
 	return nil
+}
+
+// blocksTTL is how long the list of blocked domains is kept in memory. The
+// inbox checks it twice per request and delivery once per batch; a block
+// made in this process is seen at once (the list is dropped when it
+// commits), one made by another process (the admin command, another worker)
+// within blocksTTL.
+const blocksTTL = 2 * time.Second
+
+// blockList returns the blocked domains, read through d when the copy in
+// memory is older than blocksTTL.
+func (f *Federation) blockList(ctx context.Context, d *db.DB) ([]*db.DomainBlock, error) {
+	f.blocksMu.Lock()
+	defer f.blocksMu.Unlock()
+	if f.blocksAt.IsZero() || time.Since(f.blocksAt) > blocksTTL {
+		blocks, err := d.ListDomainBlocks(ctx)
+		if err != nil {
+			return nil, err
+		}
+		f.blocks, f.blocksAt = blocks, time.Now()
+	}
+	return f.blocks, nil
+}
+
+// forgetBlocks drops the list in memory: the next check reads it again.
+func (f *Federation) forgetBlocks() {
+	f.blocksMu.Lock()
+	f.blocksAt = time.Time{}
+	f.blocksMu.Unlock()
 }
 
 // InAllowlist tells whether host is on the node's allowlist: a partner node
@@ -74,6 +104,7 @@ func (f *Federation) BlockDomain(ctx context.Context, domain, reason string) err
 		return errors.New("a node cannot block itself")
 	}
 	now := f.clock()
+	defer f.forgetBlocks()
 	return f.db.InTx(ctx, func(tx *db.DB) error {
 		if err := tx.InsertDomainBlock(ctx, &db.DomainBlock{Domain: d, Reason: reason, CreatedAt: now}); err != nil {
 			if errors.Is(err, db.ErrConflict) {
@@ -102,6 +133,7 @@ func (f *Federation) UnblockDomain(ctx context.Context, domain string) error {
 	if err != nil {
 		return err
 	}
+	defer f.forgetBlocks()
 	if err := f.db.DeleteDomainBlock(ctx, d); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return fmt.Errorf("%s is not blocked", d)

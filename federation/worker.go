@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ruche-social/ruche/db"
@@ -18,6 +19,12 @@ func (f *Federation) Run(ctx context.Context) error {
 		return err
 	}
 	f.releaseDead(ctx, w)
+	// A second lane of deliveries: while one lane is in the database
+	// (claiming a batch, recording its outcomes), the other's jobs keep the
+	// cores signing. Both share the process's delivery_workers slots.
+	var lanes sync.WaitGroup
+	defer lanes.Wait()
+	lanes.Go(func() { f.deliveryLane(ctx, w) })
 	lastRelease := time.Now()
 	for ctx.Err() == nil {
 		n, err := f.step(ctx, w)
@@ -38,6 +45,25 @@ func (f *Federation) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// deliveryLane makes due deliveries until ctx is done, sleeping while there
+// are none.
+func (f *Federation) deliveryLane(ctx context.Context, w *db.WorkerLock) {
+	for ctx.Err() == nil {
+		n, err := f.deliverDue(ctx, w)
+		if err != nil && ctx.Err() == nil {
+			f.log.Error("federation delivery", "err", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-f.wakeDelivery:
+		case <-time.After(pollInterval):
+		}
+	}
 }
 
 // RunUntilIdle works until nothing is due: every received activity
