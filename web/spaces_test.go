@@ -136,10 +136,10 @@ func TestSpacePagesAndMembership(t *testing.T) {
 		want(t, anon.get("/spaces/cantines/articles"), http.StatusOK, "No article matches")
 		want(t, anon.get("/spaces/secret"), http.StatusNotFound, "There is no such space")
 		want(t, anon.get("/spaces/nope"), http.StatusNotFound)
-		// The space's id serves ActivityStreams clients elsewhere: not this page.
+		// The space's id serves ActivityStreams clients the Group, not this page.
 		anon.header.Set("Accept", "application/activity+json")
-		if p := anon.get("/spaces/cantines"); p.status == http.StatusOK {
-			t.Fatal("the web page answers an ActivityStreams client")
+		if p := anon.get("/spaces/cantines"); p.has("<html") || !strings.Contains(p.header.Get("Content-Type"), "activity+json") {
+			t.Fatalf("an ActivityStreams client got %d %q", p.status, p.header.Get("Content-Type"))
 		}
 		anon.header = http.Header{}
 
