@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
+	"github.com/ruche-social/ruche/internal/dburl"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 )
@@ -274,8 +275,8 @@ func (c Config) Validate() error {
 	if !slices.Contains(Locales, c.Node.DefaultLocale) {
 		bad("node.default_locale", c.Node.DefaultLocale, "want one of "+strings.Join(Locales, ", "))
 	}
-	if err := checkDatabaseURL(c.Database.URL); err != nil {
-		bad("database.url", Redact(c.Database.URL), err.Error())
+	if _, err := dburl.Parse(c.Database.URL); err != nil {
+		bad("database.url", dburl.Redact(c.Database.URL), err.Error())
 	}
 	if strings.TrimSpace(c.Media.Dir) == "" {
 		bad("media.dir", c.Media.Dir, "want a directory path")
@@ -364,23 +365,6 @@ func checkPublicURL(s string) error {
 	return nil
 }
 
-func checkDatabaseURL(s string) error {
-	switch {
-	case strings.HasPrefix(s, "sqlite:"), strings.HasPrefix(s, "file:"):
-		if strings.TrimPrefix(strings.TrimPrefix(s, "sqlite:"), "file:") == "" {
-			return errors.New("want a file path after sqlite:, e.g. sqlite:data/ruche.db")
-		}
-		return nil
-	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
-		u, err := url.Parse(s)
-		if err != nil || u.Host == "" {
-			return errors.New("want postgres://user:password@host:5432/dbname")
-		}
-		return nil
-	}
-	return errors.New("want sqlite:PATH or postgres://user:password@host:5432/dbname")
-}
-
 // ProxyPrefixes parses TrustedProxies.
 func (c Config) ProxyPrefixes() ([]netip.Prefix, error) {
 	var out []netip.Prefix
@@ -413,21 +397,9 @@ func (c Config) Host() string {
 // Secure tells whether the node is served over HTTPS, so cookies must be Secure.
 func (c Config) Secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
 
-// Redact hides the password of a database URL.
-func Redact(dbURL string) string {
-	u, err := url.Parse(dbURL)
-	if err != nil || u.User == nil {
-		return dbURL
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
-	return u.String()
-}
-
 // Redacted returns a copy of c that is safe to print or log.
 func (c Config) Redacted() Config {
-	c.Database.URL = Redact(c.Database.URL)
+	c.Database.URL = dburl.Redact(c.Database.URL)
 	return c
 }
 

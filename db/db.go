@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ruche-social/ruche/internal/dburl"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -68,8 +69,12 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 		bdb     *bun.DB
 		dialect Dialect
 	)
-	switch {
-	case strings.HasPrefix(dbURL, "sqlite:"), strings.HasPrefix(dbURL, "file:"):
+	kind, err := dburl.Parse(dbURL)
+	if err != nil {
+		return nil, fmt.Errorf("database url %q: %w", dburl.Redact(dbURL), err)
+	}
+	switch kind {
+	case dburl.SQLite:
 		dsn, err := sqliteDSN(dbURL)
 		if err != nil {
 			return nil, err
@@ -79,15 +84,13 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		bdb, dialect = bun.NewDB(sqldb, sqlitedialect.New()), SQLite
-	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+	case dburl.Postgres:
 		connector := pgdriver.NewConnector(
 			pgdriver.WithDSN(dbURL),
 			pgdriver.WithApplicationName("ruche"),
 			pgdriver.WithTimeout(10*time.Second),
 		)
 		bdb, dialect = bun.NewDB(sql.OpenDB(connector), pgdialect.New()), Postgres
-	default:
-		return nil, fmt.Errorf("database url %q: want sqlite:PATH or postgres://…", redact(dbURL))
 	}
 	if dialect == Postgres {
 		bdb.SetMaxOpenConns(pgConns)
@@ -101,7 +104,7 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	defer cancel()
 	if err := d.Ping(pingCtx); err != nil {
 		bdb.Close()
-		return nil, fmt.Errorf("connect to %s database %s: %w", dialect, redact(dbURL), err)
+		return nil, fmt.Errorf("connect to %s database %s: %w", dialect, dburl.Redact(dbURL), err)
 	}
 	return d, nil
 }
@@ -109,12 +112,8 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 // sqliteDSN turns sqlite:PATH?params into the driver's file: DSN with the pragmas
 // the node needs, creating the file's directory.
 func sqliteDSN(dbURL string) (string, error) {
-	rest := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "file:")
-	rest = strings.TrimPrefix(rest, "//")
-	path, rawQuery, _ := strings.Cut(rest, "?")
-	if path == "" {
-		return "", fmt.Errorf("database url %q: no file path", dbURL)
-	}
+	path := dburl.SQLitePath(dbURL)
+	_, rawQuery, _ := strings.Cut(dbURL, "?")
 	query, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return "", fmt.Errorf("database url %q: %w", dbURL, err)
@@ -128,17 +127,6 @@ func sqliteDSN(dbURL string) (string, error) {
 		}
 	}
 	return "file:" + path + "?" + query.Encode(), nil
-}
-
-func redact(dbURL string) string {
-	u, err := url.Parse(dbURL)
-	if err != nil || u.User == nil {
-		return dbURL
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
-	return u.String()
 }
 
 // Dialect tells which engine this is, for the few queries that differ.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -28,7 +27,7 @@ func (f *Federation) Mount(r *mux.Router) {
 	r.HandleFunc("/inbox", f.inbox).Methods(http.MethodPost)
 	r.HandleFunc("/activities/{id}", f.fetch(f.serveActivity)).Methods(http.MethodGet, http.MethodHead)
 
-	r.HandleFunc("/users/{name}", f.serveUser).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/users/{name}", f.fetch(f.serveUser)).Methods(http.MethodGet, http.MethodHead).MatcherFunc(asRequest)
 	r.HandleFunc("/users/{name}/inbox", f.inbox).Methods(http.MethodPost)
 	r.HandleFunc("/users/{name}/outbox", f.fetch(f.serveOutbox)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/users/{name}/followers", f.fetch(f.serveFollowers)).Methods(http.MethodGet, http.MethodHead)
@@ -95,23 +94,12 @@ func asJSON(w http.ResponseWriter, status int, doc map[string]any) {
 	writeJSON(w, status, activitystreams.ContentType, doc)
 }
 
-// serveUser answers /users/{name}: the Person document to ActivityStreams
-// clients, a redirect to the profile page to browsers (same URL, two
-// representations; Vary: Accept tells caches).
+// serveUser answers /users/{name} to ActivityStreams clients: the Person
+// document. Browsers asking for the same id get the web door's profile page.
 func (f *Federation) serveUser(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Vary", "Accept, Signature")
-	name := mux.Vars(r)["name"]
-	if !activitystreams.WantsAS(r.Header.Get("Accept")) {
-		http.Redirect(w, r, "/@"+url.PathEscape(strings.ToLower(name)), http.StatusFound)
-		return
-	}
-	f.fetch(func(w http.ResponseWriter, r *http.Request) {
-		a, ok := f.localActor(w, r, name, spaces.TypePerson)
-		if !ok {
-			return
-		}
+	if a, ok := f.localActor(w, r, mux.Vars(r)["name"], spaces.TypePerson); ok {
 		f.serveActor(w, r, a)
-	})(w, r)
+	}
 }
 
 // serveInstanceActor answers /actor. It is never behind authorized fetch:

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
-	"github.com/ruche-social/ruche/web"
 )
 
 // TestLanguages: the same pages in French, English and German, chosen by the
@@ -288,50 +286,29 @@ func TestProfilePages(t *testing.T) {
 	})
 }
 
-// TestServeProfile: the federation door can hand a browser to the web door.
-func TestServeProfile(t *testing.T) {
-	n := nodetest.New(t, "sqlite")
-	member(t, n, "alice", spaces.RoleMember)
-	w, err := web.New(n.Spaces, web.Options{PublicURL: n.URL, Name: "Test", DefaultLocale: "de"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	w.ServeProfile(rec, httptest.NewRequest(http.MethodGet, "/users/alice", nil), "alice")
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Mitglied seit") {
-		t.Fatalf("ServeProfile: %d %s", rec.Code, excerpt(rec.Body.String()))
-	}
-	if web.ProfilePath("alice") != "/@alice" {
-		t.Fatal(web.ProfilePath("alice"))
-	}
-}
-
 func ptr[T any](v T) *T { return &v }
 
-// TestServeSpaceAndPost: the federation door can hand browsers over for the
-// ids it routes itself.
-func TestServeSpaceAndPost(t *testing.T) {
+// TestIDsServeBothKinds: a member's, a space's and a post's ActivityPub id
+// give browsers the page and ActivityStreams clients the document, through
+// the node's real router.
+func TestIDsServeBothKinds(t *testing.T) {
 	n := nodetest.New(t, "sqlite")
 	alice := member(t, n, "alice", spaces.RoleMember)
 	newSpace(t, n, alice, "club", spaces.SpaceSettings{Name: str("Le club")})
 	p := posted(t, n, alice, "club", "Bonjour le club")
-	w, err := web.New(n.Spaces, web.Options{PublicURL: n.URL, Name: "Test", DefaultLocale: "de"})
-	if err != nil {
-		t.Fatal(err)
+	b := newBrowser(t, n, "en")
+	if page := b.get("/users/Alice"); page.status != http.StatusFound || page.location != "/@alice" || !strings.Contains(page.header.Get("Vary"), "Accept") {
+		t.Fatalf("a browser at /users/Alice: %d %q", page.status, page.location)
 	}
-	rec := httptest.NewRecorder()
-	w.ServeSpace(rec, httptest.NewRequest(http.MethodGet, "/spaces/club", nil), "club")
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Le club") || !strings.Contains(rec.Body.String(), "Bonjour le club") {
-		t.Fatalf("ServeSpace: %d %s", rec.Code, excerpt(rec.Body.String()))
-	}
-	rec = httptest.NewRecorder()
-	w.ServePost(rec, httptest.NewRequest(http.MethodGet, "/posts/"+p.ID, nil), p.ID)
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Bonjour le club") {
-		t.Fatalf("ServePost: %d %s", rec.Code, excerpt(rec.Body.String()))
-	}
-	rec = httptest.NewRecorder()
-	w.ServePost(rec, httptest.NewRequest(http.MethodGet, "/posts/nope", nil), "nope")
-	if rec.Code != http.StatusNotFound {
-		t.Fatalf("ServePost of nothing: %d", rec.Code)
+	want(t, b.open("/users/Alice"), http.StatusOK, "Bonjour le club")
+	want(t, b.get("/spaces/club"), http.StatusOK, "Le club", "Bonjour le club")
+	want(t, b.get("/posts/"+p.ID), http.StatusOK, "Bonjour le club")
+	want(t, b.get("/posts/nope"), http.StatusNotFound)
+	b.header.Set("Accept", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`)
+	for path, typ := range map[string]string{"/users/alice": `"Person"`, "/spaces/club": `"Group"`, "/posts/" + p.ID: `"Note"`} {
+		doc := b.get(path)
+		if doc.status != http.StatusOK || doc.has("<html") || !doc.has(typ) || !strings.Contains(doc.header.Get("Vary"), "Accept") {
+			t.Fatalf("an ActivityStreams client at %s: %d %q %s", path, doc.status, doc.header.Get("Vary"), excerpt(doc.body))
+		}
 	}
 }

@@ -33,13 +33,6 @@ func (w *Web) postPage(rw http.ResponseWriter, r *http.Request, rq *request) err
 	return w.renderPost(rw, r, rq, http.StatusOK, nil)
 }
 
-// ServePost renders the page of post id, as /posts/{id} does for browsers.
-// The federation door calls it when it routes that path itself.
-func (w *Web) ServePost(rw http.ResponseWriter, r *http.Request, id string) {
-	r = mux.SetURLVars(r, map[string]string{"id": id})
-	w.page(w.postPage).ServeHTTP(rw, r)
-}
-
 func (w *Web) renderPost(rw http.ResponseWriter, r *http.Request, rq *request, status int, f *form) error {
 	ctx := r.Context()
 	p, err := w.spaces.GetPost(ctx, rq.viewer, mux.Vars(r)["id"])

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -27,7 +28,7 @@ func (w *Web) profile(rw http.ResponseWriter, r *http.Request, rq *request) erro
 // profileRedirect: GET /users/{username} from a browser — the member's
 // ActivityPub id; people see their page at /@username.
 func (w *Web) profileRedirect(rw http.ResponseWriter, r *http.Request, rq *request) error {
-	http.Redirect(rw, r, ProfilePath(mux.Vars(r)["username"]), http.StatusFound)
+	http.Redirect(rw, r, ProfilePath(strings.ToLower(mux.Vars(r)["username"])), http.StatusFound)
 	return nil
 }
 

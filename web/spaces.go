@@ -258,14 +258,6 @@ func (w *Web) spaceFeed(rw http.ResponseWriter, r *http.Request, rq *request) er
 	return nil
 }
 
-// ServeSpace renders the page of the local space slug, as /spaces/{slug}
-// does for browsers. The federation door calls it when it routes that path
-// itself.
-func (w *Web) ServeSpace(rw http.ResponseWriter, r *http.Request, slug string) {
-	r = mux.SetURLVars(r, map[string]string{"slug": slug})
-	w.page(w.spaceFeed).ServeHTTP(rw, r)
-}
-
 // spaceArticles: GET /spaces/{slug}/articles?theme=&language= — the space's
 // best-practice articles.
 func (w *Web) spaceArticles(rw http.ResponseWriter, r *http.Request, rq *request) error {

@@ -12,9 +12,8 @@
 // members and spaces (/users/{name}/… and /spaces/{slug}/ inbox, outbox,
 // followers, following, members, featured: this package's space pages use
 // other names). /users/{name}, /spaces/{slug} and /posts/{id} are both: the
-// ActivityPub ids, which this package answers only for browsers (wantsHTML),
-// and federation may hand browsers over to it (ServeProfile, ServeSpace,
-// ServePost).
+// ActivityPub ids, which this package answers for browsers and federation
+// for ActivityStreams clients (Vary: Accept).
 package web
 
 import (
@@ -28,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+	"github.com/ruche-social/ruche/activitystreams"
 
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -158,12 +158,9 @@ func (w *Web) Mount(r *mux.Router) {
 	// The ActivityPub ids of members, spaces and posts are pages too: browsers
 	// get HTML here, clients asking for ActivityStreams JSON fall through to
 	// the federation door.
-	r.Handle("/users/{username}", w.page(w.profileRedirect)).
-		Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML)
-	r.Handle("/spaces/{slug}", w.page(w.spaceFeed)).
-		Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML)
-	r.Handle("/posts/{id}", w.page(w.postPage)).
-		Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML)
+	for path, h := range map[string]handler{"/users/{username}": w.profileRedirect, "/spaces/{slug}": w.spaceFeed, "/posts/{id}": w.postPage} {
+		r.Handle(path, varyAccept(w.page(h))).Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML)
+	}
 	r.PathPrefix("/static/").Handler(http.HandlerFunc(w.assets.serve))
 	r.NotFoundHandler = w.page(func(rw http.ResponseWriter, r *http.Request, rq *request) error {
 		return errNotFound
@@ -209,21 +206,20 @@ func (w *Web) routeWith(r *mux.Router, path string, lim bodyLimit, get, post han
 	}))
 }
 
-// ServeProfile renders the profile page of the local member username, as
-// /@username does. The federation door calls it for browsers that ask for
-// /users/{username} when it routes that path itself.
-func (w *Web) ServeProfile(rw http.ResponseWriter, r *http.Request, username string) {
-	w.page(func(rw http.ResponseWriter, r *http.Request, rq *request) error {
-		return w.renderProfile(rw, r, rq, username)
-	}).ServeHTTP(rw, r)
-}
-
 // ProfilePath is the path of a local member's profile page.
 func ProfilePath(username string) string { return "/@" + url.PathEscape(username) }
 
+// varyAccept tells caches that the answer at h's address depends on Accept:
+// the same id is a page here and a document at the federation door.
+func varyAccept(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Add("Vary", "Accept")
+		h.ServeHTTP(rw, r)
+	})
+}
+
 // wantsHTML tells a browser from an ActivityPub client: only the latter asks
-// for ActivityStreams JSON.
+// for ActivityStreams JSON. It is the complement of the federation door's test.
 func wantsHTML(r *http.Request, _ *mux.RouteMatch) bool {
-	accept := r.Header.Get("Accept")
-	return !strings.Contains(accept, "application/activity+json") && !strings.Contains(accept, "application/ld+json")
+	return !activitystreams.WantsAS(r.Header.Get("Accept"))
 }
