@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,7 +48,7 @@ func (f *Federation) webfinger(w http.ResponseWriter, r *http.Request) {
 	actor := f.ActorIRI(a)
 	doc := map[string]any{
 		"subject": "acct:" + a.Username + "@" + f.host,
-		"aliases": []string{actor, f.profileURL(a)},
+		"aliases": slices.Compact([]string{actor, f.profileURL(a)}), // a space's page is its id
 		"links": []map[string]any{
 			{"rel": "self", "type": "application/activity+json", "href": actor},
 			{"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": f.profileURL(a)},

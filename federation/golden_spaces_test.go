@@ -78,6 +78,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 		return normalize(body)
 	}
 	golden.Bytes(t, "group.json", get("/spaces/cantines"))
+	golden.Bytes(t, "webfinger-space.json", get("/.well-known/webfinger?resource=acct:cantines@"+host(a)))
 	golden.Bytes(t, "article.json", get("/posts/"+article.ID))
 	golden.Bytes(t, "comment.json", get("/posts/"+comment.ID))
 	golden.Bytes(t, "thread.json", get("/posts/"+article.ID+"/context?page=true"))
