@@ -43,7 +43,7 @@ func New(s *spaces.Service, secure bool, trustedProxies []netip.Prefix) *API {
 func (a *API) Mount(r *mux.Router) {
 	a.route(r, "/api/v1/auth/login", methods{http.MethodPost: a.login})
 	a.route(r, "/api/v1/auth/logout", methods{http.MethodPost: a.logout})
-	a.route(r, "/api/v1/me", methods{http.MethodGet: a.me})
+	a.route(r, "/api/v1/me", methods{http.MethodGet: a.me, http.MethodPatch: a.updateMe})
 	a.route(r, "/api/v1/accounts", methods{http.MethodPost: a.register})
 	a.mountSpaces(r)
 	r.PathPrefix("/api/").Handler(a.handle(func(w http.ResponseWriter, r *http.Request) error {

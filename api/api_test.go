@@ -195,3 +195,34 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 		t.Fatalf("a cross-site POST must be refused, got %d", res.StatusCode)
 	}
 }
+
+// TestUpdateMe: a member edits their profile and avatar through the API; bad
+// fields change nothing.
+func TestUpdateMe(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		n := nodetest.New(t, d.Dialect())
+		n.Member(t, "alice", spaces.RoleMember)
+		want(t, call(t, n.Client(t), "PATCH", n.URL+"/api/v1/me", "application/json", `{"bio":"x"}`), 401, "unauthenticated")
+		c := signIn(t, n, "alice")
+		img := upload(t, c, n.URL, "me.png", strings.NewReader("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"))
+		want(t, img, 201, "")
+		id := img.body["id"].(string)
+
+		r := call(t, c, "PATCH", n.URL+"/api/v1/me", "application/json",
+			`{"display_name":"Alice M.","bio":"Cantines","locale":"de","avatar_id":"`+id+`"}`)
+		want(t, r, 200, "")
+		if r.body["display_name"] != "Alice M." || r.body["locale"] != "de" || r.body["avatar"] != "/api/v1/media/"+id {
+			t.Fatalf("updated: %v", r.body)
+		}
+		if status, _ := raw(t, n.Client(t), "GET", n.URL+"/api/v1/media/"+id, "", nil); status != 200 {
+			t.Fatalf("an anonymous visitor gets the avatar: %d", status)
+		}
+		want(t, call(t, c, "PATCH", n.URL+"/api/v1/me", "application/json", `{"locale":"xx","bio":"changed"}`), 422, "locale_invalid")
+		want(t, call(t, c, "PATCH", n.URL+"/api/v1/me", "application/json", `{"avatar_id":"nope"}`), 422, "image_invalid")
+		want(t, call(t, c, "PATCH", n.URL+"/api/v1/me", "application/json", `{"email":"x@example.org"}`), 400, "unknown_field")
+		r = call(t, c, "GET", n.URL+"/api/v1/me", "", "")
+		if r.body["bio"] != "Cantines" || r.body["locale"] != "de" || r.body["avatar_id"] != id {
+			t.Fatalf("a refused change changed the profile: %v", r.body)
+		}
+	})
+}

@@ -21,12 +21,17 @@ type accountJSON struct {
 	Role        string    `json:"role,omitempty"`
 	Locale      string    `json:"locale,omitempty"`
 	Status      string    `json:"status,omitempty"`
+	AvatarID    string    `json:"avatar_id,omitempty"`
+	Avatar      string    `json:"avatar,omitempty"` // the image's address, if any
 }
 
 func selfJSON(a *spaces.Account) accountJSON {
 	j := accountJSON{
 		ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Bio: a.Bio,
-		Locked: a.Locked, CreatedAt: a.CreatedAt, Status: a.Status,
+		Locked: a.Locked, CreatedAt: a.CreatedAt, Status: a.Status, AvatarID: a.AvatarID,
+	}
+	if a.AvatarID != "" {
+		j.Avatar = "/api/v1/media/" + a.AvatarID
 	}
 	if a.User != nil {
 		j.Email, j.Role, j.Locale = a.User.Email, a.User.Role, a.User.Locale
@@ -81,6 +86,33 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, selfJSON(acct))
+	return nil
+}
+
+// updateMe: PATCH /api/v1/me {"display_name", "bio", "locale", "locked",
+// "avatar_id"} → the member; fields left out stay as they are.
+func (a *API) updateMe(w http.ResponseWriter, r *http.Request) error {
+	acct, _, err := viewer(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		DisplayName *string `json:"display_name"`
+		Bio         *string `json:"bio"`
+		Locale      *string `json:"locale"`
+		Locked      *bool   `json:"locked"`
+		AvatarID    *string `json:"avatar_id"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	updated, err := a.spaces.UpdateProfile(r.Context(), acct, spaces.ProfileUpdate{
+		DisplayName: in.DisplayName, Bio: in.Bio, Locale: in.Locale, Locked: in.Locked, AvatarID: in.AvatarID,
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, selfJSON(updated))
 	return nil
 }
 

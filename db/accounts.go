@@ -34,6 +34,7 @@ type Account struct {
 	FollowingURI   string
 	URL            string    // the actor's profile page
 	IconURL        string    // the actor's avatar
+	AvatarID       string    `bun:",nullzero"` // local accounts: the uploaded image shown as avatar
 	FetchedAt      time.Time `bun:",nullzero"` // when the remote document was last read
 	DeletedAt      time.Time `bun:",nullzero"` // set when the account was deleted
 

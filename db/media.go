@@ -52,11 +52,16 @@ func (d *DB) AttachMedia(ctx context.Context, id, accountID, postID string, posi
 	return n == 1, wrap(err, "attach media")
 }
 
-// MediaUsedBySpace tells whether the media is a space's avatar or banner.
-func (d *DB) MediaUsedBySpace(ctx context.Context, id string) (bool, error) {
+// MediaIsProfileImage tells whether the media is a space's avatar or banner
+// or a member's avatar: images anyone who sees the profile may load.
+func (d *DB) MediaIsProfileImage(ctx context.Context, id string) (bool, error) {
 	ok, err := d.idb.NewSelect().Model((*Space)(nil)).
 		Where("avatar_id = ? OR banner_id = ?", id, id).Exists(ctx)
-	return ok, wrap(err, "media used by space")
+	if err != nil || ok {
+		return ok, wrap(err, "media used by space")
+	}
+	ok, err = d.idb.NewSelect().Model((*Account)(nil)).Where("avatar_id = ?", id).Exists(ctx)
+	return ok, wrap(err, "media used by account")
 }
 
 // UpdateMedia writes the given columns of m.

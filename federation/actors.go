@@ -147,10 +147,10 @@ func (f *Federation) actorDocument(ctx context.Context, a *spaces.Account) (map[
 	if err != nil {
 		return nil, err
 	}
-	return f.actorDocumentWith(a, k)
+	return f.actorDocumentWith(ctx, f.db, a, k)
 }
 
-func (f *Federation) actorDocumentWith(a *spaces.Account, k *db.Key) (map[string]any, error) {
+func (f *Federation) actorDocumentWith(ctx context.Context, d *db.DB, a *spaces.Account, k *db.Key) (map[string]any, error) {
 	id := f.ActorIRI(a)
 	actor := activitystreams.Actor{
 		ID: id, Type: a.Type, PreferredUsername: a.Username, Name: a.DisplayName,
@@ -163,6 +163,13 @@ func (f *Federation) actorDocumentWith(a *spaces.Account, k *db.Key) (map[string
 	if a.Type != spaces.TypeApplication {
 		actor.Followers, actor.Following = id+"/followers", id+"/following"
 		actor.Discoverable, actor.Indexable = true, true
+	}
+	if a.AvatarID != "" {
+		m, err := d.MediaByID(ctx, a.AvatarID)
+		if err != nil {
+			return nil, err
+		}
+		actor.Icon, actor.IconMediaType = f.fileURL(m), m.MediaType
 	}
 	return actor.Document()
 }

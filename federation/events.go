@@ -111,5 +111,5 @@ func (f *Federation) actorDocumentTx(ctx context.Context, tx *db.DB, a *spaces.A
 	if err != nil {
 		return nil, err
 	}
-	return f.actorDocumentWith(a, k)
+	return f.actorDocumentWith(ctx, tx, a, k)
 }

@@ -21,6 +21,9 @@ import (
 )
 
 // pdf is a small file that sniffs as a PDF.
+// png is the smallest file the node takes for an image: its type is sniffed.
+var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00")
+
 var pdf = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 
 // joinRemote makes member of n ask to join the space slug of other, which n

@@ -1,7 +1,9 @@
 package federation_test
 
 import (
+	"bytes"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -97,14 +99,23 @@ func TestTwoNodes(t *testing.T) {
 			t.Fatalf("bob's following: %v", following)
 		}
 
-		// A profile change reaches the followers' nodes.
+		// A profile change, name and avatar, reaches the followers' nodes;
+		// the avatar is a file anyone may fetch.
 		name := "Alice Martin"
-		if _, err := a.Spaces.UpdateProfile(ctx, alice, spaces.ProfileUpdate{DisplayName: &name}); err != nil {
+		img, err := a.Spaces.UploadMedia(ctx, alice, bytes.NewReader(png), "alice.png", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Spaces.UpdateProfile(ctx, alice, spaces.ProfileUpdate{DisplayName: &name, AvatarID: &img.ID}); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, a, b)
-		if got := remote(t, b, aliceOnB.URI); got.DisplayName != name {
-			t.Fatalf("B's copy of alice is named %q", got.DisplayName)
+		got := remote(t, b, aliceOnB.URI)
+		if got.DisplayName != name || got.IconURL != a.URL+"/files/"+img.ID {
+			t.Fatalf("B's copy of alice: %q, icon %q", got.DisplayName, got.IconURL)
+		}
+		if resp, err := http.Get(got.IconURL); err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
+			t.Fatalf("fetch the avatar: %v %v", resp, err)
 		}
 
 		// Key rotation: the Update that carries the new key is signed with it,

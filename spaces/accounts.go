@@ -410,6 +410,7 @@ type ProfileUpdate struct {
 	Bio         *string
 	Locale      *string
 	Locked      *bool
+	AvatarID    *string // a media id of an image the member uploaded; "" clears it
 }
 
 // UpdateProfile changes a member's own profile.
@@ -449,9 +450,14 @@ func (s *Service) UpdateProfile(ctx context.Context, by *Account, in ProfileUpda
 			}
 			a.User.Locale = *in.Locale
 		}
+		if in.AvatarID != nil {
+			if a.AvatarID, err = ownImage(ctx, tx, a, "avatar_id", *in.AvatarID); err != nil {
+				return err
+			}
+		}
 		now := s.now()
 		a.UpdatedAt, a.User.UpdatedAt = now, now
-		if err := tx.UpdateAccount(ctx, a, "display_name", "bio", "locked", "updated_at"); err != nil {
+		if err := tx.UpdateAccount(ctx, a, "display_name", "bio", "locked", "avatar_id", "updated_at"); err != nil {
 			return err
 		}
 		if err := tx.UpdateUser(ctx, a.User, "locale", "updated_at"); err != nil {

@@ -139,7 +139,8 @@ func (s *Service) storeFile(r io.Reader, id, name string) (rel, mediaType string
 }
 
 // OpenMedia opens a stored file for viewer: an attachment of a post viewer may
-// see, a space's avatar or banner, or an upload of viewer's own not used yet.
+// see, a space's avatar or banner, a member's avatar, or an upload of
+// viewer's own not used yet.
 // The caller closes the file.
 func (s *Service) OpenMedia(ctx context.Context, viewer *Account, id string) (*Media, *os.File, error) {
 	errNoMedia := notFound("media_not_found", "no such file")
@@ -154,7 +155,7 @@ func (s *Service) OpenMedia(ctx context.Context, viewer *Account, id string) (*M
 		}
 	case viewer != nil && viewer.ID == m.AccountID:
 	default:
-		used, err := s.db.MediaUsedBySpace(ctx, m.ID)
+		used, err := s.db.MediaIsProfileImage(ctx, m.ID)
 		if err != nil {
 			return nil, nil, internal("media", err)
 		}

@@ -230,17 +230,26 @@ func (s *Service) applySettings(ctx context.Context, d *db.DB, by *Account, sp *
 		if c.val == nil {
 			continue
 		}
-		if *c.val == "" {
-			*c.dst = ""
-			continue
+		id, err := ownImage(ctx, d, by, c.field, *c.val)
+		if err != nil {
+			return err
 		}
-		m, err := d.MediaByID(ctx, *c.val)
-		if err != nil || m.AccountID != by.ID || m.PostID != "" || !strings.HasPrefix(m.MediaType, "image/") {
-			return invalid(c.field, "image_invalid", "upload an image first and give its id")
-		}
-		*c.dst = m.ID
+		*c.dst = id
 	}
 	return nil
+}
+
+// ownImage checks that id names an image by uploaded and not attached to a
+// post, for an avatar or banner; "" clears the image.
+func ownImage(ctx context.Context, d *db.DB, by *Account, field, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	m, err := d.MediaByID(ctx, id)
+	if err != nil || m.AccountID != by.ID || m.PostID != "" || !strings.HasPrefix(m.MediaType, "image/") {
+		return "", invalid(field, "image_invalid", "upload an image first and give its id")
+	}
+	return m.ID, nil
 }
 
 // indexSpace puts the space's words in the search index.
