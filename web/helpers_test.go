@@ -3,6 +3,9 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -261,6 +264,17 @@ func (b *browser) postMultipart(path string, form url.Values, files ...upload) *
 	mw.Close()
 	return b.do(http.MethodPost, path, &buf, mw.FormDataContentType())
 }
+
+// tinyPNG is a real one-pixel PNG image.
+var tinyPNG = func() []byte {
+	var buf bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 1, 1))
+	img.Set(0, 0, color.RGBA{R: 0x2b, G: 0x6c, B: 0xb0, A: 0xff})
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}()
 
 // pdf is a small file that sniffs as a PDF.
 var pdf = []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")

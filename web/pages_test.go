@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -203,13 +204,22 @@ func TestCSRF(t *testing.T) {
 	})
 }
 
+// maxFormTest is more than a form's text may weigh.
+const maxFormTest = 128 << 10
+
 func TestOversizedForm(t *testing.T) {
 	eachDB(t, func(t *testing.T, n *nodetest.Node) {
 		a := member(t, n, "alice", spaces.RoleMember)
 		b := newBrowser(t, n, "de")
 		b.signIn("alice", nodetest.Password)
-		p := b.post("/settings", url.Values{"bio": {strings.Repeat("x", 70<<10)}, "locked_shown": {"1"}})
+		p := b.post("/settings/notifications", url.Values{"on": {"like", strings.Repeat("x", 70<<10)}})
 		want(t, p, http.StatusRequestEntityTooLarge, "Ce que vous avez envoyé est trop long") // alice reads French
+		if got := account(t, n, "alice"); len(got.User.NotificationsOff) != len(a.User.NotificationsOff) {
+			t.Fatal("an oversized form changed the notification choices")
+		}
+		// The profile form takes a picture, so its limit is the upload's.
+		big := bytes.Repeat([]byte{0}, int(n.Spaces.Options().MaxUpload)+maxFormTest)
+		want(t, b.postMultipart("/settings", url.Values{"bio": {"short"}}, upload{"avatar", "huge.png", big}), http.StatusRequestEntityTooLarge)
 		if account(t, n, "alice").Bio != a.Bio {
 			t.Fatal("an oversized form changed the profile")
 		}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"slices"
 	"strconv"
@@ -92,6 +93,7 @@ func (w *Web) funcs(c *catalogue) template.FuncMap {
 		"dict":     dict,
 		"initial":  initial,
 		"tone":     tone,
+		"avatar":   avatarSrc,
 		"device":   device,
 		"inc":      func(i int) int { return i + 1 },
 		"dec":      func(i int) int { return i - 1 },
@@ -132,6 +134,28 @@ func initial(name string) string {
 		return strings.ToUpper(string(r))
 	}
 	return ""
+}
+
+// avatarSrc is the address of the image a member or a space chose as avatar,
+// or "" for the placeholder. Remote actors' images live on other servers,
+// which the page's Content-Security-Policy does not load: they get the
+// placeholder too.
+func avatarSrc(of any) string {
+	id := ""
+	switch v := of.(type) {
+	case *spaces.Account:
+		if v != nil && v.IsLocal() {
+			id = v.AvatarID
+		}
+	case *spaces.Space:
+		if v != nil {
+			id = v.AvatarID
+		}
+	}
+	if id == "" {
+		return ""
+	}
+	return "/media/" + url.PathEscape(id)
 }
 
 // tone picks one of six avatar colours from a name, always the same for the

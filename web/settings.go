@@ -15,7 +15,7 @@ import (
 	"github.com/ruche-social/ruche/spaces"
 )
 
-var profileFields = []string{"display_name", "bio", "locale", "locked"}
+var profileFields = []string{"display_name", "bio", "avatar_id", "locale", "locked"}
 
 // profileForm: GET /settings — the member's profile and language.
 func (w *Web) profileForm(rw http.ResponseWriter, r *http.Request, rq *request) error {
@@ -40,11 +40,45 @@ func (w *Web) saveProfile(rw http.ResponseWriter, r *http.Request, rq *request) 
 		return nil
 	}
 	f := newForm(r, profileFields...)
-	if _, err := w.spaces.UpdateProfile(r.Context(), rq.viewer, profileUpdate(r)); err != nil {
+	u := profileUpdate(r)
+	avatar, err := w.receiveAvatar(r, rq.viewer)
+	if err != nil {
+		if spaces.KindOf(err) != spaces.KindInvalid {
+			return err
+		}
+		f.addFieldError("avatar_id", errorText(rq.cat, err))
+		w.renderForm(rw, r, rq, errorStatus(err), "settings_profile", rq.cat.T("settings.profile.title"), f, nil)
+		return nil
+	}
+	switch {
+	case avatar != nil:
+		u.AvatarID = &avatar.ID
+	case r.PostForm.Get("avatar_remove") == "on":
+		u.AvatarID = new(string)
+	}
+	if _, err := w.spaces.UpdateProfile(r.Context(), rq.viewer, u); err != nil {
 		return w.formError(rw, r, rq, err, f, "settings_profile", rq.cat.T("settings.profile.title"), nil)
 	}
 	w.setFlash(rw, "flash.saved")
 	return redirect(rw, r, "/settings")
+}
+
+// receiveAvatar uploads the image of the profile form's file input, if one
+// was chosen.
+func (w *Web) receiveAvatar(r *http.Request, me *spaces.Account) (*spaces.Media, error) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File["avatar"]) == 0 {
+		return nil, nil
+	}
+	fh := r.MultipartForm.File["avatar"][0]
+	if fh.Filename == "" && fh.Size == 0 {
+		return nil, nil // the input was left empty
+	}
+	file, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return w.spaces.UploadMedia(r.Context(), me, file, fh.Filename, "")
 }
 
 // profileUpdate reads the profile fields a form posted: a field the form does

@@ -55,6 +55,44 @@ func TestSettingsProfile(t *testing.T) {
 	})
 }
 
+// TestSettingsAvatar: a member picks a picture, sees it on their pages, is
+// told why a PDF is not one, and removes it.
+func TestSettingsAvatar(t *testing.T) {
+	eachDB(t, func(t *testing.T, n *nodetest.Node) {
+		member(t, n, "alice", spaces.RoleMember)
+		b := newBrowser(t, n, "en")
+		b.signIn("alice", nodetest.Password)
+		form := url.Values{"display_name": {"Alice"}, "locale": {"fr"}}
+		want(t, b.postMultipart("/settings", form, upload{"avatar", "me.pdf", pdf}), http.StatusUnprocessableEntity,
+			"Choisissez une image (PNG, JPEG, GIF ou WebP)", `href="#f-avatar_id"`)
+		if a := account(t, n, "alice"); a.AvatarID != "" {
+			t.Fatalf("a PDF became the avatar %q", a.AvatarID)
+		}
+		wantRedirect(t, b.postMultipart("/settings", form, upload{"avatar", "me.png", tinyPNG}), "/settings")
+		a := account(t, n, "alice")
+		if a.AvatarID == "" {
+			t.Fatal("the picture was not kept")
+		}
+		img := `<img src="/media/` + a.AvatarID + `"`
+		want(t, b.get("/settings"), http.StatusOK, img, "Retirer ma photo")
+		anon := newBrowser(t, n, "en")
+		want(t, anon.get("/@alice"), http.StatusOK, img)
+		if p := anon.get("/media/" + a.AvatarID); p.status != http.StatusOK || p.header.Get("Content-Type") != "image/png" {
+			t.Fatalf("an anonymous visitor loads the picture: %d %q", p.status, p.header.Get("Content-Type"))
+		}
+		// Saving the form without a file keeps the picture; ticking remove drops it.
+		wantRedirect(t, b.postMultipart("/settings", form), "/settings")
+		if account(t, n, "alice").AvatarID != a.AvatarID {
+			t.Fatal("saving without a file dropped the picture")
+		}
+		form.Set("avatar_remove", "on")
+		wantRedirect(t, b.postMultipart("/settings", form), "/settings")
+		if account(t, n, "alice").AvatarID != "" {
+			t.Fatal("the picture stays after remove")
+		}
+	})
+}
+
 func TestSettingsPasswordAndSessions(t *testing.T) {
 	eachDB(t, func(t *testing.T, n *nodetest.Node) {
 		member(t, n, "alice", spaces.RoleMember)

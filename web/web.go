@@ -96,7 +96,7 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/password/forgot", w.forgot, nil)
 	w.route(r, "/password/reset", w.resetForm, w.reset)
 	w.route(r, "/language", nil, w.language)
-	w.route(r, "/settings", w.profileForm, w.saveProfile)
+	w.routeWith(r, "/settings", bodyLimit{max: maxForm + w.spaces.Options().MaxUpload, multipart: true}, w.profileForm, w.saveProfile)
 	w.route(r, "/settings/password", w.passwordForm, w.changePassword)
 	w.route(r, "/settings/sessions", w.sessions, w.revokeSession)
 	w.route(r, "/onboarding", w.onboardingStart, nil)

@@ -92,6 +92,11 @@ async function signOut(page, buttonText) {
 }
 
 // checklistPDF is a small valid PDF, as a member would attach.
+// avatarPNG is a 48×48 checkered image.
+function avatarPNG() {
+  return Buffer.from("iVBORw0KGgoAAAANSUhEUgAAADAAAAAwCAIAAADYYG7QAAAAUUlEQVR42u3XsQ0AIAgEQPexdSyH09WcwBGQxGhzydfPdUCpfYRZs4W51VOAgICAgICSoJfDTnqAgICAgICyINseCAgICMhf5vwAAgICAvoK2nClB9O3qM3DAAAAAElFTkSuQmCC", "base64");
+}
+
 function checklistPDF() {
   return Buffer.from("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
     "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
@@ -302,6 +307,12 @@ try {
   await audit(m, "profile");
   await m.goto(base + "/settings/notifications");
   await audit(m, "settings-notifications");
+  await m.goto(base + "/settings");
+  await m.getByLabel("Profilbild").setInputFiles({ name: "yann.png", mimeType: "image/png", buffer: avatarPNG() });
+  await submit(m, "Speichern");
+  await expectText(m, "Ihre Änderungen sind gespeichert", "the profile picture is saved");
+  check(await m.locator('.account-menu img[src^="/media/"]').count() === 1, "the account menu shows the picture");
+  await audit(m, "settings-profile");
 
   // 11. Password change, then signing out and in again.
   await m.goto(base + "/settings/password");
