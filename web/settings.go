@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"path"
 	"strings"
@@ -41,44 +42,46 @@ func (w *Web) saveProfile(rw http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	f := newForm(r, profileFields...)
 	u := profileUpdate(r)
-	avatar, err := w.receiveAvatar(r, rq.viewer)
+	var err error
+	if u.AvatarID, err = w.avatarChoice(r, rq.viewer); err == nil {
+		_, err = w.spaces.UpdateProfile(r.Context(), rq.viewer, u)
+	}
 	if err != nil {
-		if spaces.KindOf(err) != spaces.KindInvalid {
-			return err
-		}
-		f.addFieldError("avatar_id", errorText(rq.cat, err))
-		w.renderForm(rw, r, rq, errorStatus(err), "settings_profile", rq.cat.T("settings.profile.title"), f, nil)
-		return nil
-	}
-	switch {
-	case avatar != nil:
-		u.AvatarID = &avatar.ID
-	case r.PostForm.Get("avatar_remove") == "on":
-		u.AvatarID = new(string)
-	}
-	if _, err := w.spaces.UpdateProfile(r.Context(), rq.viewer, u); err != nil {
 		return w.formError(rw, r, rq, err, f, "settings_profile", rq.cat.T("settings.profile.title"), nil)
 	}
 	w.setFlash(rw, "flash.saved")
 	return redirect(rw, r, "/settings")
 }
 
-// receiveAvatar uploads the image of the profile form's file input, if one
-// was chosen.
-func (w *Web) receiveAvatar(r *http.Request, me *spaces.Account) (*spaces.Media, error) {
-	if r.MultipartForm == nil || len(r.MultipartForm.File["avatar"]) == 0 {
-		return nil, nil
+// avatarChoice reads an avatar-field: the id of the image just uploaded, ""
+// when "remove" is ticked, nil to keep the picture. A refused file is an
+// error on the field avatar_id, like the domain's own refusal.
+func (w *Web) avatarChoice(r *http.Request, me *spaces.Account) (*string, error) {
+	var fh *multipart.FileHeader
+	if r.MultipartForm != nil && len(r.MultipartForm.File["avatar"]) > 0 {
+		fh = r.MultipartForm.File["avatar"][0]
 	}
-	fh := r.MultipartForm.File["avatar"][0]
-	if fh.Filename == "" && fh.Size == 0 {
-		return nil, nil // the input was left empty
+	if fh == nil || (fh.Filename == "" && fh.Size == 0) { // no input, or left empty
+		if r.PostForm.Get("avatar_remove") == "on" {
+			return new(string), nil
+		}
+		return nil, nil
 	}
 	file, err := fh.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer file.Close()
-	return w.spaces.UploadMedia(r.Context(), me, file, fh.Filename, "")
+	m, err := w.spaces.UploadMedia(r.Context(), me, file, fh.Filename, "")
+	if err != nil {
+		if de := spaces.AsError(err); de.Kind == spaces.KindInvalid {
+			onField := *de // the domain's error may be shared: copy it
+			onField.Field = "avatar_id"
+			return nil, &onField
+		}
+		return nil, err
+	}
+	return &m.ID, nil
 }
 
 // profileUpdate reads the profile fields a form posted: a field the form does

@@ -97,7 +97,11 @@ func (w *Web) saveSpaceSettings(rw http.ResponseWriter, r *http.Request, rq *req
 	f.Values["languages"] = r.PostForm["languages"]
 	f.Values.Set("slug", p.Head.Space.Slug())
 	p.Form = w.spaceFormView(p.Head.Space, p.Head.Rights, f)
-	if _, err := w.spaces.UpdateSpace(r.Context(), rq.viewer, accountHandle(p.Head.Space.Account), spaceSettings(r)); err != nil {
+	settings := spaceSettings(r)
+	if settings.AvatarID, err = w.avatarChoice(r, rq.viewer); err == nil {
+		_, err = w.spaces.UpdateSpace(r.Context(), rq.viewer, accountHandle(p.Head.Space.Account), settings)
+	}
+	if err != nil {
 		if k := spaces.KindOf(err); k != spaces.KindInvalid && k != spaces.KindConflict {
 			return err
 		}

@@ -79,7 +79,7 @@ func (w *Web) directory(rw http.ResponseWriter, r *http.Request, rq *request) er
 var spaceLanguages = []string{"fr", "en", "de", "it", "es", "nl", "pt", "pl"}
 
 // spaceFields are the fields of a space's settings form.
-var spaceFields = []string{"slug", "name", "description", "rules", "main_language", "languages", "themes", "visibility", "join_policy", "posting"}
+var spaceFields = []string{"avatar_id", "slug", "name", "description", "rules", "main_language", "languages", "themes", "visibility", "join_policy", "posting"}
 
 type spaceFormView struct {
 	Space        *spaces.Space // nil on creation

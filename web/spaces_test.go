@@ -227,6 +227,15 @@ func TestSpaceSettings(t *testing.T) {
 		if sp.Account.DisplayName != "Club des cuisiniers" || sp.Visibility != "network" || sp.Languages != "en fr" || sp.Posting != "moderators" {
 			t.Fatalf("settings not saved: %+v", sp)
 		}
+		// The space's picture: a PDF is refused on the field, an image is shown.
+		want(t, o.postMultipart("/spaces/club/settings", form, upload{"avatar", "logo.pdf", pdf}), http.StatusUnprocessableEntity,
+			"Choose an image (PNG, JPEG, GIF or WebP)", `href="#f-avatar_id"`)
+		wantRedirect(t, o.postMultipart("/spaces/club/settings", form, upload{"avatar", "logo.png", tinyPNG}), "/spaces/club/settings")
+		sp = mustSpace(t, n, "club")
+		if sp.AvatarID == "" {
+			t.Fatal("the space's picture was not kept")
+		}
+		want(t, o.get("/spaces/club"), http.StatusOK, `<img src="/media/`+sp.AvatarID+`"`)
 
 		// Requests: accept bob.
 		want(t, o.get("/spaces/club/settings/requests"), http.StatusOK, "bob", "Accept")

@@ -96,7 +96,9 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/password/forgot", w.forgot, nil)
 	w.route(r, "/password/reset", w.resetForm, w.reset)
 	w.route(r, "/language", nil, w.language)
-	w.routeWith(r, "/settings", bodyLimit{max: maxForm + w.spaces.Options().MaxUpload, multipart: true}, w.profileForm, w.saveProfile)
+	// The profile and a space's settings take a picture.
+	withPicture := bodyLimit{max: maxForm + w.spaces.Options().MaxUpload, multipart: true}
+	w.routeWith(r, "/settings", withPicture, w.profileForm, w.saveProfile)
 	w.route(r, "/settings/password", w.passwordForm, w.changePassword)
 	w.route(r, "/settings/sessions", w.sessions, w.revokeSession)
 	w.route(r, "/onboarding", w.onboardingStart, nil)
@@ -137,7 +139,7 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/spaces/{slug}/leave", nil, w.leave)
 	w.route(r, "/spaces/{slug}/watch", nil, w.watch)
 	w.route(r, "/spaces/{slug}/follow", nil, w.followSpace)
-	w.route(r, "/spaces/{slug}/settings", w.spaceSettingsForm, w.saveSpaceSettings)
+	w.routeWith(r, "/spaces/{slug}/settings", withPicture, w.spaceSettingsForm, w.saveSpaceSettings)
 	w.route(r, "/spaces/{slug}/settings/requests", w.spaceRequests, w.answerRequest)
 	w.route(r, "/spaces/{slug}/settings/members", w.spaceMembers, w.manageMember)
 	w.route(r, "/spaces/{slug}/settings/invitations", w.spaceInvitations, w.invite)
