@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/ruche-social/ruche/internal/dburl"
+	"github.com/ruche-social/ruche/internal/mail"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 )
@@ -40,6 +41,18 @@ type Config struct {
 	Log        Log        `mapstructure:"log"`
 	Federation Federation `mapstructure:"federation"`
 	Spaces     Spaces     `mapstructure:"spaces"`
+	Mail       Mail       `mapstructure:"mail"`
+}
+
+// Mail lets the node send mail: the links of members who forgot their
+// password. Without an SMTP server the node sends none, and admins hand out
+// reset links themselves.
+type Mail struct {
+	// SMTPURL is smtp://[user:password@]host[:port] (STARTTLS when offered,
+	// port 587 by default) or smtps://… (TLS from the start, port 465).
+	SMTPURL string `mapstructure:"smtp_url"`
+	// From is the sender, e.g. "Ruche de Lyon <ruche@ville-a.example>".
+	From string `mapstructure:"from"`
 }
 
 // Spaces holds the node's policies for spaces.
@@ -158,6 +171,8 @@ var defaults = map[string]any{
 	"federation.inbox_workers":           2,
 	"federation.delivery_timeout":        15 * time.Second,
 	"federation.delivery_max_age":        7 * 24 * time.Hour,
+	"mail.smtp_url":                      "",
+	"mail.from":                          "",
 }
 
 // Keys returns every configuration key, sorted.
@@ -274,6 +289,14 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains(Locales, c.Node.DefaultLocale) {
 		bad("node.default_locale", c.Node.DefaultLocale, "want one of "+strings.Join(Locales, ", "))
+	}
+	if c.Mail.SMTPURL != "" {
+		if _, err := mail.New(c.Mail.SMTPURL, "x@example.org"); err != nil {
+			bad("mail.smtp_url", dburl.Redact(c.Mail.SMTPURL), err.Error())
+		}
+		if _, err := mail.New("smtp://localhost", c.Mail.From); err != nil {
+			bad("mail.from", c.Mail.From, "want the sender's address when mail.smtp_url is set, e.g. Ruche <ruche@ville-a.example>")
+		}
 	}
 	if _, err := dburl.Parse(c.Database.URL); err != nil {
 		bad("database.url", dburl.Redact(c.Database.URL), err.Error())
@@ -400,6 +423,7 @@ func (c Config) Secure() bool { return strings.HasPrefix(c.PublicURL, "https://"
 // Redacted returns a copy of c that is safe to print or log.
 func (c Config) Redacted() Config {
 	c.Database.URL = dburl.Redact(c.Database.URL)
+	c.Mail.SMTPURL = dburl.Redact(c.Mail.SMTPURL)
 	return c
 }
 

@@ -127,6 +127,8 @@ func TestValidate(t *testing.T) {
 		{"federation.delivery_max_age", func(c *Config) { c.Federation.DeliveryMaxAge = time.Minute }, "federation.delivery_max_age"},
 		{"media.max_upload_mb", func(c *Config) { c.Media.MaxUploadMB = 0 }, "media.max_upload_mb = \"0\""},
 		{"spaces.creation", func(c *Config) { c.Spaces.Creation = "anyone" }, "members, admins"},
+		{"mail.smtp_url", func(c *Config) { c.Mail.SMTPURL, c.Mail.From = "http://u:hunter2@mail.example", "a@b.example" }, `mail.smtp_url = "http://u:REDACTED@mail.example"`},
+		{"mail.from", func(c *Config) { c.Mail.SMTPURL = "smtp://mail.example" }, "mail.from"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key, func(t *testing.T) {

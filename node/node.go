@@ -23,6 +23,7 @@ import (
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/federation"
 	"github.com/ruche-social/ruche/internal/httpx"
+	"github.com/ruche-social/ruche/internal/mail"
 	"github.com/ruche-social/ruche/spaces"
 	"github.com/ruche-social/ruche/web"
 )
@@ -160,8 +161,14 @@ func (n *Node) routes() (http.Handler, error) {
 	r.HandleFunc("/readyz", n.readyz).Methods(http.MethodGet, http.MethodHead)
 	api.New(n.Spaces, n.Config.Secure(), proxies).Mount(r)
 	n.Federation.Mount(r)
-	ui, err := web.New(n.Spaces, web.Options{PublicURL: n.Config.Origin(), Name: n.Config.Node.Name,
-		Description: n.Config.Node.Description, DefaultLocale: n.Config.Node.DefaultLocale, TrustedProxies: proxies})
+	opts := web.Options{PublicURL: n.Config.Origin(), Name: n.Config.Node.Name,
+		Description: n.Config.Node.Description, DefaultLocale: n.Config.Node.DefaultLocale, TrustedProxies: proxies}
+	if n.Config.Mail.SMTPURL != "" {
+		if opts.Mailer, err = mail.New(n.Config.Mail.SMTPURL, n.Config.Mail.From); err != nil {
+			return nil, fmt.Errorf("mail: %w", err)
+		}
+	}
+	ui, err := web.New(n.Spaces, opts)
 	if err != nil {
 		return nil, err
 	}

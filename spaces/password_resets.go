@@ -2,6 +2,7 @@ package spaces
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -13,13 +14,63 @@ type PasswordReset = db.PasswordReset
 
 // passwordResetTTL is how long a reset link works: long enough for an admin
 // to hand it over, short enough that a forgotten link is not a back door.
-const passwordResetTTL = 72 * time.Hour
+// A link a member asked for by mail is used at once, and lives an hour.
+const (
+	passwordResetTTL     = 72 * time.Hour
+	mailedResetTTL       = time.Hour
+	resetRequestsPerMail = 3  // links per member, per window of the sign-in throttle
+	resetRequestsPerIP   = 10 // requests per client address
+)
 
 var (
 	errResetInvalid = invalid("reset", "reset_invalid", "this password link is not valid")
-	errResetExpired = invalid("reset", "reset_expired", "this password link has expired: ask an admin for a new one")
-	errResetUsed    = invalid("reset", "reset_used", "this password link has been used already: ask an admin for a new one")
+	errResetExpired = invalid("reset", "reset_expired", "this password link has expired: ask for a new one")
+	errResetUsed    = invalid("reset", "reset_used", "this password link has been used already: ask for a new one")
 )
+
+// RequestPasswordReset is a member's own request for a reset link, by email
+// address or username, from the client address ip. It returns the member and
+// the link's token to mail them, or a nil account when the login names no
+// active member: the caller answers the same either way, so that the form
+// does not tell which addresses have accounts. Past a few requests per client
+// address the answer is KindRateLimited; past a few links per member no more
+// are made, silently for the same reason.
+func (s *Service) RequestPasswordReset(ctx context.Context, login, ip string) (*Account, string, error) {
+	now := s.now()
+	ip = "reset-ip:" + ip
+	if wait := s.resets.wait(ip, resetRequestsPerIP, now); wait > 0 {
+		return nil, "", &Error{Kind: KindRateLimited, Code: "too_many_attempts",
+			Message: "too many requests: try again later", RetryAfter: wait}
+	}
+	if strings.TrimSpace(login) == "" {
+		return nil, "", invalid("login", "login_required", "enter your email address or username")
+	}
+	s.resets.fail(ip, now)
+	a, err := s.findLogin(ctx, login)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && a.Status != StatusActive) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", internal("request password reset", err)
+	}
+	key := "reset-account:" + a.ID
+	if s.resets.wait(key, resetRequestsPerMail, now) > 0 {
+		return nil, "", nil
+	}
+	s.resets.fail(key, now)
+	token, hash := newToken()
+	p := &PasswordReset{ID: newID(), AccountID: a.ID, TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(mailedResetTTL)}
+	err = s.db.InTx(ctx, func(tx *db.DB) error {
+		if err := tx.DeletePasswordResets(ctx, a.ID); err != nil {
+			return err
+		}
+		return tx.InsertPasswordReset(ctx, p)
+	})
+	if err != nil {
+		return nil, "", internal("request password reset", err)
+	}
+	return a, token, nil
+}
 
 // CreatePasswordReset makes a one-time link with which the member sets a new
 // password, for a member who forgot theirs; it returns the link's token, shown

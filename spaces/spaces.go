@@ -89,6 +89,7 @@ type Service struct {
 	opts      Options
 	listeners []Listener
 	logins    *throttle
+	resets    *throttle // self-service password reset requests
 	hashSlots chan struct{}
 }
 
@@ -126,6 +127,7 @@ func New(d *db.DB, opts Options) *Service {
 		db:        d,
 		opts:      opts,
 		logins:    newThrottle(),
+		resets:    newThrottle(),
 		hashSlots: make(chan struct{}, hashConcurrency),
 	}
 }

@@ -1,9 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/url"
+	"time"
 
 	"github.com/ruche-social/ruche/internal/httpx"
+	"github.com/ruche-social/ruche/internal/mail"
 	"github.com/ruche-social/ruche/spaces"
 )
 
@@ -120,10 +124,50 @@ func (w *Web) register(rw http.ResponseWriter, r *http.Request, rq *request) err
 	return redirect(rw, r, "/onboarding")
 }
 
-// forgot: GET /password/forgot — the node sends no mail yet: an admin makes a
-// reset link (admin page or `ruche admin user reset-password`).
+type forgotView struct {
+	Mail bool // the node sends mail: the form asks for the account
+	Sent bool // the request is taken
+}
+
+// forgot: GET /password/forgot — with mail, a form to get a reset link;
+// without, how to get one from an admin (admin page or `ruche admin user
+// reset-password`).
 func (w *Web) forgot(rw http.ResponseWriter, r *http.Request, rq *request) error {
-	w.render(rw, r, rq, http.StatusOK, "forgot", rq.cat.T("forgot.title"), nil)
+	w.renderForm(rw, r, rq, http.StatusOK, "forgot", rq.cat.T("forgot.title"), newForm(nil, "login"), forgotView{Mail: w.opts.Mailer != nil})
+	return nil
+}
+
+// requestReset: POST /password/forgot — mail a reset link to the member the
+// login names, in their language. The page says the same whether or not an
+// account matched, and the mail leaves in the background so that the answer's
+// delay does not tell either.
+func (w *Web) requestReset(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	if w.opts.Mailer == nil {
+		return errNotFound
+	}
+	f := newForm(r, "login")
+	acct, token, err := w.spaces.RequestPasswordReset(r.Context(), f.Value("login"), httpx.ClientIP(r, w.opts.TrustedProxies))
+	if err != nil {
+		return w.formError(rw, r, rq, err, f, "forgot", rq.cat.T("forgot.title"), forgotView{Mail: true})
+	}
+	if acct != nil {
+		cat := w.cats[acct.User.Locale]
+		if cat == nil {
+			cat = rq.cat
+		}
+		link := w.opts.PublicURL + "/password/reset?token=" + url.QueryEscape(token)
+		msg := mail.Message{To: acct.User.Email, Subject: cat.T("mail.reset.subject", "node", w.opts.Name),
+			Text: cat.T("mail.reset.body", "name", acct.DisplayName, "username", acct.Username, "node", w.opts.Name, "link", link)}
+		log := httpx.Logger(r.Context())
+		go func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Minute)
+			defer cancel()
+			if err := w.opts.Mailer.Send(ctx, msg); err != nil {
+				log.Error("password reset mail not sent", "account", acct.Username, "err", err)
+			}
+		}()
+	}
+	w.render(rw, r, rq, http.StatusOK, "forgot", rq.cat.T("forgot.sent_title"), forgotView{Mail: true, Sent: true})
 	return nil
 }
 

@@ -17,6 +17,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/ruche-social/ruche/activitystreams"
+	"github.com/ruche-social/ruche/internal/mail"
 
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -45,6 +47,14 @@ type Options struct {
 	DefaultLocale string
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// Mailer sends the links of members who forgot their password; nil when
+	// the node sends no mail.
+	Mailer Mailer
+}
+
+// Mailer sends one mail.
+type Mailer interface {
+	Send(ctx context.Context, m mail.Message) error
 }
 
 // Web serves the pages.
@@ -93,7 +103,7 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/login", w.loginForm, w.login)
 	w.route(r, "/logout", nil, w.logout)
 	w.route(r, "/register", w.registerForm, w.register)
-	w.route(r, "/password/forgot", w.forgot, nil)
+	w.route(r, "/password/forgot", w.forgot, w.requestReset)
 	w.route(r, "/password/reset", w.resetForm, w.reset)
 	w.route(r, "/language", nil, w.language)
 	// The profile and a space's settings take a picture.
