@@ -34,6 +34,25 @@ func openNode(ctx context.Context, c cli, fs *pflag.FlagSet) (*node.Node, error)
 	return node.New(ctx, cfg, node.Options{Role: node.RoleWeb, Logger: log})
 }
 
+// onNode runs a command on the node's database: it parses args into fs, runs
+// check (arguments, required flags, a password prompt: usage errors come
+// before the database is touched), opens the node, hands it to run, and
+// closes it.
+func onNode(ctx context.Context, c cli, fs *pflag.FlagSet, args []string, check func() error, run func(n *node.Node) error) error {
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := check(); err != nil {
+		return err
+	}
+	n, err := openNode(ctx, c, fs)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	return run(n)
+}
+
 func userCmd(ctx context.Context, c cli, args []string) error {
 	return dispatch(ctx, c, args, []command{
 		{"create", "create a member: --username --email [--role] [--display-name] [--locale]", userCreate},
@@ -55,160 +74,117 @@ func userCreate(ctx context.Context, c cli, args []string) error {
 	role := fs.String("role", spaces.RoleMember, "admin, moderator or member")
 	locale := fs.String("locale", "", "fr, en or de (default: the node's)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	if err := parse(fs, args); err != nil {
+	var password string
+	check := func() (err error) {
+		if err := exactArgs(fs, 0, "no arguments (use --username and --email)"); err != nil {
+			return err
+		}
+		if *username == "" || *email == "" {
+			return usagef("--username and --email are required")
+		}
+		password, err = readPassword(c, *fromStdin, "Password for "+*username)
 		return err
 	}
-	if err := exactArgs(fs, 0, "no arguments (use --username and --email)"); err != nil {
-		return err
-	}
-	if *username == "" || *email == "" {
-		return usagef("--username and --email are required")
-	}
-	password, err := readPassword(c, *fromStdin, "Password for "+*username)
-	if err != nil {
-		return err
-	}
-	n, err := openNode(ctx, c, fs)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	a, err := n.Spaces.CreateMember(ctx, spaces.Console, spaces.NewMember{
-		Username: *username, Email: *email, Password: password,
-		DisplayName: *display, Role: *role, Locale: *locale,
+	return onNode(ctx, c, fs, args, check, func(n *node.Node) error {
+		a, err := n.Spaces.CreateMember(ctx, spaces.Console, spaces.NewMember{
+			Username: *username, Email: *email, Password: password,
+			DisplayName: *display, Role: *role, Locale: *locale,
+		})
+		if err != nil {
+			return domainErr(err)
+		}
+		fmt.Fprintf(c.stdout, "created %s %s (%s); sign in at %s\n", a.User.Role, a.Username, a.User.Email, n.Config.Origin())
+		return nil
 	})
-	if err != nil {
-		return domainErr(err)
-	}
-	fmt.Fprintf(c.stdout, "created %s %s (%s); sign in at %s\n", a.User.Role, a.Username, a.User.Email, n.Config.Origin())
-	return nil
 }
 
 func userList(ctx context.Context, c cli, args []string) error {
 	fs := newFlags("admin user list", c)
 	role := fs.String("role", "", "only this role")
 	status := fs.String("status", "", "only this status: active or suspended")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	n, err := openNode(ctx, c, fs)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USERNAME\tROLE\tSTATUS\tEMAIL\tCREATED")
-	filter := spaces.MemberFilter{Role: *role, Status: *status}
-	for {
-		page, err := n.Spaces.ListMembers(ctx, spaces.Console, filter)
-		if err != nil {
-			return domainErr(err)
+	return onNode(ctx, c, fs, args, exactly(fs, 0, "no arguments"), func(n *node.Node) error {
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USERNAME\tROLE\tSTATUS\tEMAIL\tCREATED")
+		filter := spaces.MemberFilter{Role: *role, Status: *status}
+		for {
+			page, err := n.Spaces.ListMembers(ctx, spaces.Console, filter)
+			if err != nil {
+				return domainErr(err)
+			}
+			for _, a := range page {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, a.User.Role, a.Status, a.User.Email, a.CreatedAt.Format(time.DateOnly))
+			}
+			if len(page) < 500 {
+				break
+			}
+			filter.After = page[len(page)-1].ID
 		}
-		for _, a := range page {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, a.User.Role, a.Status, a.User.Email, a.CreatedAt.Format(time.DateOnly))
-		}
-		if len(page) < 500 {
-			break
-		}
-		filter.After = page[len(page)-1].ID
-	}
-	return tw.Flush()
+		return tw.Flush()
+	})
 }
 
 func userSetRole(defaultRole string) func(context.Context, cli, []string) error {
 	return func(ctx context.Context, c cli, args []string) error {
 		fs := newFlags("admin user promote/demote", c)
 		role := fs.String("role", defaultRole, "the new role: admin, moderator or member")
-		if err := parse(fs, args); err != nil {
-			return err
-		}
-		if err := exactArgs(fs, 1, "one USERNAME"); err != nil {
-			return err
-		}
-		n, err := openNode(ctx, c, fs)
-		if err != nil {
-			return err
-		}
-		defer n.Close()
-		a, err := n.Spaces.SetRole(ctx, spaces.Console, fs.Arg(0), *role)
-		if err != nil {
-			return domainErr(err)
-		}
-		fmt.Fprintf(c.stdout, "%s is now %s\n", a.Username, a.User.Role)
-		return nil
+		return onNode(ctx, c, fs, args, exactly(fs, 1, "one USERNAME"), func(n *node.Node) error {
+			a, err := n.Spaces.SetRole(ctx, spaces.Console, fs.Arg(0), *role)
+			if err != nil {
+				return domainErr(err)
+			}
+			fmt.Fprintf(c.stdout, "%s is now %s\n", a.Username, a.User.Role)
+			return nil
+		})
 	}
 }
 
 func userStatus(suspend bool) func(context.Context, cli, []string) error {
 	return func(ctx context.Context, c cli, args []string) error {
 		fs := newFlags("admin user suspend/unsuspend", c)
-		if err := parse(fs, args); err != nil {
-			return err
-		}
-		if err := exactArgs(fs, 1, "one USERNAME"); err != nil {
-			return err
-		}
-		n, err := openNode(ctx, c, fs)
-		if err != nil {
-			return err
-		}
-		defer n.Close()
-		op := n.Spaces.Unsuspend
-		if suspend {
-			op = n.Spaces.Suspend
-		}
-		a, err := op(ctx, spaces.Console, fs.Arg(0))
-		if err != nil {
-			return domainErr(err)
-		}
-		fmt.Fprintf(c.stdout, "%s is now %s\n", a.Username, a.Status)
-		return nil
+		return onNode(ctx, c, fs, args, exactly(fs, 1, "one USERNAME"), func(n *node.Node) error {
+			op := n.Spaces.Unsuspend
+			if suspend {
+				op = n.Spaces.Suspend
+			}
+			a, err := op(ctx, spaces.Console, fs.Arg(0))
+			if err != nil {
+				return domainErr(err)
+			}
+			fmt.Fprintf(c.stdout, "%s is now %s\n", a.Username, a.Status)
+			return nil
+		})
 	}
 }
 
 func userResetPassword(ctx context.Context, c cli, args []string) error {
 	fs := newFlags("admin user reset-password", c)
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	if err := parse(fs, args); err != nil {
+	var password string
+	check := func() (err error) {
+		if err := exactArgs(fs, 1, "one USERNAME"); err != nil {
+			return err
+		}
+		password, err = readPassword(c, *fromStdin, "New password for "+fs.Arg(0))
 		return err
 	}
-	if err := exactArgs(fs, 1, "one USERNAME"); err != nil {
-		return err
-	}
-	password, err := readPassword(c, *fromStdin, "New password for "+fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	n, err := openNode(ctx, c, fs)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	if err := n.Spaces.ResetPassword(ctx, spaces.Console, fs.Arg(0), password); err != nil {
-		return domainErr(err)
-	}
-	fmt.Fprintf(c.stdout, "password of %s changed; their sessions are ended\n", fs.Arg(0))
-	return nil
+	return onNode(ctx, c, fs, args, check, func(n *node.Node) error {
+		if err := n.Spaces.ResetPassword(ctx, spaces.Console, fs.Arg(0), password); err != nil {
+			return domainErr(err)
+		}
+		fmt.Fprintf(c.stdout, "password of %s changed; their sessions are ended\n", fs.Arg(0))
+		return nil
+	})
 }
 
 func userDelete(ctx context.Context, c cli, args []string) error {
 	fs := newFlags("admin user delete", c)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := exactArgs(fs, 1, "one USERNAME"); err != nil {
-		return err
-	}
-	n, err := openNode(ctx, c, fs)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	if err := n.Spaces.DeleteMember(ctx, spaces.Console, fs.Arg(0)); err != nil {
-		return domainErr(err)
-	}
-	fmt.Fprintf(c.stdout, "%s is deleted; the running node's workers tell the other servers\n", fs.Arg(0))
-	return nil
+	return onNode(ctx, c, fs, args, exactly(fs, 1, "one USERNAME"), func(n *node.Node) error {
+		if err := n.Spaces.DeleteMember(ctx, spaces.Console, fs.Arg(0)); err != nil {
+			return domainErr(err)
+		}
+		fmt.Fprintf(c.stdout, "%s is deleted; the running node's workers tell the other servers\n", fs.Arg(0))
+		return nil
+	})
 }
 
 func inviteCmd(ctx context.Context, c cli, args []string) error {
@@ -222,28 +198,19 @@ func inviteCreate(ctx context.Context, c cli, args []string) error {
 	uses := fs.Int("uses", 1, "how many people may register with it; 0 for unlimited")
 	ttl := fs.Duration("ttl", 0, "how long it stays valid (default: invites.ttl)")
 	note := fs.String("note", "", "a reminder of whom it is for")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := exactArgs(fs, 0, "no arguments"); err != nil {
-		return err
-	}
-	n, err := openNode(ctx, c, fs)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	inv, token, err := n.Spaces.CreateInvitation(ctx, spaces.Console, spaces.NewInvitation{MaxUses: *uses, TTL: *ttl, Note: *note})
-	if err != nil {
-		return domainErr(err)
-	}
-	usesText := fmt.Sprint(inv.MaxUses)
-	if inv.MaxUses == 0 {
-		usesText = "unlimited"
-	}
-	fmt.Fprintf(c.stdout, "invitation token: %s\nregistration link: %s/register?invite=%s\nuses: %s, valid until %s\n",
-		token, n.Config.Origin(), token, usesText, inv.ExpiresAt.Format(time.RFC3339))
-	return nil
+	return onNode(ctx, c, fs, args, exactly(fs, 0, "no arguments"), func(n *node.Node) error {
+		inv, token, err := n.Spaces.CreateInvitation(ctx, spaces.Console, spaces.NewInvitation{MaxUses: *uses, TTL: *ttl, Note: *note})
+		if err != nil {
+			return domainErr(err)
+		}
+		usesText := fmt.Sprint(inv.MaxUses)
+		if inv.MaxUses == 0 {
+			usesText = "unlimited"
+		}
+		fmt.Fprintf(c.stdout, "invitation token: %s\nregistration link: %s/register?invite=%s\nuses: %s, valid until %s\n",
+			token, n.Config.Origin(), token, usesText, inv.ExpiresAt.Format(time.RFC3339))
+		return nil
+	})
 }
 
 // domainErr turns a domain error into the message the operator reads; invalid

@@ -49,3 +49,8 @@ func exactArgs(fs *pflag.FlagSet, n int, what string) error {
 	}
 	return nil
 }
+
+// exactly is exactArgs as a check for onNode.
+func exactly(fs *pflag.FlagSet, n int, what string) func() error {
+	return func() error { return exactArgs(fs, n, what) }
+}
