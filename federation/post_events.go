@@ -102,6 +102,19 @@ func (f *Federation) onPostCreated(ctx context.Context, tx *db.DB, p *spaces.Pos
 	return err
 }
 
+// announceSent has the Group of a local space announce an activity this node
+// just sent about a post in it; a remote space's own server announces there.
+func (f *Federation) announceSent(ctx context.Context, tx *db.DB, sp *spaces.Space, p *spaces.Post, row *db.Activity) error {
+	if !localSpace(sp) {
+		return nil
+	}
+	inner, err := bodyOf(row)
+	if err != nil {
+		return err
+	}
+	return f.announce(ctx, tx, sp, p, inner, false)
+}
+
 // announce sends a Group's Announce of an activity about p to those of the
 // space's audience who may see p.
 func (f *Federation) announce(ctx context.Context, tx *db.DB, sp *spaces.Space, p *spaces.Post, inner map[string]any, verbatim bool, extra ...string) error {
@@ -129,14 +142,10 @@ func (f *Federation) onPostUpdated(ctx context.Context, tx *db.DB, p *spaces.Pos
 		}
 		row, err := f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: "Update", Object: doc, To: o.To, Cc: o.Cc,
 			Audience: o.Audience}, f.authorRecipients(p, sp, o)...)
-		if err != nil || !localSpace(sp) {
-			return err
-		}
-		inner, err := bodyOf(row)
 		if err != nil {
 			return err
 		}
-		return f.announce(ctx, tx, sp, p, inner, false)
+		return f.announceSent(ctx, tx, sp, p, row)
 	case localSpace(sp):
 		if inner := received(ctx, "Update", f.PostIRI(p)); inner != nil {
 			return f.announce(ctx, tx, sp, p, inner, true)
@@ -184,14 +193,10 @@ func (f *Federation) onPostDeleted(ctx context.Context, tx *db.DB, p *spaces.Pos
 		// the author deleted it, or this node's staff removed a member's post
 		// elsewhere: the author's server speaks for its author
 		row, err := f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: "Delete", Object: tomb, To: to, Cc: cc}, recipients...)
-		if err != nil || !localSpace(sp) {
-			return err
-		}
-		inner, err := bodyOf(row)
 		if err != nil {
 			return err
 		}
-		return f.announce(ctx, tx, sp, p, inner, false)
+		return f.announceSent(ctx, tx, sp, p, row)
 	case localSpace(sp):
 		if inner := received(ctx, "Delete", f.PostIRI(p)); inner != nil {
 			return f.announce(ctx, tx, sp, p, inner, true)
@@ -242,14 +247,7 @@ func (f *Federation) onLiked(ctx context.Context, tx *db.DB, l *spaces.Like, lik
 				return err
 			}
 		}
-		if !localSpace(sp) {
-			return nil
-		}
-		inner, err := bodyOf(row)
-		if err != nil {
-			return err
-		}
-		return f.announce(ctx, tx, sp, p, inner, false)
+		return f.announceSent(ctx, tx, sp, p, row)
 	case localSpace(sp):
 		typ := "Like"
 		if !like {
