@@ -69,3 +69,9 @@ func (d *DB) UpdateMedia(ctx context.Context, m *Media, columns ...string) error
 	_, err := d.idb.NewUpdate().Model(m).WherePK().Column(columns...).Exec(ctx)
 	return wrap(err, "update media")
 }
+
+// DeleteMedia removes a file's row (the caller removes the file).
+func (d *DB) DeleteMedia(ctx context.Context, id string) error {
+	_, err := d.idb.NewDelete().Model((*Media)(nil)).Where("id = ?", id).Exec(ctx)
+	return wrap(err, "delete media")
+}

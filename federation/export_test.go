@@ -2,3 +2,6 @@ package federation
 
 // RSASignRateForBench exposes the baseline to the external benchmarks.
 var RSASignRateForBench = RSASignRate
+
+// WaitCopies waits for the copies of remote files under way.
+func (f *Federation) WaitCopies() { f.background.Wait() }

@@ -77,6 +77,7 @@ type Federation struct {
 	lock          *db.WorkerLock
 	hostMu        sync.Mutex
 	hostSems      map[string]chan struct{}
+	background    sync.WaitGroup // copies of remote files under way
 }
 
 // New returns the federation side of a node.
@@ -126,8 +127,10 @@ func (f *Federation) Start(ctx context.Context) error {
 	return err
 }
 
-// Close releases the worker's hold on the database, if it took one.
+// Close waits for the copies of remote files under way (each is bounded by
+// a timeout) and releases the worker's hold on the database, if it took one.
 func (f *Federation) Close() error {
+	f.background.Wait()
 	f.lockMu.Lock()
 	defer f.lockMu.Unlock()
 	err := f.lock.Close()

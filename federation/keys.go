@@ -285,6 +285,7 @@ func (f *Federation) storeActor(ctx context.Context, doc map[string]any) (*space
 			return nil, err
 		}
 	}
+	f.refreshAvatar(ctx, a)
 	now := f.clock()
 	for try := 0; try < 2; try++ { // a concurrent fetch may insert the same key first
 		err = f.storeKeys(ctx, a, ra.Keys, now)

@@ -156,6 +156,31 @@ func (f *Federation) cacheFiles(ctx context.Context, p *spaces.Post) {
 	}
 }
 
+// refreshAvatar keeps a copy of a remote actor's icon when it is new. The
+// copy is made in the background: the actor is stored already, and its
+// picture may come from a slow server. Close waits for copies under way.
+func (f *Federation) refreshAvatar(ctx context.Context, a *spaces.Account) {
+	m, err := f.spaces.RemoteAvatar(ctx, a)
+	if err != nil || m == nil {
+		if err != nil {
+			f.log.Warn("remote avatar not recorded", "actor", a.URI, "err", err)
+		}
+		return
+	}
+	acct := *a // the caller goes on with a
+	f.background.Add(1)
+	go func() {
+		defer f.background.Done()
+		ctx, a := context.WithoutCancel(ctx), &acct
+		if err := f.cacheFile(ctx, m); err != nil {
+			f.log.Warn("remote avatar not cached", "actor", a.URI, "icon", m.URI, "err", err)
+		}
+		if err := f.spaces.AdoptRemoteAvatar(ctx, a, m.ID); err != nil {
+			f.log.Warn("remote avatar not kept", "actor", a.URI, "icon", m.URI, "err", err)
+		}
+	}()
+}
+
 func (f *Federation) cacheFile(ctx context.Context, m *spaces.Media) error {
 	if err := f.hostAllowed(ctx, activitystreams.Host(m.URI)); err != nil {
 		return err

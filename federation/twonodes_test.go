@@ -117,6 +117,31 @@ func TestTwoNodes(t *testing.T) {
 		if resp, err := http.Get(got.IconURL); err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
 			t.Fatalf("fetch the avatar: %v %v", resp, err)
 		}
+		// B keeps its own copy of the picture, which its pages show.
+		b.Federation.WaitCopies()
+		got = remote(t, b, aliceOnB.URI)
+		if got.AvatarID == "" {
+			t.Fatal("B has no copy of alice's picture")
+		}
+		if m, err := b.DB.MediaByID(ctx, got.AvatarID); err != nil || m.URI != got.IconURL || m.Path == "" || m.MediaType != "image/png" {
+			t.Fatalf("B's copy: %+v %v", m, err)
+		}
+		if resp, err := http.Get(b.URL + "/media/" + got.AvatarID); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("B serves its copy: %v %v", resp, err)
+		}
+		// Alice removes her picture: B drops its copy.
+		none := ""
+		if _, err := a.Spaces.UpdateProfile(ctx, alice, spaces.ProfileUpdate{AvatarID: &none}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b)
+		b.Federation.WaitCopies()
+		if got := remote(t, b, aliceOnB.URI); got.AvatarID != "" || got.IconURL != "" {
+			t.Fatalf("B still shows a picture: %q %q", got.AvatarID, got.IconURL)
+		}
+		if _, err := b.DB.MediaByID(ctx, got.AvatarID); err == nil {
+			t.Fatal("B keeps the former picture's file")
+		}
 
 		// Key rotation: the Update that carries the new key is signed with it,
 		// so B, holding the old key, refuses it (401) until its refetch gap

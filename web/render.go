@@ -137,14 +137,14 @@ func initial(name string) string {
 }
 
 // avatarSrc is the address of the image a member or a space chose as avatar,
-// or "" for the placeholder. Remote actors' images live on other servers,
-// which the page's Content-Security-Policy does not load: they get the
-// placeholder too.
+// or "" for the placeholder. A remote actor's picture is this node's copy
+// (the page's Content-Security-Policy loads no other server's file): until
+// it is copied, the placeholder shows.
 func avatarSrc(of any) string {
 	id := ""
 	switch v := of.(type) {
 	case *spaces.Account:
-		if v != nil && v.IsLocal() {
+		if v != nil {
 			id = v.AvatarID
 		}
 	case *spaces.Space:
