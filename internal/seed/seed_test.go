@@ -130,3 +130,36 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// TestLoad: the corpus read back from a seeded database is the one Seed
+// returned — members, spaces, top-level posts oldest first, and each
+// member's spaces among their memberships — and an empty database has none.
+func TestLoad(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := seed.Load(ctx, d); err == nil {
+			t.Fatal("an empty database gave a corpus")
+		}
+		c, err := seed.Seed(ctx, d, seed.Scale{Members: 30, Spaces: 6, Posts: 300, Joined: 2, Follows: 3}, "http://node.example", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := seed.Load(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Posts, c.Posts) {
+			t.Fatalf("posts: %d loaded, %d seeded", len(got.Posts), len(c.Posts))
+		}
+		if len(got.Members) != len(c.Members) || got.Members[0].User == nil || len(got.Spaces) != len(c.Spaces) {
+			t.Fatalf("%d members (user %v), %d spaces", len(got.Members), got.Members[0].User, len(got.Spaces))
+		}
+		for id, slugs := range c.Joined {
+			for _, slug := range slugs {
+				if !slices.Contains(got.Joined[id], slug) {
+					t.Fatalf("member %s joined %s, loaded %v", id, slug, got.Joined[id])
+				}
+			}
+		}
+	})
+}
