@@ -30,15 +30,27 @@ type Feed struct {
 
 // ListFeed returns the page of posts f selects that its reader may see.
 func (d *DB) ListFeed(ctx context.Context, f Feed) ([]*Post, error) {
+	if f.HomeOf != "" && f.ThreadID == "" {
+		return d.listHome(ctx, f)
+	}
 	var out []*Post
-	q := d.postQuery(&out).Limit(int64(f.Limit))
+	err := d.feedQuery(&out, f, nil).Scan(ctx)
+	return out, wrap(err, "feed")
+}
+
+// feedQuery is the query of the page f selects, restricted to the posts ids
+// when ids is not nil.
+func (d *DB) feedQuery(out *[]*Post, f Feed, ids []string) *bun.SelectQuery {
+	q := d.postQuery(out).Limit(int64(f.Limit))
+	if ids != nil {
+		q = q.Where("post.id IN (?)", bun.In(ids))
+	}
 	if f.ThreadID != "" {
 		q = q.Where("post.thread_id = ?", f.ThreadID).Where("post.in_reply_to_id IS NOT NULL").OrderExpr("post.id ASC")
 		if f.After != "" {
 			q = q.Where("post.id > ?", f.After)
 		}
-		err := visiblePosts(q, f.Reader).Scan(ctx)
-		return out, wrap(err, "thread")
+		return visiblePosts(q, f.Reader)
 	}
 	q = q.Where("post.in_reply_to_id IS NULL").OrderExpr("post.id DESC")
 	if f.Before != "" {
@@ -76,6 +88,5 @@ func (d *DB) ListFeed(ctx context.Context, f Feed) ([]*Post, error) {
 	if f.Language != "" {
 		q = q.Where("EXISTS (SELECT 1 FROM post_translations AS l WHERE l.post_id = post.id AND l.language = ?)", f.Language)
 	}
-	err := visiblePosts(q, f.Reader).Scan(ctx)
-	return out, wrap(err, "feed")
+	return visiblePosts(q, f.Reader)
 }
