@@ -82,11 +82,18 @@ func (d *DB) feedQuery(out *[]*Post, f Feed, ids []string) *bun.SelectQuery {
 	// Correlated EXISTS, not IN: walking the feed's index newest first and
 	// probing each post's primary key stops after one page, where SQLite
 	// would otherwise build the whole set of posts with the theme first.
+	// PostgreSQL would turn the EXISTS into a merge with the tags by post
+	// id, and read every tag newer than a deep page's cursor first;
+	// "OFFSET 0" keeps it a probe per post.
+	fence := ""
+	if d.dialect == Postgres {
+		fence = " OFFSET 0"
+	}
 	if f.Theme != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM post_tags AS t WHERE t.post_id = post.id AND t.kind = 'theme' AND t.tag = ?)", f.Theme)
+		q = q.Where("EXISTS (SELECT 1 FROM post_tags AS t WHERE t.post_id = post.id AND t.kind = 'theme' AND t.tag = ?"+fence+")", f.Theme)
 	}
 	if f.Language != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM post_translations AS l WHERE l.post_id = post.id AND l.language = ?)", f.Language)
+		q = q.Where("EXISTS (SELECT 1 FROM post_translations AS l WHERE l.post_id = post.id AND l.language = ?"+fence+")", f.Language)
 	}
 	return visiblePosts(q, f.Reader)
 }
