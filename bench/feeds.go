@@ -36,11 +36,15 @@ func feeds(ctx context.Context, e *env, r *Report) error {
 }
 
 func feedsOn(ctx context.Context, e *env, r *Report, eng engine) error {
-	dbURL, cleanup, err := e.database(ctx, eng, "feeds")
-	if err != nil {
-		return err
+	dbURL, reuse := e.feedsDB[eng.name]
+	if !reuse {
+		var cleanup func()
+		var err error
+		if dbURL, cleanup, err = e.database(ctx, eng, "feeds"); err != nil {
+			return err
+		}
+		defer cleanup()
 	}
-	defer cleanup()
 	d, err := db.Open(ctx, dbURL)
 	if err != nil {
 		return err
@@ -50,13 +54,27 @@ func feedsOn(ctx context.Context, e *env, r *Report, eng engine) error {
 		return err
 	}
 	sc := e.feedScale()
-	began := time.Now()
-	c, err := seed.Seed(ctx, d, sc, "http://feeds.bench.example", time.Now())
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
+	var c *seed.Corpus
+	seeded := time.Duration(0)
+	if reuse {
+		c, err = seed.Load(ctx, d)
 	}
-	seeded := time.Since(began)
-	fmt.Fprintf(os.Stderr, "  %s: seeded %d members, %d spaces, %d posts in %s\n", eng.name, sc.Members, sc.Spaces, sc.Posts, seeded.Round(time.Second))
+	if reuse && err == nil {
+		total, err := d.Bun().NewSelect().Table("posts").Count(ctx)
+		if err != nil {
+			return err
+		}
+		sc = seed.Scale{Members: len(c.Members), Spaces: len(c.Spaces), Posts: int(total)}
+		fmt.Fprintf(os.Stderr, "  %s: reusing %d members, %d spaces, %d posts\n", eng.name, sc.Members, sc.Spaces, sc.Posts)
+	} else {
+		reuse = false // an empty database: seed it, and keep it
+		began := time.Now()
+		if c, err = seed.Seed(ctx, d, sc, "http://feeds.bench.example", time.Now()); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		seeded = time.Since(began)
+		fmt.Fprintf(os.Stderr, "  %s: seeded %d members, %d spaces, %d posts in %s\n", eng.name, sc.Members, sc.Spaces, sc.Posts, seeded.Round(time.Second))
+	}
 
 	s := spaces.New(d, spaces.Options{PublicURL: "http://feeds.bench.example", DefaultLocale: "fr"})
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -142,6 +160,9 @@ func feedsOn(ctx context.Context, e *env, r *Report, eng engine) error {
 			}
 			r.add(f)
 		}
+	}
+	if reuse {
+		return nil
 	}
 	r.add(Figure{Section: sec, Name: fmt.Sprintf("%s: seeding time", eng.name), Value: seeded.Seconds(), Unit: "s",
 		Baseline: "posts", BaseVal: float64(sc.Posts), BaseUnit: "", RatioNote: "posts/s", Ratio: float64(sc.Posts) / seeded.Seconds()})

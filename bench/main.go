@@ -34,6 +34,10 @@ type env struct {
 	goBench  string  // raw output of the Go benchmarks, for benchstat
 
 	engineSel string // all, sqlite or postgres
+
+	// feedsDB maps an engine's name to a database seeded by an earlier run,
+	// which the feeds section measures again instead of seeding a new one.
+	feedsDB map[string]string
 }
 
 func (e *env) full() bool { return e.profile == "full" }
@@ -44,6 +48,8 @@ func main() {
 	out := flag.String("out", "bench/results", "where to write <date>.json and latest.md")
 	only := flag.String("only", "", "run only the sections whose name matches this regular expression")
 	engines := flag.String("engines", "all", "databases to measure: all (SQLite, and PostgreSQL when RUCHE_TEST_POSTGRES is set), sqlite or postgres")
+	feedsSQLite := flag.String("feeds-sqlite", "", "measure the feeds on this seeded SQLite database (sqlite:PATH; seeded first if empty) and keep it")
+	feedsPG := flag.String("feeds-postgres", "", "measure the feeds on this seeded PostgreSQL database (postgres://…; seeded first if empty) and keep it")
 	flag.Parse()
 	if *profile != "quick" && *profile != "full" {
 		fmt.Fprintln(os.Stderr, "bench: -profile must be quick or full")
@@ -58,7 +64,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	e := &env{profile: *profile, ruche: *ruche, work: work, pgDSN: os.Getenv("RUCHE_TEST_POSTGRES"), engineSel: *engines}
+	e := &env{profile: *profile, ruche: *ruche, work: work, pgDSN: os.Getenv("RUCHE_TEST_POSTGRES"), engineSel: *engines, feedsDB: map[string]string{}}
+	if *feedsSQLite != "" {
+		e.feedsDB["SQLite"] = *feedsSQLite
+	}
+	if *feedsPG != "" {
+		e.feedsDB["PostgreSQL"] = *feedsPG
+	}
 	if *engines == "postgres" && e.pgDSN == "" {
 		fmt.Fprintln(os.Stderr, "bench: -engines postgres needs RUCHE_TEST_POSTGRES")
 		os.Exit(2)

@@ -30,15 +30,27 @@ type Feed struct {
 
 // ListFeed returns the page of posts f selects that its reader may see.
 func (d *DB) ListFeed(ctx context.Context, f Feed) ([]*Post, error) {
+	if f.HomeOf != "" && f.ThreadID == "" {
+		return d.listHome(ctx, f)
+	}
 	var out []*Post
-	q := d.postQuery(&out).Limit(int64(f.Limit))
+	err := d.feedQuery(&out, f, nil).Scan(ctx)
+	return out, wrap(err, "feed")
+}
+
+// feedQuery is the query of the page f selects, restricted to the posts ids
+// when ids is not nil.
+func (d *DB) feedQuery(out *[]*Post, f Feed, ids []string) *bun.SelectQuery {
+	q := d.postQuery(out).Limit(int64(f.Limit))
+	if ids != nil {
+		q = q.Where("post.id IN (?)", bun.In(ids))
+	}
 	if f.ThreadID != "" {
 		q = q.Where("post.thread_id = ?", f.ThreadID).Where("post.in_reply_to_id IS NOT NULL").OrderExpr("post.id ASC")
 		if f.After != "" {
 			q = q.Where("post.id > ?", f.After)
 		}
-		err := visiblePosts(q, f.Reader).Scan(ctx)
-		return out, wrap(err, "thread")
+		return visiblePosts(q, f.Reader)
 	}
 	q = q.Where("post.in_reply_to_id IS NULL").OrderExpr("post.id DESC")
 	if f.Before != "" {
@@ -70,12 +82,18 @@ func (d *DB) ListFeed(ctx context.Context, f Feed) ([]*Post, error) {
 	// Correlated EXISTS, not IN: walking the feed's index newest first and
 	// probing each post's primary key stops after one page, where SQLite
 	// would otherwise build the whole set of posts with the theme first.
+	// PostgreSQL would turn the EXISTS into a merge with the tags by post
+	// id, and read every tag newer than a deep page's cursor first;
+	// "OFFSET 0" keeps it a probe per post.
+	fence := ""
+	if d.dialect == Postgres {
+		fence = " OFFSET 0"
+	}
 	if f.Theme != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM post_tags AS t WHERE t.post_id = post.id AND t.kind = 'theme' AND t.tag = ?)", f.Theme)
+		q = q.Where("EXISTS (SELECT 1 FROM post_tags AS t WHERE t.post_id = post.id AND t.kind = 'theme' AND t.tag = ?"+fence+")", f.Theme)
 	}
 	if f.Language != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM post_translations AS l WHERE l.post_id = post.id AND l.language = ?)", f.Language)
+		q = q.Where("EXISTS (SELECT 1 FROM post_translations AS l WHERE l.post_id = post.id AND l.language = ?"+fence+")", f.Language)
 	}
-	err := visiblePosts(q, f.Reader).Scan(ctx)
-	return out, wrap(err, "feed")
+	return visiblePosts(q, f.Reader)
 }

@@ -59,12 +59,39 @@ func (d *DB) ClaimInboxItems(ctx context.Context, worker int64, now time.Time, l
 	return out, wrap(err, "load claimed inbox items")
 }
 
-// FinishInboxItem records the outcome of processing and releases the claim.
-func (d *DB) FinishInboxItem(ctx context.Context, it *InboxItem) error {
-	it.ClaimedBy = 0
-	_, err := d.idb.NewUpdate().Model(it).WherePK().
-		Column("state", "attempts", "last_error", "next_at", "claimed_by", "done_at").Exec(ctx)
-	return wrap(err, "finish inbox item")
+// FinishInboxItems records the outcomes of a processed batch and releases
+// their claims: one UPDATE per distinct outcome (most batches have one or
+// two: done and ignored) instead of one per item.
+func (d *DB) FinishInboxItems(ctx context.Context, items []*InboxItem) error {
+	type outcome struct {
+		state, lastError string
+		attempts         int
+		nextAt, doneAt   time.Time
+	}
+	groups := map[outcome][]string{}
+	var order []outcome
+	for _, it := range items {
+		it.ClaimedBy = 0
+		o := outcome{it.State, it.LastError, it.Attempts, it.NextAt.UTC(), it.DoneAt.UTC()}
+		if _, ok := groups[o]; !ok {
+			order = append(order, o)
+		}
+		groups[o] = append(groups[o], it.ID)
+	}
+	for _, o := range order {
+		q := d.idb.NewUpdate().Table("inbox_items").
+			Set("state = ?", o.state).Set("attempts = ?", o.attempts).Set("last_error = ?", o.lastError).
+			Set("next_at = ?", o.nextAt).Set("claimed_by = NULL").Where("id IN (?)", bun.In(groups[o]))
+		if o.doneAt.IsZero() {
+			q = q.Set("done_at = NULL")
+		} else {
+			q = q.Set("done_at = ?", o.doneAt)
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return wrap(err, "finish inbox items")
+		}
+	}
+	return nil
 }
 
 // InboxItemByActivity finds a received activity by its id.

@@ -183,6 +183,21 @@ func (d *DB) PostByURI(ctx context.Context, uri string) (*Post, error) {
 	return p, wrap(err, "post by uri")
 }
 
+// PostIDByIDOrURI returns the id of the post this node holds with id (when
+// id is set) or with the IRI uri: a one-column lookup, for callers that need
+// nothing else of the post.
+func (d *DB) PostIDByIDOrURI(ctx context.Context, id, uri string) (string, error) {
+	q := d.idb.NewSelect().Table("posts").Column("id")
+	if id != "" {
+		q = q.Where("id = ?", id)
+	} else {
+		q = q.Where("uri = ?", uri)
+	}
+	var out string
+	err := q.Scan(ctx, &out)
+	return out, wrap(err, "post id")
+}
+
 // VisiblePost loads a post if r may see it, by the one visibility rule.
 func (d *DB) VisiblePost(ctx context.Context, r Reader, id string) (*Post, error) {
 	p := new(Post)

@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"strings"
+
+	"github.com/uptrace/bun"
 )
 
 // Kinds of search documents.
@@ -97,25 +99,61 @@ func (d *DB) matching(column, kind string, sq SearchQuery) (string, []any) {
 		return column + ` IN (SELECT ref FROM search_docs WHERE kind = ? AND doc @@ (plainto_tsquery('simple', ?) || plainto_tsquery(?::regconfig, ?)))`,
 			[]any{kind, words, TSConfig(sq.Language), words}
 	}
-	quoted := make([]string, len(sq.Terms))
-	for i, t := range sq.Terms {
-		quoted[i] = `"` + t + `"`
-	}
 	return column + ` IN (SELECT ref FROM search_docs WHERE kind = ? AND id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?))`,
-		[]any{kind, strings.Join(quoted, " ")}
+		[]any{kind, ftsQuery(sq.Terms)}
 }
 
-// SearchPosts finds the posts, comments and articles the reader may see whose
-// text matches, newest first.
-func (d *DB) SearchPosts(ctx context.Context, sq SearchQuery) ([]*Post, error) {
-	var out []*Post
-	cond, args := d.matching("post.id", SearchPost, sq)
-	q := d.postQuery(&out).Where(cond, args...).OrderExpr("post.id DESC").Limit(int64(sq.Limit))
-	if sq.Before != "" {
-		q = q.Where("post.id < ?", sq.Before)
+// ftsQuery is an FTS5 query matching documents with every term.
+func ftsQuery(terms []string) string {
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = `"` + t + `"`
 	}
-	err := visiblePosts(q, sq.Reader).Scan(ctx)
-	return out, wrap(err, "search posts")
+	return strings.Join(quoted, " ")
+}
+
+// searchRound is how many matching documents one round of SearchPosts
+// takes, newest first (see inRounds).
+const searchRound = 100
+
+// SearchPosts finds the posts, comments and articles the reader may see whose
+// text matches, newest first. It reads the matching documents in rounds,
+// newest first from the cursor down, so that a page costs about the same
+// wherever it is in the results, instead of ranking every match.
+func (d *DB) SearchPosts(ctx context.Context, sq SearchQuery) ([]*Post, error) {
+	return inRounds(sq.Before, sq.Limit, searchRound,
+		func(before string, n int) ([]string, error) {
+			return d.matchingPosts(ctx, sq, before, n)
+		},
+		func(ids []string, limit int) ([]*Post, error) {
+			var out []*Post
+			q := d.postQuery(&out).Where("post.id IN (?)", bun.In(ids)).OrderExpr("post.id DESC").Limit(int64(limit))
+			err := visiblePosts(q, sq.Reader).Scan(ctx)
+			return out, wrap(err, "search posts")
+		})
+}
+
+// matchingPosts returns the ids of the newest n posts below before (all for
+// "") whose documents match sq's terms, newest first: a walk down the index
+// of refs from the cursor, each document tested against the terms.
+func (d *DB) matchingPosts(ctx context.Context, sq SearchQuery, before string, n int) ([]string, error) {
+	q := d.idb.NewSelect().Table("search_docs").Column("ref").Where("kind = ?", SearchPost).
+		OrderExpr("ref DESC").Limit(int64(n))
+	if before != "" {
+		q = q.Where("ref < ?", before)
+	}
+	if d.dialect == Postgres {
+		words := strings.Join(sq.Terms, " ")
+		q = q.Where("doc @@ (plainto_tsquery('simple', ?) || plainto_tsquery(?::regconfig, ?))", words, TSConfig(sq.Language), words)
+	} else {
+		// "+id": not a lookup by id of every match (SQLite's choice
+		// otherwise, then a sort of them all), but a test of each document
+		// met on the way down the refs against the set of matches.
+		q = q.Where("+id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", ftsQuery(sq.Terms))
+	}
+	var ids []string
+	err := q.Scan(ctx, &ids)
+	return ids, wrap(err, "matching posts")
 }
 
 // SearchSpaces finds the spaces the reader may see whose name, description,

@@ -61,14 +61,7 @@ func (f *Federation) processInbox(ctx context.Context, w *db.WorkerLock) (int, e
 	}
 	wg.Wait()
 	ctx = context.WithoutCancel(ctx) // the outcomes are recorded even when the worker is stopping
-	err = f.db.InTx(ctx, func(tx *db.DB) error {
-		for _, it := range items {
-			if err := tx.FinishInboxItem(ctx, it); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err = f.db.InTx(ctx, func(tx *db.DB) error { return tx.FinishInboxItems(ctx, items) })
 	if err != nil {
 		return 0, fmt.Errorf("record inbox outcomes: %w", err)
 	}

@@ -207,14 +207,14 @@ func (f *Federation) onLikeReceived(ctx context.Context, r *Received) error {
 }
 
 func (f *Federation) likeBy(ctx context.Context, by *spaces.Account, iri, likeID string) error {
-	p, err := f.postByIRI(ctx, iri)
+	id, err := f.postIDByIRI(ctx, iri)
 	if errors.Is(err, db.ErrNotFound) {
 		return ErrIgnored
 	}
 	if err != nil {
 		return err
 	}
-	_, err = f.spaces.LikePost(ctx, by, p.ID, likeID)
+	_, err = f.spaces.LikePost(ctx, by, id, likeID)
 	if codeOf(err) == "already_liked" {
 		return nil
 	}
@@ -241,11 +241,11 @@ func (f *Federation) unlikeBy(ctx context.Context, by *spaces.Account, likeID, o
 		}
 	}
 	if postID == "" && object != "" {
-		p, err := f.postByIRI(ctx, object)
+		id, err := f.postIDByIRI(ctx, object)
 		if err != nil {
 			return ignoreNotFound(mapNotFound(err))
 		}
-		postID = p.ID
+		postID = id
 	}
 	if postID == "" {
 		return ErrIgnored

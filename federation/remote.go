@@ -33,6 +33,14 @@ func (f *Federation) postByIRI(ctx context.Context, iri string) (*spaces.Post, e
 	return f.db.PostByURI(ctx, iri)
 }
 
+// postIDByIRI is postByIRI for callers that need only the post's id.
+func (f *Federation) postIDByIRI(ctx context.Context, iri string) (string, error) {
+	if id, ok := f.localPostID(iri); ok {
+		return f.db.PostIDByIDOrURI(ctx, id, "")
+	}
+	return f.db.PostIDByIDOrURI(ctx, "", iri)
+}
+
 // remoteObject reads the post an activity is about: the embedded document
 // when trusted (the activity is its author's, signed, on the same origin),
 // otherwise the document fetched from its own server.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -442,6 +443,64 @@ func TestNotifications(t *testing.T) {
 		}
 		if ns[0].Actor == nil || ns[0].Actor.Username != "owner" {
 			t.Fatal("notifications come with their actor")
+		}
+	})
+}
+
+// A home feed whose sources hold many posts its reader may not see (a
+// followed author's posts in a members-only space the reader is not in):
+// every page is full until the last, and the pages hold exactly the visible
+// posts, newest first, each once.
+func TestHomeFeedPagesPastHiddenPosts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := newService(t, d, spaces.Options{})
+		owner := mustMember(t, s, "owner", spaces.RoleMember)
+		reader := mustMember(t, s, "reader", spaces.RoleMember)
+		friend := mustMember(t, s, "friend", spaces.RoleMember)
+		mustSpace(t, s, owner, "open", spaces.SpaceSettings{})
+		mustSpace(t, s, owner, "closed", spaces.SpaceSettings{Visibility: str("members")})
+		if _, _, err := s.InviteToSpace(ctx, owner, "closed", spaces.SpaceInvite{Handle: "friend"}); err != nil {
+			t.Fatal(err)
+		}
+		mustJoin(t, s, friend, "closed")
+		mustJoin(t, s, friend, "open")
+		mustJoin(t, s, reader, "open")
+		if _, err := s.FollowAccount(ctx, reader, friend, ""); err != nil {
+			t.Fatal(err)
+		}
+		var visible []string
+		for i := range 4 {
+			visible = append(visible, mustPost(t, s, owner, "open", fmt.Sprintf("old %d", i)).ID)
+		}
+		for i := range 13 {
+			mustPost(t, s, friend, "closed", fmt.Sprintf("hidden %d", i))
+		}
+		visible = append(visible, mustPost(t, s, friend, "open", "by friend").ID)
+		for i := range 7 {
+			mustPost(t, s, friend, "closed", fmt.Sprintf("hidden again %d", i))
+		}
+		visible = append(visible, mustPost(t, s, owner, "open", "new").ID)
+		slices.Sort(visible)
+		slices.Reverse(visible)
+
+		var got []string
+		page := spaces.Page{Limit: 3}
+		for {
+			ps, err := s.HomeFeed(ctx, reader, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range ps {
+				got = append(got, p.ID)
+			}
+			if len(ps) < page.Limit {
+				break
+			}
+			page.Before = ps[len(ps)-1].ID
+		}
+		if !slices.Equal(got, visible) {
+			t.Fatalf("home pages hold %v, want %v", got, visible)
 		}
 	})
 }

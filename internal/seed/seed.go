@@ -78,8 +78,27 @@ func Seed(ctx context.Context, d *db.DB, sc Scale, origin string, now time.Time)
 			return nil, err
 		}
 	}
-	_, err := d.Bun().ExecContext(ctx, "ANALYZE")
-	return s.c, err
+	return s.c, analyze(ctx, d)
+}
+
+// analyze refreshes the planner's statistics. On PostgreSQL it goes table by
+// table: one ANALYZE of the whole database can outlast the driver's read
+// timeout on a loaded machine.
+func analyze(ctx context.Context, d *db.DB) error {
+	if d.Dialect() != db.Postgres {
+		_, err := d.Bun().ExecContext(ctx, "ANALYZE")
+		return err
+	}
+	var tables []string
+	if err := d.Bun().NewRaw("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename").Scan(ctx, &tables); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if _, err := d.Bun().ExecContext(ctx, "ANALYZE ?", bun.Ident(t)); err != nil {
+			return fmt.Errorf("analyze %s: %w", t, err)
+		}
+	}
+	return nil
 }
 
 type seeder struct {

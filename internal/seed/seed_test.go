@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
@@ -129,4 +131,102 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestLoad: the corpus read back from a seeded database is the one Seed
+// returned — members, spaces, top-level posts oldest first, and each
+// member's spaces among their memberships — and an empty database has none.
+func TestLoad(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := seed.Load(ctx, d); err == nil {
+			t.Fatal("an empty database gave a corpus")
+		}
+		c, err := seed.Seed(ctx, d, seed.Scale{Members: 30, Spaces: 6, Posts: 300, Joined: 2, Follows: 3}, "http://node.example", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := seed.Load(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Posts, c.Posts) {
+			t.Fatalf("posts: %d loaded, %d seeded", len(got.Posts), len(c.Posts))
+		}
+		if len(got.Members) != len(c.Members) || got.Members[0].User == nil || len(got.Spaces) != len(c.Spaces) {
+			t.Fatalf("%d members (user %v), %d spaces", len(got.Members), got.Members[0].User, len(got.Spaces))
+		}
+		for id, slugs := range c.Joined {
+			for _, slug := range slugs {
+				if !slices.Contains(got.Joined[id], slug) {
+					t.Fatalf("member %s joined %s, loaded %v", id, slug, got.Joined[id])
+				}
+			}
+		}
+	})
+}
+
+// TestSearchPagesDeep: walking every page of a search, seven posts at a
+// time, gives exactly the posts the reader may see whose text has the word,
+// newest first — the deep pages included, which are read from their cursor
+// down. The expected list is built apart: each translation's words, folded,
+// and the visibility of each post that has the word.
+func TestSearchPagesDeep(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		c, err := seed.Seed(ctx, d, seed.Scale{Members: 40, Spaces: 10, Posts: 3000, Joined: 3, Follows: 5}, "http://node.example", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := spaces.New(d, spaces.Options{})
+		const word = "budget"
+		var texts []struct {
+			PostID, Title, Summary, Content string
+		}
+		if err := d.Bun().NewSelect().Table("post_translations").Column("post_id", "title", "summary", "content").Scan(ctx, &texts); err != nil {
+			t.Fatal(err)
+		}
+		has := map[string]bool{}
+		for _, tr := range texts {
+			words := strings.FieldsFunc(spaces.Fold(tr.Title+" "+tr.Summary+" "+spaces.PlainText(tr.Content)), func(r rune) bool {
+				return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+			})
+			if slices.Contains(words, word) {
+				has[tr.PostID] = true
+			}
+		}
+		for _, m := range c.Members[:3] {
+			var want []string
+			for id := range has {
+				if ok, err := s.CanSee(ctx, m, id); err != nil {
+					t.Fatal(err)
+				} else if ok {
+					want = append(want, id)
+				}
+			}
+			slices.Sort(want)
+			slices.Reverse(want)
+			if len(want) < 30 {
+				t.Fatalf("only %d posts with %q: too few for deep pages", len(want), word)
+			}
+			var got []string
+			page := spaces.Page{Limit: 7}
+			for {
+				res, err := s.Search(ctx, m, word, spaces.SearchPosts, page)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range res.Posts {
+					got = append(got, p.ID)
+				}
+				if len(res.Posts) < page.Limit {
+					break
+				}
+				page.Before = res.Posts[len(res.Posts)-1].ID
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s: search pages hold %d posts, want %d", m.Username, len(got), len(want))
+			}
+		}
+	})
 }
