@@ -11,13 +11,9 @@ import (
 )
 
 // Status is what an admin sees of the federation queues.
-type Status struct {
-	Inbox         []db.QueueCount // received activities by state
-	Deliveries    []db.QueueCount // deliveries not done, by host and state
-	FailingHosts  []*db.Host
-	DeadInbox     []*db.InboxItem
-	DeadDelivered []*db.Delivery
-}
+type Status = spaces.FederationStatus
+
+var _ spaces.FederationAdmin = (*Federation)(nil)
 
 // Status reads the state of the queues.
 func (f *Federation) Status(ctx context.Context) (*Status, error) {
@@ -27,6 +23,12 @@ func (f *Federation) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if s.Deliveries, err = f.db.CountDeliveries(ctx); err != nil {
+		return nil, err
+	}
+	if s.Totals, err = f.db.DeliveryTotals(ctx); err != nil {
+		return nil, err
+	}
+	if s.InboxTotals, err = f.db.InboxTotals(ctx); err != nil {
 		return nil, err
 	}
 	if s.FailingHosts, err = f.db.FailingHosts(ctx); err != nil {
@@ -39,6 +41,11 @@ func (f *Federation) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// Policy says with whom the node federates, as its configuration says.
+func (f *Federation) Policy() spaces.FederationPolicy {
+	return spaces.FederationPolicy{Mode: f.cfg.Federation.Mode, Allowlist: allowlistOf(f.cfg)}
 }
 
 // RetryHost makes every pending or dead delivery to host due now and

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/spaces"
 )
 
 // ErrHostRefused is returned for a host the node does not federate with:
@@ -97,18 +98,21 @@ func hostMatches(host, rule string) bool {
 // delivered to it, and pending deliveries to it are given up.
 func (f *Federation) BlockDomain(ctx context.Context, domain, reason string) error {
 	d, err := config.NormalizeHost(domain)
+	if strings.TrimSpace(domain) == "" {
+		return spaces.ErrDomainRequired
+	}
 	if err != nil {
-		return err
+		return spaces.ErrDomainInvalid.With(err)
 	}
 	if strings.EqualFold(d, f.host) {
-		return errors.New("a node cannot block itself")
+		return spaces.ErrDomainSelf.With(fmt.Errorf("%s is this node", d))
 	}
 	now := f.clock()
 	defer f.forgetBlocks()
 	return f.db.InTx(ctx, func(tx *db.DB) error {
 		if err := tx.InsertDomainBlock(ctx, &db.DomainBlock{Domain: d, Reason: reason, CreatedAt: now}); err != nil {
 			if errors.Is(err, db.ErrConflict) {
-				return fmt.Errorf("%s is blocked already", d)
+				return spaces.ErrDomainBlocked.With(fmt.Errorf("%s is blocked already", d))
 			}
 			return err
 		}
@@ -131,12 +135,12 @@ func (f *Federation) BlockDomain(ctx context.Context, domain, reason string) err
 func (f *Federation) UnblockDomain(ctx context.Context, domain string) error {
 	d, err := config.NormalizeHost(domain)
 	if err != nil {
-		return err
+		return spaces.ErrDomainInvalid.With(err)
 	}
 	defer f.forgetBlocks()
 	if err := f.db.DeleteDomainBlock(ctx, d); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
-			return fmt.Errorf("%s is not blocked", d)
+			return spaces.ErrDomainNotHeld.With(fmt.Errorf("%s is not blocked", d))
 		}
 		return err
 	}

@@ -141,6 +141,7 @@ func (n *Node) federate(ctx context.Context, opts Options) error {
 		return err
 	}
 	n.Spaces.Listen(fed)
+	n.Spaces.SetFederationAdmin(fed)
 	n.Federation = fed
 	if pending, err := n.DB.PendingMigrations(ctx); err != nil || pending > 0 {
 		return nil // not ready: /readyz says so, and the actor is made on a later start

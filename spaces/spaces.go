@@ -90,6 +90,7 @@ type Service struct {
 	listeners []Listener
 	logins    *throttle
 	hashSlots chan struct{}
+	fedAdmin  FederationAdmin // set once, before serving, by SetFederationAdmin
 }
 
 // New returns a Service on d with the given policies.
