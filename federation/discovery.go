@@ -150,6 +150,12 @@ func (f *Federation) nodeInfo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	node, err := f.spaces.NodeSettings(r.Context())
+	if err != nil {
+		f.log.Error("nodeinfo", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
 	version := buildinfo.Version()
 	writeJSON(w, http.StatusOK, `application/json; profile="`+nodeInfoSchema+`#"`, map[string]any{
 		"version": "2.1",
@@ -159,13 +165,13 @@ func (f *Federation) nodeInfo(w http.ResponseWriter, r *http.Request) {
 		},
 		"protocols":         []string{"activitypub"},
 		"services":          map[string]any{"inbound": []string{}, "outbound": []string{}},
-		"openRegistrations": f.cfg.Registrations == spaces.RegistrationsOpen,
+		"openRegistrations": node.Registrations == spaces.RegistrationsOpen,
 		"usage": map[string]any{
 			"users":      map[string]int{"total": total, "activeMonth": month, "activeHalfyear": halfYear},
 			"localPosts": posts,
 		},
 		"metadata": map[string]any{
-			"nodeName": f.cfg.Node.Name, "nodeDescription": f.cfg.Node.Description,
+			"nodeName": node.Name, "nodeDescription": node.Description,
 			"federation": map[string]any{"mode": f.cfg.Federation.Mode, "allowlist": allowlistOf(f.cfg)},
 		},
 	})

@@ -98,6 +98,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 	}
 	sopts := spaces.Options{
 		Registrations:    cfg.Registrations,
+		NodeName:         cfg.Node.Name,
+		NodeDescription:  cfg.Node.Description,
 		MembersCanInvite: cfg.Invites.MembersCanInvite,
 		InviteTTL:        cfg.Invites.TTL,
 		SessionTTL:       cfg.Sessions.TTL,
@@ -161,8 +163,7 @@ func (n *Node) routes() (http.Handler, error) {
 	r.HandleFunc("/readyz", n.readyz).Methods(http.MethodGet, http.MethodHead)
 	api.New(n.Spaces, n.Config.Secure(), proxies).Mount(r)
 	n.Federation.Mount(r)
-	ui, err := web.New(n.Spaces, web.Options{PublicURL: n.Config.Origin(), Name: n.Config.Node.Name,
-		Description: n.Config.Node.Description, DefaultLocale: n.Config.Node.DefaultLocale, TrustedProxies: proxies})
+	ui, err := web.New(n.Spaces, web.Options{PublicURL: n.Config.Origin(), TrustedProxies: proxies})
 	if err != nil {
 		return nil, err
 	}

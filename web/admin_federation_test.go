@@ -117,7 +117,7 @@ func TestAdminDomainBlocks(t *testing.T) {
 			{"https://spam.example/path", "Das ist kein Domainname"},
 			{"spam example", "Das ist kein Domainname"},
 			{"<script>alert(1)</script>", "Das ist kein Domainname"},
-			{host, "Ein Server kann sich nicht selbst sperren."},
+			{host, "Ein Knoten kann sich nicht selbst sperren."},
 		} {
 			p := b.post("/admin/federation/blocks", url.Values{"domain": {c.domain}, "reason": {"spam"}})
 			want(t, p, http.StatusUnprocessableEntity, c.msg, `aria-invalid="true"`)

@@ -77,7 +77,7 @@ func (w *Web) registerForm(rw http.ResponseWriter, r *http.Request, rq *request)
 	invite := r.URL.Query().Get("invite")
 	view := registerView{Invite: invite}
 	title := rq.cat.T("register.title")
-	switch mode := w.spaces.Options().Registrations; {
+	switch mode := rq.node.Registrations; {
 	case mode == spaces.RegistrationsClosed:
 		view.Closed = true
 		w.render(rw, r, rq, http.StatusForbidden, "register", title, view)

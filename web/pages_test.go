@@ -292,7 +292,8 @@ func TestProfilePages(t *testing.T) {
 func TestServeProfile(t *testing.T) {
 	n := nodetest.New(t, "sqlite")
 	member(t, n, "alice", spaces.RoleMember)
-	w, err := web.New(n.Spaces, web.Options{PublicURL: n.URL, Name: "Test", DefaultLocale: "de"})
+	germanNode(t, n)
+	w, err := web.New(n.Spaces, web.Options{PublicURL: n.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +316,8 @@ func TestServeSpaceAndPost(t *testing.T) {
 	alice := member(t, n, "alice", spaces.RoleMember)
 	newSpace(t, n, alice, "club", spaces.SpaceSettings{Name: str("Le club")})
 	p := posted(t, n, alice, "club", "Bonjour le club")
-	w, err := web.New(n.Spaces, web.Options{PublicURL: n.URL, Name: "Test", DefaultLocale: "de"})
+	germanNode(t, n)
+	w, err := web.New(n.Spaces, web.Options{PublicURL: n.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,5 +335,15 @@ func TestServeSpaceAndPost(t *testing.T) {
 	w.ServePost(rec, httptest.NewRequest(http.MethodGet, "/posts/nope", nil), "nope")
 	if rec.Code != http.StatusNotFound {
 		t.Fatalf("ServePost of nothing: %d", rec.Code)
+	}
+}
+
+// germanNode makes German the node's default language.
+func germanNode(t *testing.T, n *nodetest.Node) {
+	t.Helper()
+	_, err := n.Spaces.UpdateNodeSettings(context.Background(), spaces.Console, spaces.NodeSettings{
+		Name: "Test", Registrations: spaces.RegistrationsInvite, DefaultLocale: "de"})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -24,7 +24,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -39,10 +38,6 @@ var files embed.FS
 type Options struct {
 	// PublicURL is the node's origin, e.g. https://ville-a.example.
 	PublicURL string
-	// Name and Description present the node to its visitors.
-	Name, Description string
-	// DefaultLocale is the language of visitors whose browser asks for none of ours.
-	DefaultLocale string
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 }
@@ -66,9 +61,6 @@ func New(s *spaces.Service, opts Options) (*Web, error) {
 	u, err := url.Parse(opts.PublicURL)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("web: public URL %q is not an origin", opts.PublicURL)
-	}
-	if !slices.Contains(Locales, opts.DefaultLocale) {
-		opts.DefaultLocale = Locales[0]
 	}
 	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
 	w := &Web{spaces: s, opts: opts, secure: u.Scheme == "https", host: u.Host}
@@ -113,6 +105,7 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/admin/spaces", w.adminSpaces, nil)
 	w.route(r, "/admin/spaces/{slug}/archive", nil, w.adminArchiveSpace)
 	w.route(r, "/admin/spaces/{slug}/delete", nil, w.adminDeleteSpace)
+	w.route(r, "/admin/settings", w.adminSettings, w.adminSaveSettings)
 	w.route(r, "/admin/federation", w.adminFederation, nil)
 	w.route(r, "/admin/federation/blocks", w.adminBlocks, w.adminBlock)
 	w.route(r, "/admin/federation/blocks/remove", nil, w.adminUnblock)
