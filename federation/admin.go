@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ruche-social/ruche/config"
@@ -43,9 +44,21 @@ func (f *Federation) Status(ctx context.Context) (*Status, error) {
 	return &s, nil
 }
 
-// Policy says with whom the node federates, as its configuration says.
-func (f *Federation) Policy() spaces.FederationPolicy {
-	return spaces.FederationPolicy{Mode: f.cfg.Federation.Mode, Allowlist: allowlistOf(f.cfg)}
+// Policy says with whom the node federates: its mode, and the allowlist
+// (the configuration's hosts, then those admins added).
+func (f *Federation) Policy(ctx context.Context) (spaces.FederationPolicy, error) {
+	p := spaces.FederationPolicy{Mode: f.cfg.Federation.Mode}
+	for _, h := range f.cfg.Federation.Allowlist {
+		p.Allowlist = append(p.Allowlist, spaces.AllowedHost{Host: strings.ToLower(h), Configured: true})
+	}
+	added, err := f.db.ListAllowedHosts(ctx)
+	if err != nil {
+		return p, err
+	}
+	for _, h := range added {
+		p.Allowlist = append(p.Allowlist, spaces.AllowedHost{Host: h.Host, Note: h.Note, CreatedAt: h.CreatedAt})
+	}
+	return p, nil
 }
 
 // RetryHost makes every pending or dead delivery to host due now and

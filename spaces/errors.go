@@ -44,6 +44,13 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// On returns a copy of e on another input field.
+func (e *Error) On(field string) *Error {
+	c := *e
+	c.Field = field
+	return &c
+}
+
 // With returns a copy of e with cause as its cause, for the log.
 func (e *Error) With(cause error) *Error {
 	c := *e

@@ -17,9 +17,10 @@ type FederationAdmin interface {
 	BlockDomain(ctx context.Context, domain, reason string) error
 	UnblockDomain(ctx context.Context, domain string) error
 	DomainBlocks(ctx context.Context) ([]*DomainBlock, error)
-	// Policy is the node's federation mode and, in allowlist mode, the hosts
-	// it federates with.
-	Policy() FederationPolicy
+	// Policy is the node's federation mode and its allowlist.
+	Policy(ctx context.Context) (FederationPolicy, error)
+	AllowHost(ctx context.Context, host, note string) error
+	DisallowHost(ctx context.Context, host string) error
 }
 
 // DomainBlock is a domain the node refuses to federate with.
@@ -53,8 +54,17 @@ func Pending(totals []QueueTotal) (int, time.Time) {
 
 // FederationPolicy says with whom the node federates.
 type FederationPolicy struct {
-	Mode      string   // open or allowlist
-	Allowlist []string // the partner hosts, in allowlist mode
+	Mode      string // open or allowlist
+	Allowlist []AllowedHost
+}
+
+// AllowedHost is a partner host: in allowlist mode the node federates only
+// with these; in any mode they may see content of `network` visibility.
+type AllowedHost struct {
+	Host       string
+	Note       string
+	Configured bool // set in the configuration, not changed from here
+	CreatedAt  time.Time
 }
 
 // errNoFederation is what admins get from a node wired without a
@@ -89,12 +99,43 @@ func (s *Service) FederationStatus(ctx context.Context, by *Account) (*Federatio
 }
 
 // FederationPolicy returns with whom the node federates. Admins only.
-func (s *Service) FederationPolicy(by *Account) (FederationPolicy, error) {
+func (s *Service) FederationPolicy(ctx context.Context, by *Account) (FederationPolicy, error) {
 	f, err := s.federationAdmin(by)
 	if err != nil {
 		return FederationPolicy{}, err
 	}
-	return f.Policy(), nil
+	p, err := f.Policy(ctx)
+	if err != nil {
+		return FederationPolicy{}, internal("federation policy", err)
+	}
+	return p, nil
+}
+
+// AllowHost puts a partner host on the allowlist. Admins only.
+func (s *Service) AllowHost(ctx context.Context, by *Account, host, note string) error {
+	f, err := s.federationAdmin(by)
+	if err != nil {
+		return err
+	}
+	if len([]rune(note)) > maxBlockReason {
+		return invalid("note", "allow_note_too_long", "the note is too long")
+	}
+	if err := f.AllowHost(ctx, host, note); err != nil {
+		return internal("allow host", err)
+	}
+	return nil
+}
+
+// DisallowHost takes a partner host off the allowlist. Admins only.
+func (s *Service) DisallowHost(ctx context.Context, by *Account, host string) error {
+	f, err := s.federationAdmin(by)
+	if err != nil {
+		return err
+	}
+	if err := f.DisallowHost(ctx, host); err != nil {
+		return internal("disallow host", err)
+	}
+	return nil
 }
 
 // DomainBlocks lists the blocked domains. Admins only.
@@ -147,5 +188,9 @@ var (
 	ErrDomainInvalid  = &Error{Kind: KindInvalid, Field: "domain", Code: "domain_invalid", Message: "that is not a host name, e.g. ville-b.example"}
 	ErrDomainSelf     = &Error{Kind: KindInvalid, Field: "domain", Code: "domain_self", Message: "a node cannot block itself"}
 	ErrDomainBlocked  = &Error{Kind: KindConflict, Field: "domain", Code: "domain_blocked_already", Message: "that domain is blocked already"}
+	ErrHostSelf       = &Error{Kind: KindInvalid, Field: "host", Code: "host_self", Message: "that is this node's own address"}
+	ErrHostAllowed    = &Error{Kind: KindConflict, Field: "host", Code: "host_allowed_already", Message: "that host is on the allowlist already"}
+	ErrHostNotAllowed = &Error{Kind: KindNotFound, Field: "host", Code: "host_not_allowed", Message: "that host is not on the allowlist"}
+	ErrHostConfigured = &Error{Kind: KindConflict, Field: "host", Code: "host_configured", Message: "that host is on the configuration's allowlist: change it there"}
 	ErrDomainNotHeld  = &Error{Kind: KindNotFound, Field: "domain", Code: "domain_not_blocked", Message: "that domain is not blocked"}
 )

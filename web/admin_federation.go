@@ -37,7 +37,7 @@ type blocksView struct {
 	Policy spaces.FederationPolicy
 }
 
-var blockFields = []string{"domain", "reason"}
+var blockFields = []string{"domain", "reason", "host", "note"}
 
 // adminBlocks: GET /admin/federation/blocks — the blocked domains, a form to
 // block one, and the allowlist when the node federates only with partners.
@@ -48,12 +48,30 @@ func (w *Web) adminBlocks(rw http.ResponseWriter, r *http.Request, rq *request) 
 	return w.blocksPage(rw, r, rq, http.StatusOK, newForm(nil, blockFields...))
 }
 
+// blocksAction runs an action of the blocks page: on success back to the
+// page with a message, on bad input the page with the error on its field.
+func (w *Web) blocksAction(rw http.ResponseWriter, r *http.Request, rq *request, flash string, act func(f *form) error) error {
+	if _, ok := requireViewer(rw, r, rq); !ok {
+		return nil
+	}
+	f := newForm(r, blockFields...)
+	if err := act(f); err != nil {
+		if k := spaces.KindOf(err); k != spaces.KindInvalid && k != spaces.KindConflict {
+			return err
+		}
+		f.addError(rq.cat, err)
+		return w.blocksPage(rw, r, rq, errorStatus(err), f)
+	}
+	w.setFlash(rw, flash)
+	return redirect(rw, r, "/admin/federation/blocks")
+}
+
 func (w *Web) blocksPage(rw http.ResponseWriter, r *http.Request, rq *request, status int, f *form) error {
 	list, err := w.spaces.DomainBlocks(r.Context(), rq.viewer)
 	if err != nil {
 		return err
 	}
-	policy, err := w.spaces.FederationPolicy(rq.viewer)
+	policy, err := w.spaces.FederationPolicy(r.Context(), rq.viewer)
 	if err != nil {
 		return err
 	}
@@ -64,34 +82,32 @@ func (w *Web) blocksPage(rw http.ResponseWriter, r *http.Request, rq *request, s
 
 // adminBlock: POST /admin/federation/blocks — domain, reason.
 func (w *Web) adminBlock(rw http.ResponseWriter, r *http.Request, rq *request) error {
-	if _, ok := requireViewer(rw, r, rq); !ok {
-		return nil
-	}
-	f := newForm(r, blockFields...)
-	if err := w.spaces.BlockDomain(r.Context(), rq.viewer, f.Value("domain"), f.Value("reason")); err != nil {
-		if k := spaces.KindOf(err); k != spaces.KindInvalid && k != spaces.KindConflict {
-			return err
-		}
-		f.addError(rq.cat, err)
-		return w.blocksPage(rw, r, rq, errorStatus(err), f)
-	}
-	w.setFlash(rw, "flash.domain_blocked")
-	return redirect(rw, r, "/admin/federation/blocks")
+	return w.blocksAction(rw, r, rq, "flash.domain_blocked", func(f *form) error {
+		return w.spaces.BlockDomain(r.Context(), rq.viewer, f.Value("domain"), f.Value("reason"))
+	})
 }
 
 // adminUnblock: POST /admin/federation/blocks/remove — domain.
 func (w *Web) adminUnblock(rw http.ResponseWriter, r *http.Request, rq *request) error {
-	if _, ok := requireViewer(rw, r, rq); !ok {
-		return nil
-	}
-	if err := w.spaces.UnblockDomain(r.Context(), rq.viewer, r.PostForm.Get("domain")); err != nil {
-		if k := spaces.KindOf(err); k != spaces.KindInvalid {
-			return err
-		}
-		f := newForm(nil, blockFields...)
-		f.addError(rq.cat, err)
-		return w.blocksPage(rw, r, rq, errorStatus(err), f)
-	}
-	w.setFlash(rw, "flash.domain_unblocked")
-	return redirect(rw, r, "/admin/federation/blocks")
+	return w.blocksAction(rw, r, rq, "flash.domain_unblocked", func(f *form) error {
+		err := w.spaces.UnblockDomain(r.Context(), rq.viewer, f.Value("domain"))
+		f.Values.Del("domain") // the form to block one starts empty
+		return err
+	})
+}
+
+// adminAllow: POST /admin/federation/allowlist — host, note.
+func (w *Web) adminAllow(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	return w.blocksAction(rw, r, rq, "flash.host_allowed", func(f *form) error {
+		return w.spaces.AllowHost(r.Context(), rq.viewer, f.Value("host"), f.Value("note"))
+	})
+}
+
+// adminDisallow: POST /admin/federation/allowlist/remove — host.
+func (w *Web) adminDisallow(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	return w.blocksAction(rw, r, rq, "flash.host_disallowed", func(f *form) error {
+		err := w.spaces.DisallowHost(r.Context(), rq.viewer, f.Value("host"))
+		f.Values.Del("host")
+		return err
+	})
 }

@@ -11,8 +11,10 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/federation"
+	"github.com/ruche-social/ruche/node"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -158,4 +160,89 @@ func TestAdminDomainBlocks(t *testing.T) {
 		want(t, b.post("/admin/federation/blocks/remove", url.Values{"domain": {"spam.example"}}), http.StatusNotFound, "Diese Domain ist nicht gesperrt.")
 		want(t, b.post("/admin/federation/blocks/remove", url.Values{"domain": {"a/b"}}), http.StatusUnprocessableEntity, "Das ist kein Domainname")
 	})
+}
+
+func TestAdminAllowlist(t *testing.T) {
+	eachDB(t, func(t *testing.T, n *nodetest.Node) {
+		ctx := context.Background()
+		speaks(t, n, member(t, n, "boss", spaces.RoleAdmin), "en")
+		member(t, n, "alice", spaces.RoleMember)
+		alice := newBrowser(t, n, "en")
+		alice.signIn("alice", nodetest.Password)
+		want(t, alice.post("/admin/federation/allowlist", url.Values{"host": {"partner.example"}}), http.StatusForbidden)
+		if n.Federation.InAllowlist("partner.example") {
+			t.Fatal("a member changed the allowlist")
+		}
+
+		b := newBrowser(t, n, "en")
+		b.signIn("boss", nodetest.Password)
+		want(t, b.get("/admin/federation/blocks"), http.StatusOK, "No partner server yet.")
+		want(t, b.post("/admin/federation/allowlist", url.Values{"csrf": {"forged"}, "host": {"partner.example"}}), http.StatusForbidden)
+		for _, c := range []struct{ host, msg string }{
+			{"", "Give a domain"},
+			{"https://partner.example/", "This is not a domain name"},
+			{strings.TrimPrefix(n.URL, "http://"), "This is the address of this node itself."},
+		} {
+			want(t, b.post("/admin/federation/allowlist", url.Values{"host": {c.host}}), http.StatusUnprocessableEntity, c.msg, `href="#f-host"`)
+		}
+		if n.Federation.InAllowlist("partner.example") {
+			t.Fatal("bad input changed the allowlist")
+		}
+
+		// Added: a partner, who may see content shared with the network.
+		wantRedirect(t, b.post("/admin/federation/allowlist", url.Values{"host": {"Partner.Example"}, "note": {"Métropole"}}), "/admin/federation/blocks")
+		want(t, b.get("/admin/federation/blocks"), http.StatusOK, "The server is on the list.", "partner.example", "Métropole")
+		if !n.Federation.InAllowlist("social.partner.example") {
+			t.Fatal("a host added to the allowlist is not a partner")
+		}
+		if p, err := n.Spaces.FederationPolicy(ctx, spaces.Console); err != nil || len(p.Allowlist) != 1 || p.Allowlist[0].Host != "partner.example" {
+			t.Fatalf("policy: %+v %v", p, err)
+		}
+		want(t, b.post("/admin/federation/allowlist", url.Values{"host": {"partner.example"}}), http.StatusConflict, "on the list already")
+
+		wantRedirect(t, b.post("/admin/federation/allowlist/remove", url.Values{"host": {"partner.example"}}), "/admin/federation/blocks")
+		want(t, b.get("/admin/federation/blocks"), http.StatusOK, "The server is off the list.", "No partner server yet.")
+		if n.Federation.InAllowlist("partner.example") {
+			t.Fatal("a host taken off the allowlist is still a partner")
+		}
+		want(t, b.post("/admin/federation/allowlist/remove", url.Values{"host": {"partner.example"}}), http.StatusNotFound, "This server is not on the list.")
+	})
+}
+
+// TestAllowlistMode: in allowlist mode a server is refused until an admin
+// adds it from the web; then the two nodes talk.
+func TestAllowlistMode(t *testing.T) {
+	allowlist := func(c *config.Config, _ *node.Options) {
+		c.Federation.Mode = config.FederationAllowlist
+		c.Federation.Allowlist = []string{"configured.example"}
+	}
+	for _, d := range []db.Dialect{db.SQLite, db.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			a, other := nodetest.New(t, d, allowlist), nodetest.New(t, d)
+			hostB := strings.TrimPrefix(other.URL, "http://")
+			member(t, other, "bob", spaces.RoleMember)
+			speaks(t, a, member(t, a, "boss", spaces.RoleAdmin), "en")
+			if _, err := a.Federation.ResolveHandle(ctx, "bob", hostB); !errors.Is(err, federation.ErrHostRefused) {
+				t.Fatalf("a server off the allowlist is not refused: %v", err)
+			}
+			b := newBrowser(t, a, "en")
+			b.signIn("boss", nodetest.Password)
+			p := b.get("/admin/federation/blocks")
+			want(t, p, http.StatusOK, "federates only with the servers of this list", "configured.example", "set in the configuration")
+			want(t, b.post("/admin/federation/allowlist/remove", url.Values{"host": {"configured.example"}}), http.StatusConflict, "change it there")
+
+			wantRedirect(t, b.post("/admin/federation/allowlist", url.Values{"host": {hostB}}), "/admin/federation/blocks")
+			bob, err := a.Federation.ResolveHandle(ctx, "bob", hostB)
+			if err != nil || bob.URI != other.URL+"/users/bob" {
+				t.Fatalf("a partner added from the web is still refused: %v", err)
+			}
+			doc := nodeInfo(t, a)
+			meta, _ := doc["metadata"].(map[string]any)
+			fed, _ := meta["federation"].(map[string]any)
+			if list, _ := fed["allowlist"].([]any); len(list) != 2 || list[1] != hostB {
+				t.Fatalf("NodeInfo's allowlist: %v", fed)
+			}
+		})
+	}
 }

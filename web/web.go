@@ -109,6 +109,8 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/admin/federation", w.adminFederation, nil)
 	w.route(r, "/admin/federation/blocks", w.adminBlocks, w.adminBlock)
 	w.route(r, "/admin/federation/blocks/remove", nil, w.adminUnblock)
+	w.route(r, "/admin/federation/allowlist", nil, w.adminAllow)
+	w.route(r, "/admin/federation/allowlist/remove", nil, w.adminDisallow)
 	w.route(r, "/settings/notifications", w.notificationsForm, w.saveNotifications)
 	w.route(r, "/settings/followers", w.followRequests, w.answerFollow)
 	w.route(r, "/settings/data", w.dataPage, nil)
