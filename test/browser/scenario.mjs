@@ -355,6 +355,9 @@ try {
   await a.getByLabel("Motif (facultatif)").fill("Publicité");
   await submit(a, "Bloquer ce domaine");
   await expectText(a, "Le domaine est bloqué.", "a domain is blocked");
+  await a.getByLabel("Serveur partenaire", { exact: true }).fill("ville-b.example");
+  await submit(a, "Ajouter à la liste");
+  await expectText(a, "Le serveur est dans la liste.", "a partner server is added");
   await audit(a, "admin-blocks");
   await a.goto(base + "/admin/settings");
   await audit(a, "admin-settings");
