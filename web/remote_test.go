@@ -61,11 +61,14 @@ func TestRemotePeopleAndSpaces(t *testing.T) {
 				t.Fatal("a remote bio is shown unescaped")
 			}
 
-			// The remote profile, and following from it.
+			// The card has a Follow button; so has the remote profile.
+			search := "/search?" + url.Values{"q": {"@bob@" + hostB}}.Encode()
+			want(t, p, http.StatusOK, `action="`+profile+`/follow"`, `name="follow" value="1"`)
 			p = alice.get(profile)
 			want(t, p, http.StatusOK, "<h1 class=\"profile__name\">Bob Voirie</h1>", hostB, `action="`+profile+`/follow"`, "Roads &amp; bridges")
-			wantRedirect(t, alice.post(profile+"/follow", url.Values{"follow": {"1"}}), profile)
-			want(t, alice.get(profile), http.StatusOK, "Your request is sent")
+			wantRedirect(t, alice.post(profile+"/follow", url.Values{"follow": {"1"}, "next": {search}}), search)
+			want(t, alice.get(search), http.StatusOK, "Your request is sent", `name="follow" value="0"`)
+			want(t, alice.get(profile), http.StatusOK, "Request sent")
 			drain(t, a, b)
 			bobOnA, err := a.Spaces.Account(ctx, nil, "bob@"+hostB, false)
 			if err != nil {

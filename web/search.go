@@ -15,9 +15,16 @@ type searchView struct {
 	Types   []string
 	Posts   []postView
 	Spaces  []spaceCard
-	People  []*spaces.Account
+	People  []personResult
 	More    string
 	Started bool // a query was given
+}
+
+// personResult is an account a search found, with the viewer's follow of it
+// when it is a remote person (the card offers to follow them).
+type personResult struct {
+	Account *spaces.Account
+	Follow  *spaces.Follow
 }
 
 // search: GET /search?q=&type= — posts and articles, spaces and people the
@@ -46,7 +53,15 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request, rq *request) error
 	if view.Spaces, err = w.spaceCards(r, rq, res.Spaces); err != nil {
 		return err
 	}
-	view.People = res.Accounts
+	for _, a := range res.Accounts {
+		pr := personResult{Account: a}
+		if !a.IsLocal() && a.Type == spaces.TypePerson && rq.viewer != nil {
+			if pr.Follow, err = w.spaces.FollowOf(r.Context(), rq.viewer, a); err != nil {
+				return err
+			}
+		}
+		view.People = append(view.People, pr)
+	}
 	if len(res.Posts) == feedPage {
 		view.More = nextPage(r, "before", res.Posts[len(res.Posts)-1].ID)
 	}
