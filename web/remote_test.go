@@ -85,10 +85,15 @@ func TestRemotePeopleAndSpaces(t *testing.T) {
 
 			// A space of B: found by its handle, joined from its page here.
 			space := "/spaces/club@" + hostB
-			want(t, alice.get("/search?"+url.Values{"q": {"club@" + hostB}}.Encode()), http.StatusOK, "Le club vélo", `href="`+space+`"`)
+			clubSearch := "/search?" + url.Values{"q": {"club@" + hostB}}.Encode()
+			want(t, alice.get(clubSearch), http.StatusOK, "Le club vélo", `href="`+space+`"`, `action="`+space+`/join"`)
 			wantRedirect(t, alice.get("/@club@"+hostB), space)
-			wantRedirect(t, alice.post(space+"/join", nil), space)
+			wantRedirect(t, alice.post(space+"/join", url.Values{"next": {clubSearch}}), clubSearch)
 			drain(t, a, b)
+			want(t, alice.get(clubSearch), http.StatusOK, "Le club vélo")
+			if p := alice.get(clubSearch); p.has(`action="` + space + `/join"`) {
+				t.Fatal("a member is offered to join again")
+			}
 			members, err := b.Spaces.SpaceMembers(ctx, bob, "club", spaces.MemberPage{Limit: 10})
 			if err != nil {
 				t.Fatal(err)

@@ -21,10 +21,12 @@ type searchView struct {
 }
 
 // personResult is an account a search found, with the viewer's follow of it
-// when it is a remote person (the card offers to follow them).
+// when it is a remote person (the card offers to follow them), or their
+// rights in it when it is a remote space (the card offers to join it).
 type personResult struct {
 	Account *spaces.Account
 	Follow  *spaces.Follow
+	Rights  *spaces.SpaceRights // for a remote space: may the viewer join it
 }
 
 // search: GET /search?q=&type= — posts and articles, spaces and people the
@@ -55,8 +57,20 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request, rq *request) error
 	}
 	for _, a := range res.Accounts {
 		pr := personResult{Account: a}
-		if !a.IsLocal() && a.Type == spaces.TypePerson && rq.viewer != nil {
+		switch {
+		case a.IsLocal() || rq.viewer == nil:
+		case a.Type == spaces.TypePerson:
 			if pr.Follow, err = w.spaces.FollowOf(r.Context(), rq.viewer, a); err != nil {
+				return err
+			}
+		case a.Type == spaces.TypeGroup:
+			sp, err := w.spaces.Space(r.Context(), rq.viewer, accountHandle(a))
+			if spaces.KindOf(err) == spaces.KindNotFound {
+				break // not a space this viewer may see: no button
+			} else if err != nil {
+				return err
+			}
+			if pr.Rights, err = w.spaces.Rights(r.Context(), rq.viewer, sp); err != nil {
 				return err
 			}
 		}
