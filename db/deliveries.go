@@ -116,3 +116,37 @@ func (d *DB) DeadDeliveries(ctx context.Context, limit int) ([]*Delivery, error)
 		OrderExpr("delivery.done_at DESC").Limit(int64(limit)).Scan(ctx)
 	return out, wrap(err, "dead deliveries")
 }
+
+// QueueTotal is the number of jobs in one state, and when the oldest of
+// them was queued.
+type QueueTotal struct {
+	State  string
+	N      int
+	Oldest time.Time
+}
+
+// DeliveryTotals counts every delivery by state, done ones included.
+func (d *DB) DeliveryTotals(ctx context.Context) ([]QueueTotal, error) {
+	return d.queueTotals(ctx, (*Delivery)(nil), "created_at")
+}
+
+// queueTotals counts the rows of a job table by state, with the oldest time
+// in column at of each state.
+func (d *DB) queueTotals(ctx context.Context, model any, at string) ([]QueueTotal, error) {
+	var rows []struct {
+		State  string
+		N      int
+		Oldest time.Time
+	}
+	err := d.idb.NewSelect().Model(model).
+		ColumnExpr("state, count(*) AS n, min(?) AS oldest", bun.Ident(at)).
+		GroupExpr("state").OrderExpr("state").Scan(ctx, &rows)
+	if err != nil {
+		return nil, wrap(err, "count jobs")
+	}
+	out := make([]QueueTotal, len(rows))
+	for i, r := range rows {
+		out[i] = QueueTotal{State: r.State, N: r.N, Oldest: r.Oldest.UTC()}
+	}
+	return out, nil
+}

@@ -116,3 +116,8 @@ func (d *DB) DeadInboxItems(ctx context.Context, limit int) ([]*InboxItem, error
 		OrderExpr("done_at DESC").Limit(int64(limit)).Scan(ctx)
 	return out, wrap(err, "dead inbox items")
 }
+
+// InboxTotals counts received activities by state, with the oldest of each.
+func (d *DB) InboxTotals(ctx context.Context) ([]QueueTotal, error) {
+	return d.queueTotals(ctx, (*InboxItem)(nil), "received_at")
+}

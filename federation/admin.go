@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ruche-social/ruche/config"
@@ -11,13 +12,9 @@ import (
 )
 
 // Status is what an admin sees of the federation queues.
-type Status struct {
-	Inbox         []db.QueueCount // received activities by state
-	Deliveries    []db.QueueCount // deliveries not done, by host and state
-	FailingHosts  []*db.Host
-	DeadInbox     []*db.InboxItem
-	DeadDelivered []*db.Delivery
-}
+type Status = spaces.FederationStatus
+
+var _ spaces.FederationAdmin = (*Federation)(nil)
 
 // Status reads the state of the queues.
 func (f *Federation) Status(ctx context.Context) (*Status, error) {
@@ -27,6 +24,12 @@ func (f *Federation) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if s.Deliveries, err = f.db.CountDeliveries(ctx); err != nil {
+		return nil, err
+	}
+	if s.Totals, err = f.db.DeliveryTotals(ctx); err != nil {
+		return nil, err
+	}
+	if s.InboxTotals, err = f.db.InboxTotals(ctx); err != nil {
 		return nil, err
 	}
 	if s.FailingHosts, err = f.db.FailingHosts(ctx); err != nil {
@@ -39,6 +42,23 @@ func (f *Federation) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// Policy says with whom the node federates: its mode, and the allowlist
+// (the configuration's hosts, then those admins added).
+func (f *Federation) Policy(ctx context.Context) (spaces.FederationPolicy, error) {
+	p := spaces.FederationPolicy{Mode: f.cfg.Federation.Mode}
+	for _, h := range f.cfg.Federation.Allowlist {
+		p.Allowlist = append(p.Allowlist, spaces.AllowedHost{Host: strings.ToLower(h), Configured: true})
+	}
+	added, err := f.db.ListAllowedHosts(ctx)
+	if err != nil {
+		return p, err
+	}
+	for _, h := range added {
+		p.Allowlist = append(p.Allowlist, spaces.AllowedHost{Host: h.Host, Note: h.Note, CreatedAt: h.CreatedAt})
+	}
+	return p, nil
 }
 
 // RetryHost makes every pending or dead delivery to host due now and

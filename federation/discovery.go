@@ -151,6 +151,18 @@ func (f *Federation) nodeInfo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	node, err := f.spaces.NodeSettings(r.Context())
+	if err != nil {
+		f.log.Error("nodeinfo", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	allowlist, err := f.published(r.Context())
+	if err != nil {
+		f.log.Error("nodeinfo", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
 	version := buildinfo.Version()
 	writeJSON(w, http.StatusOK, `application/json; profile="`+nodeInfoSchema+`#"`, map[string]any{
 		"version": "2.1",
@@ -160,25 +172,26 @@ func (f *Federation) nodeInfo(w http.ResponseWriter, r *http.Request) {
 		},
 		"protocols":         []string{"activitypub"},
 		"services":          map[string]any{"inbound": []string{}, "outbound": []string{}},
-		"openRegistrations": f.cfg.Registrations == spaces.RegistrationsOpen,
+		"openRegistrations": node.Registrations == spaces.RegistrationsOpen,
 		"usage": map[string]any{
 			"users":      map[string]int{"total": total, "activeMonth": month, "activeHalfyear": halfYear},
 			"localPosts": posts,
 		},
 		"metadata": map[string]any{
-			"nodeName": f.cfg.Node.Name, "nodeDescription": f.cfg.Node.Description,
-			"federation": map[string]any{"mode": f.cfg.Federation.Mode, "allowlist": allowlistOf(f.cfg)},
+			"nodeName": node.Name, "nodeDescription": node.Description,
+			"federation": map[string]any{"mode": f.cfg.Federation.Mode, "allowlist": allowlist},
 		},
 	})
 }
 
-// allowlistOf publishes the allowlist in allowlist mode: partner nodes need to
-// know they are on it, and it is no secret.
-func allowlistOf(c config.Config) []string {
-	if c.Federation.Mode != config.FederationAllowlist {
-		return []string{}
+// published is the allowlist NodeInfo shows in allowlist mode: partner
+// nodes need to know they are on it, and it is no secret.
+func (f *Federation) published(ctx context.Context) ([]string, error) {
+	if f.cfg.Federation.Mode != config.FederationAllowlist {
+		return []string{}, nil
 	}
-	return c.Federation.Allowlist
+	_, allowed, err := f.rules(ctx, f.db)
+	return allowed, err
 }
 
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {

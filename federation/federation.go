@@ -66,6 +66,7 @@ type Federation struct {
 
 	blocksMu sync.Mutex
 	blocks   []*db.DomainBlock // blocked domains, read at blocksAt
+	allowed  []string          // partner hosts admins added, read at blocksAt
 	blocksAt time.Time
 
 	wake         chan struct{}

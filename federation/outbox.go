@@ -11,6 +11,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/ruche-social/ruche/activitystreams"
+	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -180,7 +181,7 @@ func allFollows(ctx context.Context, tx *db.DB, id string, followers bool) ([]*s
 // policy returns the node's federation policy as a predicate on hosts,
 // reading the blocks once.
 func (f *Federation) policy(ctx context.Context, tx *db.DB) (func(host string) bool, error) {
-	blocks, err := f.blockList(ctx, tx)
+	blocks, allowed, err := f.rules(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -190,8 +191,8 @@ func (f *Federation) policy(ctx context.Context, tx *db.DB) (func(host string) b
 				return false
 			}
 		}
-		if f.cfg.Federation.Mode == "allowlist" {
-			return slices.ContainsFunc(f.cfg.Federation.Allowlist, func(r string) bool { return hostMatches(host, strings.ToLower(r)) })
+		if f.cfg.Federation.Mode == config.FederationAllowlist {
+			return onList(allowed, host)
 		}
 		return true
 	}, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/spaces"
 )
 
 // ErrHostRefused is returned for a host the node does not federate with:
@@ -25,7 +26,7 @@ func (f *Federation) hostAllowed(ctx context.Context, host string) error {
 	if host == "" {
 		return ErrHostRefused
 	}
-	blocks, err := f.blockList(ctx, f.db)
+	blocks, allowed, err := f.rules(ctx, f.db)
 	if err != nil {
 		return err
 	}
@@ -34,8 +35,7 @@ func (f *Federation) hostAllowed(ctx context.Context, host string) error {
 			return fmt.Errorf("%w: %s is blocked", ErrHostRefused, host)
 		}
 	}
-	if f.cfg.Federation.Mode == config.FederationAllowlist &&
-		!slices.ContainsFunc(f.cfg.Federation.Allowlist, func(rule string) bool { return hostMatches(host, strings.ToLower(rule)) }) {
+	if f.cfg.Federation.Mode == config.FederationAllowlist && !onList(allowed, host) {
 		return fmt.Errorf("%w: %s is not on the allowlist", ErrHostRefused, host)
 	}
 	return nil
@@ -48,19 +48,34 @@ func (f *Federation) hostAllowed(ctx context.Context, host string) error {
 // within blocksTTL.
 const blocksTTL = 2 * time.Second
 
-// blockList returns the blocked domains, read through d when the copy in
-// memory is older than blocksTTL.
-func (f *Federation) blockList(ctx context.Context, d *db.DB) ([]*db.DomainBlock, error) {
+// rules returns the blocked domains and the allowlist (the configuration's
+// hosts and those admins added), read through d when the copy in memory is
+// older than blocksTTL.
+func (f *Federation) rules(ctx context.Context, d *db.DB) ([]*db.DomainBlock, []string, error) {
 	f.blocksMu.Lock()
 	defer f.blocksMu.Unlock()
 	if f.blocksAt.IsZero() || time.Since(f.blocksAt) > blocksTTL {
 		blocks, err := d.ListDomainBlocks(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		f.blocks, f.blocksAt = blocks, time.Now()
+		hosts, err := d.ListAllowedHosts(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		allowed := slices.Clone(f.cfg.Federation.Allowlist)
+		for _, h := range hosts {
+			allowed = append(allowed, h.Host)
+		}
+		f.blocks, f.allowed, f.blocksAt = blocks, allowed, time.Now()
 	}
-	return f.blocks, nil
+	return f.blocks, f.allowed, nil
+}
+
+// onList tells whether host falls under one of the rules.
+func onList(rules []string, host string) bool {
+	host = strings.ToLower(host)
+	return slices.ContainsFunc(rules, func(rule string) bool { return hostMatches(host, strings.ToLower(rule)) })
 }
 
 // forgetBlocks drops the list in memory: the next check reads it again.
@@ -73,9 +88,12 @@ func (f *Federation) forgetBlocks() {
 // InAllowlist tells whether host is on the node's allowlist: a partner node
 // that may see content of `network` visibility.
 func (f *Federation) InAllowlist(host string) bool {
-	return slices.ContainsFunc(f.cfg.Federation.Allowlist, func(rule string) bool {
-		return hostMatches(strings.ToLower(host), strings.ToLower(rule))
-	})
+	_, allowed, err := f.rules(context.Background(), f.db)
+	if err != nil {
+		f.log.Warn("allowlist", "err", err)
+		allowed = f.cfg.Federation.Allowlist // what the configuration says holds in any case
+	}
+	return onList(allowed, host)
 }
 
 // hostMatches tells whether host[:port] falls under rule.
@@ -97,18 +115,21 @@ func hostMatches(host, rule string) bool {
 // delivered to it, and pending deliveries to it are given up.
 func (f *Federation) BlockDomain(ctx context.Context, domain, reason string) error {
 	d, err := config.NormalizeHost(domain)
+	if strings.TrimSpace(domain) == "" {
+		return spaces.ErrDomainRequired
+	}
 	if err != nil {
-		return err
+		return spaces.ErrDomainInvalid.With(err)
 	}
 	if strings.EqualFold(d, f.host) {
-		return errors.New("a node cannot block itself")
+		return spaces.ErrDomainSelf.With(fmt.Errorf("%s is this node", d))
 	}
 	now := f.clock()
 	defer f.forgetBlocks()
 	return f.db.InTx(ctx, func(tx *db.DB) error {
 		if err := tx.InsertDomainBlock(ctx, &db.DomainBlock{Domain: d, Reason: reason, CreatedAt: now}); err != nil {
 			if errors.Is(err, db.ErrConflict) {
-				return fmt.Errorf("%s is blocked already", d)
+				return spaces.ErrDomainBlocked.With(fmt.Errorf("%s is blocked already", d))
 			}
 			return err
 		}
@@ -131,12 +152,12 @@ func (f *Federation) BlockDomain(ctx context.Context, domain, reason string) err
 func (f *Federation) UnblockDomain(ctx context.Context, domain string) error {
 	d, err := config.NormalizeHost(domain)
 	if err != nil {
-		return err
+		return spaces.ErrDomainInvalid.With(err)
 	}
 	defer f.forgetBlocks()
 	if err := f.db.DeleteDomainBlock(ctx, d); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
-			return fmt.Errorf("%s is not blocked", d)
+			return spaces.ErrDomainNotHeld.With(fmt.Errorf("%s is not blocked", d))
 		}
 		return err
 	}
@@ -146,4 +167,49 @@ func (f *Federation) UnblockDomain(ctx context.Context, domain string) error {
 // DomainBlocks lists the blocked domains.
 func (f *Federation) DomainBlocks(ctx context.Context) ([]*db.DomainBlock, error) {
 	return f.db.ListDomainBlocks(ctx)
+}
+
+// AllowHost puts a partner host on the allowlist: in allowlist mode the node
+// federates with it, and in any mode it may see content of `network`
+// visibility.
+func (f *Federation) AllowHost(ctx context.Context, host, note string) error {
+	if strings.TrimSpace(host) == "" {
+		return spaces.ErrDomainRequired.On("host")
+	}
+	h, err := config.NormalizeHost(host)
+	if err != nil {
+		return spaces.ErrDomainInvalid.On("host").With(err)
+	}
+	if strings.EqualFold(h, f.host) {
+		return spaces.ErrHostSelf.With(fmt.Errorf("%s is this node", h))
+	}
+	if slices.ContainsFunc(f.cfg.Federation.Allowlist, func(r string) bool { return strings.EqualFold(r, h) }) {
+		return spaces.ErrHostAllowed.With(fmt.Errorf("%s is in the configuration's allowlist", h))
+	}
+	defer f.forgetBlocks()
+	err = f.db.InsertAllowedHost(ctx, &db.AllowedHost{Host: h, Note: note, CreatedAt: f.clock()})
+	if errors.Is(err, db.ErrConflict) {
+		return spaces.ErrHostAllowed.With(err)
+	}
+	return err
+}
+
+// DisallowHost takes a host an admin added off the allowlist; hosts of the
+// configuration stay until the configuration changes.
+func (f *Federation) DisallowHost(ctx context.Context, host string) error {
+	h, err := config.NormalizeHost(host)
+	if err != nil {
+		return spaces.ErrDomainInvalid.On("host").With(err)
+	}
+	if slices.ContainsFunc(f.cfg.Federation.Allowlist, func(r string) bool { return strings.EqualFold(r, h) }) {
+		return spaces.ErrHostConfigured.With(fmt.Errorf("%s is in the configuration's allowlist", h))
+	}
+	defer f.forgetBlocks()
+	if err := f.db.DeleteAllowedHost(ctx, h); err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			return spaces.ErrHostNotAllowed.With(err)
+		}
+		return err
+	}
+	return nil
 }

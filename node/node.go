@@ -99,6 +99,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 	}
 	sopts := spaces.Options{
 		Registrations:    cfg.Registrations,
+		NodeName:         cfg.Node.Name,
+		NodeDescription:  cfg.Node.Description,
 		MembersCanInvite: cfg.Invites.MembersCanInvite,
 		InviteTTL:        cfg.Invites.TTL,
 		SessionTTL:       cfg.Sessions.TTL,
@@ -142,6 +144,7 @@ func (n *Node) federate(ctx context.Context, opts Options) error {
 		return err
 	}
 	n.Spaces.Listen(fed)
+	n.Spaces.SetFederationAdmin(fed)
 	n.Federation = fed
 	if pending, err := n.DB.PendingMigrations(ctx); err != nil || pending > 0 {
 		return nil // not ready: /readyz says so, and the actor is made on a later start
@@ -161,8 +164,7 @@ func (n *Node) routes() (http.Handler, error) {
 	r.HandleFunc("/readyz", n.readyz).Methods(http.MethodGet, http.MethodHead)
 	api.New(n.Spaces, n.Config.Secure(), proxies).Mount(r)
 	n.Federation.Mount(r)
-	opts := web.Options{PublicURL: n.Config.Origin(), Name: n.Config.Node.Name,
-		Description: n.Config.Node.Description, DefaultLocale: n.Config.Node.DefaultLocale, TrustedProxies: proxies}
+	opts := web.Options{PublicURL: n.Config.Origin(), TrustedProxies: proxies}
 	if n.Config.Mail.SMTPURL != "" {
 		if opts.Mailer, err = mail.New(n.Config.Mail.SMTPURL, n.Config.Mail.From); err != nil {
 			return nil, fmt.Errorf("mail: %w", err)

@@ -132,7 +132,11 @@ type NewMember struct {
 // node's registration policy: closed, by invitation, or open.
 func (s *Service) Register(ctx context.Context, in NewMember) (*Account, error) {
 	in.Role = RoleMember
-	switch s.opts.Registrations {
+	settings, err := s.NodeSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch settings.Registrations {
 	case RegistrationsClosed:
 		return nil, forbidden("registrations_closed", "this node does not take registrations")
 	case RegistrationsInvite:
@@ -173,7 +177,7 @@ func (s *Service) createMember(ctx context.Context, in NewMember, guard func(tx 
 	if err := checkText("display_name", display, 100, false); err != nil {
 		return nil, err
 	}
-	locale := cmp.Or(in.Locale, s.opts.DefaultLocale)
+	locale := cmp.Or(in.Locale, s.defaultLocale(ctx))
 	if err := checkLocale(locale); err != nil {
 		return nil, err
 	}

@@ -44,6 +44,20 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// On returns a copy of e on another input field.
+func (e *Error) On(field string) *Error {
+	c := *e
+	c.Field = field
+	return &c
+}
+
+// With returns a copy of e with cause as its cause, for the log.
+func (e *Error) With(cause error) *Error {
+	c := *e
+	c.Err = cause
+	return &c
+}
+
 // Is lets errors.Is(err, spaces.ErrNotFound) match any error of the same kind.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)

@@ -66,7 +66,7 @@ func (s *Service) Search(ctx context.Context, viewer *Account, q, kind string, p
 	if len(terms) == 0 {
 		return out, nil
 	}
-	lang := s.opts.DefaultLocale
+	lang := s.defaultLocale(ctx)
 	if viewer != nil && viewer.User != nil {
 		lang = viewer.User.Locale
 	}

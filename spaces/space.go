@@ -112,7 +112,7 @@ func (s *Service) CreateSpace(ctx context.Context, by *Account, in NewSpace) (*S
 	now := s.now()
 	sp := &Space{
 		Visibility: VisibilityPublic, JoinPolicy: JoinOpen, Posting: PostingMembers,
-		Languages: s.opts.DefaultLocale, CreatedByID: by.ID, CreatedAt: now, UpdatedAt: now,
+		Languages: s.defaultLocale(ctx), CreatedByID: by.ID, CreatedAt: now, UpdatedAt: now,
 		Account: &Account{ID: newID(), Type: TypeGroup, Username: slug, Status: StatusActive, CreatedAt: now, UpdatedAt: now},
 	}
 	sp.AccountID = sp.Account.ID

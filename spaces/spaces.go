@@ -46,11 +46,13 @@ const (
 
 // Options are the node policies the domain enforces.
 type Options struct {
-	Registrations    string // closed, invite or open
-	MembersCanInvite bool
-	InviteTTL        time.Duration // default lifetime of an invitation
-	SessionTTL       time.Duration
-	DefaultLocale    string
+	Registrations string // closed, invite or open; admins may change it (NodeSettings)
+	// NodeName and NodeDescription present the node; admins may change them.
+	NodeName, NodeDescription string
+	MembersCanInvite          bool
+	InviteTTL                 time.Duration // default lifetime of an invitation
+	SessionTTL                time.Duration
+	DefaultLocale             string
 	// Password sets the cost of password hashing; zero means DefaultPasswordParams.
 	Password PasswordParams
 	// Now is the clock; nil means time.Now. Tests move it to expire things.
@@ -91,6 +93,8 @@ type Service struct {
 	logins    *throttle
 	resets    *throttle // self-service password reset requests
 	hashSlots chan struct{}
+	fedAdmin  FederationAdmin // set once, before serving, by SetFederationAdmin
+	settings  settingsCache
 }
 
 // New returns a Service on d with the given policies.

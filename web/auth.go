@@ -81,7 +81,7 @@ func (w *Web) registerForm(rw http.ResponseWriter, r *http.Request, rq *request)
 	invite := r.URL.Query().Get("invite")
 	view := registerView{Invite: invite}
 	title := rq.cat.T("register.title")
-	switch mode := w.spaces.Options().Registrations; {
+	switch mode := rq.node.Registrations; {
 	case mode == spaces.RegistrationsClosed:
 		view.Closed = true
 		w.render(rw, r, rq, http.StatusForbidden, "register", title, view)
@@ -156,8 +156,8 @@ func (w *Web) requestReset(rw http.ResponseWriter, r *http.Request, rq *request)
 			cat = rq.cat
 		}
 		link := w.opts.PublicURL + "/password/reset?token=" + url.QueryEscape(token)
-		msg := mail.Message{To: acct.User.Email, Subject: cat.T("mail.reset.subject", "node", w.opts.Name),
-			Text: cat.T("mail.reset.body", "name", acct.DisplayName, "username", acct.Username, "node", w.opts.Name, "link", link)}
+		msg := mail.Message{To: acct.User.Email, Subject: cat.T("mail.reset.subject", "node", rq.node.Name),
+			Text: cat.T("mail.reset.body", "name", acct.DisplayName, "username", acct.Username, "node", rq.node.Name, "link", link)}
 		log := httpx.Logger(r.Context())
 		go func() {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Minute)

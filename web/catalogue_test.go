@@ -16,7 +16,7 @@ import (
 
 func testWeb(t *testing.T) *Web {
 	t.Helper()
-	w, err := New(nil, Options{PublicURL: "http://example.org", Name: "Test"})
+	w, err := New(nil, Options{PublicURL: "http://example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}

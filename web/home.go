@@ -23,7 +23,7 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request, rq *request) error {
 	}
 	ctx := r.Context()
 	page := spaces.Page{Before: r.URL.Query().Get("before"), Limit: feedPage}
-	view := homeView{Onboarding: spaces.NeedsOnboarding(rq.viewer), Registration: w.spaces.Options().Registrations}
+	view := homeView{Onboarding: spaces.NeedsOnboarding(rq.viewer), Registration: rq.node.Registrations}
 	var posts []*spaces.Post
 	var err error
 	title := rq.cat.T("home.title")

@@ -322,3 +322,13 @@ func TestIDsServeBothKinds(t *testing.T) {
 		}
 	}
 }
+
+// germanNode makes German the node's default language.
+func germanNode(t *testing.T, n *nodetest.Node) {
+	t.Helper()
+	_, err := n.Spaces.UpdateNodeSettings(context.Background(), spaces.Console, spaces.NodeSettings{
+		Name: "Test", Registrations: spaces.RegistrationsInvite, DefaultLocale: "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

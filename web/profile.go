@@ -32,14 +32,35 @@ func (w *Web) profileRedirect(rw http.ResponseWriter, r *http.Request, rq *reque
 	return nil
 }
 
-// loadProfile loads the member of a profile page with what its head shows.
+// profileAccount finds the account of a profile address: a local member by
+// username, or a remote account the node knows by user@host (a space the
+// viewer may see, too: its page is elsewhere).
+func (w *Web) profileAccount(r *http.Request, rq *request, handle string) (*spaces.Account, error) {
+	if !strings.Contains(handle, "@") {
+		return w.spaces.MemberProfile(r.Context(), handle)
+	}
+	a, err := w.spaces.Account(r.Context(), rq.viewer, handle, false)
+	if err != nil {
+		return nil, err
+	}
+	if a.Type != spaces.TypePerson && a.Type != spaces.TypeGroup {
+		return nil, errNotFound
+	}
+	return a, nil
+}
+
+// loadProfile loads the person of a profile page with what its head shows.
 func (w *Web) loadProfile(rw http.ResponseWriter, r *http.Request, rq *request, username, tab string) (*profileView, bool, error) {
-	a, err := w.spaces.MemberProfile(r.Context(), username)
+	a, err := w.profileAccount(r, rq, username)
 	if err != nil {
 		return nil, false, err
 	}
-	if a.Username != username { // the address is case-insensitive; the page has one address
-		http.Redirect(rw, r, ProfilePath(a.Username)+r.URL.Path[len(ProfilePath(username)):], http.StatusMovedPermanently)
+	if a.Type == spaces.TypeGroup {
+		http.Redirect(rw, r, accountURL(a), http.StatusFound)
+		return nil, false, nil
+	}
+	if h := accountHandle(a); h != username { // the address is case-insensitive; the page has one address
+		http.Redirect(rw, r, ProfilePath(h)+r.URL.Path[len(ProfilePath(username)):], http.StatusMovedPermanently)
 		return nil, false, nil
 	}
 	view := &profileView{Account: a, Self: rq.viewer != nil && rq.viewer.ID == a.ID, Tab: tab}
@@ -57,7 +78,7 @@ func (w *Web) renderProfile(rw http.ResponseWriter, r *http.Request, rq *request
 	if !ok {
 		return err
 	}
-	posts, err := w.spaces.ProfileFeed(r.Context(), rq.viewer, view.Account.Username, spaces.Page{Before: r.URL.Query().Get("before"), Limit: feedPage})
+	posts, err := w.spaces.ProfileFeed(r.Context(), rq.viewer, accountHandle(view.Account), spaces.Page{Before: r.URL.Query().Get("before"), Limit: feedPage})
 	if err != nil {
 		return err
 	}
@@ -106,9 +127,12 @@ func (w *Web) follow(rw http.ResponseWriter, r *http.Request, rq *request) error
 	if !ok {
 		return nil
 	}
-	a, err := w.spaces.MemberProfile(r.Context(), mux.Vars(r)["username"])
+	a, err := w.profileAccount(r, rq, mux.Vars(r)["username"])
 	if err != nil {
 		return err
+	}
+	if a.Type != spaces.TypePerson {
+		return errNotFound // spaces are followed from their page
 	}
 	flash := "flash.unfollowed"
 	if r.PostForm.Get("follow") == "1" {
@@ -121,5 +145,5 @@ func (w *Web) follow(rw http.ResponseWriter, r *http.Request, rq *request) error
 		return err
 	}
 	w.setFlash(rw, flash)
-	return redirect(rw, r, localPath(r.PostForm.Get("next"), ProfilePath(a.Username)))
+	return redirect(rw, r, localPath(r.PostForm.Get("next"), ProfilePath(accountHandle(a))))
 }

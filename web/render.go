@@ -203,7 +203,7 @@ func (w *Web) renderForm(rw http.ResponseWriter, r *http.Request, rq *request, s
 		Lang: rq.locale(), Title: title, Viewer: rq.viewer, CSRF: rq.csrf,
 		Admin: spaces.IsAdmin(rq.viewer), Staff: spaces.IsStaff(rq.viewer),
 		Path: r.URL.Path, URI: r.URL.RequestURI(), Form: f, Data: data,
-		Node: nodeView{Name: w.opts.Name, Description: w.opts.Description, Host: w.host, URL: w.opts.PublicURL},
+		Node: nodeView{Name: rq.node.Name, Description: rq.node.Description, Host: w.host, URL: w.opts.PublicURL},
 	}
 	if rq.viewer != nil {
 		// a count that fails to load is not worth failing the page for

@@ -38,6 +38,7 @@ type request struct {
 	cat     *catalogue
 	csrf    string
 	flash   string // a message key left by the previous request
+	node    spaces.NodeSettings
 }
 
 // locale is the language the page is shown in.
@@ -73,12 +74,17 @@ func (w *Web) pageWith(lim bodyLimit, h handler) http.Handler {
 		hd.Add("Vary", "Cookie, Accept-Language")
 
 		rq := &request{}
+		var err error
+		if rq.node, err = w.spaces.NodeSettings(r.Context()); err != nil {
+			// the configured settings stand in: the page can still be served
+			httpx.Logger(r.Context()).Error("web: node settings", "err", err)
+		}
 		if err := w.authenticate(rw, r, rq); err != nil {
-			rq.cat = w.cats[w.opts.DefaultLocale]
+			rq.cat = w.cats[w.defaultLocale(rq)]
 			w.fail(rw, r, rq, err)
 			return
 		}
-		rq.cat = w.cats[w.negotiate(r, rq.viewer)]
+		rq.cat = w.cats[w.negotiate(r, rq)]
 		rq.csrf = w.csrfSecret(rw, r)
 		rq.flash = w.takeFlash(rw, r, rq)
 		if r.Method == http.MethodPost {
@@ -130,7 +136,8 @@ func (w *Web) authenticate(rw http.ResponseWriter, r *http.Request, rq *request)
 // negotiate picks the page's language: the member's own setting, else the
 // visitor's choice in the switcher, else what the browser asks for, else the
 // node's default.
-func (w *Web) negotiate(r *http.Request, viewer *spaces.Account) string {
+func (w *Web) negotiate(r *http.Request, rq *request) string {
+	viewer := rq.viewer
 	if viewer != nil && viewer.User != nil && slices.Contains(Locales, viewer.User.Locale) {
 		return viewer.User.Locale
 	}
@@ -140,7 +147,15 @@ func (w *Web) negotiate(r *http.Request, viewer *spaces.Account) string {
 	if loc := matchAcceptLanguage(r.Header.Get("Accept-Language")); loc != "" {
 		return loc
 	}
-	return w.opts.DefaultLocale
+	return w.defaultLocale(rq)
+}
+
+// defaultLocale is the node's default language, as its admins set it.
+func (w *Web) defaultLocale(rq *request) string {
+	if slices.Contains(Locales, rq.node.DefaultLocale) {
+		return rq.node.DefaultLocale
+	}
+	return Locales[0]
 }
 
 // csrfSecret returns the visitor's CSRF secret, setting the cookie that holds

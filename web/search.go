@@ -15,9 +15,18 @@ type searchView struct {
 	Types   []string
 	Posts   []postView
 	Spaces  []spaceCard
-	People  []*spaces.Account
+	People  []personResult
 	More    string
 	Started bool // a query was given
+}
+
+// personResult is an account a search found, with the viewer's follow of it
+// when it is a remote person (the card offers to follow them), or their
+// rights in it when it is a remote space (the card offers to join it).
+type personResult struct {
+	Account *spaces.Account
+	Follow  *spaces.Follow
+	Rights  *spaces.SpaceRights // for a remote space: may the viewer join it
 }
 
 // search: GET /search?q=&type= — posts and articles, spaces and people the
@@ -46,7 +55,27 @@ func (w *Web) search(rw http.ResponseWriter, r *http.Request, rq *request) error
 	if view.Spaces, err = w.spaceCards(r, rq, res.Spaces); err != nil {
 		return err
 	}
-	view.People = res.Accounts
+	for _, a := range res.Accounts {
+		pr := personResult{Account: a}
+		switch {
+		case a.IsLocal() || rq.viewer == nil:
+		case a.Type == spaces.TypePerson:
+			if pr.Follow, err = w.spaces.FollowOf(r.Context(), rq.viewer, a); err != nil {
+				return err
+			}
+		case a.Type == spaces.TypeGroup:
+			sp, err := w.spaces.Space(r.Context(), rq.viewer, accountHandle(a))
+			if spaces.KindOf(err) == spaces.KindNotFound {
+				break // not a space this viewer may see: no button
+			} else if err != nil {
+				return err
+			}
+			if pr.Rights, err = w.spaces.Rights(r.Context(), rq.viewer, sp); err != nil {
+				return err
+			}
+		}
+		view.People = append(view.People, pr)
+	}
 	if len(res.Posts) == feedPage {
 		view.More = nextPage(r, "before", res.Posts[len(res.Posts)-1].ID)
 	}

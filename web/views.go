@@ -170,8 +170,8 @@ func accountHandle(a *spaces.Account) string {
 	return a.Username + "@" + a.Domain
 }
 
-// accountURL is where a link to an account leads: a local member's profile
-// page, a remote account's own page (until remote profiles have pages here).
+// accountURL is where a link to an account leads: a space's page, a
+// person's profile page here (remote people too), else the account's own page.
 func accountURL(a *spaces.Account) string {
 	switch {
 	case a == nil:
@@ -180,6 +180,8 @@ func accountURL(a *spaces.Account) string {
 		return "/spaces/" + url.PathEscape(accountHandle(a))
 	case a.IsLocal():
 		return ProfilePath(a.Username)
+	case a.Type == spaces.TypePerson:
+		return ProfilePath(accountHandle(a))
 	case a.URI != "":
 		return a.URI
 	}

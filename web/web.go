@@ -24,7 +24,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -41,10 +40,6 @@ var files embed.FS
 type Options struct {
 	// PublicURL is the node's origin, e.g. https://ville-a.example.
 	PublicURL string
-	// Name and Description present the node to its visitors.
-	Name, Description string
-	// DefaultLocale is the language of visitors whose browser asks for none of ours.
-	DefaultLocale string
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	// Mailer sends the links of members who forgot their password; nil when
@@ -76,9 +71,6 @@ func New(s *spaces.Service, opts Options) (*Web, error) {
 	u, err := url.Parse(opts.PublicURL)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("web: public URL %q is not an origin", opts.PublicURL)
-	}
-	if !slices.Contains(Locales, opts.DefaultLocale) {
-		opts.DefaultLocale = Locales[0]
 	}
 	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
 	w := &Web{spaces: s, opts: opts, secure: u.Scheme == "https", host: u.Host}
@@ -125,6 +117,12 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/admin/spaces", w.adminSpaces, nil)
 	w.route(r, "/admin/spaces/{slug}/archive", nil, w.adminArchiveSpace)
 	w.route(r, "/admin/spaces/{slug}/delete", nil, w.adminDeleteSpace)
+	w.route(r, "/admin/settings", w.adminSettings, w.adminSaveSettings)
+	w.route(r, "/admin/federation", w.adminFederation, nil)
+	w.route(r, "/admin/federation/blocks", w.adminBlocks, w.adminBlock)
+	w.route(r, "/admin/federation/blocks/remove", nil, w.adminUnblock)
+	w.route(r, "/admin/federation/allowlist", nil, w.adminAllow)
+	w.route(r, "/admin/federation/allowlist/remove", nil, w.adminDisallow)
 	w.route(r, "/settings/notifications", w.notificationsForm, w.saveNotifications)
 	w.route(r, "/settings/followers", w.followRequests, w.answerFollow)
 	w.route(r, "/settings/data", w.dataPage, nil)

@@ -353,6 +353,29 @@ try {
   await submit(m, "Anmelden");
   await expectText(m, "Dieses Konto ist gesperrt", "a suspended member cannot sign in");
 
+  // 12b. The admin's federation pages and the node's settings.
+  await a.goto(base + "/admin/federation");
+  await expectText(a, "Envois vers les autres serveurs", "federation status");
+  await audit(a, "admin-federation");
+  await a.goto(base + "/admin/federation/blocks");
+  await a.getByLabel("Domaine", { exact: true }).fill("https://spam.example/x");
+  await submit(a, "Bloquer ce domaine");
+  await expectText(a, "Ce n’est pas un nom de domaine", "a bad domain is refused with a message");
+  await audit(a, "admin-blocks-error");
+  await a.getByLabel("Domaine", { exact: true }).fill("spam.example");
+  await a.getByLabel("Motif (facultatif)").fill("Publicité");
+  await submit(a, "Bloquer ce domaine");
+  await expectText(a, "Le domaine est bloqué.", "a domain is blocked");
+  await a.getByLabel("Serveur partenaire", { exact: true }).fill("ville-b.example");
+  await submit(a, "Ajouter à la liste");
+  await expectText(a, "Le serveur est dans la liste.", "a partner server is added");
+  await audit(a, "admin-blocks");
+  await a.goto(base + "/admin/settings");
+  await audit(a, "admin-settings");
+  await a.getByLabel("Description", { exact: true }).fill("Le réseau des agents de la ville");
+  await submit(a, "Enregistrer les réglages");
+  await expectText(a, "Les réglages sont enregistrés.", "the node's settings are saved");
+
   // 13. Pages anyone may reach.
   await m.goto(base + "/password/forgot");
   await audit(m, "forgot");

@@ -1,0 +1,48 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// NodeSetting is one setting of the node, as an admin set it; it overrides
+// the configuration's value.
+type NodeSetting struct {
+	bun.BaseModel `bun:"table:node_settings"`
+
+	Name      string `bun:",pk"`
+	Value     string
+	UpdatedAt time.Time
+}
+
+// NodeSettings returns the settings admins set, by name.
+func (d *DB) NodeSettings(ctx context.Context) (map[string]string, error) {
+	var rows []NodeSetting
+	if err := d.idb.NewSelect().Model(&rows).Scan(ctx); err != nil {
+		return nil, wrap(err, "node settings")
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Name] = r.Value
+	}
+	return out, nil
+}
+
+// SaveNodeSettings writes settings, replacing their former values.
+func (d *DB) SaveNodeSettings(ctx context.Context, settings map[string]string, now time.Time) error {
+	if len(settings) == 0 {
+		return nil
+	}
+	rows := make([]NodeSetting, 0, len(settings))
+	for name, value := range settings {
+		rows = append(rows, NodeSetting{Name: name, Value: value, UpdatedAt: now})
+	}
+	_, err := d.idb.NewInsert().Model(&rows).
+		On("CONFLICT (name) DO UPDATE").
+		Set("value = EXCLUDED.value").
+		Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	return wrap(err, "save node settings")
+}
