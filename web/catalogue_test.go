@@ -68,7 +68,11 @@ func TestTemplatesUseCatalogue(t *testing.T) {
 	w := testWeb(t)
 	c := w.cats["en"]
 	noLiteralText(t)
-	for name, tmpl := range w.pages["en"] {
+	for name := range w.pages.files {
+		tmpl, err := w.pages.page("en", name)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, tt := range tmpl.Templates() {
 			if tt.Tree == nil {
 				continue

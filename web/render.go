@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ruche-social/ruche/internal/httpx"
@@ -46,35 +47,65 @@ type localeChoice struct {
 	Current    bool
 }
 
-// parsePages parses every page of templates/ in every language. A page is
+// pageSet holds the pages of templates/ in every language. A page is
 // templates/<name>.html defining "content"; the layout and the partials in
-// templates/shared/ are shared. Each language gets its own set, whose t
-// function speaks that language, so a page is escaped once per language.
-func (w *Web) parsePages(fsys fs.FS) (map[string]map[string]*template.Template, error) {
+// templates/shared/ are shared. Each language has its own layout and
+// partials, whose t function speaks it, so a page is escaped once per
+// language. A (language, page) template, which holds its own escaped copy of
+// the layout and partials, is made when first asked for: most of the 105
+// would otherwise sit in memory unused.
+type pageSet struct {
+	fsys  fs.FS
+	files map[string]string             // page → file
+	base  map[string]*template.Template // language → layout and partials, never executed
+	mu    sync.Mutex
+	made  map[[2]string]*template.Template // (language, page) → template
+}
+
+// parsePages parses the layout and partials in every language and checks
+// that every page parses, so that a broken template stops the node at start.
+func (w *Web) parsePages(fsys fs.FS) (*pageSet, error) {
 	names, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]map[string]*template.Template{}
+	ps := &pageSet{fsys: fsys, files: map[string]string{}, base: map[string]*template.Template{}, made: map[[2]string]*template.Template{}}
 	for _, loc := range Locales {
-		base, err := template.New("").Funcs(w.funcs(w.cats[loc])).ParseFS(fsys, "templates/shared/*.html")
-		if err != nil {
+		if ps.base[loc], err = template.New("").Funcs(w.funcs(w.cats[loc])).ParseFS(fsys, "templates/shared/*.html"); err != nil {
 			return nil, err
 		}
-		out[loc] = map[string]*template.Template{}
-		for _, name := range names {
-			page := strings.TrimSuffix(path.Base(name), ".html")
-			t, err := base.Clone()
-			if err == nil {
-				t, err = t.ParseFS(fsys, name)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("web: template %s: %w", name, err)
-			}
-			out[loc][page] = t
-		}
 	}
-	return out, nil
+	for _, name := range names {
+		page := strings.TrimSuffix(path.Base(name), ".html")
+		if _, err := template.New(page).Funcs(w.funcs(w.cats[Locales[0]])).ParseFS(fsys, name); err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+		ps.files[page] = name
+	}
+	return ps, nil
+}
+
+// page returns the template of page in language loc, or nil if there is no
+// such page.
+func (ps *pageSet) page(loc, page string) (*template.Template, error) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if t := ps.made[[2]string{loc, page}]; t != nil {
+		return t, nil
+	}
+	file, base := ps.files[page], ps.base[loc]
+	if file == "" || base == nil {
+		return nil, nil
+	}
+	t, err := base.Clone()
+	if err == nil {
+		t, err = t.ParseFS(ps.fsys, file)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("web: template %s: %w", file, err)
+	}
+	ps.made[[2]string{loc, page}] = t
+	return t, nil
 }
 
 // funcs are the functions templates call. t and tn translate; date, datetime
@@ -190,9 +221,9 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, rq *request, statu
 }
 
 func (w *Web) renderForm(rw http.ResponseWriter, r *http.Request, rq *request, status int, name, title string, f *form, data any) {
-	t := w.pages[rq.locale()][name]
-	if t == nil {
-		httpx.Logger(r.Context()).Error("web: no such page template", "page", name)
+	t, err := w.pages.page(rq.locale(), name)
+	if t == nil || err != nil {
+		httpx.Logger(r.Context()).Error("web: no such page template", "page", name, "err", err)
 		http.Error(rw, "internal error", http.StatusInternalServerError)
 		return
 	}

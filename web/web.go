@@ -20,7 +20,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -59,7 +58,7 @@ type Web struct {
 	secure  bool   // the node is on HTTPS: cookies are Secure
 	host    string // the node's host, as in @user@host
 	cats    map[string]*catalogue
-	pages   map[string]map[string]*template.Template // locale → page → template
+	pages   *pageSet
 	assets  *assets
 	onboard []onboardingStep
 }
