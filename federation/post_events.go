@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"time"
 
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
@@ -65,16 +66,7 @@ func (f *Federation) onPostCreated(ctx context.Context, tx *db.DB, p *spaces.Pos
 	verbatim := false
 	switch {
 	case p.Author.IsLocal():
-		o, err := f.objectOf(ctx, tx, p)
-		if err != nil {
-			return err
-		}
-		doc, err := o.Document()
-		if err != nil {
-			return err
-		}
-		row, err := f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: "Create", Object: doc, To: o.To, Cc: o.Cc,
-			Audience: o.Audience, Published: p.CreatedAt}, f.authorRecipients(p, sp, o)...)
+		row, err := f.sendPost(ctx, tx, sp, p, "Create", p.CreatedAt)
 		if err != nil || !localSpace(sp) {
 			return err
 		}
@@ -100,6 +92,21 @@ func (f *Federation) onPostCreated(ctx context.Context, tx *db.DB, p *spaces.Pos
 	_, err = f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: "Announce", Object: f.PostIRI(p), To: to, Cc: cc,
 		Audience: f.ActorIRI(sp.Account)}, f.postAudience(p))
 	return err
+}
+
+// sendPost sends a local post, as its author's Create or Update of it,
+// addressed as the post is, and returns the activity sent.
+func (f *Federation) sendPost(ctx context.Context, tx *db.DB, sp *spaces.Space, p *spaces.Post, typ string, published time.Time) (*db.Activity, error) {
+	o, err := f.objectOf(ctx, tx, p)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := o.Document()
+	if err != nil {
+		return nil, err
+	}
+	return f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: typ, Object: doc, To: o.To, Cc: o.Cc,
+		Audience: o.Audience, Published: published}, f.authorRecipients(p, sp, o)...)
 }
 
 // announceSent has the Group of a local space announce an activity this node
@@ -132,16 +139,7 @@ func (f *Federation) onPostUpdated(ctx context.Context, tx *db.DB, p *spaces.Pos
 	}
 	switch {
 	case p.Author.IsLocal():
-		o, err := f.objectOf(ctx, tx, p)
-		if err != nil {
-			return err
-		}
-		doc, err := o.Document()
-		if err != nil {
-			return err
-		}
-		row, err := f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: "Update", Object: doc, To: o.To, Cc: o.Cc,
-			Audience: o.Audience}, f.authorRecipients(p, sp, o)...)
+		row, err := f.sendPost(ctx, tx, sp, p, "Update", time.Time{})
 		if err != nil {
 			return err
 		}
