@@ -33,20 +33,23 @@ type peer struct {
 	backlog []map[string]any // events received while waiting for others
 }
 
-func startPeer(t *testing.T) *peer {
+// startScript runs `node script`, which needs the npm package pkg, until
+// the test ends (closing its stdin asks it to stop). Without RUCHE_INTEROP
+// the test skips; with it, a missing package fails it.
+func startScript(t *testing.T, script, pkg, what string) (stdin io.WriteCloser, stdout io.Reader) {
 	t.Helper()
 	if os.Getenv("RUCHE_INTEROP") == "" {
 		t.Skip("RUCHE_INTEROP is not set: run `make test` (npm ci in test/interop, then this suite)")
 	}
-	if _, err := os.Stat("node_modules/@fedify/fedify"); err != nil {
-		t.Fatalf("the Fedify peer is not installed (npm ci in test/interop): %v", err)
+	if _, err := os.Stat("node_modules/" + pkg); err != nil {
+		t.Fatalf("the %s is not installed (npm ci in test/interop): %v", what, err)
 	}
-	cmd := exec.Command("node", "peer.mjs")
+	cmd := exec.Command("node", script)
 	cmd.Stderr = os.Stderr
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
+	stdin, _ = cmd.StdinPipe()
+	stdout, _ = cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start the Fedify peer: %v", err)
+		t.Fatalf("start the %s: %v", what, err)
 	}
 	t.Cleanup(func() {
 		stdin.Close()
@@ -58,6 +61,12 @@ func startPeer(t *testing.T) *peer {
 			cmd.Process.Kill()
 		}
 	})
+	return stdin, stdout
+}
+
+func startPeer(t *testing.T) *peer {
+	t.Helper()
+	stdin, stdout := startScript(t, "peer.mjs", "@fedify/fedify", "Fedify peer")
 	p := &peer{stdin: stdin, replies: make(chan map[string]any, 16), events: make(chan map[string]any, 64)}
 	ready := make(chan string, 1)
 	go func() {

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	netmail "net/mail"
 	"net/url"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -38,29 +36,7 @@ type sinkMail struct {
 
 func startSink(t *testing.T) *sink {
 	t.Helper()
-	if os.Getenv("RUCHE_INTEROP") == "" {
-		t.Skip("RUCHE_INTEROP is not set: run `make test` (npm ci in test/interop, then this suite)")
-	}
-	if _, err := os.Stat("node_modules/smtp-server"); err != nil {
-		t.Fatalf("the SMTP server is not installed (npm ci in test/interop): %v", err)
-	}
-	cmd := exec.Command("node", "smtp-sink.mjs")
-	cmd.Stderr = os.Stderr
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start the SMTP server: %v", err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-		}
-	})
+	_, stdout := startScript(t, "smtp-sink.mjs", "smtp-server", "SMTP server")
 	s := &sink{mails: make(chan sinkMail, 16)}
 	ready := make(chan int, 1)
 	go func() {
