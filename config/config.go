@@ -291,10 +291,10 @@ func (c Config) Validate() error {
 		bad("node.default_locale", c.Node.DefaultLocale, "want one of "+strings.Join(Locales, ", "))
 	}
 	if c.Mail.SMTPURL != "" {
-		if _, err := mail.New(c.Mail.SMTPURL, "x@example.org"); err != nil {
+		if _, err := mail.ParseURL(c.Mail.SMTPURL); err != nil {
 			bad("mail.smtp_url", dburl.Redact(c.Mail.SMTPURL), err.Error())
 		}
-		if _, err := mail.New("smtp://localhost", c.Mail.From); err != nil {
+		if _, err := mail.ParseFrom(c.Mail.From); err != nil {
 			bad("mail.from", c.Mail.From, "want the sender's address when mail.smtp_url is set, e.g. Ruche <ruche@ville-a.example>")
 		}
 	}

@@ -45,13 +45,13 @@ type Sender struct {
 // smtps://[user:password@]host[:port] (TLS from the start, port 465) — that
 // writes from the address from.
 func New(smtpURL, from string) (*Sender, error) {
-	u, err := url.Parse(smtpURL)
-	if err != nil || u.Hostname() == "" || (u.Scheme != "smtp" && u.Scheme != "smtps") || (u.Path != "" && u.Path != "/") {
-		return nil, errors.New("want smtp://[user:password@]host[:port] or smtps://…")
-	}
-	addr, err := netmail.ParseAddress(from)
+	u, err := ParseURL(smtpURL)
 	if err != nil {
-		return nil, errors.New("want a sender address, e.g. Ruche <ruche@ville-a.example>")
+		return nil, err
+	}
+	addr, err := ParseFrom(from)
+	if err != nil {
+		return nil, err
 	}
 	port := u.Port()
 	if port == "" {
@@ -59,6 +59,24 @@ func New(smtpURL, from string) (*Sender, error) {
 	}
 	return &Sender{host: net.JoinHostPort(u.Hostname(), port), implicit: u.Scheme == "smtps", user: u.User,
 		from: *addr, timeout: 30 * time.Second}, nil
+}
+
+// ParseURL checks an SMTP server's URL, as New takes it.
+func ParseURL(smtpURL string) (*url.URL, error) {
+	u, err := url.Parse(smtpURL)
+	if err != nil || u.Hostname() == "" || (u.Scheme != "smtp" && u.Scheme != "smtps") || (u.Path != "" && u.Path != "/") {
+		return nil, errors.New("want smtp://[user:password@]host[:port] or smtps://…")
+	}
+	return u, nil
+}
+
+// ParseFrom checks a sender's address, as New takes it.
+func ParseFrom(from string) (*netmail.Address, error) {
+	addr, err := netmail.ParseAddress(from)
+	if err != nil {
+		return nil, errors.New("want a sender address, e.g. Ruche <ruche@ville-a.example>")
+	}
+	return addr, nil
 }
 
 // Send delivers m to the SMTP server, within ctx and the sender's timeout.
