@@ -103,7 +103,16 @@ function checklistPDF() {
 }
 
 async function submit(page, buttonText) {
-  await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: buttonText, exact: true }).click()]);
+  await clickAndLoad(page, page.getByRole("button", { name: buttonText, exact: true }));
+}
+
+// clickAndLoad clicks and waits for the page that the click loads. The
+// listener is set before the click: waiting for a load state afterwards
+// would find the former page already loaded and return at once.
+async function clickAndLoad(page, locator) {
+  const loaded = page.waitForEvent("load");
+  await locator.click();
+  await loaded;
 }
 
 const browser = await chromium.launch({
@@ -140,8 +149,7 @@ try {
   // that takes members on approval.
   await a.goto(base + "/spaces");
   await expectText(a, "Il n’y a encore aucun espace", "empty directory");
-  await a.getByRole("link", { name: "Créer un espace" }).first().click();
-  await a.waitForLoadState("load");
+  await clickAndLoad(a, a.getByRole("link", { name: "Créer un espace" }).first());
   await audit(a, "space-new");
   await a.getByLabel("Nom", { exact: true }).fill("Restauration scolaire");
   await a.getByLabel("Adresse", { exact: true }).fill("cantines");
@@ -224,8 +232,7 @@ try {
   await a.goto(base + "/notifications");
   await expectText(a, "Yann Le Goff demande à rejoindre DSI des collectivités", "the request's notification");
   await audit(a, "notifications");
-  await a.getByRole("link", { name: "Yann Le Goff demande à rejoindre DSI des collectivités" }).click();
-  await a.waitForLoadState("load");
+  await clickAndLoad(a, a.getByRole("link", { name: "Yann Le Goff demande à rejoindre DSI des collectivités" }));
   await audit(a, "space-requests");
   await submit(a, "Accepter Yann Le Goff");
   await expectText(a, "La demande est acceptée", "request accepted");
@@ -235,8 +242,7 @@ try {
   // 8. The member writes a bilingual article with a PDF attachment.
   await m.goto(base + "/spaces/cantines");
   await audit(m, "space");
-  await m.getByRole("link", { name: "Rédiger un article" }).first().click();
-  await m.waitForLoadState("load");
+  await clickAndLoad(m, m.getByRole("link", { name: "Rédiger un article" }).first());
   await expectText(m, "Nouvel article de bonnes pratiques", "article composer");
   check(await m.getByRole("tab", { name: "Français" }).getAttribute("aria-selected") === "true", "the main language's tab is open");
   await m.locator("#f-title_fr").fill("Gérer les allergies alimentaires à la cantine");
@@ -275,8 +281,7 @@ try {
   await submit(a, "Commenter");
   await expectText(a, "Votre commentaire est publié", "comment published");
   await expectText(a, "plateaux de couleur", "the comment is shown");
-  await a.getByRole("link", { name: "Anglais" }).click();
-  await a.waitForLoadState("load");
+  await clickAndLoad(a, a.getByRole("link", { name: "Anglais" }));
   await expectText(a, "Handling food allergies in the canteen", "the reader switched the article to English");
   check((await a.locator(".post__body--full").getAttribute("lang")) === "en", "the text says it is English");
   await audit(a, "article-english");
@@ -343,8 +348,7 @@ try {
   await a.goto(base + "/admin/members");
   await expectText(a, "Yann Le Goff", "members list");
   await audit(a, "admin-members");
-  await a.getByRole("link", { name: "Yann Le Goff" }).click();
-  await a.waitForLoadState("load");
+  await clickAndLoad(a, a.getByRole("link", { name: "Yann Le Goff" }));
   await audit(a, "admin-member");
   await submit(a, "Suspendre ce membre");
   await expectText(a, "Le membre est suspendu", "member suspended");
