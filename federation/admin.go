@@ -66,7 +66,7 @@ func (f *Federation) Policy(ctx context.Context) (spaces.FederationPolicy, error
 func (f *Federation) RetryHost(ctx context.Context, host string) (int, error) {
 	h, err := config.NormalizeHost(host)
 	if err != nil {
-		return 0, err
+		return 0, spaces.ErrDomainInvalid.On("host").With(err)
 	}
 	now := f.clock()
 	var n int

@@ -21,6 +21,9 @@ type FederationAdmin interface {
 	Policy(ctx context.Context) (FederationPolicy, error)
 	AllowHost(ctx context.Context, host, note string) error
 	DisallowHost(ctx context.Context, host string) error
+	// RetryHost makes every waiting or given-up delivery to host due now
+	// and reports how many.
+	RetryHost(ctx context.Context, host string) (int, error)
 }
 
 // DomainBlock is a domain the node refuses to federate with.
@@ -136,6 +139,23 @@ func (s *Service) DisallowHost(ctx context.Context, by *Account, host string) er
 		return internal("disallow host", err)
 	}
 	return nil
+}
+
+// RetryHost tries again at once every delivery to a host that failed, for
+// when an admin knows it is back, and reports how many. Admins only.
+func (s *Service) RetryHost(ctx context.Context, by *Account, host string) (int, error) {
+	f, err := s.federationAdmin(by)
+	if err != nil {
+		return 0, err
+	}
+	n, err := f.RetryHost(ctx, host)
+	if KindOf(err) == KindInvalid {
+		return 0, err
+	}
+	if err != nil {
+		return 0, internal("retry host", err)
+	}
+	return n, nil
 }
 
 // DomainBlocks lists the blocked domains. Admins only.

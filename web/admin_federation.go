@@ -32,6 +32,19 @@ func (w *Web) adminFederation(rw http.ResponseWriter, r *http.Request, rq *reque
 	return nil
 }
 
+// adminRetryHost: POST /admin/federation/retry — host. Every delivery to
+// a failing host is tried again at once.
+func (w *Web) adminRetryHost(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, ok := requireViewer(rw, r, rq); !ok {
+		return nil
+	}
+	if _, err := w.spaces.RetryHost(r.Context(), rq.viewer, r.PostFormValue("host")); err != nil {
+		return err
+	}
+	w.setFlash(rw, "flash.host_retried")
+	return redirect(rw, r, "/admin/federation")
+}
+
 type blocksView struct {
 	Blocks []*spaces.DomainBlock
 	Policy spaces.FederationPolicy

@@ -99,6 +99,36 @@ func TestAdminFederationStatus(t *testing.T) {
 		if !strings.Contains(p.body, "<dt>En attente d’envoi</dt><dd>2</dd>") {
 			t.Fatalf("pending deliveries not counted: %s", excerpt(p.body))
 		}
+
+		// The host is back: the admin has its deliveries tried again now.
+		want(t, p, http.StatusOK, `action="/admin/federation/retry"`, "Réessayer maintenant")
+		want(t, b.post("/admin/federation/retry", url.Values{"csrf": {"forged"}, "host": {"down.example"}}), http.StatusForbidden)
+		want(t, b.post("/admin/federation/retry", url.Values{"host": {"a/b"}}), http.StatusUnprocessableEntity)
+		if ds, _ := n.DB.DeliveriesOfActivity(ctx, d.ActivityID); len(ds) != 1 || !ds[0].NextAt.Equal(d.NextAt) {
+			t.Fatalf("a refused retry changed the delivery: %+v", ds)
+		}
+		wantRedirect(t, b.post("/admin/federation/retry", url.Values{"host": {"Down.Example"}}), "/admin/federation")
+		want(t, b.get("/admin/federation"), http.StatusOK, "Les envois à ce serveur repartent maintenant.")
+		ds, err := n.DB.DeliveriesOfActivity(ctx, d.ActivityID)
+		if err != nil || len(ds) != 1 || !ds[0].NextAt.Before(d.NextAt) {
+			t.Fatalf("the delivery is not due again: %+v %v", ds, err)
+		}
+	})
+}
+
+func TestAdminRetryHostIsForAdmins(t *testing.T) {
+	eachDB(t, func(t *testing.T, n *nodetest.Node) {
+		ctx := context.Background()
+		boss := member(t, n, "boss", spaces.RoleAdmin)
+		member(t, n, "mod", spaces.RoleModerator)
+		d := queued(t, n, boss, "down.example")
+		wantRedirect(t, newBrowser(t, n, "en").post("/admin/federation/retry", url.Values{"host": {"down.example"}}), "/login")
+		b := newBrowser(t, n, "en")
+		b.signIn("mod", nodetest.Password)
+		want(t, b.post("/admin/federation/retry", url.Values{"host": {"down.example"}}), http.StatusForbidden)
+		if ds, _ := n.DB.DeliveriesOfActivity(ctx, d.ActivityID); len(ds) != 1 || !ds[0].NextAt.Equal(d.NextAt) {
+			t.Fatalf("a moderator made a delivery due again: %+v", ds)
+		}
 	})
 }
 

@@ -118,6 +118,7 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/admin/spaces/{slug}/delete", nil, w.adminDeleteSpace)
 	w.route(r, "/admin/settings", w.adminSettings, w.adminSaveSettings)
 	w.route(r, "/admin/federation", w.adminFederation, nil)
+	w.route(r, "/admin/federation/retry", nil, w.adminRetryHost)
 	w.route(r, "/admin/federation/blocks", w.adminBlocks, w.adminBlock)
 	w.route(r, "/admin/federation/blocks/remove", nil, w.adminUnblock)
 	w.route(r, "/admin/federation/allowlist", nil, w.adminAllow)
