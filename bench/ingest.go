@@ -35,11 +35,10 @@ type signedPost struct {
 // workers have processed them all — beside a bare net/http handler that
 // only reads the body, fed the same requests by the same senders.
 //
-// The activities are what a node receives most: Likes of a local post, and
-// every tenth an Update of the sender's profile (stored through the domain).
-// Until posts federate, a Like is stored and dispatched but has no handler
-// (its inbox row ends "ignored"); the figures then cover the whole inbox
-// path but the Like's own effect.
+// The activities are what a node receives most: Likes of local posts, each
+// sender liking each post once (so every Like is stored, counted and
+// notified, as in real traffic), and every tenth an Update of the sender's
+// profile (stored through the domain).
 func ingest(ctx context.Context, e *env, r *Report) error {
 	per := 200
 	if e.full() {
@@ -75,7 +74,7 @@ func ingestOn(ctx context.Context, e *env, r *Report, p *peers, eng engine, base
 	dir := filepath.Join(e.work, "ingest-"+strings.ToLower(eng.name))
 	os.MkdirAll(dir, 0o755)
 	cfg := nodeConfig(dbURL, addr, dir)
-	postIRI, err := seedIngest(ctx, cfg)
+	posts, err := seedIngest(ctx, cfg, per+1)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
@@ -92,7 +91,7 @@ func ingestOn(ctx context.Context, e *env, r *Report, p *peers, eng engine, base
 	inbox := cfg.PublicURL + "/inbox"
 
 	// Warm up: each sender's first activity makes the node fetch its key.
-	warm, err := signActivities(p, inbox, postIRI, "warm", 1)
+	warm, err := signActivities(p, inbox, posts[per:], "warm", 1)
 	if err != nil {
 		return err
 	}
@@ -103,7 +102,7 @@ func ingestOn(ctx context.Context, e *env, r *Report, p *peers, eng engine, base
 		return err
 	}
 
-	acts, err := signActivities(p, inbox, postIRI, "run", per)
+	acts, err := signActivities(p, inbox, posts[:per], "run", per)
 	if err != nil {
 		return err
 	}
@@ -170,27 +169,32 @@ func fmtStates(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// seedIngest creates the member whose post the senders like.
-func seedIngest(ctx context.Context, cfg config.Config) (string, error) {
+// seedIngest creates the member whose posts the senders like, and n posts.
+func seedIngest(ctx context.Context, cfg config.Config, n int) ([]string, error) {
 	nd, err := setupNode(ctx, cfg)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer nd.Close()
 	alice, err := nd.Spaces.CreateMember(ctx, spaces.Console, spaces.NewMember{Username: "alice",
 		Email: "alice@bench.example", Password: fanoutPassword, Role: spaces.RoleMember})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	post, err := nd.Spaces.CreatePost(ctx, alice, "", spaces.PostInput{Body: "Bonjour à tous : *première* note."})
-	if err != nil {
-		return "", err
+	iris := make([]string, n)
+	for i := range iris {
+		post, err := nd.Spaces.CreatePost(ctx, alice, "", spaces.PostInput{Body: fmt.Sprintf("Bonjour à tous : note *%d*.", i)})
+		if err != nil {
+			return nil, err
+		}
+		iris[i] = cfg.PublicURL + "/posts/" + post.ID
 	}
-	return cfg.PublicURL + "/posts/" + post.ID, nil
+	return iris, nil
 }
 
-// signActivities makes per activities for each sender, signed.
-func signActivities(p *peers, inbox, postIRI, run string, per int) ([][]signedPost, error) {
+// signActivities makes per activities for each sender, signed: the i-th
+// likes posts[i].
+func signActivities(p *peers, inbox string, posts []string, run string, per int) ([][]signedPost, error) {
 	out := make([][]signedPost, len(p.hosts))
 	errs := make([]error, len(p.hosts))
 	var wg sync.WaitGroup
@@ -201,7 +205,7 @@ func signActivities(p *peers, inbox, postIRI, run string, per int) ([][]signedPo
 			for i := range per {
 				id := fmt.Sprintf("%s/activities/%s-%d-%d", h.origin, run, now.UnixNano(), i)
 				doc := map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "Like",
-					"actor": a.id, "object": postIRI}
+					"actor": a.id, "object": posts[i]}
 				if i%10 == 9 {
 					var actor map[string]any
 					json.Unmarshal(a.doc, &actor)
