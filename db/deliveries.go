@@ -58,12 +58,15 @@ func (d *DB) ClaimDeliveries(ctx context.Context, worker int64, now time.Time, l
 	return out, wrap(err, "load claimed deliveries")
 }
 
-// FinishDelivery records the outcome of an attempt and releases the claim.
-func (d *DB) FinishDelivery(ctx context.Context, j *Delivery) error {
-	j.ClaimedBy = 0
-	_, err := d.idb.NewUpdate().Model(j).WherePK().
-		Column("state", "attempts", "last_error", "next_at", "claimed_by", "done_at").Exec(ctx)
-	return wrap(err, "finish delivery")
+// FinishDeliveries records the outcomes of a batch of attempts and releases
+// their claims.
+func (d *DB) FinishDeliveries(ctx context.Context, jobs []*Delivery) error {
+	outs := make([]jobOutcome, len(jobs))
+	for i, j := range jobs {
+		j.ClaimedBy = 0
+		outs[i] = jobOutcome{j.State, j.LastError, j.Attempts, j.NextAt.UTC(), j.DoneAt.UTC()}
+	}
+	return d.finishJobs(ctx, "deliveries", outs, func(i int) string { return jobs[i].ID })
 }
 
 // DeliveriesOfActivity lists the deliveries of one activity.

@@ -20,14 +20,26 @@ type Host struct {
 	LastSuccessAt    time.Time `bun:",nullzero"`
 }
 
-// HostByName loads a host's health; a host never seen is healthy.
-func (d *DB) HostByName(ctx context.Context, host string) (*Host, error) {
-	h := &Host{Host: host}
-	err := d.idb.NewSelect().Model(h).WherePK().Scan(ctx)
-	if err != nil && isNoRows(err) {
-		return h, nil
+// HostsByName loads the health of several hosts at once, by name; hosts
+// never seen are healthy.
+func (d *DB) HostsByName(ctx context.Context, names []string) (map[string]*Host, error) {
+	out := make(map[string]*Host, len(names))
+	if len(names) == 0 {
+		return out, nil
 	}
-	return h, wrap(err, "host")
+	var found []*Host
+	if err := d.idb.NewSelect().Model(&found).Where("host IN (?)", bun.In(names)).Scan(ctx); err != nil {
+		return nil, wrap(err, "hosts")
+	}
+	for _, h := range found {
+		out[h.Host] = h
+	}
+	for _, n := range names {
+		if out[n] == nil {
+			out[n] = &Host{Host: n}
+		}
+	}
+	return out, nil
 }
 
 // SaveHost writes a host's health.

@@ -60,26 +60,39 @@ func (d *DB) ClaimInboxItems(ctx context.Context, worker int64, now time.Time, l
 }
 
 // FinishInboxItems records the outcomes of a processed batch and releases
-// their claims: one UPDATE per distinct outcome (most batches have one or
-// two: done and ignored) instead of one per item.
+// their claims.
 func (d *DB) FinishInboxItems(ctx context.Context, items []*InboxItem) error {
-	type outcome struct {
-		state, lastError string
-		attempts         int
-		nextAt, doneAt   time.Time
-	}
-	groups := map[outcome][]string{}
-	var order []outcome
-	for _, it := range items {
+	outs := make([]jobOutcome, len(items))
+	for i, it := range items {
 		it.ClaimedBy = 0
-		o := outcome{it.State, it.LastError, it.Attempts, it.NextAt.UTC(), it.DoneAt.UTC()}
+		outs[i] = jobOutcome{it.State, it.LastError, it.Attempts, it.NextAt.UTC(), it.DoneAt.UTC()}
+	}
+	return d.finishJobs(ctx, "inbox_items", outs, func(i int) string { return items[i].ID })
+}
+
+// jobOutcome is what an attempt at a queued job (a received activity, a
+// delivery) leaves on its row.
+type jobOutcome struct {
+	state, lastError string
+	attempts         int
+	nextAt, doneAt   time.Time
+}
+
+// finishJobs writes the outcomes of a batch of jobs of table and releases
+// their claims: one UPDATE per distinct outcome (most batches have one or
+// two: done, and ignored or failed) instead of one per job — on PostgreSQL a
+// round trip each.
+func (d *DB) finishJobs(ctx context.Context, table string, outs []jobOutcome, id func(i int) string) error {
+	groups := map[jobOutcome][]string{}
+	var order []jobOutcome
+	for i, o := range outs {
 		if _, ok := groups[o]; !ok {
 			order = append(order, o)
 		}
-		groups[o] = append(groups[o], it.ID)
+		groups[o] = append(groups[o], id(i))
 	}
 	for _, o := range order {
-		q := d.idb.NewUpdate().Table("inbox_items").
+		q := d.idb.NewUpdate().Table(table).
 			Set("state = ?", o.state).Set("attempts = ?", o.attempts).Set("last_error = ?", o.lastError).
 			Set("next_at = ?", o.nextAt).Set("claimed_by = NULL").Where("id IN (?)", bun.In(groups[o]))
 		if o.doneAt.IsZero() {
@@ -88,7 +101,7 @@ func (d *DB) FinishInboxItems(ctx context.Context, items []*InboxItem) error {
 			q = q.Set("done_at = ?", o.doneAt)
 		}
 		if _, err := q.Exec(ctx); err != nil {
-			return wrap(err, "finish inbox items")
+			return wrap(err, "finish "+table)
 		}
 	}
 	return nil

@@ -34,13 +34,15 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 	if err != nil {
 		return 0, err
 	}
-	hosts := map[string]*db.Host{}
+	names := make([]string, 0, len(jobs))
 	for _, j := range jobs {
-		if _, ok := hosts[j.Host]; !ok {
-			if hosts[j.Host], err = f.db.HostByName(ctx, j.Host); err != nil {
-				return 0, err
-			}
+		if !slices.Contains(names, j.Host) {
+			names = append(names, j.Host)
 		}
+	}
+	hosts, err := f.db.HostsByName(ctx, names)
+	if err != nil {
+		return 0, err
 	}
 	spreadHosts(jobs)
 	signers := newSignerCache(f)
@@ -70,10 +72,8 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 		}
 	}
 	err = f.db.InTx(ctx, func(tx *db.DB) error {
-		for _, j := range jobs {
-			if err := tx.FinishDelivery(ctx, j); err != nil {
-				return err
-			}
+		if err := tx.FinishDeliveries(ctx, jobs); err != nil {
+			return err
 		}
 		for h := range changed {
 			if err := tx.SaveHost(ctx, hosts[h]); err != nil {
