@@ -64,6 +64,13 @@ var sqlitePragmas = url.Values{
 // also capped, so that a burst of requests waits a moment for a connection
 // instead of opening one backend each (the server allows 100 in all, for
 // every process of the node).
+// pgReadTimeout bounds the wait for PostgreSQL's answer to one statement.
+// It ends a connection whose server went silent; it is long because some
+// statements are rightly slow on a large database — a migration's CREATE
+// INDEX, a VACUUM after a bulk load — and the driver's default (10 s) failed
+// them.
+const pgReadTimeout = 5 * time.Minute
+
 const (
 	sqliteIdleConns = 64
 	pgConns         = 32
@@ -96,7 +103,9 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 		connector := pgdriver.NewConnector(
 			pgdriver.WithDSN(dbURL),
 			pgdriver.WithApplicationName("ruche"),
-			pgdriver.WithTimeout(10*time.Second),
+			pgdriver.WithDialTimeout(10*time.Second),
+			pgdriver.WithWriteTimeout(10*time.Second),
+			pgdriver.WithReadTimeout(pgReadTimeout),
 		)
 		bdb, dialect = bun.NewDB(sql.OpenDB(connector), pgdialect.New()), Postgres
 	}

@@ -71,3 +71,13 @@ func TestSQLitePragmas(t *testing.T) {
 		t.Fatalf("journal_mode = %q, %v", mode, err)
 	}
 }
+
+// TestSlowStatement: a statement that takes longer than the driver's default
+// read timeout (10 s), as a migration's CREATE INDEX on a large database
+// does, gets its answer instead of an i/o timeout.
+func TestSlowStatement(t *testing.T) {
+	d := openTest(t, Postgres)
+	if _, err := d.Bun().ExecContext(context.Background(), "SELECT pg_sleep(11)"); err != nil {
+		t.Fatalf("a statement of 11 s failed: %v", err)
+	}
+}

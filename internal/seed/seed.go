@@ -81,9 +81,13 @@ func Seed(ctx context.Context, d *db.DB, sc Scale, origin string, now time.Time)
 	return s.c, analyze(ctx, d)
 }
 
-// analyze refreshes the planner's statistics. On PostgreSQL it goes table by
-// table: one ANALYZE of the whole database can outlast the driver's read
-// timeout on a loaded machine.
+// analyze refreshes the planner's statistics. On PostgreSQL it also
+// vacuums, as autovacuum does to a database in service some time after a
+// bulk load: until then no page is marked all-visible, and every index-only
+// scan of the feeds fetches its rows from the table (the home feed's
+// candidates at 1M posts: 58 ms and 713 table reads unvacuumed, 4 ms and
+// none vacuumed). It goes table by table, so that no one statement runs
+// for long.
 func analyze(ctx context.Context, d *db.DB) error {
 	if d.Dialect() != db.Postgres {
 		_, err := d.Bun().ExecContext(ctx, "ANALYZE")
@@ -94,7 +98,7 @@ func analyze(ctx context.Context, d *db.DB) error {
 		return err
 	}
 	for _, t := range tables {
-		if _, err := d.Bun().ExecContext(ctx, "ANALYZE ?", bun.Ident(t)); err != nil {
+		if _, err := d.Bun().ExecContext(ctx, "VACUUM (ANALYZE) ?", bun.Ident(t)); err != nil {
 			return fmt.Errorf("analyze %s: %w", t, err)
 		}
 	}
