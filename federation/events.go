@@ -13,6 +13,7 @@ var _ spaces.Listener = (*Federation)(nil)
 // HandleEvent turns the domain's changes into activities, inside the
 // change's transaction.
 func (f *Federation) HandleEvent(ctx context.Context, tx *db.DB, ev spaces.Event) error {
+	f.forgetChangedKeys(tx, ev)
 	switch e := ev.(type) {
 	case spaces.AccountCreated:
 		return f.createKey(ctx, tx, e.Account)
@@ -112,4 +113,22 @@ func (f *Federation) actorDocumentTx(ctx context.Context, tx *db.DB, a *spaces.A
 		return nil, err
 	}
 	return f.actorDocumentWith(ctx, tx, a, k)
+}
+
+// forgetChangedKeys drops from the key cache the keys of a remote actor the
+// domain changed (profile, suspension, deletion), once the change is
+// committed: the next request it signs reads its key and owner afresh.
+func (f *Federation) forgetChangedKeys(tx *db.DB, ev spaces.Event) {
+	var a *spaces.Account
+	switch e := ev.(type) {
+	case spaces.AccountUpdated:
+		a = e.Account
+	case spaces.AccountSuspended:
+		a = e.Account
+	case spaces.AccountDeleted:
+		a = e.Account
+	}
+	if a != nil && !a.IsLocal() {
+		tx.AfterCommit(func() { f.keys.forgetOwner(a.ID) })
+	}
 }

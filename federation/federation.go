@@ -61,6 +61,7 @@ type Federation struct {
 
 	signing   sync.Map // account id → *cachedKey
 	refetched sync.Map // keyId → time.Time of the last refetch
+	keys      keyCache // remote keys that signed recent requests
 
 	inboxWriter inboxWriter // stores received activities, many per commit
 

@@ -210,16 +210,28 @@ var errActorGone = errors.New("the actor is gone from its server")
 // publicKey returns the key named keyID: from the database, or fetched from
 // its owner's server (and stored) when unknown or when refresh is set.
 func (f *Federation) publicKey(ctx context.Context, keyID string, refresh bool) (*remoteKey, error) {
+	now := f.clock()
 	if !refresh {
+		if k := f.keys.get(keyID, now); k != nil {
+			return k, nil
+		}
 		row, err := f.db.KeyByKeyID(ctx, keyID)
 		if err == nil {
-			return loadedKey(row)
+			k, err := loadedKey(row)
+			if err == nil {
+				f.keys.put(k, now)
+			}
+			return k, err
 		}
 		if !errors.Is(err, db.ErrNotFound) {
 			return nil, err
 		}
 	}
-	return f.fetchKey(ctx, keyID)
+	k, err := f.fetchKey(ctx, keyID)
+	if err == nil {
+		f.keys.put(k, now)
+	}
+	return k, err
 }
 
 func loadedKey(row *db.Key) (*remoteKey, error) {
@@ -299,6 +311,7 @@ func (f *Federation) storeActor(ctx context.Context, doc map[string]any) (*space
 // storeKeys records or refreshes the keys of a remote actor.
 func (f *Federation) storeKeys(ctx context.Context, a *spaces.Account, keys []activitystreams.PublicKey, now time.Time) error {
 	return f.db.InTx(ctx, func(tx *db.DB) error {
+		tx.AfterCommit(func() { f.keys.forgetOwner(a.ID) })
 		for _, k := range keys {
 			if _, err := parsePublicKeyPEM(k.PEM); err != nil {
 				continue // a key the node cannot use

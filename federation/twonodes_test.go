@@ -187,12 +187,19 @@ func TestTwoNodes(t *testing.T) {
 		}
 
 		// Deleting carol tells B: her copy there is deleted, bob's follow gone.
+		carolSigns := senderOf(t, a, "carol")
 		if err := a.Spaces.DeleteMember(ctx, spaces.Console, "carol"); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, a, b)
 		if got := remote(t, b, carolOnB.URI); got.Status != spaces.StatusDeleted {
 			t.Fatalf("B's copy of carol is %s", got.Status)
+		}
+		// B verified her Delete with her key, then forgot the key with her:
+		// what is signed with it afterwards is refused.
+		late := activity(a.URL+"/activities/after-delete", "Follow", carolSigns.actor, b.URL+"/users/bob")
+		if status := carolSigns.post(t, b.URL+"/inbox", late, clock.Now(), nil); status != http.StatusUnauthorized {
+			t.Fatalf("an activity signed with a deleted actor's key: %d, want 401", status)
 		}
 		if got := followState(t, b, bob, carolOnB); got != "none" {
 			t.Fatalf("bob still follows deleted carol: %s", got)
