@@ -149,11 +149,8 @@ func (s *Service) RetryHost(ctx context.Context, by *Account, host string) (int,
 		return 0, err
 	}
 	n, err := f.RetryHost(ctx, host)
-	if KindOf(err) == KindInvalid {
-		return 0, err
-	}
 	if err != nil {
-		return 0, internal("retry host", err)
+		return 0, internal("retry host", err) // a bad host stays a domain error
 	}
 	return n, nil
 }
