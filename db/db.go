@@ -64,17 +64,17 @@ var sqlitePragmas = url.Values{
 // also capped, so that a burst of requests waits a moment for a connection
 // instead of opening one backend each (the server allows 100 in all, for
 // every process of the node).
+const (
+	sqliteIdleConns = 64
+	pgConns         = 32
+)
+
 // pgReadTimeout bounds the wait for PostgreSQL's answer to one statement.
 // It ends a connection whose server went silent; it is long because some
 // statements are rightly slow on a large database — a migration's CREATE
 // INDEX, a VACUUM after a bulk load — and the driver's default (10 s) failed
 // them.
 const pgReadTimeout = 5 * time.Minute
-
-const (
-	sqliteIdleConns = 64
-	pgConns         = 32
-)
 
 // Open connects to the database that dbURL names: sqlite:PATH or file:PATH for
 // the embedded database (its directory is created), postgres://… for PostgreSQL.
