@@ -35,6 +35,7 @@ type RemoteObject struct {
 	// Language of "" means the sender did not say which.
 	Texts       []LangText
 	Hashtags    []string // lowercased, without "#"
+	Mentions    []string // the IRIs of the actors its Mention tags name
 	Attachments []RemoteAttachment
 	AppliesTo   string
 }
@@ -102,6 +103,7 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 		return nil, errors.Join(ErrNotAPost, errors.New("no text"))
 	}
 	o.Hashtags = hashtagsOf(m["tag"])
+	o.Mentions = mentionsOf(m["tag"])
 	o.Attachments = attachmentsOf(m["attachment"])
 	if s, ok := m["appliesTo"].(string); ok {
 		o.AppliesTo = PlainText(s)
@@ -216,6 +218,26 @@ func hashtagsOf(v any) []string {
 		name = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "#"))
 		if name != "" && !slices.Contains(out, name) {
 			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// maxMentions bounds the Mention tags read from one post: a post naming
+// more people than this is spam, and each one costs a lookup.
+const maxMentions = 50
+
+// mentionsOf reads the actors a post's Mention tags name (their href).
+func mentionsOf(v any) []string {
+	var out []string
+	for _, it := range listOf(v) {
+		t, ok := it.(map[string]any)
+		if !ok || TypeOf(t) != "Mention" {
+			continue
+		}
+		href := IRIOf(t["href"])
+		if href != "" && !slices.Contains(out, href) && len(out) < maxMentions {
+			out = append(out, href)
 		}
 	}
 	return out

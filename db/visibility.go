@@ -29,12 +29,15 @@ type Reader struct {
 //   - public posts are visible to everyone;
 //   - network posts to readers inside the network;
 //   - members posts to the active members of their space;
-//   - followers posts (profile posts) to the author's accepted followers;
+//   - unlisted posts (other servers' profile posts kept out of public
+//     listings) to everyone, like public ones;
+//   - followers posts (profile posts) to the author's accepted followers,
+//     and followers and direct posts to the accounts they mention;
 //   - authors always see their own posts;
 //   - a server reading as itself (Domain) sees members posts of the spaces
 //     where one of its accounts is an active member, followers posts of the
-//     authors one of its accounts follows, and every post of the spaces it
-//     hosts: a post is delivered to a server, not to a person, and the server
+//     authors one of its accounts follows, followers and direct posts that
+//     mention one of its accounts, and every post of the spaces it hosts: a post is delivered to a server, not to a person, and the server
 //     then applies this same rule to its own readers.
 func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 	q = q.Where("post.deleted_at IS NULL")
@@ -42,18 +45,20 @@ func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 		return q
 	}
 	return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-		q = q.Where("post.visibility = 'public'")
+		q = q.Where("post.visibility IN ('public', 'unlisted')")
 		if r.Network {
 			q = q.WhereOr("post.visibility = 'network'")
 		}
 		if r.AccountID != "" {
 			q = q.WhereOr("post.account_id = ?", r.AccountID).
 				WhereOr("post.visibility = 'members' AND post.space_id IN (SELECT space_id FROM space_members WHERE account_id = ? AND state = 'active')", r.AccountID).
-				WhereOr("post.visibility = 'followers' AND post.account_id IN (SELECT target_id FROM follows WHERE follower_id = ? AND state = 'accepted')", r.AccountID)
+				WhereOr("post.visibility = 'followers' AND post.account_id IN (SELECT target_id FROM follows WHERE follower_id = ? AND state = 'accepted')", r.AccountID).
+				WhereOr("post.visibility IN ('followers', 'direct') AND post.id IN (SELECT post_id FROM post_mentions WHERE account_id = ?)", r.AccountID)
 		}
 		if r.Domain != "" {
 			q = q.WhereOr("post.visibility = 'members' AND post.space_id IN (SELECT sm.space_id FROM space_members AS sm JOIN accounts AS sa ON sa.id = sm.account_id WHERE sa.domain = ? AND sm.state = 'active')", r.Domain).
 				WhereOr("post.visibility = 'followers' AND post.account_id IN (SELECT f.target_id FROM follows AS f JOIN accounts AS fa ON fa.id = f.follower_id WHERE fa.domain = ? AND f.state = 'accepted')", r.Domain).
+				WhereOr("post.visibility IN ('followers', 'direct') AND post.id IN (SELECT pm.post_id FROM post_mentions AS pm JOIN accounts AS ma ON ma.id = pm.account_id WHERE ma.domain = ?)", r.Domain).
 				WhereOr("post.space_id IN (SELECT id FROM accounts WHERE domain = ? AND type = 'Group')", r.Domain)
 		}
 		return q

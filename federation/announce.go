@@ -199,7 +199,9 @@ func (f *Federation) storeVouched(ctx context.Context, g *spaces.Account, sp *sp
 	if err != nil {
 		return err
 	}
-	p, err := f.spaces.ReceiveGroupPost(ctx, g, author, parentID, postInput(o))
+	in := postInput(o)
+	in.Mentioned = f.mentionedIn(ctx, o)
+	p, err := f.spaces.ReceiveGroupPost(ctx, g, author, parentID, in)
 	if err != nil {
 		return f.receivedTwice(ctx, o.ID, err)
 	}

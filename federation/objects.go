@@ -108,7 +108,8 @@ func (f *Federation) spaceOf(ctx context.Context, d *db.DB, p *spaces.Post) (*sp
 // addressing is who a post is for. In a space: its Group (FEP-1b12), and
 // as:Public for a public space, else the space's members; on a profile: the
 // public and the author's followers, or only the followers. Mentioned
-// actors are added, except to members-only and followers-only posts.
+// actors are added (the visibility rule lets them see a followers-only
+// post), except to posts of spaces that are not public: those go to members.
 func (f *Federation) addressing(p *spaces.Post, sp *spaces.Space, mentioned []string) (to, cc []string) {
 	defer func() { to, cc = nonEmpty(to), nonEmpty(cc) }() // a remote Group may have no followers collection
 	switch {
@@ -121,7 +122,7 @@ func (f *Federation) addressing(p *spaces.Post, sp *spaces.Space, mentioned []st
 	case p.Visibility == spaces.VisibilityPublic:
 		to, cc = []string{activitystreams.Public}, []string{f.FollowersIRI(p.Author)}
 	default:
-		return []string{f.FollowersIRI(p.Author)}, nil
+		to = []string{f.FollowersIRI(p.Author)}
 	}
 	return to, append(cc, mentioned...)
 }

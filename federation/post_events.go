@@ -43,17 +43,47 @@ func received(ctx context.Context, typ, object string) map[string]any {
 	return r.Raw
 }
 
-// authorRecipients is where an author's activity about p goes: the Group of
-// a remote space, or the author's followers (and mentioned actors) for a
-// profile post; nobody for a local space, whose Group announces it.
-func (f *Federation) authorRecipients(p *spaces.Post, sp *spaces.Space, o activitystreams.Object) []string {
-	switch {
-	case sp == nil:
-		return append(append([]string{}, o.To...), o.Cc...) // as:Public is nobody; followers expand
-	case localSpace(sp):
-		return nil
+// authorRecipients is where an author's activity about p goes. A profile
+// post goes where it is addressed: the author's followers and the accounts
+// it mentions. A post in a remote space goes to the space's Group, which
+// announces it; in a local space the Group announces it itself. In any
+// space, the remote accounts the post mentions who may see it get the
+// author's activity too: Mastodon-family servers notify a mention only when
+// the author's own Create reaches them. With all set (an edit or a
+// deletion), a local space's audience gets the author's activity as well:
+// those servers ignore the Group's Announce(Update) and Announce(Delete),
+// and apply only the author's own to a post the Group boosted.
+func (f *Federation) authorRecipients(ctx context.Context, tx *db.DB, p *spaces.Post, sp *spaces.Space, o activitystreams.Object, all bool) ([]string, error) {
+	if sp == nil {
+		return append(append([]string{}, o.To...), o.Cc...), nil // as:Public is nobody; followers expand
 	}
-	return []string{sp.Account.URI}
+	var out []string
+	switch {
+	case !localSpace(sp):
+		out = append(out, sp.Account.URI)
+	case all:
+		out = append(out, f.postAudience(p))
+	}
+	for _, m := range p.Mentions {
+		if m.AccountID == "" || m.Domain == "" {
+			continue
+		}
+		a, err := tx.AccountByID(ctx, m.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if a.Status != spaces.StatusActive || a.URI == "" {
+			continue
+		}
+		ok, err := f.mayReceive(ctx, tx, a, sp, p)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, a.URI)
+		}
+	}
+	return out, nil
 }
 
 // onPostCreated sends a new post or comment.
@@ -105,8 +135,12 @@ func (f *Federation) sendPost(ctx context.Context, tx *db.DB, sp *spaces.Space, 
 	if err != nil {
 		return nil, err
 	}
+	recipients, err := f.authorRecipients(ctx, tx, p, sp, o, typ != "Create")
+	if err != nil {
+		return nil, err
+	}
 	return f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: typ, Object: doc, To: o.To, Cc: o.Cc,
-		Audience: o.Audience, Published: published}, f.authorRecipients(p, sp, o)...)
+		Audience: o.Audience, Published: published}, recipients...)
 }
 
 // announceSent has the Group of a local space announce an activity this node
@@ -161,17 +195,20 @@ func (f *Federation) onPostDeleted(ctx context.Context, tx *db.DB, p *spaces.Pos
 	}
 	tomb := f.tombstoneOf(p)
 	delete(tomb, "@context")
-	var recipients []string
-	to, cc := []string{activitystreams.Public}, []string(nil)
+	o := activitystreams.Object{To: []string{activitystreams.Public}}
 	if sp != nil {
-		to, cc = f.groupAddressing(sp)
-		if !localSpace(sp) {
-			recipients = []string{sp.Account.URI}
-		}
+		o.To, o.Cc = f.groupAddressing(sp)
 	} else {
-		recipients = []string{f.FollowersIRI(p.Author)}
-		cc = recipients
+		o.Cc = []string{f.FollowersIRI(p.Author)}
+		for _, m := range p.Mentions { // kept in memory by the deletion
+			if m.AccountID != "" && m.Domain != "" {
+				if a, err := tx.AccountByID(ctx, m.AccountID); err == nil && a.URI != "" {
+					o.Cc = append(o.Cc, a.URI)
+				}
+			}
+		}
 	}
+	to, cc := o.To, o.Cc
 	removal := by != nil && by.ID != p.AccountID
 	var extra []string
 	if !p.Author.IsLocal() {
@@ -190,6 +227,10 @@ func (f *Federation) onPostDeleted(ctx context.Context, tx *db.DB, p *spaces.Pos
 	case p.Author.IsLocal():
 		// the author deleted it, or this node's staff removed a member's post
 		// elsewhere: the author's server speaks for its author
+		recipients, err := f.authorRecipients(ctx, tx, p, sp, o, true)
+		if err != nil {
+			return err
+		}
 		row, err := f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: "Delete", Object: tomb, To: to, Cc: cc}, recipients...)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -42,34 +43,24 @@ func (f *Federation) onCreate(ctx context.Context, r *Received) error {
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
-	var parent *spaces.Post
-	if o.InReplyTo != "" {
-		if parent, err = f.postByIRI(ctx, o.InReplyTo); err != nil {
-			return ignoreNotFound(mapNotFound(err)) // a reply to a post this node does not hold
-		}
-	}
 	in := postInput(o)
+	in.Mentioned = f.mentionedIn(ctx, o)
+	parent, err := f.parentOf(ctx, o, in)
+	if err != nil {
+		return err
+	}
 	ctx = withReceived(ctx, r)
 	var p *spaces.Post
 	switch g := f.addressedGroup(ctx, o, r); {
 	case parent != nil:
-		if parent.SpaceID != "" && !f.isLocalAccount(ctx, parent.SpaceID) {
-			return ErrIgnored // a comment in a remote space: its Group announces it
-		}
 		p, err = f.spaces.CreateComment(ctx, r.From, parent.ID, in)
 	case g != nil:
 		p, err = f.spaces.CreatePost(ctx, r.From, g.Username, in)
 	default:
-		followed, ferr := f.followedHere(ctx, r.From)
-		if ferr != nil {
-			return ferr
-		}
-		if !followed {
-			return ErrIgnored // nobody here asked for this author's posts
-		}
-		in.Visibility = spaces.VisibilityFollowers
-		if slices.Contains(o.To, activitystreams.Public) || slices.Contains(o.Cc, activitystreams.Public) {
-			in.Visibility = spaces.VisibilityPublic
+		in.Visibility = visibilityOf(o, r, r.From)
+		keep, kerr := f.keepProfilePost(ctx, r.From, in)
+		if kerr != nil || !keep {
+			return cmp.Or(kerr, ErrIgnored)
 		}
 		p, err = f.spaces.CreatePost(ctx, r.From, "", in)
 	}
@@ -78,6 +69,38 @@ func (f *Federation) onCreate(ctx context.Context, r *Received) error {
 	}
 	f.cacheFiles(ctx, p)
 	return nil
+}
+
+// parentOf returns the post a received reply answers, when the reply is to
+// be kept as its comment: nil for a post that is no reply, and for a reply
+// that mentions a member here but whose parent this node does not hold (it
+// may come later, or never) or whose remote space nobody here follows —
+// such a reply is kept on its own, so that the member hears of it. Any other
+// reply to a post the node does not hold, or in a remote space the node
+// mirrors (whose Group announces it), is ignored.
+func (f *Federation) parentOf(ctx context.Context, o *activitystreams.RemoteObject, in spaces.PostInput) (*spaces.Post, error) {
+	if o.InReplyTo == "" {
+		return nil, nil
+	}
+	forHere := slices.ContainsFunc(in.Mentioned, (*spaces.Account).IsLocal)
+	parent, err := f.postByIRI(ctx, o.InReplyTo)
+	switch {
+	case errors.Is(err, db.ErrNotFound) && forHere:
+		return nil, nil
+	case err != nil:
+		return nil, ignoreNotFound(mapNotFound(err))
+	case parent.SpaceID == "" || f.isLocalAccount(ctx, parent.SpaceID):
+		return parent, nil
+	}
+	group, err := f.db.AccountByID(ctx, parent.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	mirrored, err := f.followedHere(ctx, group)
+	if err != nil || mirrored || !forHere {
+		return nil, cmp.Or(err, ErrIgnored) // a comment in a remote space: its Group announces it
+	}
+	return nil, nil
 }
 
 // receivedTwice turns the domain's refusal of a post stored already (the
@@ -117,6 +140,75 @@ func (f *Federation) addressedGroup(ctx context.Context, o *activitystreams.Remo
 		}
 	}
 	return nil
+}
+
+// keepProfilePost tells whether the node keeps a remote profile post: one
+// that mentions or addresses a member here (who is notified, whoever its
+// author), or that a member here follows its author for — except a direct
+// post that names nobody here, which nobody here may read.
+func (f *Federation) keepProfilePost(ctx context.Context, author *spaces.Account, in spaces.PostInput) (bool, error) {
+	if slices.ContainsFunc(in.Mentioned, (*spaces.Account).IsLocal) {
+		return true, nil
+	}
+	if in.Visibility == spaces.VisibilityDirect {
+		return false, nil
+	}
+	return f.followedHere(ctx, author)
+}
+
+// visibilityOf reads a remote profile post's addressing as Mastodon writes
+// it: as:Public in to is public, in cc only unlisted; the author's followers
+// without as:Public is followers-only; anything else is direct (to the
+// accounts it names). The object's addressing counts, else its activity's.
+func visibilityOf(o *activitystreams.RemoteObject, r *Received, author *spaces.Account) string {
+	to, cc := o.To, o.Cc
+	if len(to)+len(cc) == 0 {
+		to, cc = r.To, r.Cc
+	}
+	switch {
+	case slices.Contains(to, activitystreams.Public):
+		return spaces.VisibilityPublic
+	case slices.Contains(cc, activitystreams.Public):
+		return spaces.VisibilityUnlisted
+	case author.FollowersURI != "" && (slices.Contains(to, author.FollowersURI) || slices.Contains(cc, author.FollowersURI)):
+		return spaces.VisibilityFollowers
+	}
+	return spaces.VisibilityDirect
+}
+
+// mentionedIn returns the accounts a remote post mentions (its Mention tags)
+// that the node knows — its members, and remote accounts it stored — and the
+// members it addresses in to or cc without a tag (a direct message may name
+// its recipients only there). Unknown remote accounts are not fetched: their
+// own servers hear of the post from its author.
+func (f *Federation) mentionedIn(ctx context.Context, o *activitystreams.RemoteObject) []*spaces.Account {
+	var out []*spaces.Account
+	seen := map[string]bool{}
+	add := func(iri string, localOnly bool) {
+		if seen[iri] {
+			return
+		}
+		seen[iri] = true
+		var a *spaces.Account
+		var err error
+		if kind, _ := f.localUsernameOf(iri); kind == "users" {
+			a, err = f.localAccountByIRI(ctx, iri)
+		} else if !localOnly && !activitystreams.SameOrigin(iri, f.origin) {
+			a, err = f.spaces.RemoteAccountByURI(ctx, iri)
+		} else {
+			return
+		}
+		if err == nil && a.Status == spaces.StatusActive && a.Type == spaces.TypePerson {
+			out = append(out, a)
+		}
+	}
+	for _, iri := range o.Mentions {
+		add(iri, false)
+	}
+	for _, iri := range append(append([]string{}, o.To...), o.Cc...) {
+		add(iri, true)
+	}
+	return out
 }
 
 // followedHere tells whether a local account follows a.
@@ -166,7 +258,9 @@ func (f *Federation) applyEdit(ctx context.Context, author *spaces.Account, o *a
 	if p.IsDeleted() || (!o.Updated.IsZero() && !p.EditedAt.IsZero() && !o.Updated.After(p.EditedAt)) {
 		return nil // deleted since, or an edit older than the one kept
 	}
-	_, err = f.spaces.EditPost(ctx, author, p.ID, editInput(o))
+	in := editInput(o)
+	in.Mentioned = f.mentionedIn(ctx, o)
+	_, err = f.spaces.EditPost(ctx, author, p.ID, in)
 	return err
 }
 

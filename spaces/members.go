@@ -486,6 +486,16 @@ func (s *Service) WatchSpace(ctx context.Context, by *Account, handle string, wa
 // for following and profiles. With space, it must be a space viewer may see.
 func (s *Service) Account(ctx context.Context, viewer *Account, handle string, space bool) (*Account, error) {
 	a, err := findAccount(ctx, s.db, handle)
+	if errors.Is(err, errAccountHandle) && s.opts.ResolveHandle != nil && canAct(viewer) {
+		// an account of another server the node has not met yet: ask its
+		// server (WebFinger), as a Mastodon app's follow by handle expects;
+		// for members only, so that visitors cannot make the node call out
+		if username, domain, _ := ParseHandle(handle); domain != "" {
+			if a, err = s.opts.ResolveHandle(ctx, username, domain); err != nil {
+				return nil, errAccountHandle
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

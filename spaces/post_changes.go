@@ -13,6 +13,9 @@ import (
 // EditPost replaces the text of a post or comment (its kind and attachments
 // stay). Only its author may, while its space is not archived.
 func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostInput) (*Post, error) {
+	if canAct(by) && by.IsLocal() {
+		s.resolveMentions(ctx, in)
+	}
 	var out *Post
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
 		p, sp, err := s.ownPost(ctx, tx, by, id)
@@ -110,7 +113,9 @@ func (s *Service) DeletePost(ctx context.Context, by *Account, id string) error 
 				return err
 			}
 		}
-		p.Translations, p.Tags, p.Mentions, p.Attachments = nil, nil, nil, nil
+		// the mentions stay in memory, deleted from the store: the deletion
+		// goes to the servers of the accounts the post mentioned
+		p.Translations, p.Tags, p.Attachments = nil, nil, nil
 		if removal {
 			return s.emit(ctx, tx, PostRemoved{Post: p, By: by})
 		}

@@ -49,8 +49,9 @@ type PostInput struct {
 	Themes       []string // articles
 	AppliesTo    string   // articles: e.g. a type of authority
 	Attachments  []string // ids of media the author uploaded
-	// Visibility of a profile post: public (default) or followers. Posts in a
-	// space take the space's visibility.
+	// Visibility of a profile post: public (default) or followers; a remote
+	// author's may also be unlisted or direct. Posts in a space take the
+	// space's visibility.
 	Visibility string
 	// Key, when set, makes the creation idempotent: an author's second post
 	// with the same key (a form sent twice) is refused as already_published,
@@ -63,6 +64,11 @@ type PostInput struct {
 	ContextURI        string       // its thread (FEP-7888)
 	Published         time.Time    // when its server says it was published (or, on edit, updated)
 	RemoteAttachments []RemoteFile // files its server holds
+	// Mentioned are the accounts the post mentions (its Mention tags) or
+	// addresses, as its server said and the node knows them. A remote post's
+	// mentions are taken from here, never guessed from its text: "@alice" in
+	// another server's HTML may be anyone's alice.
+	Mentioned []*Account
 }
 
 // TranslationInput is a post's text in one more language.
@@ -90,6 +96,7 @@ func (s *Service) CreatePost(ctx context.Context, by *Account, handle string, in
 	if err := s.checkAuthor(by, in); err != nil {
 		return nil, err
 	}
+	s.resolveMentions(ctx, in)
 	var out *Post
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
 		p := &Post{Visibility: VisibilityPublic}
@@ -104,10 +111,10 @@ func (s *Service) CreatePost(ctx context.Context, by *Account, handle string, in
 			}
 			p.SpaceID, p.Visibility, p.Space = sp.AccountID, sp.Visibility, sp
 		} else {
-			switch in.Visibility {
-			case "", VisibilityPublic:
-			case VisibilityFollowers:
-				p.Visibility = VisibilityFollowers
+			switch v := in.Visibility; {
+			case v == "" || v == VisibilityPublic:
+			case v == VisibilityFollowers, !by.IsLocal() && (v == VisibilityUnlisted || v == VisibilityDirect):
+				p.Visibility = v
 			default:
 				return invalid("visibility", "visibility_invalid", "a profile post is public or for followers")
 			}
@@ -141,6 +148,7 @@ func (s *Service) CreateComment(ctx context.Context, by *Account, parentID strin
 	if err := s.checkAuthor(by, in); err != nil {
 		return nil, err
 	}
+	s.resolveMentions(ctx, in)
 	if in.Kind != "" && in.Kind != KindNote {
 		return nil, invalid("kind", "kind_invalid", "a comment is a note")
 	}
@@ -405,6 +413,10 @@ func (s *Service) fillText(ctx context.Context, tx *db.DB, p *Post, in PostInput
 		p.Tags = append(p.Tags, &Tag{Kind: "hashtag", Tag: t})
 	}
 	p.Mentions = nil
+	if in.HTML {
+		p.Mentions = mentionsOf(in.Mentioned)
+		return nil
+	}
 	for _, h := range dedupeHandles(mentions) {
 		m := &Mention{Username: h.Username, Domain: h.Domain}
 		if a, err := tx.AccountByHandle(ctx, h.Username, h.Domain); err == nil {
@@ -602,6 +614,20 @@ func (s *Service) CanSee(ctx context.Context, account *Account, postID string) (
 		return false, internal("can see", err)
 	}
 	return true, nil
+}
+
+// mentionsOf is the mention rows of the accounts a remote post names.
+func mentionsOf(accounts []*Account) []*Mention {
+	var out []*Mention
+	seen := map[string]bool{}
+	for _, a := range accounts {
+		if a == nil || seen[a.ID] {
+			continue
+		}
+		seen[a.ID] = true
+		out = append(out, &Mention{Username: a.Username, Domain: a.Domain, AccountID: a.ID})
+	}
+	return out
 }
 
 // mentions tells whether p mentions the account.

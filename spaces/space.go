@@ -15,7 +15,12 @@ const (
 	VisibilityPublic    = "public"    // anyone, and as:Public in federation
 	VisibilityNetwork   = "network"   // the node's members and allowed nodes
 	VisibilityMembers   = "members"   // the space's members only
-	VisibilityFollowers = "followers" // profile posts: the author's followers
+	VisibilityFollowers = "followers" // profile posts: the author's followers (and the accounts they mention)
+	// Profile posts of other servers only: unlisted is public but kept out
+	// of public listings (as:Public in cc, not in to); direct is for the
+	// accounts it mentions or addresses alone.
+	VisibilityUnlisted = "unlisted"
+	VisibilityDirect   = "direct"
 )
 
 // Join policies and posting rights of a space.

@@ -3,6 +3,7 @@ package spaces
 import (
 	"bytes"
 	"context"
+	"errors"
 	"html"
 	"net/url"
 	"regexp"
@@ -18,6 +19,8 @@ import (
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/ruche-social/ruche/db"
 )
 
 // markdown renders members' Markdown. Raw HTML in the source is dropped by
@@ -311,4 +314,36 @@ func checkLanguage(field, lang string) error {
 		return invalid(field, "language_invalid", "a language is a code of 2 or 3 letters, e.g. fr, en, de")
 	}
 	return nil
+}
+
+// maxResolvedMentions bounds the unknown remote accounts one post may make
+// the node look up: each costs a WebFinger request and an actor fetch.
+const maxResolvedMentions = 5
+
+// resolveMentions looks up, before the post's transaction opens, the remote
+// accounts a member's text mentions that the node does not know yet, so that
+// the post links them, tags them and reaches their servers (as Mastodon
+// resolves a mention when the post is written). An account that cannot be
+// found stays plain text.
+func (s *Service) resolveMentions(ctx context.Context, in PostInput) {
+	if in.HTML || s.opts.ResolveHandle == nil {
+		return
+	}
+	texts := []string{in.Body}
+	for _, t := range in.Translations {
+		texts = append(texts, t.Body)
+	}
+	tried := map[handle]bool{}
+	for _, t := range texts {
+		for _, m := range mentionPattern.FindAllStringSubmatch(t, -1) {
+			h := handle{Username: strings.ToLower(m[2]), Domain: strings.ToLower(strings.TrimPrefix(m[3], "@"))}
+			if h.Domain == "" || tried[h] || len(tried) >= maxResolvedMentions {
+				continue
+			}
+			tried[h] = true
+			if _, err := s.db.AccountByHandle(ctx, h.Username, h.Domain); errors.Is(err, db.ErrNotFound) {
+				_, _ = s.opts.ResolveHandle(ctx, h.Username, h.Domain)
+			}
+		}
+	}
 }
