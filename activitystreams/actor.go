@@ -176,6 +176,9 @@ func (a Actor) Document() (map[string]any, error) {
 	m["manuallyApprovesFollowers"] = a.ManuallyApprovesFollowers
 	m["discoverable"] = a.Discoverable
 	m["indexable"] = a.Indexable
+	if a.Featured != "" {
+		m["featured"] = a.Featured
+	}
 	if a.SharedInbox != "" {
 		m["endpoints"] = map[string]any{"sharedInbox": a.SharedInbox}
 	}
@@ -187,7 +190,7 @@ func (a Actor) Document() (map[string]any, error) {
 
 // groupFields writes what a Group publishes besides a Person's fields.
 func (a Actor) groupFields(m map[string]any) {
-	for k, v := range map[string]string{"featured": a.Featured, "attributedTo": a.AttributedTo,
+	for k, v := range map[string]string{"attributedTo": a.AttributedTo,
 		"members": a.Members, "visibility": a.Visibility, "joinPolicy": a.JoinPolicy} {
 		if v != "" {
 			m[k] = v

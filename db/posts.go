@@ -214,19 +214,31 @@ func (d *DB) AddPostCounts(ctx context.Context, id string, likes, comments int) 
 	return wrap(err, "count post")
 }
 
-// PinnedPosts lists a space's pinned posts that r may see, most recently pinned first.
-func (d *DB) PinnedPosts(ctx context.Context, r Reader, spaceID string) ([]*Post, error) {
+// PinnedPosts lists the pinned posts of a space or a profile that r may
+// see, most recently pinned first.
+func (d *DB) PinnedPosts(ctx context.Context, r Reader, of Pins) ([]*Post, error) {
 	var out []*Post
-	q := d.postQuery(&out).Where("post.space_id = ?", spaceID).Where("post.pinned_at IS NOT NULL").
+	q := of.where(d.postQuery(&out)).Where("post.pinned_at IS NOT NULL").
 		OrderExpr("post.pinned_at DESC").Limit(50)
 	err := visiblePosts(q, r).Scan(ctx)
 	return out, wrap(err, "pinned posts")
 }
 
-// CountPinned counts a space's pinned posts.
-func (d *DB) CountPinned(ctx context.Context, spaceID string) (int, error) {
-	n, err := d.idb.NewSelect().Model((*Post)(nil)).Where("space_id = ?", spaceID).
-		Where("pinned_at IS NOT NULL").Where("deleted_at IS NULL").Count(ctx)
+// Pins names whose pinned posts: a space's (SpaceID), or a member's own
+// profile posts (AuthorID).
+type Pins struct{ SpaceID, AuthorID string }
+
+func (p Pins) where(q *bun.SelectQuery) *bun.SelectQuery {
+	if p.SpaceID != "" {
+		return q.Where("post.space_id = ?", p.SpaceID)
+	}
+	return q.Where("post.space_id IS NULL").Where("post.account_id = ?", p.AuthorID)
+}
+
+// CountPinned counts the live pinned posts of a space or a profile.
+func (d *DB) CountPinned(ctx context.Context, of Pins) (int, error) {
+	n, err := of.where(d.idb.NewSelect().Model((*Post)(nil))).
+		Where("post.pinned_at IS NOT NULL").Where("post.deleted_at IS NULL").Count(ctx)
 	return int(n), wrap(err, "count pinned")
 }
 

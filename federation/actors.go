@@ -32,6 +32,7 @@ func (f *Federation) Mount(r *mux.Router) {
 	r.HandleFunc("/users/{name}/outbox", f.fetch(f.serveOutbox)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/users/{name}/followers", f.fetch(f.serveFollowers)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/users/{name}/following", f.fetch(f.serveFollowing)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/users/{name}/featured", f.fetch(f.serveFeatured)).Methods(http.MethodGet, http.MethodHead)
 	f.mountSpaces(r)
 }
 
@@ -161,7 +162,7 @@ func (f *Federation) actorDocumentWith(ctx context.Context, d *db.DB, a *spaces.
 		PublicKey:                 activitystreams.PublicKey{ID: k.KeyID, Owner: id, PEM: k.PublicKeyPEM},
 	}
 	if a.Type != spaces.TypeApplication {
-		actor.Followers, actor.Following = id+"/followers", id+"/following"
+		actor.Followers, actor.Following, actor.Featured = id+"/followers", id+"/following", id+"/featured"
 		actor.Discoverable, actor.Indexable = true, true
 	}
 	if a.AvatarID != "" {
@@ -346,4 +347,12 @@ func (f *Federation) serveActivity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	asJSON(w, http.StatusOK, doc)
+}
+
+// serveFeatured answers /users/{name}/featured: the posts a member pinned on
+// their profile, whole, as Mastodon reads a featured collection.
+func (f *Federation) serveFeatured(w http.ResponseWriter, r *http.Request) {
+	if c, ok := f.collection(w, r, "/featured"); ok {
+		f.writeFeatured(w, r, c)
+	}
 }

@@ -194,7 +194,13 @@ func (f *Federation) writeModerators(w http.ResponseWriter, r *http.Request, c *
 // Mastodon reads a featured collection.
 func (f *Federation) writeFeatured(w http.ResponseWriter, r *http.Request, c *collectionRequest) {
 	ctx := r.Context()
-	posts, err := f.spaces.PinnedPosts(ctx, signer(ctx), c.space.Slug())
+	var posts []*spaces.Post
+	var err error
+	if c.space != nil {
+		posts, err = f.spaces.PinnedPosts(ctx, signer(ctx), c.space.Slug())
+	} else {
+		posts, err = f.spaces.ProfilePinnedPosts(ctx, signer(ctx), c.account.Username)
+	}
 	if err != nil {
 		f.lookupError(w, r, err)
 		return

@@ -299,12 +299,21 @@ func (f *Federation) onLiked(ctx context.Context, tx *db.DB, l *spaces.Like, lik
 	return nil
 }
 
-// onPinned tells a local space's audience that its featured collection
-// changed (Add or Remove of the post).
+// onPinned tells a local space's audience, or a member's followers, that
+// its featured collection changed (Add or Remove of the post).
 func (f *Federation) onPinned(ctx context.Context, tx *db.DB, p *spaces.Post, typ string) error {
 	sp, err := f.spaceOf(ctx, tx, p)
-	if err != nil || !localSpace(sp) {
+	if err != nil {
 		return err
+	}
+	if sp == nil && p.Author != nil && p.Author.IsLocal() {
+		followers := f.FollowersIRI(p.Author)
+		_, err = f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: typ, Object: f.PostIRI(p),
+			Target: f.ActorIRI(p.Author) + "/featured", To: []string{followers}}, followers)
+		return err
+	}
+	if !localSpace(sp) {
+		return nil
 	}
 	to, cc := f.groupAddressing(sp)
 	g := f.ActorIRI(sp.Account)

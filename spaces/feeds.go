@@ -71,11 +71,28 @@ func (s *Service) PinnedPosts(ctx context.Context, viewer *Account, handle strin
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.db.PinnedPosts(ctx, s.Reader(viewer), sp.AccountID)
+	out, err := s.db.PinnedPosts(ctx, s.Reader(viewer), db.Pins{SpaceID: sp.AccountID})
 	if err != nil {
 		return nil, internal("pinned posts", err)
 	}
 	return out, s.withSpaces(ctx, out)
+}
+
+// ProfilePinnedPosts is the profile posts a member pinned (their featured
+// collection) that viewer may see.
+func (s *Service) ProfilePinnedPosts(ctx context.Context, viewer *Account, handle string) ([]*Post, error) {
+	a, err := findAccount(ctx, s.db, handle)
+	if err != nil {
+		return nil, err
+	}
+	if a.Type != TypePerson || a.Status != StatusActive || !a.IsLocal() {
+		return nil, errAccountHandle
+	}
+	out, err := s.db.PinnedPosts(ctx, s.Reader(viewer), db.Pins{AuthorID: a.ID})
+	if err != nil {
+		return nil, internal("pinned posts", err)
+	}
+	return out, nil
 }
 
 // ProfileFeed is an account's top-level posts that viewer may see, in every

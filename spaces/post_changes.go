@@ -152,8 +152,10 @@ func (s *Service) mayModeratePost(ctx context.Context, tx *db.DB, by *Account, p
 	return m.State == StateActive && slices.Contains([]string{SpaceRoleOwner, SpaceRoleModerator}, m.Role), nil
 }
 
-// PinPost pins (or unpins) a top-level post of a space: its featured
-// collection. The space's moderators may; at most 10 posts are pinned.
+// PinPost pins (or unpins) a top-level post of a space, which the space's
+// moderators may, or a member's own profile post on their profile: the
+// featured collection of the space's Group or of the member. At most 10
+// posts are pinned in each.
 func (s *Service) PinPost(ctx context.Context, by *Account, id string, pin bool) (*Post, error) {
 	var out *Post
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
@@ -161,20 +163,26 @@ func (s *Service) PinPost(ctx context.Context, by *Account, id string, pin bool)
 		if err != nil {
 			return err
 		}
-		if sp == nil || p.InReplyToID != "" {
-			return invalid("", "not_pinnable", "only top-level posts of a space are pinned")
+		if p.InReplyToID != "" {
+			return invalid("", "not_pinnable", "only top-level posts are pinned")
 		}
-		if ok, err := s.mayModeratePost(ctx, tx, by, p, sp); err != nil {
-			return err
-		} else if !ok {
-			return forbidden("not_moderator", "only the space's moderators pin posts")
+		pins := db.Pins{AuthorID: p.AccountID}
+		if sp != nil {
+			pins = db.Pins{SpaceID: sp.AccountID}
+			if ok, err := s.mayModeratePost(ctx, tx, by, p, sp); err != nil {
+				return err
+			} else if !ok {
+				return forbidden("not_moderator", "only the space's moderators pin posts")
+			}
+		} else if p.AccountID != by.ID || !by.IsLocal() {
+			return forbidden("not_author", "only its author pins a post on their profile")
 		}
 		out = p
 		if pin == !p.PinnedAt.IsZero() {
 			return nil
 		}
 		if pin {
-			n, err := tx.CountPinned(ctx, sp.AccountID)
+			n, err := tx.CountPinned(ctx, pins)
 			if err != nil {
 				return err
 			}

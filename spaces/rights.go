@@ -83,7 +83,7 @@ type PostRights struct {
 	Edit    bool // the author, while the space is live
 	Delete  bool // the author
 	Remove  bool // a moderator deleting someone else's post
-	Pin     bool // a moderator, on a top-level post of a space
+	Pin     bool // a moderator, on a top-level post of a space; its local author, on a profile post
 	Like    bool
 	Comment bool
 }
@@ -106,7 +106,7 @@ func PostRightsOf(viewer *Account, p *Post, sr *SpaceRights) PostRights {
 	r.Edit = author && viewer.IsLocal()
 	r.Delete = author
 	r.Remove = !author && (staff || (p.Space != nil && sr.Moderate))
-	r.Pin = p.Space != nil && p.InReplyToID == "" && (sr.Moderate || staff)
+	r.Pin = p.InReplyToID == "" && ((p.Space != nil && (sr.Moderate || staff)) || (p.SpaceID == "" && author && viewer.IsLocal()))
 	r.Like = viewer.Type == TypePerson
 	if p.Space != nil {
 		r.Comment = sr.Comment

@@ -134,8 +134,9 @@ func (w *Web) like(rw http.ResponseWriter, r *http.Request, rq *request) error {
 	return redirect(rw, r, localPath(r.PostForm.Get("next"), "/posts/"+url.PathEscape(id)))
 }
 
-// pin: POST /posts/{id}/pin — pin=1 pins the post on its space's page, 0
-// unpins it. Moderators only (the domain says).
+// pin: POST /posts/{id}/pin — pin=1 pins the post on its space's page (its
+// moderators) or its author's profile (a profile post, its author), 0 unpins
+// it; the domain says who may.
 func (w *Web) pin(rw http.ResponseWriter, r *http.Request, rq *request) error {
 	me, ok := requireViewer(rw, r, rq)
 	if !ok {

@@ -246,3 +246,42 @@ func TestExpiredSessionComposer(t *testing.T) {
 		}
 	}, withClock(clk))
 }
+
+// TestProfilePin: a member pins her own profile post from its page; it shows
+// first on her profile, marked pinned. Another member is offered no pin and
+// is refused one.
+func TestProfilePin(t *testing.T) {
+	eachDB(t, func(t *testing.T, n *nodetest.Node) {
+		ctx := context.Background()
+		alice := speaks(t, n, member(t, n, "alice", spaces.RoleMember), "en")
+		speaks(t, n, member(t, n, "bob", spaces.RoleMember), "en")
+		p, err := n.Spaces.CreatePost(ctx, alice, "", spaces.PostInput{Body: "My introduction"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Spaces.CreatePost(ctx, alice, "", spaces.PostInput{Body: "A later post"}); err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t, n, "en")
+		b.signIn("bob", nodetest.Password)
+		if b.get("/posts/" + p.ID).has(">Pin to my profile<") {
+			t.Fatal("bob is offered to pin alice's post")
+		}
+		want(t, b.post("/posts/"+p.ID+"/pin", url.Values{"pin": {"1"}}), http.StatusForbidden)
+
+		a := newBrowser(t, n, "en")
+		a.signIn("alice", nodetest.Password)
+		want(t, a.get("/posts/"+p.ID), http.StatusOK, ">Pin to my profile<")
+		wantRedirect(t, a.post("/posts/"+p.ID+"/pin", url.Values{"pin": {"1"}}), "/posts/"+p.ID)
+		profile := b.open("/@alice")
+		want(t, profile, http.StatusOK, `id="pinned-title"`, "My introduction")
+		pinned, later := strings.Index(profile.body, "My introduction"), strings.Index(profile.body, "A later post")
+		if pinned > later {
+			t.Fatal("the pinned post does not come first on the profile")
+		}
+		wantRedirect(t, a.post("/posts/"+p.ID+"/pin", url.Values{"pin": {"0"}}), "/posts/"+p.ID)
+		if b.open("/@alice").has(`id="pinned-title"`) {
+			t.Fatal("the profile still shows a pinned post")
+		}
+	})
+}

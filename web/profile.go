@@ -14,6 +14,7 @@ type profileView struct {
 	Self                 bool
 	Follow               *spaces.Follow // the viewer's follow of the member, nil if none
 	Followers, Following int
+	Pinned               []postView // the profile posts the member pinned, on the first page
 	Feed                 feedView
 	Tab                  string // posts, followers, following
 	Follows              []*spaces.Follow
@@ -78,7 +79,17 @@ func (w *Web) renderProfile(rw http.ResponseWriter, r *http.Request, rq *request
 	if !ok {
 		return err
 	}
-	posts, err := w.spaces.ProfileFeed(r.Context(), rq.viewer, accountHandle(view.Account), spaces.Page{Before: r.URL.Query().Get("before"), Limit: feedPage})
+	before := r.URL.Query().Get("before")
+	if before == "" && view.Account.IsLocal() {
+		pinned, err := w.spaces.ProfilePinnedPosts(r.Context(), rq.viewer, accountHandle(view.Account))
+		if err != nil {
+			return err
+		}
+		if view.Pinned, err = w.postViews(r.Context(), rq.viewer, rq.locale(), pinned, nil); err != nil {
+			return err
+		}
+	}
+	posts, err := w.spaces.ProfileFeed(r.Context(), rq.viewer, accountHandle(view.Account), spaces.Page{Before: before, Limit: feedPage})
 	if err != nil {
 		return err
 	}
