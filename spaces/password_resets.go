@@ -36,16 +36,14 @@ var (
 // address the answer is KindRateLimited; past a few links per member no more
 // are made, silently for the same reason.
 func (s *Service) RequestPasswordReset(ctx context.Context, login, ip string) (*Account, string, error) {
-	now := s.now()
-	ip = "reset-ip:" + ip
-	if wait := s.resets.wait(ip, resetRequestsPerIP, now); wait > 0 {
-		return nil, "", &Error{Kind: KindRateLimited, Code: "too_many_attempts",
-			Message: "too many requests: try again later", RetryAfter: wait}
-	}
 	if strings.TrimSpace(login) == "" {
 		return nil, "", invalid("login", "login_required", "enter your email address or username")
 	}
-	s.resets.fail(ip, now)
+	now := s.now()
+	if wait := s.resets.reserve(now, limited{"reset-ip:" + ip, resetRequestsPerIP}); wait > 0 {
+		return nil, "", &Error{Kind: KindRateLimited, Code: "too_many_attempts",
+			Message: "too many requests: try again later", RetryAfter: wait}
+	}
 	a, err := s.findLogin(ctx, login)
 	if errors.Is(err, db.ErrNotFound) || (err == nil && a.Status != StatusActive) {
 		return nil, "", nil
@@ -53,11 +51,9 @@ func (s *Service) RequestPasswordReset(ctx context.Context, login, ip string) (*
 	if err != nil {
 		return nil, "", internal("request password reset", err)
 	}
-	key := "reset-account:" + a.ID
-	if s.resets.wait(key, resetRequestsPerMail, now) > 0 {
+	if s.resets.reserve(now, limited{"reset-account:" + a.ID, resetRequestsPerMail}) > 0 {
 		return nil, "", nil
 	}
-	s.resets.fail(key, now)
 	token, hash := newToken()
 	p := &PasswordReset{ID: newID(), AccountID: a.ID, TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(mailedResetTTL)}
 	err = s.db.InTx(ctx, func(tx *db.DB) error {

@@ -23,34 +23,36 @@ var errBadCredentials = &Error{Kind: KindUnauthorized, Code: "invalid_credential
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$2CEpNqtDUY/UTOuFBHJT8e6h0vA3VRtxIZ5Cb7k+Qgk"
 
 // Login checks credentials and opens a session, returning it with its token.
-// Failures are counted per login name and per address; past the limits the
-// answer is KindRateLimited with a RetryAfter, whatever the password.
+// Attempts are counted per account (whether named by username or email
+// address; per login text for names of nobody) and per address, before the
+// password is checked, so that attempts sent at once count too; past the
+// limits the answer is KindRateLimited with a RetryAfter, whatever the
+// password.
 func (s *Service) Login(ctx context.Context, c Credentials) (*Account, *Session, string, error) {
-	ident := "login:" + strings.ToLower(strings.TrimSpace(c.Login))
-	ip := "ip:" + c.IP
-	now := s.now()
-	if wait := max(s.logins.wait(ident, loginFailsPerIdent, now), s.logins.wait(ip, loginFailsPerIP, now)); wait > 0 {
-		return nil, nil, "", &Error{Kind: KindRateLimited, Code: "too_many_attempts",
-			Message: "too many failed sign-ins: try again later", RetryAfter: wait}
-	}
 	acct, err := s.findLogin(ctx, c.Login)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return nil, nil, "", internal("login", err)
 	}
+	ident := "login:" + strings.ToLower(strings.TrimSpace(c.Login))
 	hash := dummyHash
 	if acct != nil {
-		hash = acct.User.PasswordHash
+		ident, hash = "account:"+acct.ID, acct.User.PasswordHash
+	}
+	ip := "ip:" + c.IP
+	now := s.now()
+	if wait := s.logins.reserve(now, limited{ident, loginFailsPerIdent}, limited{ip, loginFailsPerIP}); wait > 0 {
+		return nil, nil, "", &Error{Kind: KindRateLimited, Code: "too_many_attempts",
+			Message: "too many failed sign-ins: try again later", RetryAfter: wait}
 	}
 	ok, verr := s.verifyPassword(ctx, hash, c.Password)
 	if verr != nil {
 		return nil, nil, "", internal("verify password", verr)
 	}
 	if acct == nil || !ok {
-		s.logins.fail(ident, now)
-		s.logins.fail(ip, now)
-		return nil, nil, "", errBadCredentials
+		return nil, nil, "", errBadCredentials // the reserved attempts stay counted
 	}
 	s.logins.reset(ident)
+	s.logins.release(ip, now)
 	if acct.Status != StatusActive {
 		return nil, nil, "", forbidden("account_suspended", "this account is suspended")
 	}

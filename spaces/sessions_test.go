@@ -3,6 +3,8 @@ package spaces_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,5 +192,61 @@ func TestInvitations(t *testing.T) {
 		if _, _, err := open.CreateInvitation(ctx, member, spaces.NewInvitation{MaxUses: 0}); !errors.Is(err, spaces.ErrInvalid) {
 			t.Fatalf("member creates an unlimited invitation: %v", err)
 		}
+	})
+}
+
+// TestLoginThrottleAtOnce: 59 wrong sign-ins sent at once for one account
+// from one address get at most the account's 5 password checks; the others
+// are refused before their password is checked, and so is the right
+// password next. Counting only finished attempts let all 59 guesses through
+// (and then the right one).
+func TestLoginThrottleAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := newService(t, d, spaces.Options{})
+		mustMember(t, s, "alice", spaces.RoleMember)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		start := make(chan struct{})
+		checked, limited := 0, 0
+		for range 59 {
+			wg.Go(func() {
+				<-start
+				_, _, _, err := s.Login(ctx, spaces.Credentials{Login: "alice", Password: "wrong password!", IP: "192.0.2.1"})
+				mu.Lock()
+				defer mu.Unlock()
+				switch spaces.KindOf(err) {
+				case spaces.KindRateLimited:
+					limited++
+				case spaces.KindUnauthorized:
+					checked++
+				default:
+					t.Errorf("a wrong sign-in: %v", err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if checked > 5 || checked+limited != 59 {
+			t.Fatalf("%d wrong passwords checked, %d refused at once; want at most 5 checked", checked, limited)
+		}
+		_, _, _, err := s.Login(ctx, spaces.Credentials{Login: "alice", Password: "correct horse battery", IP: "192.0.2.1"})
+		wantCode(t, err, "too_many_attempts")
+	})
+}
+
+// TestLoginThrottleByAccount: failures count against the account, whether
+// it is named by its username or its email address.
+func TestLoginThrottleByAccount(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := newService(t, d, spaces.Options{})
+		mustMember(t, s, "alice", spaces.RoleMember)
+		for i, login := range []string{"alice", "alice@example.org", "ALICE", "Alice@Example.org", "alice"} {
+			_, _, _, err := s.Login(ctx, spaces.Credentials{Login: login, Password: "wrong password!", IP: fmt.Sprintf("192.0.2.%d", i)})
+			wantCode(t, err, "invalid_credentials")
+		}
+		_, _, _, err := s.Login(ctx, spaces.Credentials{Login: "alice@example.org", Password: "correct horse battery", IP: "192.0.2.99"})
+		wantCode(t, err, "too_many_attempts")
 	})
 }

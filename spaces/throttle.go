@@ -24,24 +24,48 @@ type throttle struct {
 
 func newThrottle() *throttle { return &throttle{fails: map[string][]time.Time{}} }
 
-// wait returns how long the key must wait before its next attempt, or 0.
-func (t *throttle) wait(key string, limit int, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	recent := t.recent(key, now)
-	if len(recent) < limit {
-		return 0
-	}
-	return recent[len(recent)-limit].Add(loginWindow).Sub(now)
+// limited is a key and the number of attempts it may fail in the window.
+type limited struct {
+	key   string
+	limit int
 }
 
-// fail records a failure of key at now.
-func (t *throttle) fail(key string, now time.Time) {
+// reserve counts an attempt at now against every key, as a failure until
+// proved otherwise (release), and returns 0 — or, when a key has reached its
+// limit, records nothing and returns how long to wait. Counting before the
+// slow password check, not after it, is what stops many attempts sent at
+// once: each must get a place under the limit before it may try.
+func (t *throttle) reserve(now time.Time, keys ...limited) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.fails[key] = append(t.recent(key, now), now)
+	var wait time.Duration
+	for _, k := range keys {
+		if recent := t.recent(k.key, now); len(recent) >= k.limit {
+			wait = max(wait, recent[len(recent)-k.limit].Add(loginWindow).Sub(now))
+		}
+	}
+	if wait > 0 {
+		return wait
+	}
+	for _, k := range keys {
+		t.fails[k.key] = append(t.fails[k.key], now)
+	}
 	if len(t.fails) > 100_000 {
 		t.sweep(now)
+	}
+	return 0
+}
+
+// release takes back the attempt reserved for key at now: it succeeded.
+func (t *throttle) release(key string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	times := t.fails[key]
+	for i := len(times) - 1; i >= 0; i-- {
+		if times[i].Equal(now) {
+			t.fails[key] = append(times[:i:i], times[i+1:]...)
+			return
+		}
 	}
 }
 
