@@ -104,10 +104,10 @@ func (b *apbot) do(t *testing.T, cmd string, args map[string]any) map[string]any
 	return r
 }
 
-// exchange lets the node and the bot's server answer each other until both
-// are idle: the node delivers, the bot's server handles what it received
-// (its inbox events are reported by then) and delivers its answers, which
-// the node handles in turn.
+// exchange lets the node and the bot's server answer each other, twice: the
+// node delivers, the bot's server handles what it received (reporting its
+// inbox events) and delivers its answers, which the node handles in turn —
+// a Follow, its Accept, and the Accept's own consequences.
 func (b *apbot) exchange(t *testing.T, n *nodetest.Node) {
 	t.Helper()
 	for range 2 {
@@ -116,34 +116,34 @@ func (b *apbot) exchange(t *testing.T, n *nodetest.Node) {
 	}
 }
 
-// received returns the event of an activity the bot's inbox stored, that
-// match accepts. Call it after exchange: every activity received is reported
-// by then, so an event that is not there will not come.
+// received returns the event of an activity the bot's server stored in an
+// inbox, that match accepts. Call it after exchange or another command:
+// every activity received before is reported by then, so an event that is
+// not there will not come.
 func (b *apbot) received(t *testing.T, what string, match func(map[string]any) bool) map[string]any {
 	t.Helper()
-	for {
+	for drained := false; !drained; {
 		select {
 		case e := <-b.events:
 			b.backlog = append(b.backlog, e)
-			continue
 		default:
+			drained = true
 		}
-		break
 	}
-	for i, e := range b.backlog {
+	var got []string
+	for _, e := range b.backlog {
 		if e["event"] == "NotStored" || e["event"] == "ReportFailed" {
 			t.Fatalf("the peer could not report an activity it received: %v", e)
 		}
+		got = append(got, fmt.Sprintf("%v", e))
+	}
+	for i, e := range b.backlog {
 		if match(e) {
 			b.backlog = append(b.backlog[:i], b.backlog[i+1:]...)
 			return e
 		}
 	}
-	var got []string
-	for _, e := range b.backlog {
-		got = append(got, fmt.Sprintf("%v", e))
-	}
-	t.Fatalf("the bot's inbox has no %s; it has:\n%s", what, strings.Join(got, "\n"))
+	t.Fatalf("the bot's server stored no %s; it stored:\n%s", what, strings.Join(got, "\n"))
 	return nil
 }
 
@@ -198,17 +198,11 @@ func createSpace(t *testing.T, n *nodetest.Node, owner *spaces.Account, slug str
 	return n.URL + "/spaces/" + slug
 }
 
-// joinSpace has bot ("bot" or "service") join a space by following its
-// Group: the Group's Accept reaches it, its server then counts the Group
-// among those the bot follows, and the space counts one more member.
-func joinSpace(t *testing.T, n *nodetest.Node, b *apbot, bot, slug string) {
+// followGroup has bot ("bot" or "service") follow a space's Group: the
+// Group's Accept reaches it, and its server then counts the Group among
+// those the bot follows.
+func followGroup(t *testing.T, n *nodetest.Node, b *apbot, bot, group string) {
 	t.Helper()
-	ctx := context.Background()
-	group := n.URL + "/spaces/" + slug
-	before, err := n.Spaces.MemberCount(ctx, mustSpace(t, n, slug))
-	if err != nil {
-		t.Fatal(err)
-	}
 	sent := b.do(t, "follow", map[string]any{"url": group, "as": bot})
 	if sent["targetType"] != "Group" {
 		t.Fatalf("the bot's server reads the space as %v", sent["targetType"])
@@ -223,8 +217,20 @@ func joinSpace(t *testing.T, n *nodetest.Node, b *apbot, bot, slug string) {
 	if st := b.do(t, "state", map[string]any{"url": group, "as": bot}); st["following"] != true || st["pendingFollowing"] != false {
 		t.Fatalf("after the Accept, the bot's server says of the Group: %v", st)
 	}
+}
+
+// joinSpace has the bot join a space by following its Group; the space
+// then counts one more member.
+func joinSpace(t *testing.T, n *nodetest.Node, b *apbot, slug string) {
+	t.Helper()
+	ctx := context.Background()
+	before, err := n.Spaces.MemberCount(ctx, mustSpace(t, n, slug))
+	if err != nil {
+		t.Fatal(err)
+	}
+	followGroup(t, n, b, "bot", n.URL+"/spaces/"+slug)
 	if members, err := n.Spaces.MemberCount(ctx, mustSpace(t, n, slug)); err != nil || members != before+1 {
-		t.Fatalf("the space has %d members (%v) after @%s joined, %d before", members, err, bot, before)
+		t.Fatalf("the space has %d members (%v) after the bot joined, %d before", members, err, before)
 	}
 }
 
@@ -260,7 +266,7 @@ func TestApbotInSpace(t *testing.T) {
 	if _, err := n.DB.KeyByKeyID(ctx, b.bot+"/publickey"); err != nil {
 		t.Fatalf("Ruche did not verify the bot's signed GET (its key document is unknown to it): %v", err)
 	}
-	joinSpace(t, n, b, "bot", "forum")
+	joinSpace(t, n, b, "forum")
 
 	// A new post: Announce(Create) and Announce(post IRI).
 	post, err := n.Spaces.CreatePost(ctx, olga, "forum", spaces.PostInput{Language: "fr", Body: "Bienvenue au forum",
@@ -391,8 +397,8 @@ func TestApbotFollowedByMember(t *testing.T) {
 }
 
 // TestApbotServiceBot: a bot of the framework's default type, Service (the
-// type of Mastodon's bot accounts too), joins a public space by following
-// its Group and then receives the space's new posts; a member follows it.
+// type of Mastodon's bot accounts too), follows a public space's Group, is
+// accepted and then receives the space's new posts; a member follows it.
 func TestApbotServiceBot(t *testing.T) {
 	ctx := context.Background()
 	b := startApbot(t)
@@ -401,8 +407,8 @@ func TestApbotServiceBot(t *testing.T) {
 	alice := n.Member(t, "alice", spaces.RoleMember)
 	group := createSpace(t, n, olga, "forum")
 
-	t.Run("joins a space", func(t *testing.T) {
-		joinSpace(t, n, b, "service", "forum")
+	t.Run("follows a space", func(t *testing.T) {
+		followGroup(t, n, b, "service", group)
 		post, err := n.Spaces.CreatePost(ctx, olga, "forum", spaces.PostInput{Language: "fr", Body: "Pour les bots aussi"})
 		if err != nil {
 			t.Fatal(err)
@@ -548,40 +554,57 @@ func TestApbotMentionedByMember(t *testing.T) {
 	t.Run("on her profile", func(t *testing.T) { reaches(t, "", "Bonjour depuis mon profil") })
 }
 
-// TestApbotSeesEditAndDelete: the bot, a member of a space, received a post
-// (in the Group's Announce); the author's edit and then deletion of it reach
-// the bot as her own Update and Delete, as Mastodon-family servers need.
+// TestApbotSeesEditAndDelete: the author's edit and then deletion of a post
+// the bot received reach the bot as her own Update and Delete, as
+// Mastodon-family servers need: a post in a space the bot is a member of
+// (which it received in the Group's Announce), and a post on her profile
+// (the bot follows her).
 func TestApbotSeesEditAndDelete(t *testing.T) {
 	ctx := context.Background()
 	b := startApbot(t)
 	n := nodetest.New(t, db.SQLite)
 	olga := n.Member(t, "olga", spaces.RoleMember)
 	olgaIRI := n.URL + "/users/olga"
-	createSpace(t, n, olga, "forum")
-	joinSpace(t, n, b, "bot", "forum")
 
-	post, err := n.Spaces.CreatePost(ctx, olga, "forum", spaces.PostInput{Language: "fr", Body: "Première version"})
-	if err != nil {
-		t.Fatal(err)
+	editAndDelete := func(t *testing.T, space string) {
+		t.Helper()
+		post, err := n.Spaces.CreatePost(ctx, olga, space, spaces.PostInput{Language: "fr", Body: "Première version"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iri := n.URL + "/posts/" + post.ID
+		b.exchange(t, n)
+		b.received(t, "the post", func(e map[string]any) bool {
+			return (e["event"] == "Announce" && e["innerObject"] == iri) || (e["event"] == "Create" && e["object"] == iri)
+		})
+
+		if _, err := n.Spaces.EditPost(ctx, olga, post.ID, spaces.PostInput{Language: "fr", Body: "Seconde version"}); err != nil {
+			t.Fatal(err)
+		}
+		b.exchange(t, n)
+		update := b.activity(t, "bot", "Update", olgaIRI, iri)
+		if !strings.Contains(fmt.Sprint(update["content"]), "Seconde version") {
+			t.Fatalf("olga's Update as the bot's server keeps it: %v", update)
+		}
+
+		if err := n.Spaces.DeletePost(ctx, olga, post.ID); err != nil {
+			t.Fatal(err)
+		}
+		b.exchange(t, n)
+		b.activity(t, "bot", "Delete", olgaIRI, iri)
 	}
-	iri := n.URL + "/posts/" + post.ID
-	b.exchange(t, n)
-	b.received(t, "the Group's Announce(Create)", func(e map[string]any) bool {
-		return e["event"] == "Announce" && e["objectType"] == "Create" && e["innerObject"] == iri
+
+	t.Run("in a space", func(t *testing.T) {
+		createSpace(t, n, olga, "forum")
+		joinSpace(t, n, b, "forum")
+		editAndDelete(t, "forum")
 	})
-
-	if _, err := n.Spaces.EditPost(ctx, olga, post.ID, spaces.PostInput{Language: "fr", Body: "Seconde version"}); err != nil {
-		t.Fatal(err)
-	}
-	b.exchange(t, n)
-	update := b.activity(t, "bot", "Update", olgaIRI, iri)
-	if !strings.Contains(fmt.Sprint(update["content"]), "Seconde version") {
-		t.Fatalf("olga's Update as the bot's server keeps it: %v", update)
-	}
-
-	if err := n.Spaces.DeletePost(ctx, olga, post.ID); err != nil {
-		t.Fatal(err)
-	}
-	b.exchange(t, n)
-	b.activity(t, "bot", "Delete", olgaIRI, iri)
+	t.Run("on her profile", func(t *testing.T) {
+		b.do(t, "follow", map[string]any{"url": olgaIRI})
+		b.exchange(t, n)
+		if st := b.do(t, "state", map[string]any{"url": olgaIRI}); st["following"] != true {
+			t.Fatalf("after its Follow of olga, the bot's server says of her: %v", st)
+		}
+		editAndDelete(t, "")
+	})
 }
