@@ -291,8 +291,10 @@ func TestApbotInSpace(t *testing.T) {
 	boost := b.received(t, "the Group's Announce of the post", func(e map[string]any) bool {
 		return e["event"] == "Announce" && e["object"] == iri
 	})
+	boostMap, _ := boost["contentMap"].(map[string]any)
 	if boost["actor"] != group || boost["postSource"] != "fetched" || boost["attributedTo"] != olgaIRI ||
-		!strings.Contains(fmt.Sprint(boost["content"]), "Bienvenue au forum") {
+		!strings.Contains(fmt.Sprint(boost["content"]), "Bienvenue au forum") ||
+		!strings.Contains(fmt.Sprint(boostMap["en"]), "Welcome to the forum") {
 		t.Fatalf("the Announce of the post as the bot's server reads it: %v", boost)
 	}
 	thread := fmt.Sprint(boost["context"])
