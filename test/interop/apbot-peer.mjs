@@ -4,7 +4,8 @@
 // names in APBOT_DATABASE_URL. It serves two bots on loopback, "bot" (a
 // Person) and "service" (a Service), and the Go test drives them over
 // stdin/stdout, one JSON object per line:
-//   peer → test: {"ready": origin, "bots": {username: actor IRI}}, then
+//   peer → test: {"apbot": true, ...} lines (the server's log shares stdout):
+//                {"ready": origin, "bots": {username: actor IRI}}, then
 //                {"id": n, ...result} per command, and {"event": Type,
 //                "bot": username, ...} for each activity a bot's inbox stored
 //                (the server has checked its HTTP signature by then).
@@ -31,7 +32,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 const { makeApp, Bot } = await import("@evanp/activitypub-bot");
 const { default: as2 } = await import("@evanp/activitypub-bot/lib/activitystreams.js");
 
-const send = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
+// Every line of the protocol is marked: the server's log shares stdout.
+const send = (obj) => process.stdout.write(JSON.stringify({ apbot: true, ...obj }) + "\n");
 const databaseUrl = process.env.APBOT_DATABASE_URL;
 if (!databaseUrl) {
   console.error("apbot-peer: APBOT_DATABASE_URL (a PostgreSQL database for the server) is not set");

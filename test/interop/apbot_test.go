@@ -64,18 +64,19 @@ func startApbot(t *testing.T) *apbot {
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
 			var m map[string]any
-			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil || m["apbot"] != true {
+				// the server's own log (APBOT_LOG_LEVEL) shares stdout
+				fmt.Fprintf(os.Stderr, "apbot: %s\n", sc.Bytes())
 				continue
 			}
+			delete(m, "apbot")
 			switch {
 			case m["ready"] != nil:
 				ready <- m
 			case m["event"] != nil:
 				p.events <- m
-			case m["id"] != nil:
+			default:
 				p.replies <- m
-			default: // the server's own log (APBOT_LOG_LEVEL) shares stdout
-				fmt.Fprintf(os.Stderr, "apbot: %s\n", sc.Bytes())
 			}
 		}
 	}()
