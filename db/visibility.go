@@ -1,6 +1,10 @@
 package db
 
-import "github.com/uptrace/bun"
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
 
 // Reader is who reads, as the visibility rule needs to know them. The domain
 // builds it (spaces.Service.Reader): an anonymous visitor is the zero Reader.
@@ -20,7 +24,24 @@ type Reader struct {
 	// member or follower, and everything in the spaces it hosts. Local
 	// readers never have it, so their queries carry none of its clauses.
 	Domain string
+	// Now is the time the rule is applied at (invitations expire); zero
+	// means the clock's.
+	Now time.Time
 }
+
+// now is the time r reads at.
+func (r Reader) now() time.Time {
+	if r.Now.IsZero() {
+		return time.Now().UTC()
+	}
+	return r.Now
+}
+
+// liveInvitation is the condition on a space invitation (aliased si) that
+// lets its account see the space: neither revoked, used up nor expired, and
+// its account not banned from the space.
+const liveInvitation = `si.revoked_at IS NULL AND (si.max_uses = 0 OR si.uses < si.max_uses) AND si.expires_at > ? ` +
+	`AND NOT EXISTS (SELECT 1 FROM space_members AS sb WHERE sb.space_id = si.space_id AND sb.account_id = si.account_id AND sb.state = 'banned')`
 
 // visiblePosts restricts q (a query on posts aliased "post") to the posts r
 // may see. This is THE visibility rule for posts, comments and articles; every
@@ -37,8 +58,9 @@ type Reader struct {
 //   - a server reading as itself (Domain) sees members posts of the spaces
 //     where one of its accounts is an active member, followers posts of the
 //     authors one of its accounts follows, followers and direct posts that
-//     mention one of its accounts, and every post of the spaces it hosts: a post is delivered to a server, not to a person, and the server
-//     then applies this same rule to its own readers.
+//     mention one of its accounts, and every post of the spaces it hosts:
+//     a post is delivered to a server, not to a person, and the server then
+//     applies this same rule to its own readers.
 func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 	q = q.Where("post.deleted_at IS NULL")
 	if r.All {
@@ -68,7 +90,8 @@ func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 // visibleSpaces restricts q (a query on spaces aliased "space" joined to its
 // account) to the spaces r may see: public ones, network ones for readers in
 // the network, and members-only ones for their members (active or asking)
-// and the accounts invited to them — or, for a server reading as itself, for
+// and the accounts invited to them by a live invitation — or, for a server
+// reading as itself, for
 // the servers of such accounts, and the server that hosts the space.
 // Suspended space accounts are hidden.
 func visibleSpaces(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
@@ -83,11 +106,11 @@ func visibleSpaces(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 		}
 		if r.AccountID != "" {
 			q = q.WhereOr("space.account_id IN (SELECT space_id FROM space_members WHERE account_id = ? AND state IN ('active', 'pending'))", r.AccountID).
-				WhereOr("space.account_id IN (SELECT space_id FROM space_invitations WHERE account_id = ? AND revoked_at IS NULL)", r.AccountID)
+				WhereOr("space.account_id IN (SELECT si.space_id FROM space_invitations AS si WHERE si.account_id = ? AND "+liveInvitation+")", r.AccountID, r.now())
 		}
 		if r.Domain != "" {
 			q = q.WhereOr("space.account_id IN (SELECT sm.space_id FROM space_members AS sm JOIN accounts AS sa ON sa.id = sm.account_id WHERE sa.domain = ? AND sm.state IN ('active', 'pending'))", r.Domain).
-				WhereOr("space.account_id IN (SELECT si.space_id FROM space_invitations AS si JOIN accounts AS ia ON ia.id = si.account_id WHERE ia.domain = ? AND si.revoked_at IS NULL)", r.Domain).
+				WhereOr("space.account_id IN (SELECT si.space_id FROM space_invitations AS si JOIN accounts AS ia ON ia.id = si.account_id WHERE ia.domain = ? AND "+liveInvitation+")", r.Domain, r.now()).
 				WhereOr("account.domain = ?", r.Domain)
 		}
 		return q

@@ -105,6 +105,8 @@ var nonPublic = []netip.Prefix{
 	netip.MustParsePrefix("198.51.100.0/24"), // documentation
 	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
 	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and broadcast
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible (deprecated): [::7f00:1] is 127.0.0.1 to some stacks
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated: embeds an IPv4 address
 	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64: may embed any IPv4 address
 	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64
 	netip.MustParsePrefix("2001:db8::/32"),   // documentation

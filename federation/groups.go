@@ -29,9 +29,7 @@ func (f *Federation) mountSpaces(r *mux.Router) {
 	r.HandleFunc("/spaces/{slug}", f.fetch(f.serveSpace)).Methods(get...).MatcherFunc(asRequest)
 	r.HandleFunc("/spaces/{slug}/inbox", f.spaceInbox).Methods(http.MethodPost)
 	r.HandleFunc("/spaces/{slug}/outbox", f.fetch(f.spaceCollection("/outbox", f.writeOutbox))).Methods(get...)
-	r.HandleFunc("/spaces/{slug}/followers", f.fetch(f.spaceCollection("/followers", func(w http.ResponseWriter, r *http.Request, c *collectionRequest) {
-		f.writeFollows(w, r, c, true)
-	}))).Methods(get...)
+	r.HandleFunc("/spaces/{slug}/followers", f.fetch(f.spaceCollection("/followers", f.writeGroupFollowers))).Methods(get...)
 	r.HandleFunc("/spaces/{slug}/members", f.fetch(f.spaceCollection("/members", f.writeMembers))).Methods(get...)
 	r.HandleFunc("/spaces/{slug}/moderators", f.fetch(f.spaceCollection("/moderators", f.writeModerators))).Methods(get...)
 	r.HandleFunc("/spaces/{slug}/featured", f.fetch(f.spaceCollection("/featured", f.writeFeatured))).Methods(get...)
@@ -124,16 +122,17 @@ func (f *Federation) groupDocument(ctx context.Context, d *db.DB, sp *spaces.Spa
 
 // spaceInbox receives activities addressed to a local space's Group: the
 // same inbox as every other, once the space is known to exist.
+//
+// A space the sender may not see answers as one that does not exist, and
+// both only once the signature verifies: a members-only space's existence
+// shows neither in the answer nor in its timing (a Follow of it gets no
+// Reject either).
 func (f *Federation) spaceInbox(w http.ResponseWriter, r *http.Request) {
-	a, err := f.spaces.LocalAccount(r.Context(), mux.Vars(r)["slug"])
-	if err == nil && a.Type != spaces.TypeGroup {
-		err = spaces.ErrNotFound
-	}
-	if err != nil {
-		f.lookupError(w, r, err)
-		return
-	}
-	f.inbox(w, r)
+	slug := mux.Vars(r)["slug"]
+	f.receive(w, r, func(ctx context.Context, sender *spaces.Account) bool {
+		_, err := f.spaces.Space(ctx, sender, slug)
+		return err == nil
+	})
 }
 
 // spaceCollection serves a collection of a visible local space with write.
@@ -147,6 +146,56 @@ func (f *Federation) spaceCollection(suffix string, write func(http.ResponseWrit
 		write(w, r, &collectionRequest{account: sp.Account, space: sp, id: f.ActorIRI(sp.Account) + suffix,
 			page: q.Get("page") == "true", before: q.Get("before")})
 	}
+}
+
+// writeGroupFollowers writes a Group's followers: those who follow the space
+// without joining it, then its active members — a remote member joined by
+// following the Group (FEP-1b12), and servers that route what the Group
+// addresses to its followers (activitypub-bot does) look for them here.
+// Pages list the follows first (cursor: the last follow's id), then the
+// members (cursor: "m" and the last membership's id).
+func (f *Federation) writeGroupFollowers(w http.ResponseWriter, r *http.Request, c *collectionRequest) {
+	ctx := r.Context()
+	follows, _, err := f.spaces.FollowCounts(ctx, c.account)
+	if err != nil {
+		f.lookupError(w, r, err)
+		return
+	}
+	members, err := f.db.CountMembers(ctx, c.space.AccountID, spaces.StateActive)
+	if err != nil {
+		f.lookupError(w, r, err)
+		return
+	}
+	var items []any
+	last, more := "", false
+	if c.page {
+		after, inMembers := strings.CutPrefix(c.before, "m")
+		if !inMembers {
+			list, err := f.spaces.Followers(ctx, nil, c.account, spaces.FollowPage{Before: c.before, Limit: maxPageItems})
+			if err != nil {
+				f.lookupError(w, r, err)
+				return
+			}
+			for _, fl := range list {
+				items, last = append(items, f.ActorIRI(fl.Follower)), fl.ID
+			}
+			more = len(list) == maxPageItems || members > 0
+			if len(list) < maxPageItems {
+				last = "m"
+			}
+		} else {
+			list, err := f.db.ListMemberships(ctx, c.space.AccountID, db.MemberPage{State: spaces.StateActive, After: after, Limit: maxPageItems})
+			if err != nil {
+				f.lookupError(w, r, err)
+				return
+			}
+			for _, m := range list {
+				items, last = append(items, f.ActorIRI(m.Account)), "m"+m.ID
+			}
+			more = len(list) == maxPageItems
+		}
+	}
+	f.writeCollection(w, r, c, follows+members, items, last, more)
 }
 
 // writeMembers writes the members collection: the space's active members,

@@ -25,6 +25,12 @@ import (
 // — once: a replayed id is accepted and dropped — and answered 202; workers
 // process it later.
 func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
+	f.receive(w, r, nil)
+}
+
+// receive is the inbox; addressee, when set, is asked once the sender is
+// known whether this inbox exists for them (404 otherwise, nothing stored).
+func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee func(ctx context.Context, sender *spaces.Account) bool) {
 	ctx := r.Context()
 	if name, ok := mux.Vars(r)["name"]; ok {
 		if _, ok := f.localActor(w, r, name, spaces.TypePerson); !ok {
@@ -92,6 +98,10 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusUnauthorized, errKeyOwner)
 		return
 	}
+	if addressee != nil && k != nil && !addressee(ctx, k.owner) {
+		http.Error(w, "no such inbox", http.StatusNotFound)
+		return
+	}
 	now := f.clock()
 	err = f.inboxWriter.insert(ctx, &db.InboxItem{
 		ID: ulid.Make().String(), ActivityURI: in.ID, Type: in.Type, ActorURI: in.Actor,
@@ -141,7 +151,26 @@ func checkOrigin(in *activitystreams.Incoming) error {
 // verifies. A stored key that fails is refetched once — its owner may have
 // rotated it — but not more than once per keyRefetchGap per key, so a forged
 // signature cannot make the node hammer the key's server.
+//
+// Its errors are safe to answer: the detail of a failed key fetch (a
+// resolver's address, "no route to host", a refused port) would make the
+// inbox a probe of the network behind the node, so it is logged, and the
+// answer names only what failed.
 func (f *Federation) verifiedKey(ctx context.Context, r *http.Request, p *sigParams) (*remoteKey, error) {
+	k, err := f.checkedKey(ctx, r, p)
+	if err == nil {
+		return k, nil
+	}
+	f.log.Info("signature refused", "keyId", p.KeyID, "err", err)
+	for _, safe := range []error{errActorGone, errKeyOwner, errKeyUnavailable, errAlgorithm, errBadSignature} {
+		if errors.Is(err, safe) {
+			return nil, safe
+		}
+	}
+	return nil, errVerify
+}
+
+func (f *Federation) checkedKey(ctx context.Context, r *http.Request, p *sigParams) (*remoteKey, error) {
 	k, err := f.publicKey(ctx, p.KeyID, false)
 	if err != nil {
 		return nil, err

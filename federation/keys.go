@@ -155,13 +155,17 @@ func (f *Federation) instanceActor(ctx context.Context) (*spaces.Account, error)
 	return a, nil
 }
 
-// signAsInstance returns a function that signs a GET as the node's actor.
-func (f *Federation) signAsInstance(ctx context.Context) (func(*http.Request) error, error) {
-	inst, err := f.instanceActor(ctx)
-	if err != nil {
-		return nil, err
+// signAs returns a function that signs a GET as the local account as, or
+// as the node's actor when as is nil.
+func (f *Federation) signAs(ctx context.Context, as *spaces.Account) (func(*http.Request) error, error) {
+	if as == nil {
+		inst, err := f.instanceActor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		as = inst
 	}
-	key, keyID, err := f.signingKey(ctx, inst)
+	key, keyID, err := f.signingKey(ctx, as)
 	if err != nil {
 		return nil, err
 	}
@@ -171,10 +175,16 @@ func (f *Federation) signAsInstance(ctx context.Context) (func(*http.Request) er
 // fetchDocument GETs an ActivityStreams document, signed by the node's actor
 // (servers in authorized-fetch mode demand it), through the guarded client.
 func (f *Federation) fetchDocument(ctx context.Context, iri string) (map[string]any, error) {
+	return f.fetchDocumentAs(ctx, iri, nil)
+}
+
+// fetchDocumentAs is fetchDocument signed by the local account as (nil: the
+// node's actor): a direct post is served only to the accounts it addresses.
+func (f *Federation) fetchDocumentAs(ctx context.Context, iri string, as *spaces.Account) (map[string]any, error) {
 	if err := f.hostAllowed(ctx, activitystreams.Host(iri)); err != nil {
 		return nil, err
 	}
-	sign, err := f.signAsInstance(ctx)
+	sign, err := f.signAs(ctx, as)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,13 @@ func (f *Federation) onCreate(ctx context.Context, r *Received) error {
 		return ErrIgnored
 	}
 	o, err := f.remoteObject(ctx, r.Object, true)
+	if codeOf(err) == "object_unavailable" && r.Object.Embedded == nil {
+		// a direct post is served only to the accounts it addresses: ask
+		// again as a member here whom the Create addresses
+		if m := f.addressedMember(ctx, r); m != nil {
+			o, err = f.remoteObjectAs(ctx, r.Object, true, m)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -174,6 +181,20 @@ func visibilityOf(o *activitystreams.RemoteObject, r *Received, author *spaces.A
 		return spaces.VisibilityFollowers
 	}
 	return spaces.VisibilityDirect
+}
+
+// addressedMember returns an active local member a received activity
+// addresses (to or cc), or nil.
+func (f *Federation) addressedMember(ctx context.Context, r *Received) *spaces.Account {
+	for _, iri := range append(append([]string{}, r.To...), r.Cc...) {
+		if kind, _ := f.localUsernameOf(iri); kind != "users" {
+			continue
+		}
+		if a, err := f.localAccountByIRI(ctx, iri); err == nil && a.Status == spaces.StatusActive {
+			return a
+		}
+	}
+	return nil
 }
 
 // mentionedIn returns the accounts a remote post mentions (its Mention tags)

@@ -74,6 +74,9 @@ func (f *Federation) onJoinGroup(ctx context.Context, r *Received) error {
 		}
 		return nil
 	}
+	if spaces.KindOf(err) == spaces.KindNotFound {
+		return ErrIgnored // a space they may not see: no answer, as for none
+	}
 	if r.Type == "Follow" && codeOf(err) == "invitation_required" {
 		if err = f.onFollow(ctx, r); err == nil {
 			return nil

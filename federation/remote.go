@@ -45,13 +45,19 @@ func (f *Federation) postIDByIRI(ctx context.Context, iri string) (string, error
 // when trusted (the activity is its author's, signed, on the same origin),
 // otherwise the document fetched from its own server.
 func (f *Federation) remoteObject(ctx context.Context, ref activitystreams.Ref, trustEmbedded bool) (*activitystreams.RemoteObject, error) {
+	return f.remoteObjectAs(ctx, ref, trustEmbedded, nil)
+}
+
+// remoteObjectAs is remoteObject fetching as the local account as (nil: the
+// node's actor).
+func (f *Federation) remoteObjectAs(ctx context.Context, ref activitystreams.Ref, trustEmbedded bool, as *spaces.Account) (*activitystreams.RemoteObject, error) {
 	doc := ref.Embedded
 	if doc == nil || !trustEmbedded {
 		if ref.ID == "" {
 			return nil, errObject(activitystreams.ErrNotAPost)
 		}
 		var err error
-		if doc, err = f.fetchDocument(ctx, ref.ID); err != nil {
+		if doc, err = f.fetchDocumentAs(ctx, ref.ID, as); err != nil {
 			return nil, refusal(err)
 		}
 	}
@@ -193,7 +199,7 @@ func (f *Federation) cacheFile(ctx context.Context, m *spaces.Media) error {
 	if err := f.hostAllowed(ctx, activitystreams.Host(m.URI)); err != nil {
 		return err
 	}
-	sign, err := f.signAsInstance(ctx)
+	sign, err := f.signAs(ctx, nil)
 	if err != nil {
 		return err
 	}

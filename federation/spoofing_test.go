@@ -46,6 +46,13 @@ func senderOf(t testing.TB, n *nodetest.Node, username string) sender {
 // post sends body to url signed by s; edit may change the request after signing.
 func (s sender) post(t testing.TB, url string, body []byte, when time.Time, edit func(*http.Request)) int {
 	t.Helper()
+	status, _ := s.send(t, url, body, when, edit)
+	return status
+}
+
+// send is post, returning the answer's body too.
+func (s sender) send(t testing.TB, url string, body []byte, when time.Time, edit func(*http.Request)) (int, string) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", activitystreams.MediaType)
 	if s.key != nil {
@@ -60,9 +67,9 @@ func (s sender) post(t testing.TB, url string, body []byte, when time.Time, edit
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	answer, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp.StatusCode, string(answer)
 }
 
 func activity(id, typ, actor string, object any) []byte {

@@ -55,7 +55,7 @@ func TestGuardedClient(t *testing.T) {
 	for addr, public := range map[string]bool{
 		"127.0.0.1": false, "::1": false, "169.254.169.254": false, "10.1.2.3": false, "172.16.0.1": false,
 		"192.168.1.1": false, "100.64.0.1": false, "fd00::1": false, "fe80::1": false, "::ffff:127.0.0.1": false,
-		"64:ff9b::7f00:1": false, "224.0.0.1": false, "0.0.0.0": false, "255.255.255.255": false,
+		"64:ff9b::7f00:1": false, "::7f00:1": false, "::a00:1": false, "::ffff:0:7f00:1": false, "224.0.0.1": false, "0.0.0.0": false, "255.255.255.255": false,
 		"93.184.216.34": true, "2606:2800:220:1::1": true,
 	} {
 		if got := federation.IsPublicAddr(netip.MustParseAddr(addr)); got != public {
@@ -66,15 +66,18 @@ func TestGuardedClient(t *testing.T) {
 
 // TestInboxRefusesPrivateKeyFetch: a node that may not reach private
 // addresses cannot fetch the key of a sender on loopback, so a signed
-// activity from there is refused and nothing is stored.
+// activity from there is refused and nothing is stored. The answer says the
+// key could not be obtained, and nothing of why: the fetch's error (an
+// address, a refused port) would make the inbox a probe of the network.
 func TestInboxRefusesPrivateKeyFetch(t *testing.T) {
 	a := nodetest.New(t, db.SQLite, func(c *config.Config, _ *node.Options) { c.Federation.AllowPrivateAddresses = false })
 	b := nodetest.New(t, db.SQLite)
 	a.Member(t, "alice", spaces.RoleMember)
 	b.Member(t, "bob", spaces.RoleMember)
 	bob := senderOf(t, b, "bob")
-	if got := bob.post(t, a.URL+"/users/alice/inbox", activity(b.URL+"/activities/1", "Follow", bob.actor, a.URL+"/users/alice"), time.Now(), nil); got != http.StatusUnauthorized {
-		t.Fatalf("status %d, want 401", got)
+	got, answer := bob.send(t, a.URL+"/users/alice/inbox", activity(b.URL+"/activities/1", "Follow", bob.actor, a.URL+"/users/alice"), time.Now(), nil)
+	if got != http.StatusUnauthorized || strings.TrimSpace(answer) != "the signing key cannot be obtained" {
+		t.Fatalf("answer %d %q, want 401 saying only that the key cannot be obtained", got, answer)
 	}
 	if n := count(t, a, "inbox_items") + count(t, a, "keys"); n != 2 { // alice's and the node's own keys
 		t.Fatalf("something was stored: %d rows", n)

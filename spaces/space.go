@@ -89,7 +89,7 @@ func (s *Service) Reader(viewer *Account) Reader {
 		return Reader{}
 	}
 	network := viewer.IsLocal() || (s.opts.NetworkPeer != nil && s.opts.NetworkPeer(viewer.Domain))
-	r := Reader{AccountID: viewer.ID, Network: network}
+	r := Reader{AccountID: viewer.ID, Network: network, Now: s.now()}
 	if !viewer.IsLocal() && (viewer.Type == TypeApplication || viewer.Type == "Service" || viewer.Type == TypeGroup) {
 		r.Domain = viewer.Domain
 	}
