@@ -2,6 +2,7 @@ package activitystreams
 
 import (
 	"errors"
+	"html"
 	"regexp"
 	"slices"
 	"strings"
@@ -123,7 +124,9 @@ func timeOf(v any) time.Time {
 // textsOf reads content, name and summary with their language maps. The
 // main language is the one whose contentMap entry is the plain content;
 // failing that the only or, sorted, first entry. A Note's summary is a
-// content warning: it becomes the first paragraph of its body.
+// content warning: it becomes the first paragraph of its body. An Article whose
+// content opens with its own title and summary, as Ruche writes it
+// (ArticleLead), has them taken off its body.
 func textsOf(m map[string]any, article bool) []LangText {
 	content, contentMap := LangTextOf(m, "content")
 	name, nameMap := LangTextOf(m, "name")
@@ -187,11 +190,14 @@ func textsOf(m map[string]any, article bool) []LangText {
 	}
 	var clean []LangText
 	for _, t := range out {
+		if article {
+			t.Body = withoutLead(t)
+		}
 		t.Body = strings.TrimSpace(SanitizeHTML(t.Body))
 		t.Title, t.Summary = PlainText(t.Title), PlainText(t.Summary)
 		if !article {
 			if t.Summary != "" {
-				t.Body = "<p>" + escapeText(t.Summary) + "</p>" + t.Body
+				t.Body = "<p>" + html.EscapeString(t.Summary) + "</p>" + t.Body
 			}
 			t.Title, t.Summary = "", ""
 		}
@@ -202,8 +208,16 @@ func textsOf(m map[string]any, article bool) []LangText {
 	return clean
 }
 
-func escapeText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;").Replace(s)
+// withoutLead is an article's body without the lead a Ruche node opens it
+// with, its title and summary being shown apart. The lead is rebuilt from
+// the title and summary received (a summary is HTML-escaped text there) and
+// must match exactly: any other body stays as it came.
+func withoutLead(t LangText) string {
+	lead := ArticleLead(t.Title, html.UnescapeString(t.Summary))
+	if lead == "" {
+		return t.Body
+	}
+	return strings.TrimPrefix(t.Body, lead)
 }
 
 // hashtagsOf reads the Hashtag tags of a post.

@@ -1,6 +1,7 @@
 package activitystreams_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -129,6 +130,94 @@ func TestObjectRoundTrip(t *testing.T) {
 	}
 }
 
+// An article reads well on the servers our members' followers use, with no
+// content warning (docs/federation.md, "How an article reads elsewhere"):
+// GoToSocial takes an untagged summary, else an untagged name, as a content
+// warning and shows content; Mastodon shows an Article as the first entries
+// of nameMap and summaryMap and a link.
+func TestArticleReadsEverywhere(t *testing.T) {
+	doc, err := article().Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	// GoToSocial: nothing to hide the article behind; content is all of it.
+	for _, prop := range []string{"name", "summary"} {
+		if v, ok := m[prop]; ok {
+			t.Errorf("untagged %s %q: GoToSocial would show it as a content warning", prop, v)
+		}
+	}
+	if m["sensitive"] != false {
+		t.Errorf("sensitive = %v", m["sensitive"])
+	}
+	lead := "<h2>Allergies à la cantine</h2><p>Une méthode</p>"
+	if m["content"] != lead+"<p>Allergies : la liste.</p>" {
+		t.Errorf("content %q", m["content"])
+	}
+	// Mastodon: the first entry of each map is the main language's.
+	for prop, want := range map[string]string{"nameMap": "Allergies à la cantine", "summaryMap": "Une méthode", "contentMap": m["content"].(string)} {
+		if lang, v := firstEntry(t, raw, prop); lang != "fr" || v != want {
+			t.Errorf("%s opens with %s %q, want fr %q", prop, lang, v, want)
+		}
+	}
+	if en := m["contentMap"].(map[string]any)["en"]; en != "<h2>Allergies in the canteen</h2><p>A method</p><p>Allergies: the list.</p>" {
+		t.Errorf("contentMap en %q", en)
+	}
+
+	// Plain text that is not HTML-safe comes back as written.
+	a := article()
+	a.Name = map[string]string{"fr": `Cantine & "bio"`}
+	a.Summary = map[string]string{"fr": "Budget < 10 k€ & rapide\n\nDeux paragraphes"}
+	a.Content = map[string]string{"fr": "<p>Texte</p>"}
+	doc, _ = a.Document()
+	raw, _ = json.Marshal(doc)
+	pm, _ := activitystreams.ParseObject(raw)
+	o, err := activitystreams.ObjectFrom(pm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Texts) != 1 || o.Texts[0].Title != a.Name["fr"] || o.Texts[0].Summary != a.Summary["fr"] || o.Texts[0].Body != "<p>Texte</p>" {
+		t.Fatalf("texts %+v", o.Texts)
+	}
+}
+
+// firstEntry is the first key and value of the object prop of a JSON
+// document, in the order they were written.
+func firstEntry(t *testing.T, raw []byte, prop string) (string, string) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("%s not found: %v", prop, err)
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if tok == prop && depth == 1 {
+			if tok, _ := dec.Token(); tok != json.Delim('{') {
+				t.Fatalf("%s is not an object", prop)
+			}
+			k, _ := dec.Token()
+			v, _ := dec.Token()
+			key, _ := k.(string)
+			val, _ := v.(string)
+			return key, val
+		}
+	}
+}
+
 func TestObjectFromOthers(t *testing.T) {
 	parse := func(s string) (*activitystreams.RemoteObject, error) {
 		m, err := activitystreams.ParseObject([]byte(s))
@@ -148,6 +237,20 @@ func TestObjectFromOthers(t *testing.T) {
 	if o.Article || len(o.Texts) != 1 || o.Texts[0].Language != "en" || o.Texts[0].Body != "<p>spoiler !</p><p>hi</p>" ||
 		o.Texts[0].Title != "" || o.Attachments[0].URL != "https://m.example/a.png" {
 		t.Fatalf("mastodon note %+v %+v", o, o.Texts)
+	}
+	// Articles of other software keep their title and summary apart from
+	// their text; a body that does not open with exactly Ruche's lead keeps
+	// what it opens with.
+	o, err = parse(`{"id":"https://w.example/a/1","type":"Article","attributedTo":"https://w.example/u/x",
+		"name":"Mon titre","summary":"<p>Le <em>chapeau</em></p>","content":"<h2>Mon titre</h2><p>Texte</p>","url":"https://w.example/a/1.html"}`)
+	if err != nil || !o.Article || len(o.Texts) != 1 || o.Texts[0].Title != "Mon titre" || o.Texts[0].Summary != "Le chapeau" ||
+		o.Texts[0].Body != "<h2>Mon titre</h2><p>Texte</p>" || o.URL != "https://w.example/a/1.html" {
+		t.Fatalf("article %+v %+v %v", o, o.Texts, err)
+	}
+	o, err = parse(`{"id":"https://w.example/a/2","type":"Article","attributedTo":"https://w.example/u/x",
+		"nameMap":{"de":"Titel"},"summaryMap":{"de":"Kurz"},"content":"<h2>Titel</h2><p>Kurz</p><p>Text</p>","contentMap":{"de":"<h2>Titel</h2><p>Kurz</p><p>Text</p>"}}`)
+	if err != nil || len(o.Texts) != 1 || o.Texts[0].Language != "de" || o.Texts[0].Title != "Titel" || o.Texts[0].Summary != "Kurz" || o.Texts[0].Body != "<p>Text</p>" {
+		t.Fatalf("article with maps only %+v %v", o.Texts, err)
 	}
 	// Lemmy: a Page with a name, the community as audience and in to.
 	o, err = parse(`{"id":"https://l.example/post/1","type":"Page","attributedTo":"https://l.example/u/x",
