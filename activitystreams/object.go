@@ -33,6 +33,11 @@ type Object struct {
 	Tags        []Tag
 	Attachments []Attachment
 	AppliesTo   string // articles: to whom the practice applies (Ruche)
+	// Sensitive shows a note collapsed behind its content warning, Warning
+	// (plain text, may be empty), which goes in summary: where Mastodon and
+	// GoToSocial read a content warning.
+	Sensitive bool
+	Warning   string
 }
 
 // Tag is a Hashtag (Name "#tag", Href its page) or a Mention (Name
@@ -163,10 +168,15 @@ func (o Object) Document() (map[string]any, error) {
 	}
 	if o.Type == "Article" {
 		setArticleText(m, o)
+		m["sensitive"] = false
 	} else {
 		SetLangText(m, "content", o.Language, o.Content)
+		m["sensitive"] = o.Sensitive
+		if o.Sensitive && o.Warning != "" {
+			// plain text, as Mastodon sends and reads a content warning
+			m["summary"] = o.Warning
+		}
 	}
-	m["sensitive"] = false
 	if o.AppliesTo != "" {
 		m["appliesTo"] = o.AppliesTo
 	}

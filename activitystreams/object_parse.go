@@ -39,6 +39,12 @@ type RemoteObject struct {
 	Mentions    []string // the IRIs of the actors its Mention tags name
 	Attachments []RemoteAttachment
 	AppliesTo   string
+	// Sensitive: a note to show collapsed behind Warning (plain text, may be
+	// empty), its summary — how Mastodon and GoToSocial send a content
+	// warning. An article's summary is its summary: articles have no
+	// warning here.
+	Sensitive bool
+	Warning   string
 }
 
 // LangText is a post's text in one language.
@@ -103,6 +109,12 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 	if len(o.Texts) == 0 {
 		return nil, errors.Join(ErrNotAPost, errors.New("no text"))
 	}
+	if !o.Article {
+		summary, _ := LangTextOf(m, "summary")
+		sensitive, _ := m["sensitive"].(bool)
+		o.Warning = strings.Join(strings.Fields(PlainText(summary)), " ")
+		o.Sensitive = sensitive || o.Warning != ""
+	}
 	o.Hashtags = hashtagsOf(m["tag"])
 	o.Mentions = mentionsOf(m["tag"])
 	o.Attachments = attachmentsOf(m["attachment"])
@@ -123,8 +135,8 @@ func timeOf(v any) time.Time {
 
 // textsOf reads content, name and summary with their language maps. The
 // main language is the one whose contentMap entry is the plain content;
-// failing that the only or, sorted, first entry. A Note's summary is a
-// content warning: it becomes the first paragraph of its body. An Article whose
+// failing that the only or, sorted, first entry. A Note has no title nor
+// summary (its summary is a content warning, read apart). An Article whose
 // content opens with its own title and summary, as Ruche writes it
 // (ArticleLead), has them taken off its body.
 func textsOf(m map[string]any, article bool) []LangText {
@@ -196,9 +208,6 @@ func textsOf(m map[string]any, article bool) []LangText {
 		t.Body = strings.TrimSpace(SanitizeHTML(t.Body))
 		t.Title, t.Summary = PlainText(t.Title), PlainText(t.Summary)
 		if !article {
-			if t.Summary != "" {
-				t.Body = "<p>" + html.EscapeString(t.Summary) + "</p>" + t.Body
-			}
 			t.Title, t.Summary = "", ""
 		}
 		if t.Body != "" {

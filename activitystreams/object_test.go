@@ -188,6 +188,36 @@ func TestArticleReadsEverywhere(t *testing.T) {
 	}
 }
 
+// A note's content warning goes in summary, as Mastodon writes and reads
+// it, with sensitive; a note without one has neither.
+func TestNoteWarningRoundTrip(t *testing.T) {
+	note := activitystreams.Object{ID: "https://ville-a.example/posts/01JNOTE", Type: "Note",
+		AttributedTo: "https://ville-a.example/users/alice", To: []string{activitystreams.Public}, Language: "fr",
+		Content: map[string]string{"fr": "<p>La fin du film</p>"}, Sensitive: true, Warning: "Divulgâchage & fin"}
+	for _, c := range []struct {
+		sensitive bool
+		warning   string
+	}{{true, "Divulgâchage & fin"}, {true, ""}, {false, ""}} {
+		note.Sensitive, note.Warning = c.sensitive, c.warning
+		doc, err := note.Document()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if summary, ok := doc["summary"]; doc["sensitive"] != c.sensitive || ok != (c.warning != "") || (ok && summary != c.warning) {
+			t.Errorf("%+v: sensitive %v, summary %v", c, doc["sensitive"], doc["summary"])
+		}
+		b, _ := json.Marshal(doc)
+		m, _ := activitystreams.ParseObject(b)
+		o, err := activitystreams.ObjectFrom(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Sensitive != c.sensitive || o.Warning != c.warning || o.Texts[0].Body != "<p>La fin du film</p>" {
+			t.Errorf("%+v read back as %v %q %q", c, o.Sensitive, o.Warning, o.Texts[0].Body)
+		}
+	}
+}
+
 // firstEntry is the first key and value of the object prop of a JSON
 // document, in the order they were written.
 func firstEntry(t *testing.T, raw []byte, prop string) (string, string) {
@@ -234,9 +264,29 @@ func TestObjectFromOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Article || len(o.Texts) != 1 || o.Texts[0].Language != "en" || o.Texts[0].Body != "<p>spoiler !</p><p>hi</p>" ||
-		o.Texts[0].Title != "" || o.Attachments[0].URL != "https://m.example/a.png" {
+	if o.Article || len(o.Texts) != 1 || o.Texts[0].Language != "en" || o.Texts[0].Body != "<p>hi</p>" ||
+		o.Texts[0].Title != "" || o.Texts[0].Summary != "" || o.Attachments[0].URL != "https://m.example/a.png" {
 		t.Fatalf("mastodon note %+v %+v", o, o.Texts)
+	}
+	// Its summary is its content warning, kept apart as plain text on one line.
+	if !o.Sensitive || o.Warning != "spoiler !" {
+		t.Fatalf("mastodon note's warning: %v %q", o.Sensitive, o.Warning)
+	}
+	// Sensitive media without a warning's text; a note with neither.
+	o, err = parse(`{"id":"https://m.example/users/x/statuses/2","type":"Note","attributedTo":"https://m.example/users/x",
+		"sensitive":true,"content":"<p>look</p>"}`)
+	if err != nil || !o.Sensitive || o.Warning != "" {
+		t.Fatalf("sensitive note %+v %v", o, err)
+	}
+	o, err = parse(`{"id":"https://m.example/users/x/statuses/3","type":"Note","attributedTo":"https://m.example/users/x",
+		"sensitive":false,"summary":"","content":"<p>plain</p>"}`)
+	if err != nil || o.Sensitive || o.Warning != "" {
+		t.Fatalf("plain note %+v %v", o, err)
+	}
+	o, err = parse(`{"id":"https://m.example/users/x/statuses/4","type":"Note","attributedTo":"https://m.example/users/x",
+		"summary":"<p>two</p><p>lines &amp; more</p>","content":"<p>x</p>"}`)
+	if err != nil || !o.Sensitive || o.Warning != "two lines & more" {
+		t.Fatalf("note with an HTML warning %+v %v", o, err)
 	}
 	// Articles of other software keep their title and summary apart from
 	// their text; a body that does not open with exactly Ruche's lead keeps
@@ -301,6 +351,16 @@ func TestRemoteXSSCorpus(t *testing.T) {
 		}
 		if xss.Markup(o.AppliesTo + o.Attachments[0].Name) {
 			t.Errorf("payload %q: plain fields keep markup: %q %q", p, o.AppliesTo, o.Attachments[0].Name)
+		}
+		// A note's summary, its content warning, ends as plain text too.
+		doc["type"], doc["summary"] = "Note", "cw "+p
+		b, _ = json.Marshal(doc)
+		m, _ = activitystreams.ParseObject(b)
+		if o, err = activitystreams.ObjectFrom(m); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if xss.Markup(o.Warning) || xss.Dangerous(o.Warning) != "" || !o.Sensitive {
+			t.Errorf("payload %q: the warning keeps markup: %q", p, o.Warning)
 		}
 	}
 }

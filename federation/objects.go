@@ -29,6 +29,8 @@ func (f *Federation) objectOf(ctx context.Context, d *db.DB, p *spaces.Post) (ac
 	}
 	if p.Kind == spaces.KindArticle {
 		o.Type, o.Name, o.Summary = "Article", map[string]string{}, map[string]string{}
+	} else {
+		o.Sensitive, o.Warning = p.Sensitive, p.Warning
 	}
 	for _, t := range p.Translations {
 		o.Content[t.Language] = t.Content
