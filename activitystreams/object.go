@@ -2,7 +2,9 @@ package activitystreams
 
 import (
 	"fmt"
+	"html"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-fed/activity/streams"
@@ -31,6 +33,11 @@ type Object struct {
 	Tags        []Tag
 	Attachments []Attachment
 	AppliesTo   string // articles: to whom the practice applies (Ruche)
+	// Sensitive shows a note collapsed behind its content warning, Warning
+	// (plain text, may be empty), which goes in summary: where Mastodon and
+	// GoToSocial read a content warning.
+	Sensitive bool
+	Warning   string
 }
 
 // Tag is a Hashtag (Name "#tag", Href its page) or a Mention (Name
@@ -159,10 +166,17 @@ func (o Object) Document() (map[string]any, error) {
 			m[k] = []any{s}
 		}
 	}
-	SetLangText(m, "content", o.Language, o.Content)
-	SetLangText(m, "name", o.Language, o.Name)
-	SetLangText(m, "summary", o.Language, o.Summary)
-	m["sensitive"] = false
+	if o.Type == "Article" {
+		setArticleText(m, o)
+		m["sensitive"] = false
+	} else {
+		SetLangText(m, "content", o.Language, o.Content)
+		m["sensitive"] = o.Sensitive
+		if o.Sensitive && o.Warning != "" {
+			// plain text, as Mastodon sends and reads a content warning
+			m["summary"] = o.Warning
+		}
+	}
 	if o.AppliesTo != "" {
 		m["appliesTo"] = o.AppliesTo
 	}
@@ -194,6 +208,45 @@ func (o Object) Document() (map[string]any, error) {
 		m["attachment"] = files
 	}
 	return m, nil
+}
+
+// setArticleText writes an article's title, summary and text so that it
+// reads well everywhere, with no content warning:
+//
+//   - the title and summary go in nameMap and summaryMap only. GoToSocial
+//     shows an untagged summary, or failing it an untagged name, as a
+//     content warning hiding the whole article; it reads neither from the
+//     maps. Mastodon reads both from the maps (their first entry) and shows
+//     an Article as its title, summary and link.
+//   - each language's content opens with its title and summary (ArticleLead),
+//     so that a reader that shows only content, as GoToSocial does, shows a
+//     whole article; a Ruche node takes the lead off again.
+//
+// Summaries are plain text on this node; they are escaped here, summary
+// being HTML in ActivityStreams.
+func setArticleText(m map[string]any, o Object) {
+	content := make(map[string]string, len(o.Content))
+	summaries := make(map[string]string, len(o.Summary))
+	for lang, body := range o.Content {
+		content[lang] = ArticleLead(o.Name[lang], o.Summary[lang]) + body
+	}
+	for lang, s := range o.Summary {
+		summaries[lang] = html.EscapeString(s)
+	}
+	SetLangText(m, "content", o.Language, content)
+	SetLangMap(m, "name", o.Language, o.Name)
+	SetLangMap(m, "summary", o.Language, summaries)
+}
+
+// ArticleLead is how an article's content opens in one language: its title
+// as a heading and its summary (both plain text), or "" when it has neither.
+func ArticleLead(title, summary string) string {
+	var b strings.Builder
+	if title != "" {
+		b.WriteString("<h2>" + html.EscapeString(title) + "</h2>")
+	}
+	b.WriteString(TextToHTML(summary))
+	return b.String()
 }
 
 type iris struct{ items []*url.URL }

@@ -2,6 +2,7 @@ package activitystreams
 
 import (
 	"errors"
+	"html"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,6 +39,12 @@ type RemoteObject struct {
 	Mentions    []string // the IRIs of the actors its Mention tags name
 	Attachments []RemoteAttachment
 	AppliesTo   string
+	// Sensitive: a note to show collapsed behind Warning (plain text, may be
+	// empty), its summary — how Mastodon and GoToSocial send a content
+	// warning. An article's summary is its summary: articles have no
+	// warning here.
+	Sensitive bool
+	Warning   string
 }
 
 // LangText is a post's text in one language.
@@ -102,6 +109,12 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 	if len(o.Texts) == 0 {
 		return nil, errors.Join(ErrNotAPost, errors.New("no text"))
 	}
+	if !o.Article {
+		summary, _ := LangTextOf(m, "summary")
+		sensitive, _ := m["sensitive"].(bool)
+		o.Warning = strings.Join(strings.Fields(PlainText(summary)), " ")
+		o.Sensitive = sensitive || o.Warning != ""
+	}
 	o.Hashtags = hashtagsOf(m["tag"])
 	o.Mentions = mentionsOf(m["tag"])
 	o.Attachments = attachmentsOf(m["attachment"])
@@ -122,8 +135,10 @@ func timeOf(v any) time.Time {
 
 // textsOf reads content, name and summary with their language maps. The
 // main language is the one whose contentMap entry is the plain content;
-// failing that the only or, sorted, first entry. A Note's summary is a
-// content warning: it becomes the first paragraph of its body.
+// failing that the only or, sorted, first entry. A Note has no title nor
+// summary (its summary is a content warning, read apart). An Article whose
+// content opens with its own title and summary, as Ruche writes it
+// (ArticleLead), has them taken off its body.
 func textsOf(m map[string]any, article bool) []LangText {
 	content, contentMap := LangTextOf(m, "content")
 	name, nameMap := LangTextOf(m, "name")
@@ -187,12 +202,12 @@ func textsOf(m map[string]any, article bool) []LangText {
 	}
 	var clean []LangText
 	for _, t := range out {
+		if article {
+			t.Body = withoutLead(t)
+		}
 		t.Body = strings.TrimSpace(SanitizeHTML(t.Body))
 		t.Title, t.Summary = PlainText(t.Title), PlainText(t.Summary)
 		if !article {
-			if t.Summary != "" {
-				t.Body = "<p>" + escapeText(t.Summary) + "</p>" + t.Body
-			}
 			t.Title, t.Summary = "", ""
 		}
 		if t.Body != "" {
@@ -202,8 +217,16 @@ func textsOf(m map[string]any, article bool) []LangText {
 	return clean
 }
 
-func escapeText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;").Replace(s)
+// withoutLead is an article's body without the lead a Ruche node opens it
+// with, its title and summary being shown apart. The lead is rebuilt from
+// the title and summary received (a summary is HTML-escaped text there) and
+// must match exactly: any other body stays as it came.
+func withoutLead(t LangText) string {
+	lead := ArticleLead(t.Title, html.UnescapeString(t.Summary))
+	if lead == "" {
+		return t.Body
+	}
+	return strings.TrimPrefix(t.Body, lead)
 }
 
 // hashtagsOf reads the Hashtag tags of a post.

@@ -1,8 +1,12 @@
 package activitystreams
 
 import (
+	"bytes"
+	"encoding/json"
 	"html"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -85,25 +89,78 @@ func SetLangText(m map[string]any, prop, mainLang string, byLang map[string]stri
 	}
 	m[prop] = main
 	if len(byLang) > 1 || mainLang != "" {
-		mp := make(map[string]any, len(byLang))
-		for lang, v := range byLang {
-			mp[lang] = v
-		}
-		m[prop+"Map"] = mp
+		m[prop+"Map"] = langMap{main: mainLang, values: maps.Clone(byLang)}
 	}
+}
+
+// SetLangMap writes only propMap, every language tagged, without the
+// untagged prop: for JSON-LD both are the same property, but readers that
+// take only the untagged string (GoToSocial's title and summary, which it
+// shows as a content warning) then leave it alone.
+func SetLangMap(m map[string]any, prop, mainLang string, byLang map[string]string) {
+	if len(byLang) == 0 {
+		return
+	}
+	m[prop+"Map"] = langMap{main: mainLang, values: maps.Clone(byLang)}
+}
+
+// langMap is a language map (contentMap, nameMap, summaryMap) that writes
+// its main language first. JSON-LD gives a map no order, but Mastodon takes a
+// map's first entry as a post's language and, for an Article, as its title
+// and summary. Where a document is decoded and encoded again (a Group
+// announcing an activity it holds as JSON), the order falls back to the
+// alphabetical one of Go maps.
+type langMap struct {
+	main   string
+	values map[string]string
+}
+
+func (l langMap) MarshalJSON() ([]byte, error) {
+	keys := slices.Sorted(maps.Keys(l.values))
+	if _, ok := l.values[l.main]; ok {
+		keys = append([]string{l.main}, slices.DeleteFunc(keys, func(k string) bool { return k == l.main })...)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // the caller's encoder decides: json.Marshal escapes what this writes
+	str := func(s string) error {
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1) // Encode ends with a newline
+		return nil
+	}
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if err := str(k); err != nil {
+			return nil, err
+		}
+		b.WriteByte(':')
+		if err := str(l.values[k]); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // LangTextOf reads a natural-language property of a received document: the
 // plain value and the per-language map, either of which may be missing.
 func LangTextOf(m map[string]any, prop string) (plain string, byLang map[string]string) {
 	plain, _ = m[prop].(string)
-	if mp, ok := m[prop+"Map"].(map[string]any); ok {
+	switch mp := m[prop+"Map"].(type) {
+	case map[string]any:
 		byLang = make(map[string]string, len(mp))
 		for lang, v := range mp {
 			if s, ok := v.(string); ok {
 				byLang[lang] = s
 			}
 		}
+	case langMap: // a document of this node, not yet encoded
+		byLang = maps.Clone(mp.values)
 	}
 	if plain == "" {
 		for _, v := range byLang {

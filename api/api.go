@@ -132,7 +132,16 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if de.Kind == spaces.KindRateLimited {
 		w.Header().Set("Retry-After", strconv.Itoa(int(de.RetryAfter.Seconds())+1))
 	}
-	writeJSON(w, status, errorBody{Error: de.Code, Message: de.Message, Field: de.Field})
+	writeJSON(w, status, errorBody{Error: de.Code, Message: de.Message, Field: inputField(de.Field)})
+}
+
+// inputField is the JSON name of a domain input field: the API takes a
+// content warning under Mastodon's name.
+func inputField(domain string) string {
+	if domain == "content_warning" {
+		return "spoiler_text"
+	}
+	return domain
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -33,11 +33,24 @@ type postInputJSON struct {
 	AppliesTo   string   `json:"applies_to"`
 	Attachments []string `json:"attachments"`
 	Visibility  string   `json:"visibility"`
+	// A content warning, as Mastodon's API takes one: spoiler_text makes the
+	// note sensitive. Given neither, an edit keeps the warning it had.
+	Sensitive   *bool   `json:"sensitive"`
+	SpoilerText *string `json:"spoiler_text"`
 }
 
 func (in postInputJSON) input() spaces.PostInput {
 	p := spaces.PostInput{Kind: in.Kind, Language: in.Language, Title: in.Title, Summary: in.Summary, Body: in.Body,
 		Themes: in.Themes, AppliesTo: in.AppliesTo, Attachments: in.Attachments, Visibility: in.Visibility}
+	if in.Sensitive != nil || in.SpoilerText != nil {
+		p.Warning = &spaces.ContentWarning{}
+		if in.Sensitive != nil {
+			p.Warning.Sensitive = *in.Sensitive
+		}
+		if in.SpoilerText != nil {
+			p.Warning.Text = *in.SpoilerText
+		}
+	}
 	for _, t := range in.Translations {
 		p.Translations = append(p.Translations, spaces.TranslationInput{Language: t.Language, Title: t.Title, Summary: t.Summary, Body: t.Body})
 	}

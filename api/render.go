@@ -125,6 +125,8 @@ type postJSON struct {
 	Content      string             `json:"content"`
 	Source       string             `json:"source,omitempty"` // the author's Markdown, for them to edit
 	AppliesTo    string             `json:"applies_to,omitempty"`
+	Sensitive    bool               `json:"sensitive"`
+	SpoilerText  string             `json:"spoiler_text"` // the content warning, plain text
 	Translations []translationJSON  `json:"translations"`
 	Themes       []string           `json:"themes"`
 	Hashtags     []string           `json:"hashtags"`
@@ -149,7 +151,8 @@ type spaceRefJSON struct {
 func postOf(p *spaces.Post, viewer *spaces.Account, liked bool) postJSON {
 	j := postJSON{ID: p.ID, URI: p.URI, Kind: p.Kind, Author: accountOf(p.Author), InReplyToID: p.InReplyToID,
 		ThreadID: p.ThreadID, Visibility: p.Visibility, Language: p.Language, Title: p.Title, Summary: p.Summary,
-		Content: p.Content, AppliesTo: p.AppliesTo, LikeCount: p.LikeCount, CommentCount: p.CommentCount,
+		Content: p.Content, AppliesTo: p.AppliesTo, Sensitive: p.Sensitive, SpoilerText: p.Warning,
+		LikeCount: p.LikeCount, CommentCount: p.CommentCount,
 		Liked: liked, Pinned: !p.PinnedAt.IsZero(), CreatedAt: p.CreatedAt,
 		Translations: []translationJSON{}, Themes: []string{}, Hashtags: []string{}, Mentions: []string{}, Attachments: []attachmentJSON{}}
 	if viewer != nil && viewer.ID == p.AccountID {

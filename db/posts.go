@@ -30,6 +30,8 @@ type Post struct {
 	Source       string // the Markdown the author wrote (local posts)
 	Content      string // sanitised HTML
 	AppliesTo    string // articles: to whom the practice applies
+	Sensitive    bool   // notes: shown collapsed, behind their Warning
+	Warning      string `bun:"content_warning"` // plain text; empty: a generic label
 	LikeCount    int
 	CommentCount int
 	PinnedAt     time.Time `bun:",nullzero"`
@@ -141,11 +143,11 @@ func (d *DB) writeParts(ctx context.Context, p *Post) error {
 // attachments go; the row stays (deleted_at set) so its id answers Tombstone.
 // It returns the paths of the files the attachments had.
 func (d *DB) Tombstone(ctx context.Context, p *Post) ([]string, error) {
-	p.Title, p.Summary, p.Source, p.Content, p.AppliesTo = "", "", "", "", ""
+	p.Title, p.Summary, p.Source, p.Content, p.AppliesTo, p.Warning = "", "", "", "", "", ""
 	p.Translations, p.Tags, p.Mentions = nil, nil, nil
-	p.PinnedAt = time.Time{}
+	p.PinnedAt, p.Sensitive = time.Time{}, false
 	if err := d.UpdatePost(ctx, p, true, "title", "summary", "source", "content", "applies_to",
-		"pinned_at", "deleted_at", "deleted_by_id"); err != nil {
+		"content_warning", "sensitive", "pinned_at", "deleted_at", "deleted_by_id"); err != nil {
 		return nil, err
 	}
 	var paths []string

@@ -14,8 +14,8 @@ import (
 )
 
 // TestGoldenSpaceDocuments pins what a node serves of a space and its posts:
-// the Group, an Article with its languages, themes and file, a comment, the
-// collections, and the Group's Announce. Addresses, keys, dates and ids vary
+// the Group, an Article with its languages, themes and file, a comment, a
+// note behind a content warning, the collections, and the Group's Announce. Addresses, keys, dates and ids vary
 // from run to run and are replaced by placeholders.
 func TestGoldenSpaceDocuments(t *testing.T) {
 	a := nodetest.New(t, db.SQLite)
@@ -43,6 +43,11 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	if _, err := a.Spaces.PinPost(ctx, olga, article.ID, true); err != nil {
 		t.Fatal(err)
 	}
+	warned, err := a.Spaces.CreatePost(ctx, olga, "cantines", spaces.PostInput{Language: "fr", Body: "Le menu de la semaine prochaine.",
+		Warning: &spaces.ContentWarning{Text: "Divulgâchage : le dessert"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var announce db.Activity
 	if err := a.DB.Bun().NewSelect().Model(&announce).Where("type = 'Announce'").Where("object_uri <> ?", a.URL+"/posts/"+article.ID).
 		OrderExpr("id").Limit(1).Scan(ctx); err != nil {
@@ -64,7 +69,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 		s = strings.ReplaceAll(s, host(a), "node.example")
 		s = regexp.MustCompile(`-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n`).ReplaceAllString(s, "PEM")
 		s = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`).ReplaceAllString(s, `"DATE"`)
-		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {file.ID, "FILE"}} {
+		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}} {
 			s = strings.ReplaceAll(s, id.id, id.name)
 		}
 		return []byte(ulid.ReplaceAllString(s, "ULID"))
@@ -81,6 +86,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	golden.Bytes(t, "webfinger-space.json", get("/.well-known/webfinger?resource=acct:cantines@"+host(a)))
 	golden.Bytes(t, "article.json", get("/posts/"+article.ID))
 	golden.Bytes(t, "comment.json", get("/posts/"+comment.ID))
+	golden.Bytes(t, "note-warning.json", get("/posts/"+warned.ID))
 	golden.Bytes(t, "thread.json", get("/posts/"+article.ID+"/context?page=true"))
 	golden.Bytes(t, "members-page.json", get("/spaces/cantines/members?page=true"))
 	golden.Bytes(t, "moderators.json", get("/spaces/cantines/moderators"))

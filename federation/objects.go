@@ -29,11 +29,15 @@ func (f *Federation) objectOf(ctx context.Context, d *db.DB, p *spaces.Post) (ac
 	}
 	if p.Kind == spaces.KindArticle {
 		o.Type, o.Name, o.Summary = "Article", map[string]string{}, map[string]string{}
+	} else {
+		o.Sensitive, o.Warning = p.Sensitive, p.Warning
 	}
 	for _, t := range p.Translations {
 		o.Content[t.Language] = t.Content
 		if o.Type == "Article" {
-			o.Name[t.Language] = t.Title
+			if t.Title != "" { // a translation may leave the title to the main language
+				o.Name[t.Language] = t.Title
+			}
 			if t.Summary != "" {
 				o.Summary[t.Language] = t.Summary
 			}

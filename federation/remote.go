@@ -106,6 +106,7 @@ const (
 	maxSummary   = 1000
 	maxAppliesTo = 200
 	maxLanguages = 10
+	maxWarning   = 500
 )
 
 // postInput is what the domain takes of a remote post.
@@ -114,7 +115,10 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 	in := spaces.PostInput{Kind: spaces.KindNote, Language: main.Language, Title: cutRunes(main.Title, maxTitle),
 		Summary: cutRunes(main.Summary, maxSummary), Body: main.Body, HTML: true, URI: o.ID, URL: o.URL,
 		ContextURI: o.Context, Published: o.Published, AppliesTo: cutRunes(o.AppliesTo, maxAppliesTo)}
-	if o.Article {
+	if !o.Article {
+		// always given, so that an edit that drops the warning drops it here
+		in.Warning = &spaces.ContentWarning{Sensitive: o.Sensitive, Text: cutRunes(o.Warning, maxWarning)}
+	} else {
 		in.Kind = spaces.KindArticle
 		for _, t := range o.Hashtags {
 			if themePattern.MatchString(t) && len(in.Themes) < 10 {

@@ -185,6 +185,14 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 			!strings.Contains(onC.Translations[0].Content, "the list") || len(onC.Attachments) != 1 {
 			t.Fatalf("C's copy: %+v", onC)
 		}
+		// Title and summary apart, every language; the body without the lead
+		// that opens it for other software.
+		for _, tr := range onC.Translations {
+			want := map[string][2]string{"fr": {"Une méthode en cinq étapes", "<p>Commencez"}, "en": {"A method in five steps", "<p>Start"}}[tr.Language]
+			if tr.Summary != want[0] || !strings.HasPrefix(tr.Content, want[1]) {
+				t.Fatalf("C's copy in %s: summary %q, body %q", tr.Language, tr.Summary, tr.Content)
+			}
+		}
 		if themes := tagsOf(onC, "theme"); themes != "catering health" {
 			t.Fatalf("C's copy has themes %q", themes)
 		}

@@ -30,6 +30,8 @@ type ExportAccount struct {
 // ExportPost is one post, comment or article, in every language.
 type ExportPost struct {
 	ID, Kind, Space, InReplyTo, Visibility, Language, AppliesTo string
+	Sensitive                                                   bool
+	ContentWarning                                              string
 	Translations                                                []ExportText
 	Themes, Hashtags                                            []string
 	Attachments                                                 []ExportFile
@@ -111,7 +113,7 @@ func (s *Service) exportPosts(ctx context.Context, a *Account, out *Export) erro
 		}
 		for _, p := range page {
 			e := ExportPost{ID: p.ID, Kind: p.Kind, InReplyTo: p.InReplyToID, Visibility: p.Visibility,
-				Language: p.Language, AppliesTo: p.AppliesTo, CreatedAt: p.CreatedAt}
+				Language: p.Language, AppliesTo: p.AppliesTo, Sensitive: p.Sensitive, ContentWarning: p.Warning, CreatedAt: p.CreatedAt}
 			if p.Space != nil {
 				if spaceNames[p.SpaceID] == "" {
 					spaceNames[p.SpaceID] = spaceHandle(p.Space)

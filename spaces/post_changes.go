@@ -11,7 +11,8 @@ import (
 )
 
 // EditPost replaces the text of a post or comment (its kind and attachments
-// stay). Only its author may, while its space is not archived.
+// stay, and its content warning unless in gives one). Only its author may,
+// while its space is not archived.
 func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostInput) (*Post, error) {
 	if canAct(by) && by.IsLocal() {
 		s.resolveMentions(ctx, in)
@@ -35,11 +36,15 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 		if err := s.fillText(ctx, tx, p, in, defaultLang); err != nil {
 			return err
 		}
+		if err := applyWarning(p, in.Warning, !by.IsLocal()); err != nil {
+			return err
+		}
 		p.EditedAt = s.now()
 		if !by.IsLocal() && !in.Published.IsZero() {
 			p.EditedAt = in.Published.UTC().Truncate(time.Microsecond)
 		}
-		if err := tx.UpdatePost(ctx, p, true, "language", "title", "summary", "source", "content", "applies_to", "edited_at"); err != nil {
+		if err := tx.UpdatePost(ctx, p, true, "language", "title", "summary", "source", "content", "applies_to",
+			"sensitive", "content_warning", "edited_at"); err != nil {
 			return err
 		}
 		if err := s.indexPost(ctx, tx, p); err != nil {

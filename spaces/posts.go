@@ -28,6 +28,7 @@ const (
 	maxPinned        = 10
 	maxRemoteHTML    = 200_000
 	maxAppliesToRune = 200
+	maxWarningRunes  = 500
 )
 
 var (
@@ -49,6 +50,9 @@ type PostInput struct {
 	Themes       []string // articles
 	AppliesTo    string   // articles: e.g. a type of authority
 	Attachments  []string // ids of media the author uploaded
+	// Warning hides a note or comment behind a content warning; nil gives a
+	// new post none and leaves an edited post's as it was.
+	Warning *ContentWarning
 	// Visibility of a profile post: public (default) or followers; a remote
 	// author's may also be unlisted or direct. Posts in a space take the
 	// space's visibility.
@@ -69,6 +73,16 @@ type PostInput struct {
 	// mentions are taken from here, never guessed from its text: "@alice" in
 	// another server's HTML may be anyone's alice.
 	Mentioned []*Account
+}
+
+// ContentWarning is how a note is shown: when Sensitive, collapsed behind
+// Text (plain text) until the reader opens it. A text makes the note
+// sensitive, as Mastodon's spoiler_text does; sensitive without a text shows
+// a generic label. Articles have none: their summary says what they are
+// about, and they are never hidden unless their author asks.
+type ContentWarning struct {
+	Sensitive bool
+	Text      string
 }
 
 // TranslationInput is a post's text in one more language.
@@ -329,6 +343,9 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 	if err := s.fillText(ctx, tx, p, in, defaultLang); err != nil {
 		return nil, err
 	}
+	if err := applyWarning(p, in.Warning, !by.IsLocal()); err != nil {
+		return nil, err
+	}
 	if err := tx.InsertPost(ctx, p); err != nil {
 		return nil, err
 	}
@@ -429,6 +446,31 @@ func (s *Service) fillText(ctx context.Context, tx *db.DB, p *Post, in PostInput
 	return nil
 }
 
+// applyWarning gives p the content warning w, when w is given: a remote
+// warning is reduced to plain text (as Mastodon treats summary), a local one
+// must be a line of at most 500 characters.
+func applyWarning(p *Post, w *ContentWarning, remote bool) error {
+	if w == nil {
+		return nil
+	}
+	text := strings.TrimSpace(w.Text)
+	if remote {
+		text = PlainText(text)
+	}
+	if !w.Sensitive && text == "" {
+		p.Sensitive, p.Warning = false, ""
+		return nil
+	}
+	if p.Kind == KindArticle {
+		return invalid("content_warning", "warning_notes_only", "a content warning belongs to notes and comments")
+	}
+	if err := checkText("content_warning", text, maxWarningRunes, false); err != nil {
+		return err
+	}
+	p.Sensitive, p.Warning = true, text
+	return nil
+}
+
 // checkText checks one language's text and renders its body.
 func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t TranslationInput, article, isHTML bool) (*Translation, rendered, error) {
 	title, summary := strings.TrimSpace(t.Title), strings.TrimSpace(t.Summary)
@@ -522,7 +564,7 @@ func (s *Service) indexPost(ctx context.Context, tx *db.DB, p *Post) error {
 	for _, t := range p.Translations {
 		parts = append(parts, db.SearchText{Language: t.Language, Text: Fold(t.Title + " " + t.Summary + " " + PlainText(t.Content))})
 	}
-	extra := []string{p.AppliesTo}
+	extra := []string{p.AppliesTo, p.Warning}
 	for _, t := range p.Tags {
 		extra = append(extra, t.Tag)
 	}

@@ -276,3 +276,111 @@ func TestBadPosts(t *testing.T) {
 		}
 	})
 }
+
+// TestContentWarnings: a note or comment may hide behind a content warning,
+// kept, changed or taken off by an edit; articles may not; a remote warning
+// is reduced to plain text; a deleted post keeps none.
+func TestContentWarnings(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := newService(t, d, spaces.Options{PublicURL: "https://ville-a.example"})
+		alice := mustMember(t, s, "alice", spaces.RoleMember)
+		bob := mustMember(t, s, "bob", spaces.RoleMember)
+		zed := remoteAccount(t, d, "zed")
+		mustSpace(t, s, alice, "series", spaces.SpaceSettings{Languages: []string{"en"}})
+		mustJoin(t, s, bob, "series")
+		stored := func(id string) *spaces.Post {
+			t.Helper()
+			p, err := d.PostByID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+
+		p, err := s.CreatePost(ctx, bob, "series", spaces.PostInput{Body: "The twist: the cook did it.",
+			Warning: &spaces.ContentWarning{Text: "  Spoilers: season 2  "}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stored(p.ID); !got.Sensitive || got.Warning != "Spoilers: season 2" {
+			t.Fatalf("stored warning: %v %q", got.Sensitive, got.Warning)
+		}
+		res, err := s.Search(ctx, alice, "season", "posts", spaces.Page{})
+		if err != nil || len(res.Posts) != 1 || res.Posts[0].ID != p.ID {
+			t.Fatalf("search by the warning's words: %v %v", res, err)
+		}
+		// Sensitive without a text; no warning asked, none given.
+		c, err := s.CreateComment(ctx, alice, p.ID, spaces.PostInput{Body: "Noooo", Warning: &spaces.ContentWarning{Sensitive: true}})
+		if err != nil || !stored(c.ID).Sensitive || stored(c.ID).Warning != "" {
+			t.Fatalf("sensitive comment: %+v %v", c, err)
+		}
+		plain, err := s.CreatePost(ctx, bob, "series", spaces.PostInput{Body: "Nothing to hide", Warning: &spaces.ContentWarning{}})
+		if err != nil || stored(plain.ID).Sensitive {
+			t.Fatalf("a post without a warning: %+v %v", plain, err)
+		}
+
+		// Edits: no warning given keeps it; another text changes it; an
+		// empty one takes it off.
+		for _, e := range []struct {
+			in        *spaces.ContentWarning
+			sensitive bool
+			text      string
+		}{
+			{nil, true, "Spoilers: season 2"},
+			{&spaces.ContentWarning{Text: "Spoilers: the finale"}, true, "Spoilers: the finale"},
+			{nil, true, "Spoilers: the finale"},
+			{&spaces.ContentWarning{}, false, ""},
+		} {
+			if _, err := s.EditPost(ctx, bob, p.ID, spaces.PostInput{Body: "The twist, edited.", Warning: e.in}); err != nil {
+				t.Fatal(err)
+			}
+			if got := stored(p.ID); got.Sensitive != e.sensitive || got.Warning != e.text {
+				t.Fatalf("after an edit with %+v: %v %q, want %v %q", e.in, got.Sensitive, got.Warning, e.sensitive, e.text)
+			}
+		}
+
+		// What the domain refuses.
+		for name, e := range map[string]struct {
+			in   spaces.PostInput
+			code string
+		}{
+			"on an article": {spaces.PostInput{Kind: "article", Title: "T", Body: "x", Warning: &spaces.ContentWarning{Text: "cw"}}, "warning_notes_only"},
+			"sensitive article": {spaces.PostInput{Kind: "article", Title: "T", Body: "x", Warning: &spaces.ContentWarning{Sensitive: true}},
+				"warning_notes_only"},
+			"too long":  {spaces.PostInput{Body: "x", Warning: &spaces.ContentWarning{Text: strings.Repeat("é", 501)}}, "content_warning_too_long"},
+			"two lines": {spaces.PostInput{Body: "x", Warning: &spaces.ContentWarning{Text: "one\ntwo"}}, "content_warning_invalid"},
+			"bad UTF-8": {spaces.PostInput{Body: "x", Warning: &spaces.ContentWarning{Text: "\xff"}}, "content_warning_invalid"},
+		} {
+			_, err := s.CreatePost(ctx, bob, "series", e.in)
+			if err == nil {
+				t.Fatalf("%s: accepted", name)
+			}
+			wantCode(t, err, e.code)
+		}
+		if _, err := s.CreatePost(ctx, bob, "series", spaces.PostInput{Body: "x", Warning: &spaces.ContentWarning{Text: strings.Repeat("é", 500)}}); err != nil {
+			t.Fatalf("500 characters: %v", err)
+		}
+
+		// A remote warning comes as HTML: it is kept as plain text.
+		r, err := s.CreatePost(ctx, zed, "", spaces.PostInput{HTML: true, URI: "https://remote.example/notes/1", Body: "<p>hidden</p>",
+			Warning: &spaces.ContentWarning{Text: "<b>Food</b> &amp; <script>alert(1)</script>allergies\n"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stored(r.ID); !got.Sensitive || got.Warning != "Food & allergies" {
+			t.Fatalf("remote warning: %v %q", got.Sensitive, got.Warning)
+		}
+
+		// A deleted post keeps no text, its warning neither.
+		if err := s.DeletePost(ctx, alice, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeletePost(ctx, zed, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := stored(r.ID); got.Sensitive || got.Warning != "" {
+			t.Fatalf("tombstone keeps its warning: %v %q", got.Sensitive, got.Warning)
+		}
+	})
+}

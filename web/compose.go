@@ -6,6 +6,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -112,7 +113,7 @@ func newKey() string {
 
 // composeFields are the fields of a composer for langs.
 func composeFields(langs []string) []string {
-	f := []string{"space", "kind", "language", "body", "themes", "applies_to", "files", "key", "next"}
+	f := []string{"space", "kind", "language", "body", "sensitive", "content_warning", "themes", "applies_to", "files", "key", "next"}
 	for _, l := range langs {
 		f = append(f, "title_"+l, "summary_"+l, "body_"+l)
 	}
@@ -125,7 +126,7 @@ func postInput(r *http.Request, kind string, langs []string) spaces.PostInput {
 	f := r.PostForm
 	in := spaces.PostInput{Kind: kind, Language: f.Get("language"), Key: f.Get("key")}
 	if kind != spaces.KindArticle {
-		in.Body = f.Get("body")
+		in.Body, in.Warning = f.Get("body"), warningInput(f)
 		return in
 	}
 	in.AppliesTo = f.Get("applies_to")
@@ -143,6 +144,13 @@ func postInput(r *http.Request, kind string, langs []string) spaces.PostInput {
 	return in
 }
 
+// warningInput reads the content warning of a note's or comment's form: the
+// box ticked, or a warning written. The form always has these fields, so
+// that an edit which clears them takes the warning off.
+func warningInput(f url.Values) *spaces.ContentWarning {
+	return &spaces.ContentWarning{Sensitive: f.Get("sensitive") != "", Text: f.Get("content_warning")}
+}
+
 // composeError puts a domain error on the composer field it is about: an
 // article's title, summary and body are those of its main language's tab.
 func composeError(err error, kind, main string) error {
@@ -158,7 +166,7 @@ func composeError(err error, kind, main string) error {
 		}
 	case "attachments", "file":
 		field = "files"
-	case "language", "themes", "applies_to":
+	case "language", "themes", "applies_to", "content_warning":
 	default:
 		field = ""
 	}

@@ -79,7 +79,7 @@ func (w *Web) renderPost(rw http.ResponseWriter, r *http.Request, rq *request, s
 		title = rq.cat.T("post.title", "name", p.Author.DisplayName)
 	}
 	if f == nil {
-		f = newForm(nil, "body")
+		f = newForm(nil, commentFields...)
 	} else if k := f.Value("key"); k != "" {
 		view.Key = k
 	}
@@ -87,14 +87,17 @@ func (w *Web) renderPost(rw http.ResponseWriter, r *http.Request, rq *request, s
 	return nil
 }
 
+// commentFields are the fields of the comment form.
+var commentFields = []string{"body", "sensitive", "content_warning", "key"}
+
 // comment: POST /posts/{id}/comments — answer a post.
 func (w *Web) comment(rw http.ResponseWriter, r *http.Request, rq *request) error {
 	me, ok := requireViewer(rw, r, rq)
 	if !ok {
 		return nil
 	}
-	f := newForm(r, "body", "key")
-	in := spaces.PostInput{Body: r.PostForm.Get("body"), Key: r.PostForm.Get("key")}
+	f := newForm(r, commentFields...)
+	in := spaces.PostInput{Body: r.PostForm.Get("body"), Key: r.PostForm.Get("key"), Warning: warningInput(r.PostForm)}
 	c, err := w.spaces.CreateComment(r.Context(), me, mux.Vars(r)["id"], in)
 	if spaces.AsError(err).Code == "already_published" {
 		if first, ferr := w.spaces.PostByKey(r.Context(), me, in.Key); ferr == nil {
@@ -189,6 +192,10 @@ func (w *Web) editForm(rw http.ResponseWriter, r *http.Request, rq *request) err
 	f := newForm(nil, composeFields(c.Langs)...)
 	f.Values.Set("language", p.Language)
 	f.Values.Set("applies_to", p.AppliesTo)
+	if p.Sensitive {
+		f.Values.Set("sensitive", "1")
+		f.Values.Set("content_warning", p.Warning)
+	}
 	f.Values.Set("themes", strings.Join(postView{P: p}.Themes(), ", "))
 	for _, t := range p.Translations {
 		if p.Kind == spaces.KindNote && t.Language == p.Language {
