@@ -59,22 +59,28 @@ func parsePublicKeyPEM(s string) (crypto.PublicKey, error) {
 		}
 		switch k := k.(type) {
 		case *rsa.PublicKey:
-			if k.N.BitLen() < 2048 {
-				return nil, errors.New("RSA key shorter than 2048 bits")
-			}
-			return k, nil
+			return k, checkRSASize(k)
 		case ed25519.PublicKey:
 			return k, nil
 		}
 		return nil, fmt.Errorf("unsupported key type %T", k)
 	case "RSA PUBLIC KEY":
 		k, err := x509.ParsePKCS1PublicKey(block.Bytes)
-		if err == nil && k.N.BitLen() < 2048 {
-			return nil, errors.New("RSA key shorter than 2048 bits")
+		if err != nil {
+			return nil, err
 		}
-		return k, err
+		return k, checkRSASize(k)
 	}
 	return nil, fmt.Errorf("unsupported PEM block %q", block.Type)
+}
+
+// checkRSASize refuses RSA keys shorter than 2048 bits, which can be
+// factored by whoever wants to sign as their owner.
+func checkRSASize(k *rsa.PublicKey) error {
+	if k.N.BitLen() < 2048 {
+		return errors.New("RSA key shorter than 2048 bits")
+	}
+	return nil
 }
 
 func ParsePrivateKeyPEM(s string) (crypto.PrivateKey, error) {
@@ -313,14 +319,15 @@ func (f *Federation) storeKeys(ctx context.Context, a *spaces.Account, keys []ac
 	return f.db.InTx(ctx, func(tx *db.DB) error {
 		tx.AfterCommit(func() { f.keys.forgetOwner(a.ID) })
 		for _, k := range keys {
-			if _, err := parsePublicKeyPEM(k.PEM); err != nil {
+			_, pemKey, err := publicKeyOf(k)
+			if err != nil {
 				continue // a key the node cannot use
 			}
 			row, err := tx.KeyByKeyID(ctx, k.ID)
 			switch {
 			case errors.Is(err, db.ErrNotFound):
 				if err := tx.InsertKey(ctx, &db.Key{ID: ulid.Make().String(), KeyID: k.ID, AccountID: a.ID,
-					PublicKeyPEM: k.PEM, CreatedAt: now, FetchedAt: now}); err != nil {
+					PublicKeyPEM: pemKey, CreatedAt: now, FetchedAt: now}); err != nil {
 					return err
 				}
 			case err != nil:
@@ -328,7 +335,7 @@ func (f *Federation) storeKeys(ctx context.Context, a *spaces.Account, keys []ac
 			case row.AccountID != a.ID:
 				return fmt.Errorf("key %s already belongs to another actor", k.ID)
 			default:
-				row.PublicKeyPEM, row.FetchedAt = k.PEM, now
+				row.PublicKeyPEM, row.FetchedAt = pemKey, now
 				if err := tx.UpdateKey(ctx, row, "public_key_pem", "fetched_at"); err != nil {
 					return err
 				}
