@@ -160,6 +160,95 @@ func TestActorFrom(t *testing.T) {
 	}
 }
 
+// TestActorKeys: an actor's keys are read from publicKey and from the
+// Multikeys among its assertionMethods (FEP-521a), as Fedify publishes them:
+// the main key twice under one id (kept once, as first listed), an Ed25519
+// Multikey. Keys of another controller or origin, references and other
+// verification methods are dropped.
+func TestActorKeys(t *testing.T) {
+	m, err := activitystreams.ParseObject([]byte(`{"id":"https://b.example/users/bob","type":"Person",
+		"preferredUsername":"bob","inbox":"https://b.example/users/bob/inbox",
+		"publicKey":{"id":"https://b.example/users/bob#main-key","type":"CryptographicKey","owner":"https://b.example/users/bob","publicKeyPem":"-----BEGIN PUBLIC KEY-----x"},
+		"assertionMethod":[
+			{"id":"https://b.example/users/bob#main-key","type":"Multikey","controller":"https://b.example/users/bob","publicKeyMultibase":"zRSA"},
+			{"id":"https://b.example/users/bob#key-2","type":"Multikey","controller":"https://b.example/users/bob","publicKeyMultibase":"z6Mk"},
+			{"id":"https://b.example/users/bob#eve","type":"Multikey","controller":"https://b.example/users/eve","publicKeyMultibase":"z6Mk"},
+			{"id":"https://evil.example/k","type":"Multikey","controller":"https://b.example/users/bob","publicKeyMultibase":"z6Mk"},
+			{"id":"https://b.example/users/bob#jwk","type":"JsonWebKey","controller":"https://b.example/users/bob","publicKeyMultibase":"z6Mk"},
+			{"id":"https://b.example/users/bob#empty","type":"Multikey","controller":"https://b.example/users/bob"},
+			"https://b.example/users/bob#ref"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := activitystreams.ActorFrom(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []activitystreams.PublicKey{
+		{ID: "https://b.example/users/bob#main-key", Owner: "https://b.example/users/bob", PEM: "-----BEGIN PUBLIC KEY-----x"},
+		{ID: "https://b.example/users/bob#key-2", Owner: "https://b.example/users/bob", Multibase: "z6Mk"},
+	}
+	if len(a.Keys) != len(want) || a.Keys[0] != want[0] || a.Keys[1] != want[1] {
+		t.Fatalf("keys %+v, want %+v", a.Keys, want)
+	}
+	if k, ok := a.Key("https://b.example/users/bob#key-2"); !ok || k != want[1] {
+		t.Fatalf("Key(#key-2) = %+v, %v", k, ok)
+	}
+	if _, ok := a.Key("https://b.example/users/bob#eve"); ok {
+		t.Fatal("Key finds a key the actor does not own")
+	}
+
+	// One Multikey, not in an array, is read too.
+	m["assertionMethod"] = map[string]any{"id": "https://b.example/users/bob#ed", "type": "Multikey",
+		"controller": "https://b.example/users/bob", "publicKeyMultibase": "z6Mk"}
+	delete(m, "publicKey")
+	if a, err = activitystreams.ActorFrom(m); err != nil || len(a.Keys) != 1 || a.Keys[0].Multibase != "z6Mk" {
+		t.Fatalf("a lone Multikey: %+v %v", a, err)
+	}
+
+	// However many keys a document lists, a few are kept.
+	var many []any
+	for i := range 100 {
+		many = append(many, map[string]any{"id": "https://b.example/users/bob#k" + strings.Repeat("x", i), "type": "Multikey",
+			"controller": "https://b.example/users/bob", "publicKeyMultibase": "z6Mk"})
+	}
+	m["assertionMethod"] = many
+	if a, err = activitystreams.ActorFrom(m); err != nil || len(a.Keys) == 0 || len(a.Keys) > 10 {
+		t.Fatalf("100 keys listed, %d kept (%v)", len(a.Keys), err)
+	}
+}
+
+// TestKeyFrom reads key documents of both forms: a CryptographicKey with
+// its owner and PEM, and a Multikey with its controller and multibase value.
+func TestKeyFrom(t *testing.T) {
+	for name, c := range map[string]struct {
+		doc  string
+		want activitystreams.PublicKey
+		ok   bool
+	}{
+		"CryptographicKey": {`{"id":"https://b.example/keys/1","type":"CryptographicKey","owner":"https://b.example/users/bob","publicKeyPem":"-----BEGIN PUBLIC KEY-----x"}`,
+			activitystreams.PublicKey{ID: "https://b.example/keys/1", Owner: "https://b.example/users/bob", PEM: "-----BEGIN PUBLIC KEY-----x"}, true},
+		"untyped key": {`{"id":"https://b.example/keys/1","owner":"https://b.example/users/bob","publicKeyPem":"-----BEGIN PUBLIC KEY-----x"}`,
+			activitystreams.PublicKey{ID: "https://b.example/keys/1", Owner: "https://b.example/users/bob", PEM: "-----BEGIN PUBLIC KEY-----x"}, true},
+		"Multikey": {`{"id":"https://b.example/keys/2","type":"Multikey","controller":"https://b.example/users/bob","publicKeyMultibase":"z6Mk"}`,
+			activitystreams.PublicKey{ID: "https://b.example/keys/2", Owner: "https://b.example/users/bob", Multibase: "z6Mk"}, true},
+		"Multikey with an owner, not a controller": {`{"id":"https://b.example/keys/2","type":"Multikey","owner":"https://b.example/users/bob","publicKeyMultibase":"z6Mk"}`,
+			activitystreams.PublicKey{}, false},
+		"Multikey with a PEM": {`{"id":"https://b.example/keys/2","type":"Multikey","controller":"https://b.example/users/bob","publicKeyPem":"-----BEGIN PUBLIC KEY-----x"}`,
+			activitystreams.PublicKey{}, false},
+		"key without owner": {`{"id":"https://b.example/keys/1","publicKeyPem":"-----BEGIN PUBLIC KEY-----x"}`, activitystreams.PublicKey{}, false},
+	} {
+		m, err := activitystreams.ParseObject([]byte(c.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, ok := activitystreams.KeyFrom(m)
+		if ok != c.ok || (ok && k != c.want) {
+			t.Errorf("%s: %+v %v, want %+v %v", name, k, ok, c.want, c.ok)
+		}
+	}
+}
+
 func TestSanitizeHTML(t *testing.T) {
 	got := activitystreams.SanitizeHTML(`<p onclick="x()">Hi <a href="javascript:alert(1)">x</a> <a href="https://ok.example/">ok</a><script>alert(1)</script><img src=x onerror=alert(1)></p>`)
 	for _, bad := range []string{"onclick", "javascript:", "<script", "<img", "onerror"} {

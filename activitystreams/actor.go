@@ -42,11 +42,16 @@ type Actor struct {
 	JoinPolicy              string // open, approval or invite (Ruche)
 }
 
-// PublicKey is an actor's key as published in its document.
+// PublicKey is an actor's key as published in its document: a key object
+// (CryptographicKey) with its PEM, or a Multikey (FEP-521a) with its
+// multibase value. The node publishes the first form only.
 type PublicKey struct {
 	ID    string // keyId: the actor's IRI with #main-key
-	Owner string // the actor's IRI
+	Owner string // the actor's IRI: a key's owner, a Multikey's controller
 	PEM   string // PKIX ("PUBLIC KEY") PEM
+	// Multibase is a Multikey's publicKeyMultibase, read as it came (PEM is
+	// then empty): decoding it is the business of whoever verifies with it.
+	Multibase string
 }
 
 // actorType is what go-fed's actor types (Person, Group, Application) share.

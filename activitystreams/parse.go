@@ -242,7 +242,7 @@ type RemoteActor struct {
 	Followers                 string
 	Following                 string
 	ManuallyApprovesFollowers bool
-	Keys                      []PublicKey // only keys owned by the actor, on its host
+	Keys                      []PublicKey // only keys owned by the actor, on its host; one per id
 
 	// Groups: what a space announces of itself (Ruche's terms, Lemmy's
 	// postingRestrictedToMods); empty for other servers' groups.
@@ -289,7 +289,7 @@ func ActorFrom(m map[string]any) (*RemoteActor, error) {
 		a.Icon = urlOf(icon.Embedded["url"])
 	}
 	a.ManuallyApprovesFollowers, _ = m["manuallyApprovesFollowers"].(bool)
-	a.Keys = keysOf(m["publicKey"], a.ID)
+	a.Keys = keysOf(a.ID, m["publicKey"], m["assertionMethod"])
 	if a.Type == "Group" {
 		a.Visibility, _ = m["visibility"].(string)
 		a.JoinPolicy, _ = m["joinPolicy"].(string)
@@ -335,31 +335,73 @@ func urlOf(v any) string {
 	return first
 }
 
-// keysOf reads the publicKey property (one key or several) of actor, keeping
-// only keys that the actor owns and that live on its origin.
-func keysOf(v any, actor string) []PublicKey {
+// maxActorKeys bounds the keys kept of one actor document: servers publish
+// one or two (an RSA key, an Ed25519 Multikey), and each kept key is a row
+// written every time the actor is stored.
+const maxActorKeys = 8
+
+// keysOf reads the keys an actor publishes: its publicKey property (one key
+// or several) and the Multikeys among its assertionMethods (FEP-521a; a
+// reference to a key described elsewhere is skipped, its value being in
+// another document). Only keys that the actor owns and that live on its
+// origin are kept. A key listed twice under one id — Fedify lists its
+// main key as a CryptographicKey and again as a Multikey — is kept once, as
+// first listed.
+func keysOf(actor string, publicKey, assertionMethod any) []PublicKey {
 	var out []PublicKey
-	var items []any
-	if arr, ok := v.([]any); ok {
-		items = arr
-	} else if v != nil {
-		items = []any{v}
-	}
-	for _, it := range items {
-		m, ok := it.(map[string]any)
-		if !ok {
-			continue
-		}
-		if k, ok := KeyFrom(m); ok && k.Owner == actor && SameOrigin(k.ID, actor) {
+	seen := map[string]bool{}
+	add := func(v any, multikeysOnly bool) {
+		for _, it := range items(v) {
+			m, ok := it.(map[string]any)
+			if !ok || (multikeysOnly && TypeOf(m) != "Multikey") {
+				continue
+			}
+			k, ok := KeyFrom(m)
+			if !ok || k.Owner != actor || !SameOrigin(k.ID, actor) || seen[k.ID] || len(out) == maxActorKeys {
+				continue
+			}
+			seen[k.ID] = true
 			out = append(out, k)
 		}
 	}
+	add(publicKey, false)
+	add(assertionMethod, true)
 	return out
 }
 
-// KeyFrom reads a key document or an embedded publicKey object.
+// items reads a property that holds one value or an array of them.
+func items(v any) []any {
+	if arr, ok := v.([]any); ok {
+		return arr
+	}
+	if v != nil {
+		return []any{v}
+	}
+	return nil
+}
+
+// Key returns the key with id keyID among those the actor publishes.
+func (a *RemoteActor) Key(keyID string) (PublicKey, bool) {
+	for _, k := range a.Keys {
+		if k.ID == keyID {
+			return k, true
+		}
+	}
+	return PublicKey{}, false
+}
+
+// KeyFrom reads a key document or an embedded key object: a Multikey
+// (FEP-521a) names its controller and carries publicKeyMultibase; any other
+// key (CryptographicKey, Key, or untyped, as older servers write it) names
+// its owner and carries publicKeyPem. The key's value is read, not decoded.
 func KeyFrom(m map[string]any) (PublicKey, bool) {
-	k := PublicKey{ID: IRIOf(m["id"]), Owner: IRIOf(m["owner"])}
+	k := PublicKey{ID: IRIOf(m["id"])}
+	if TypeOf(m) == "Multikey" {
+		k.Owner = IRIOf(m["controller"])
+		k.Multibase, _ = m["publicKeyMultibase"].(string)
+		return k, k.ID != "" && k.Owner != "" && k.Multibase != ""
+	}
+	k.Owner = IRIOf(m["owner"])
 	k.PEM, _ = m["publicKeyPem"].(string)
 	return k, k.ID != "" && k.Owner != "" && strings.Contains(k.PEM, "-----BEGIN")
 }

@@ -59,22 +59,28 @@ func parsePublicKeyPEM(s string) (crypto.PublicKey, error) {
 		}
 		switch k := k.(type) {
 		case *rsa.PublicKey:
-			if k.N.BitLen() < 2048 {
-				return nil, errors.New("RSA key shorter than 2048 bits")
-			}
-			return k, nil
+			return k, checkRSASize(k)
 		case ed25519.PublicKey:
 			return k, nil
 		}
 		return nil, fmt.Errorf("unsupported key type %T", k)
 	case "RSA PUBLIC KEY":
 		k, err := x509.ParsePKCS1PublicKey(block.Bytes)
-		if err == nil && k.N.BitLen() < 2048 {
-			return nil, errors.New("RSA key shorter than 2048 bits")
+		if err != nil {
+			return nil, err
 		}
-		return k, err
+		return k, checkRSASize(k)
 	}
 	return nil, fmt.Errorf("unsupported PEM block %q", block.Type)
+}
+
+// checkRSASize refuses RSA keys shorter than 2048 bits, which can be
+// factored by whoever wants to sign as their owner.
+func checkRSASize(k *rsa.PublicKey) error {
+	if k.N.BitLen() < 2048 {
+		return errors.New("RSA key shorter than 2048 bits")
+	}
+	return nil
 }
 
 func ParsePrivateKeyPEM(s string) (crypto.PrivateKey, error) {
@@ -181,6 +187,23 @@ func (f *Federation) fetchDocument(ctx context.Context, iri string) (map[string]
 // fetchDocumentAs is fetchDocument signed by the local account as (nil: the
 // node's actor): a direct post is served only to the accounts it addresses.
 func (f *Federation) fetchDocumentAs(ctx context.Context, iri string, as *spaces.Account) (map[string]any, error) {
+	doc, err := f.fetchAnyID(ctx, iri, as)
+	if err != nil {
+		return nil, err
+	}
+	// A server speaks only for its own objects: the document must carry the
+	// id it was fetched by, so nobody can serve a copy of another's actor.
+	if id := activitystreams.IRIOf(doc["id"]); id != strings.SplitN(iri, "#", 2)[0] {
+		return nil, fmt.Errorf("the document at %s has the id %q", iri, id)
+	}
+	return doc, nil
+}
+
+// fetchAnyID is fetchDocumentAs without the rule on the document's id, for
+// the one caller that reads documents published under another id than
+// their URL (the stub of an actor served at its key's URL) and checks them
+// itself: fetchKey.
+func (f *Federation) fetchAnyID(ctx context.Context, iri string, as *spaces.Account) (map[string]any, error) {
 	if err := f.hostAllowed(ctx, activitystreams.Host(iri)); err != nil {
 		return nil, err
 	}
@@ -194,16 +217,7 @@ func (f *Federation) fetchDocumentAs(ctx context.Context, iri string, as *spaces
 	if err != nil {
 		return nil, err
 	}
-	doc, err := activitystreams.ParseObject(body)
-	if err != nil {
-		return nil, err
-	}
-	// A server speaks only for its own objects: the document must carry the
-	// id it was fetched by, so nobody can serve a copy of another's actor.
-	if id := activitystreams.IRIOf(doc["id"]); id != strings.SplitN(iri, "#", 2)[0] {
-		return nil, fmt.Errorf("the document at %s has the id %q", iri, id)
-	}
-	return doc, nil
+	return activitystreams.ParseObject(body)
 }
 
 // remoteKey is a verified remote key and its owner.
@@ -252,36 +266,93 @@ func loadedKey(row *db.Key) (*remoteKey, error) {
 	return &remoteKey{row: row, key: k, owner: row.Account}, nil
 }
 
-// fetchKey reads keyID from its server. The keyId is either the actor's IRI
-// with a fragment (Mastodon: …/users/x#main-key), whose document lists the
-// key, or a key document of its own (GoToSocial: …/users/x/main-key) naming
-// its owner, whose document must list the key back. Either way the key is
-// taken only from its owner's document, on the key's origin.
+// fetchKey reads keyID from its server and stores its owner with the
+// owner's keys. The keyId may be, in the forms in use:
+//   - the owner's IRI with a fragment (…/users/x#main-key: Mastodon, Fedify,
+//     Lemmy, Misskey), whose document without the fragment is the owner's;
+//   - a URL serving a stub of the owner, whose id is the owner's IRI
+//     (GoToSocial: …/users/x/main-key);
+//   - a key document of its own: a Key or CryptographicKey naming its owner,
+//     or a Multikey (FEP-521a) naming its controller.
+//
+// Whatever the form, the document at the key's URL only says who the owner
+// is. The key itself is read from the owner's own document, fetched at the
+// owner's IRI, on the keyId's origin, which must list it: a stub or a key
+// document is one more document of that origin (a stale copy, or a file
+// anyone could place there), and only the owner's word binds the key to it.
+// Nothing is stored when any of this fails.
 func (f *Federation) fetchKey(ctx context.Context, keyID string) (*remoteKey, error) {
-	doc, err := f.fetchDocument(ctx, strings.SplitN(keyID, "#", 2)[0])
+	at := strings.SplitN(keyID, "#", 2)[0]
+	doc, err := f.fetchAnyID(ctx, at, nil)
 	if err != nil {
 		if s := statusOf(err); s == http.StatusGone || s == http.StatusNotFound {
 			return nil, errActorGone
 		}
 		return nil, fmt.Errorf("%w: %v", errKeyUnavailable, err)
 	}
-	if k, ok := activitystreams.KeyFrom(doc); ok && !activitystreams.ActorTypes[activitystreams.TypeOf(doc)] {
-		if k.ID != keyID || !activitystreams.SameOrigin(k.Owner, keyID) {
-			return nil, fmt.Errorf("%w: key document names another key or owner", errKeyUnavailable)
-		}
-		if doc, err = f.fetchDocument(ctx, k.Owner); err != nil {
-			return nil, fmt.Errorf("%w: owner: %v", errKeyUnavailable, err)
+	owner, err := keyOwner(keyID, at, doc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errKeyUnavailable, err)
+	}
+	if owner != at {
+		// A stub or a key document: one more fetch, of the owner itself.
+		if doc, err = f.fetchDocument(ctx, owner); err != nil {
+			return nil, fmt.Errorf("%w: the key's owner: %v", errKeyUnavailable, err)
 		}
 	}
-	actor, err := f.storeActor(ctx, doc)
+	ra, err := activitystreams.ActorFrom(doc)
+	if err == nil && ra.ID != owner {
+		err = fmt.Errorf("the document is %s", ra.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: the key's owner %s: %v", errKeyUnavailable, owner, err)
+	}
+	listed, ok := ra.Key(keyID)
+	if !ok {
+		return nil, fmt.Errorf("%w: the document of %s does not list the key %s", errKeyUnavailable, owner, keyID)
+	}
+	if _, _, err := publicKeyOf(listed); err != nil {
+		return nil, fmt.Errorf("%w: the key %s of %s: %v", errKeyUnavailable, keyID, owner, err)
+	}
+	actor, err := f.storeRemoteActor(ctx, ra)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errKeyUnavailable, err)
 	}
 	row, err := f.db.KeyByKeyID(ctx, keyID)
 	if err != nil || row.AccountID != actor.ID {
-		return nil, fmt.Errorf("%w: the owner's document does not list key %s", errKeyUnavailable, keyID)
+		return nil, fmt.Errorf("%w: the key %s is not stored as %s's", errKeyUnavailable, keyID, owner)
 	}
 	return loadedKey(row)
+}
+
+// keyOwner reads the IRI of a key's owner from the document served at the
+// key's URL (at: the keyId without its fragment), refusing a document that
+// points to another origin than the keyId's.
+func keyOwner(keyID, at string, doc map[string]any) (string, error) {
+	id := activitystreams.IRIOf(doc["id"])
+	switch {
+	case id == "":
+		return "", fmt.Errorf("the document at %s has no id", at)
+	case activitystreams.ActorTypes[activitystreams.TypeOf(doc)]:
+		// The owner's document (its id is at), or a stub of it (its id is
+		// the owner's IRI, somewhere else).
+		if !activitystreams.SameOrigin(id, keyID) {
+			return "", fmt.Errorf("the document at %s stands for %s, on another origin", at, id)
+		}
+		return id, nil
+	case id != at:
+		return "", fmt.Errorf("the document at %s has the id %q", at, id)
+	}
+	k, ok := activitystreams.KeyFrom(doc)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("the document at %s is neither an actor nor a key", at)
+	case k.ID != keyID:
+		return "", fmt.Errorf("the document at %s is the key %s, not %s", at, k.ID, keyID)
+	case !activitystreams.SameOrigin(k.Owner, keyID):
+		return "", fmt.Errorf("the key %s names an owner on another origin, %s", keyID, k.Owner)
+	}
+	return k.Owner, nil
 }
 
 // storeActor records (or refreshes) a remote actor from its document, with
@@ -291,6 +362,12 @@ func (f *Federation) storeActor(ctx context.Context, doc map[string]any) (*space
 	if err != nil {
 		return nil, err
 	}
+	return f.storeRemoteActor(ctx, ra)
+}
+
+// storeRemoteActor records (or refreshes) a remote actor read from its
+// document, with its keys.
+func (f *Federation) storeRemoteActor(ctx context.Context, ra *activitystreams.RemoteActor) (*spaces.Account, error) {
 	if activitystreams.SameOrigin(ra.ID, f.origin) {
 		return nil, errors.New("a remote document claims a local actor")
 	}
@@ -323,14 +400,15 @@ func (f *Federation) storeKeys(ctx context.Context, a *spaces.Account, keys []ac
 	return f.db.InTx(ctx, func(tx *db.DB) error {
 		tx.AfterCommit(func() { f.keys.forgetOwner(a.ID) })
 		for _, k := range keys {
-			if _, err := parsePublicKeyPEM(k.PEM); err != nil {
+			_, pemKey, err := publicKeyOf(k)
+			if err != nil {
 				continue // a key the node cannot use
 			}
 			row, err := tx.KeyByKeyID(ctx, k.ID)
 			switch {
 			case errors.Is(err, db.ErrNotFound):
 				if err := tx.InsertKey(ctx, &db.Key{ID: ulid.Make().String(), KeyID: k.ID, AccountID: a.ID,
-					PublicKeyPEM: k.PEM, CreatedAt: now, FetchedAt: now}); err != nil {
+					PublicKeyPEM: pemKey, CreatedAt: now, FetchedAt: now}); err != nil {
 					return err
 				}
 			case err != nil:
@@ -338,7 +416,7 @@ func (f *Federation) storeKeys(ctx context.Context, a *spaces.Account, keys []ac
 			case row.AccountID != a.ID:
 				return fmt.Errorf("key %s already belongs to another actor", k.ID)
 			default:
-				row.PublicKeyPEM, row.FetchedAt = k.PEM, now
+				row.PublicKeyPEM, row.FetchedAt = pemKey, now
 				if err := tx.UpdateKey(ctx, row, "public_key_pem", "fetched_at"); err != nil {
 					return err
 				}

@@ -399,31 +399,6 @@ func TestApbotFollowedByMember(t *testing.T) {
 	}
 }
 
-// TestApbotServiceBot: a bot of the framework's default type, Service (the
-// type of Mastodon's bot accounts too), follows a public space's Group, is
-// accepted and then receives the space's new posts; a member follows it.
-func TestApbotServiceBot(t *testing.T) {
-	ctx := context.Background()
-	b := startApbot(t)
-	n := nodetest.New(t, db.SQLite)
-	olga := n.Member(t, "olga", spaces.RoleMember)
-	alice := n.Member(t, "alice", spaces.RoleMember)
-	group := createSpace(t, n, olga, "forum")
-
-	t.Run("follows a space", func(t *testing.T) {
-		followGroup(t, n, b, "service", group)
-		post, err := n.Spaces.CreatePost(ctx, olga, "forum", spaces.PostInput{Language: "fr", Body: "Pour les bots aussi"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.exchange(t, n)
-		b.activity(t, "service", "Announce", group, n.URL+"/posts/"+post.ID)
-	})
-	t.Run("is followed by a member", func(t *testing.T) {
-		followBot(t, n, b, alice, "service", b.service)
-	})
-}
-
 // TestApbotMentionNotifies: a note of the bot that mentions a member who
 // does not follow it (a Mention tag, and the member among the addressees)
 // is kept by Ruche and notifies her — whether the Mention links her actor

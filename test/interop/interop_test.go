@@ -7,7 +7,11 @@ package interop
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/db/dbtest"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -300,6 +305,102 @@ func TestFedifyPeerInSpace(t *testing.T) {
 		t.Fatalf("the Group's Announce of the peer's post: %v", relayed)
 	}
 }
+
+// TestFedifyKeyForms: an actor of the peer for each keyId form in use
+// follows a Ruche member, on first contact — Ruche has never looked it up —
+// and is accepted: Ruche fetches the key as the form wants (GoToSocial's key
+// URL serving a stub of the actor, a CryptographicKey document, an Ed25519
+// Multikey by fragment or as a document of its own, an RSA Multikey), takes
+// it from the actor's document, verifies the Follow, stores the key as the
+// actor's and sends its Accept, which Fedify verifies. One of them then
+// posts into a space, signed the same way. Both databases.
+func TestFedifyKeyForms(t *testing.T) {
+	p := startPeer(t)
+	// One peer for both databases: each node is new, and meets the actors
+	// for the first time.
+	dbtest.Each(t, func(t *testing.T, d *db.DB) { keyForms(t, p, nodetest.New(t, d.Dialect())) })
+}
+
+func keyForms(t *testing.T, p *peer, n *nodetest.Node) {
+	ctx := context.Background()
+	alice := n.Member(t, "alice", spaces.RoleMember)
+	actor := n.URL + "/users/alice"
+	for i, c := range []struct {
+		as, keyID string
+		ed25519   bool // the key is Ed25519 (else RSA)
+	}{
+		{"gts", p.origin + "/users/gts/main-key", false},
+		{"keydoc", p.origin + "/keys/keydoc", false},
+		{"ed", p.origin + "/users/ed#key-2", true},
+		{"edkey", p.origin + "/keys/edkey", true},
+		{"rsamk", p.origin + "/users/rsamk#key-2", false},
+	} {
+		iri := p.origin + "/users/" + c.as
+		if _, err := n.DB.AccountByURI(ctx, iri); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("%s: Ruche knew the actor before its Follow (%v)", c.as, err)
+		}
+		// The peer reports an error, with Ruche's answer, if the Follow is refused.
+		sent := p.call(t, "follow", map[string]any{"url": actor, "as": c.as})
+		if sent["keyId"] != c.keyID {
+			t.Fatalf("%s: the peer signed with %v, want %s", c.as, sent["keyId"], c.keyID)
+		}
+		row, err := n.DB.KeyByKeyID(ctx, c.keyID)
+		if err != nil {
+			t.Fatalf("%s: Ruche did not store the key: %v", c.as, err)
+		}
+		if owner, err := n.DB.AccountByURI(ctx, iri); err != nil || row.AccountID != owner.ID {
+			t.Fatalf("%s: the key is not stored as the actor's (%v)", c.as, err)
+		}
+		if key := publicKey(t, row.PublicKeyPEM); isEd25519(key) != c.ed25519 {
+			t.Fatalf("%s: stored a %T, want Ed25519: %v", c.as, key, c.ed25519)
+		}
+		drain(t, n)
+		accept := p.eventWhere(t, "the Accept of "+c.as, func(e map[string]any) bool {
+			return e["event"] == "Accept" && e["object"] == sent["sent"]
+		})
+		if accept["actor"] != actor {
+			t.Fatalf("%s: Accept %v", c.as, accept)
+		}
+		if followers, _, _ := n.Spaces.FollowCounts(ctx, alice); followers != i+1 {
+			t.Fatalf("after %s's follow alice has %d followers, want %d", c.as, followers, i+1)
+		}
+	}
+
+	// An Ed25519-signed Create(Note) into a space, by a member of it.
+	name := "Forum"
+	if _, err := n.Spaces.CreateSpace(ctx, alice, spaces.NewSpace{Slug: "forum", SpaceSettings: spaces.SpaceSettings{Name: &name}}); err != nil {
+		t.Fatal(err)
+	}
+	group := n.URL + "/spaces/forum"
+	joined := p.call(t, "follow", map[string]any{"url": group, "as": "edkey"})
+	drain(t, n)
+	p.eventWhere(t, "the Accept of edkey's join", func(e map[string]any) bool { return e["event"] == "Accept" && e["object"] == joined["sent"] })
+	sent := p.call(t, "post", map[string]any{"group": group, "as": "edkey", "texts": map[string]string{"en": "<p>Signed with a Multikey</p>"}})
+	drain(t, n)
+	stored, err := n.DB.PostByURI(ctx, fmt.Sprint(sent["note"]))
+	if err != nil || sent["keyId"] != p.origin+"/keys/edkey" {
+		t.Fatalf("Ruche did not store edkey's post (signed with %v): %v", sent["keyId"], err)
+	}
+	if sp := mustSpace(t, n, "forum"); stored.SpaceID != sp.AccountID {
+		t.Fatalf("edkey's post as Ruche keeps it: %+v", stored)
+	}
+}
+
+// publicKey parses a stored public key (PKIX PEM).
+func publicKey(t *testing.T, s string) any {
+	t.Helper()
+	block, _ := pem.Decode([]byte(s))
+	if block == nil {
+		t.Fatalf("not PEM: %q", s)
+	}
+	k, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func isEd25519(k any) bool { _, ok := k.(ed25519.PublicKey); return ok }
 
 func mustSpace(t *testing.T, n *nodetest.Node, slug string) *spaces.Space {
 	t.Helper()

@@ -1,22 +1,99 @@
 // An independent ActivityPub peer for Ruche's interop suite, built on Fedify
 // (@fedify/fedify 1.5.x): a small server on loopback with two actors, "peer"
-// and "peer2". The Go test drives it over stdin/stdout, one JSON object per line:
+// and "peer2", that sign as Fedify does (keyId = the actor's IRI#main-key),
+// and one actor for each other keyId form in use (see forms below). The Go
+// test drives it over stdin/stdout, one JSON object per line:
 //   peer → test: {"ready": origin}, then {"id": n, ...result} per command,
 //                and {"event": Type, ...} for each activity its inboxes accept
 //                (Fedify has verified the HTTP signature by then).
-//   test → peer: {"id": n, "cmd": "webfinger"|"lookup"|"follow"|"unfollow"|"post", ...}
+//   test → peer: {"id": n, "cmd": "webfinger"|"lookup"|"follow"|"unfollow"|"post", ...};
+//                follow, unfollow and post act as the actor named by "as"
+//                and reply with the keyId they signed with.
 import http from "node:http";
 import readline from "node:readline";
 import {
-  Accept, Announce, Create, Endpoints, Follow, LanguageString, Note, Person, PUBLIC_COLLECTION, Reject, Undo,
-  createFederation, generateCryptoKeyPair, lookupWebFinger, MemoryKvStore,
+  Accept, Announce, Create, CryptographicKey, Endpoints, Follow, LanguageString, Multikey, Note, Person,
+  PUBLIC_COLLECTION, Reject, Undo, createFederation, generateCryptoKeyPair, lookupWebFinger, MemoryKvStore,
 } from "@fedify/fedify";
 
 const send = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
-const actors = ["peer", "peer2"];
-const keyPairs = Object.fromEntries(
-  await Promise.all(actors.map(async (a) => [a, await generateCryptoKeyPair("RSASSA-PKCS1-v1_5")])),
+
+// rsaKeyPair makes an RSA-2048 pair as Fedify wants it (extractable,
+// SHA-256). Fedify's own generateCryptoKeyPair makes RSA-4096, which takes
+// seconds per key on a busy machine: it is kept for peer and peer2.
+const rsaKeyPair = () => crypto.subtle.generateKey(
+  { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+  true, ["sign", "verify"],
 );
+const ed25519KeyPair = () => generateCryptoKeyPair("Ed25519");
+
+// The keyId forms the other actors sign with. For each: its key pairs, and
+// a function of the actor's IRI telling which key signs, under which keyId,
+// what the actor document lists (Fedify's default when absent: publicKey =
+// the first key, assertionMethod = a Multikey of each) and what the peer
+// serves at the key's own URL, if anything. Fedify's key pairs dispatcher
+// is given the pairs (and names them #main-key, #key-2, …) unless ownKeys
+// is set: Fedify signs an actor's GETs (such as the fetch of Ruche's key
+// when an Accept arrives) as its #main-key, which those actors do not
+// publish, so they read unsigned.
+const forms = {
+  // GoToSocial: …/users/gts/main-key, whose URL serves a stub of the actor
+  // (its id, name and key; no inbox).
+  gts: {
+    keyPairs: [await rsaKeyPair()],
+    ownKeys: true,
+    sign(actor, [rsa]) {
+      const key = new CryptographicKey({ id: new URL(`${actor.href}/main-key`), owner: actor, publicKey: rsa.publicKey });
+      return {
+        keyId: key.id, privateKey: rsa.privateKey, publicKey: key, assertionMethods: [],
+        served: new Person({ id: actor, preferredUsername: "gts", publicKey: key }),
+      };
+    },
+  },
+  // A CryptographicKey document of its own, naming its owner.
+  keydoc: {
+    keyPairs: [await rsaKeyPair()],
+    ownKeys: true,
+    sign(actor, [rsa]) {
+      const key = new CryptographicKey({ id: new URL("/keys/keydoc", actor), owner: actor, publicKey: rsa.publicKey });
+      return { keyId: key.id, privateKey: rsa.privateKey, publicKey: key, assertionMethods: [], served: key };
+    },
+  },
+  // FEP-521a: the actor's Ed25519 key, which Fedify lists as a Multikey
+  // among its assertionMethods, by fragment (…/users/ed#key-2).
+  ed: {
+    keyPairs: [await rsaKeyPair(), await ed25519KeyPair()],
+    sign(actor, [, ed]) {
+      return { keyId: new URL("#key-2", actor), privateKey: ed.privateKey };
+    },
+  },
+  // An Ed25519 Multikey document of its own, naming its controller.
+  edkey: {
+    keyPairs: [await rsaKeyPair(), await ed25519KeyPair()],
+    sign(actor, [, ed]) {
+      const key = new Multikey({ id: new URL("/keys/edkey", actor), controller: actor, publicKey: ed.publicKey });
+      return { keyId: key.id, privateKey: ed.privateKey, assertionMethods: [key], served: key };
+    },
+  },
+  // An RSA Multikey (multicodec 0x1205), listed only among the actor's
+  // assertionMethods (…/users/rsamk#key-2); Fedify signs with it itself.
+  rsamk: {
+    keyPairs: [await rsaKeyPair(), await rsaKeyPair()],
+    sign(actor, [, rsa]) {
+      return { keyId: new URL("#key-2", actor), privateKey: rsa.privateKey };
+    },
+  },
+};
+
+const actors = ["peer", "peer2", ...Object.keys(forms)];
+const keyPairs = {
+  peer: [await generateCryptoKeyPair("RSASSA-PKCS1-v1_5")],
+  peer2: [await generateCryptoKeyPair("RSASSA-PKCS1-v1_5")],
+  ...Object.fromEntries(Object.entries(forms).map(([a, f]) => [a, f.keyPairs])),
+};
+// signer tells how an actor of a keyId form signs (null for peer and peer2).
+const signer = (ctx, identifier) =>
+  forms[identifier]?.sign(ctx.getActorUri(identifier), keyPairs[identifier]) ?? null;
 
 const federation = createFederation({ kv: new MemoryKvStore(), allowPrivateAddress: true });
 
@@ -24,17 +101,18 @@ federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
     if (!actors.includes(identifier)) return null;
     const keys = await ctx.getActorKeyPairs(identifier);
+    const form = signer(ctx, identifier);
     return new Person({
       id: ctx.getActorUri(identifier),
       preferredUsername: identifier,
       name: "Fedify peer",
       inbox: ctx.getInboxUri(identifier),
       endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-      publicKey: keys[0].cryptographicKey,
-      assertionMethods: keys.map((k) => k.multikey),
+      publicKey: form?.publicKey ?? keys[0].cryptographicKey,
+      assertionMethods: form?.assertionMethods ?? keys.map((k) => k.multikey),
     });
   })
-  .setKeyPairsDispatcher(async (_ctx, identifier) => (actors.includes(identifier) ? [keyPairs[identifier]] : []));
+  .setKeyPairsDispatcher(async (_ctx, identifier) => (forms[identifier]?.ownKeys ? [] : keyPairs[identifier] ?? []));
 
 // languagesOf lists the languages of a post's contentMap, as Fedify read it.
 const languagesOf = (post) =>
@@ -80,8 +158,25 @@ federation
   .on(Create, reportCreate)
   .on(Announce, reportAnnounce);
 
+// served returns what the peer serves at a key's own URL (a stub of the
+// actor, a key document), or null: Fedify's router knows nothing of these.
+async function served(url) {
+  const c = ctx();
+  for (const identifier of Object.keys(forms)) {
+    const form = signer(c, identifier);
+    if (form.served && form.keyId.href === url) return await form.served.toJsonLd();
+  }
+  return null;
+}
+
 // node:http in front of Fedify's fetch-style handler.
 const server = http.createServer(async (req, res) => {
+  const doc = req.method === "GET" ? await served(`${origin}${req.url}`) : null;
+  if (doc) {
+    res.writeHead(200, { "Content-Type": "application/activity+json" });
+    res.end(JSON.stringify(doc));
+    return;
+  }
   const chunks = [];
   for await (const c of req) chunks.push(c);
   const body = chunks.length ? Buffer.concat(chunks) : undefined;
@@ -97,6 +192,46 @@ const origin = `http://127.0.0.1:${server.address().port}`;
 const ctx = () => federation.createContext(new URL(origin), undefined);
 
 const following = new Map(); // target actor IRI → the Follow we sent
+
+// Fedify 1.5 signs requests with RSA keys only (sig/http.js), so the peer
+// signs the Ed25519 forms itself, draft-cavage-12 as Fedify does for RSA,
+// with algorithm hs2019: the verifier takes the algorithm from the key.
+async function postSignedEd25519(inbox, activity, keyId, privateKey) {
+  const body = new TextEncoder().encode(JSON.stringify(await activity.toJsonLd()));
+  const url = new URL(inbox);
+  const digest = `SHA-256=${Buffer.from(await crypto.subtle.digest("SHA-256", body)).toString("base64")}`;
+  const headers = { host: url.host, date: new Date().toUTCString(), digest, "content-type": "application/activity+json" };
+  const signed = [["(request-target)", `post ${url.pathname}`], ...Object.entries(headers)];
+  const message = new TextEncoder().encode(signed.map(([k, v]) => `${k}: ${v}`).join("\n"));
+  const signature = Buffer.from(await crypto.subtle.sign("Ed25519", privateKey, message)).toString("base64");
+  headers.signature = `keyId="${keyId.href}",algorithm="hs2019",headers="${signed.map(([k]) => k).join(" ")}",signature="${signature}"`;
+  const res = await fetch(url, { method: "POST", headers, body });
+  if (!res.ok) throw new Error(`POST ${inbox}: ${res.status} ${await res.text()}`);
+}
+
+// deliver sends an activity of actor `as` to target, signed as its form
+// wants, and returns the keyId it signed with. peer and peer2 sign as
+// Fedify does; the forms' RSA keys go through Fedify too, as sender key
+// pairs.
+async function deliver(c, as, target, activity) {
+  const form = signer(c, as);
+  if (!form) {
+    await c.sendActivity({ identifier: as }, target, activity);
+    return `${c.getActorUri(as).href}#main-key`;
+  }
+  if (form.privateKey.algorithm.name === "Ed25519") {
+    await postSignedEd25519(target.inboxId.href, activity, form.keyId, form.privateKey);
+  } else {
+    await c.sendActivity([{ privateKey: form.privateKey, keyId: form.keyId }], target, activity);
+  }
+  return form.keyId.href;
+}
+
+// loaderFor is how actor `as` reads documents: peer and peer2 sign their
+// GETs; the other actors read unsigned, so that the first request Ruche
+// sees from them is the signed POST under test, not a GET that would have
+// introduced them.
+const loaderFor = (c, as) => (forms[as] ? c.documentLoader : c.getDocumentLoader({ identifier: as }));
 
 const commands = {
   // WebFinger as Fedify does it. Over plain http (the test nodes have no
@@ -123,28 +258,25 @@ const commands = {
   // A Follow of an actor (a member) or of a Group (a space: joining it).
   async follow({ url, as = "peer" }) {
     const c = ctx();
-    const documentLoader = await c.getDocumentLoader({ identifier: as });
-    const target = await c.lookupObject(url, { documentLoader });
+    const target = await c.lookupObject(url, { documentLoader: await loaderFor(c, as) });
     const follow = new Follow({
       id: new URL(`${origin}/follows/${crypto.randomUUID()}`), actor: c.getActorUri(as), object: target.id,
     });
-    await c.sendActivity({ identifier: as }, target, follow);
+    const keyId = await deliver(c, as, target, follow);
     following.set(`${as} ${url}`, { follow, target });
-    return { sent: follow.id.href, targetType: target.constructor.name };
+    return { sent: follow.id.href, targetType: target.constructor.name, keyId };
   },
   async unfollow({ url, as = "peer" }) {
     const c = ctx();
     const { follow, target } = following.get(`${as} ${url}`);
     const undo = new Undo({ id: new URL(`${origin}/undos/${crypto.randomUUID()}`), actor: c.getActorUri(as), object: follow });
-    await c.sendActivity({ identifier: as }, target, undo);
-    return { sent: undo.id.href };
+    return { sent: undo.id.href, keyId: await deliver(c, as, target, undo) };
   },
   // A signed Create(Note) into a space, addressed to its Group (FEP-1b12:
   // audience, and the Group in to), in the languages given.
   async post({ group, texts, as = "peer" }) {
     const c = ctx();
-    const documentLoader = await c.getDocumentLoader({ identifier: as });
-    const target = await c.lookupObject(group, { documentLoader });
+    const target = await c.lookupObject(group, { documentLoader: await loaderFor(c, as) });
     const id = crypto.randomUUID();
     const langs = Object.keys(texts);
     const note = new Note({
@@ -156,8 +288,8 @@ const commands = {
       id: new URL(`${origin}/creates/${id}`), actor: c.getActorUri(as), object: note,
       audience: target.id, to: target.id, cc: PUBLIC_COLLECTION,
     });
-    await c.sendActivity({ identifier: as }, target, create);
-    return { sent: create.id.href, note: note.id.href };
+    const keyId = await deliver(c, as, target, create);
+    return { sent: create.id.href, note: note.id.href, keyId };
   },
 };
 
