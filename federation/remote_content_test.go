@@ -98,8 +98,9 @@ func TestRemoteContentAndBadInput(t *testing.T) {
 		t.Fatalf("files of the first post: %+v %+v %+v", files0[0], files0[1], files0[2])
 	}
 
-	// A post to a space that does not exist: 404 at the door.
-	if status := mallory.post(t, a.URL+"/spaces/nope/inbox", []byte(`{}`), time.Now(), nil); status != http.StatusNotFound {
+	// A post to a space that does not exist: 404 at the door, once the
+	// activity is known to be well formed and signed (as for a hidden space).
+	if status := mallory.post(t, a.URL+"/spaces/nope/inbox", activity(b.URL+"/activities/nope", "Follow", mallory.actor, a.URL+"/spaces/nope"), time.Now(), nil); status != http.StatusNotFound {
 		t.Fatalf("a post to no space: %d", status)
 	}
 	// A like of a deleted post: refused, nothing counted.
