@@ -6,14 +6,18 @@
 //   peer → test: {"ready": origin}, then {"id": n, ...result} per command,
 //                and {"event": Type, ...} for each activity its inboxes accept
 //                (Fedify has verified the HTTP signature by then).
-//   test → peer: {"id": n, "cmd": "webfinger"|"lookup"|"follow"|"unfollow"|"post", ...};
-//                follow, unfollow and post act as the actor named by "as"
-//                and reply with the keyId they signed with.
+//   test → peer: {"id": n, "cmd": "webfinger"|"lookup"|"follow"|"unfollow"|"post"|"note"|"reply"|"like", ...};
+//                follow, unfollow, post, note, reply and like act as the
+//                actor named by "as" and reply with the keyId they signed with.
+// Like a Mastodon server, it accepts every Follow of its actors at once, and
+// reports Creates with their mentions, and Updates and Deletes with what they
+// change.
 import http from "node:http";
 import readline from "node:readline";
 import {
-  Accept, Announce, Create, CryptographicKey, Endpoints, Follow, LanguageString, Multikey, Note, Person,
-  PUBLIC_COLLECTION, Reject, Undo, createFederation, generateCryptoKeyPair, lookupWebFinger, MemoryKvStore,
+  Accept, Announce, Article, Create, CryptographicKey, Delete, Endpoints, Follow, LanguageString, Like, Mention,
+  Multikey, Note, Person, PUBLIC_COLLECTION, Reject, Undo, Update, createFederation, generateCryptoKeyPair,
+  lookupWebFinger, MemoryKvStore,
 } from "@fedify/fedify";
 
 const send = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
@@ -107,12 +111,15 @@ federation
       preferredUsername: identifier,
       name: "Fedify peer",
       inbox: ctx.getInboxUri(identifier),
+      followers: ctx.getFollowersUri(identifier),
       endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
       publicKey: form?.publicKey ?? keys[0].cryptographicKey,
       assertionMethods: form?.assertionMethods ?? keys.map((k) => k.multikey),
     });
   })
   .setKeyPairsDispatcher(async (_ctx, identifier) => (forms[identifier]?.ownKeys ? [] : keyPairs[identifier] ?? []));
+// Followers are not kept: the collection exists so that posts can address it.
+federation.setFollowersDispatcher("/users/{identifier}/followers", async () => ({ items: [] }));
 
 // languagesOf lists the languages of a post's contentMap, as Fedify read it.
 const languagesOf = (post) =>
@@ -136,19 +143,51 @@ const reportAnnounce = async (ctx, announce) => {
     event.innerActor = obj.actorId?.href;
     event.innerObject = post?.id?.href;
   }
-  event.postType = post?.constructor?.name;
-  event.languages = languagesOf(post);
-  event.audience = post?.audienceId?.href;
-  event.content = post?.content?.toString();
-  send(event);
+  send({ ...event, ...await postFields(post) });
+};
+// postFields is what a Mastodon-family server reads of a post: its type,
+// text, title (name), summary (a content warning for a Note), sensitivity,
+// the actors it mentions, its addressing and what it answers.
+const postFields = async (post) => {
+  const mentions = [];
+  for await (const tag of post?.getTags?.() ?? []) {
+    if (tag instanceof Mention) mentions.push(tag.href?.href);
+  }
+  return {
+    postType: post?.constructor?.name, content: post?.content?.toString(), languages: languagesOf(post),
+    audience: post?.audienceId?.href, name: post?.name?.toString(), summary: post?.summary?.toString(),
+    sensitive: post?.sensitive ?? false, mentions, inReplyTo: post?.replyTargetId?.href,
+    to: (post?.toIds ?? []).map((u) => u.href), cc: (post?.ccIds ?? []).map((u) => u.href),
+  };
 };
 const reportCreate = async (ctx, create) => {
   const documentLoader = await ctx.getDocumentLoader({ identifier: "peer" });
   const post = await create.getObject({ documentLoader });
   send({
     event: "Create", id: create.id?.href, actor: create.actorId?.href, object: create.objectId?.href,
-    postType: post?.constructor?.name, content: post?.content?.toString(), languages: languagesOf(post),
+    ...await postFields(post),
   });
+};
+// An Update carries the new version of a post; a Delete its Tombstone.
+const reportChange = (type) => async (ctx, activity) => {
+  const documentLoader = await ctx.getDocumentLoader({ identifier: "peer" });
+  const obj = await activity.getObject({ documentLoader });
+  send({
+    event: type, id: activity.id?.href, actor: activity.actorId?.href, object: activity.objectId?.href,
+    objectType: obj?.constructor?.name, ...(type === "Update" ? await postFields(obj) : {}),
+  });
+};
+// acceptFollow answers a Follow of one of the peer's actors at once, as an
+// unlocked Mastodon account does.
+const acceptFollow = async (ctx, follow) => {
+  const target = ctx.parseUri(follow.objectId);
+  if (target?.type !== "actor" || !actors.includes(target.identifier)) return;
+  const follower = await follow.getActor(ctx);
+  const accept = new Accept({
+    id: new URL(`${origin}/accepts/${crypto.randomUUID()}`), actor: follow.objectId, object: follow,
+  });
+  await deliver(ctx, target.identifier, follower, accept);
+  send({ event: "Follow", id: follow.id?.href, actor: follow.actorId?.href, object: follow.objectId?.href });
 };
 federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
@@ -156,6 +195,9 @@ federation
   .on(Reject, report("Reject"))
   .on(Undo, report("Undo"))
   .on(Create, reportCreate)
+  .on(Update, reportChange("Update"))
+  .on(Delete, reportChange("Delete"))
+  .on(Follow, acceptFollow)
   .on(Announce, reportAnnounce);
 
 // served returns what the peer serves at a key's own URL (a stub of the
@@ -290,6 +332,59 @@ const commands = {
     });
     const keyId = await deliver(c, as, target, create);
     return { sent: create.id.href, note: note.id.href, keyId };
+  },
+  // A Note as Mastodon writes one, to the inbox of the actor at `to`
+  // (mentioned: a Mention tag, and the actor in the addressing). visibility:
+  // public (as:Public in to), unlisted (in cc), followers (the author's
+  // followers only) or direct (the mentioned actor only).
+  // With mention false, the note is only delivered there (the actor follows
+  // the author), neither tagged nor addressed.
+  async note({ to, text, visibility = "public", mention = true, as = "peer" }) {
+    const c = ctx();
+    const target = await c.lookupObject(to, { documentLoader: await loaderFor(c, as) });
+    const followers = c.getFollowersUri(as);
+    const named = mention ? [target.id] : [];
+    const addressing = {
+      public: { tos: [PUBLIC_COLLECTION], ccs: [followers, ...named] },
+      unlisted: { tos: [followers], ccs: [PUBLIC_COLLECTION, ...named] },
+      followers: { tos: [followers], ccs: named },
+      direct: { tos: named, ccs: [] },
+    }[visibility];
+    const id = crypto.randomUUID();
+    const tags = mention ? [new Mention({ href: target.id, name: `@${target.preferredUsername}@${target.id.host}` })] : [];
+    const note = new Note({
+      id: new URL(`${origin}/notes/${id}`), attribution: c.getActorUri(as), content: `<p>${text}</p>`,
+      tags, ...addressing,
+    });
+    const create = new Create({ id: new URL(`${origin}/creates/${id}`), actor: c.getActorUri(as), object: note, ...addressing });
+    const keyId = await deliver(c, as, target, create);
+    return { sent: create.id.href, note: note.id.href, keyId };
+  },
+  // A public reply to a post, as Mastodon sends it: to its author's inbox,
+  // the author mentioned.
+  async reply({ post, text, as = "peer" }) {
+    const c = ctx();
+    const loader = await loaderFor(c, as);
+    const parent = await c.lookupObject(post, { documentLoader: loader });
+    const author = await parent.getAttribution({ documentLoader: loader });
+    const id = crypto.randomUUID();
+    const addressing = { tos: [PUBLIC_COLLECTION], ccs: [c.getFollowersUri(as), author.id] };
+    const note = new Note({
+      id: new URL(`${origin}/notes/${id}`), attribution: c.getActorUri(as), content: `<p>${text}</p>`,
+      replyTarget: parent.id, tags: [new Mention({ href: author.id })], ...addressing,
+    });
+    const create = new Create({ id: new URL(`${origin}/creates/${id}`), actor: c.getActorUri(as), object: note, ...addressing });
+    const keyId = await deliver(c, as, author, create);
+    return { sent: create.id.href, note: note.id.href, keyId };
+  },
+  // A favourite: Like of a post, to its author's inbox.
+  async like({ post, as = "peer" }) {
+    const c = ctx();
+    const loader = await loaderFor(c, as);
+    const parent = await c.lookupObject(post, { documentLoader: loader });
+    const author = await parent.getAttribution({ documentLoader: loader });
+    const like = new Like({ id: new URL(`${origin}/likes/${crypto.randomUUID()}`), actor: c.getActorUri(as), object: parent.id });
+    return { sent: like.id.href, keyId: await deliver(c, as, author, like) };
   },
 };
 
