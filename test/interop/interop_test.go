@@ -1,5 +1,7 @@
-// Package interop runs Ruche against an independent ActivityPub
-// implementation: a peer built on Fedify (peer.mjs, Node 20), on loopback.
+// Package interop runs Ruche against independent ActivityPub
+// implementations on loopback (Node 20): a peer built on Fedify (peer.mjs),
+// whose actors sign as Mastodon, GoToSocial and Multikey servers do, and an
+// activitypub-bot server (apbot-peer.mjs); and against an SMTP server.
 // It needs `npm ci` in this directory first; `make test` does that and sets
 // RUCHE_INTEROP=1, so in CI the suite runs or fails — it never skips.
 package interop
