@@ -20,13 +20,17 @@ run: build ## start a node on an embedded SQLite database under ./data, at http:
 	./$(BIN) serve
 
 .PHONY: test
-test: browser-deps interop-deps ## vet, then the whole suite with the race detector: both databases (when RUCHE_TEST_POSTGRES is set), the browser scenario and the Fedify interop suite
+test: test-deps browser-deps interop-deps ## vet, then the whole suite with the race detector: both databases (when RUCHE_TEST_POSTGRES is set), the browser scenario and the interop suite
 	$(GO) vet ./...
 	RUCHE_TEST_BROWSER=1 RUCHE_INTEROP=1 $(GO) test -race -count=1 -timeout 30m ./...
 
+.PHONY: test-deps
+test-deps: ## install what the suite needs beyond Go (gcc, chromium, Node.js; apt-get as root) and start PostgreSQL for RUCHE_TEST_POSTGRES
+	@bash test/deps.sh
+
 .PHONY: browser-deps
 browser-deps: ## npm packages of the browser scenario (test/browser); Debian's chromium must be installed
-	@test -x /usr/bin/chromium || { echo "the browser scenario needs Debian's chromium: apt-get install chromium"; exit 1; }
+	@test -x /usr/bin/chromium || { echo "the browser scenario needs Debian's chromium: apt-get install chromium (make test-deps)"; exit 1; }
 	cd test/browser && npm ci --no-audit --no-fund
 
 .PHONY: interop-deps
