@@ -285,3 +285,29 @@ func TestProfilePin(t *testing.T) {
 		}
 	})
 }
+
+// TestDirectPostPage: a direct note of another server's member to alice
+// shows to her, marked direct and for the people it mentions alone; bob
+// gets a 404 for its address.
+func TestDirectPostPage(t *testing.T) {
+	eachDB(t, func(t *testing.T, n *nodetest.Node) {
+		ctx := context.Background()
+		alice := speaks(t, n, member(t, n, "alice", spaces.RoleMember), "en")
+		speaks(t, n, member(t, n, "bob", spaces.RoleMember), "en")
+		zed, err := n.Spaces.SaveRemoteAccount(ctx, spaces.RemoteProfile{URI: "https://elsewhere.example/users/zed", Type: "Person", Username: "zed"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := n.Spaces.CreatePost(ctx, zed, "", spaces.PostInput{Body: "<p>A word for alice</p>", HTML: true,
+			URI: "https://elsewhere.example/notes/1", Visibility: spaces.VisibilityDirect, Mentioned: []*spaces.Account{alice}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := newBrowser(t, n, "en")
+		a.signIn("alice", nodetest.Password)
+		want(t, a.get("/posts/"+p.ID), http.StatusOK, "A word for alice", ">Direct<", "Only the people it mentions can read it.")
+		b := newBrowser(t, n, "en")
+		b.signIn("bob", nodetest.Password)
+		want(t, b.get("/posts/"+p.ID), http.StatusNotFound)
+	})
+}
