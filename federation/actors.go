@@ -10,6 +10,7 @@ import (
 
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/spaces"
 )
 
@@ -70,14 +71,14 @@ func (f *Federation) fetch(next http.HandlerFunc) http.HandlerFunc {
 
 // authenticateGet verifies the signature of a GET and returns its signer.
 func (f *Federation) authenticateGet(r *http.Request) (*spaces.Account, int, error) {
-	p, err := parseSignature(r.Header.Get("Signature"))
+	p, err := transport.ParseSignature(r.Header.Get("Signature"))
 	if err != nil {
 		return nil, http.StatusUnauthorized, err
 	}
 	if err := f.hostAllowed(r.Context(), activitystreams.Host(p.KeyID)); err != nil {
 		return nil, http.StatusForbidden, ErrHostRefused
 	}
-	if err := checkRequest(r, p, nil, f.clock(), f.cfg.Federation.SignatureMaxSkew); err != nil {
+	if err := transport.CheckRequest(r, p, nil, f.clock(), f.cfg.Federation.SignatureMaxSkew); err != nil {
 		return nil, http.StatusUnauthorized, err
 	}
 	k, err := f.verifiedKey(r.Context(), r, p)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/spaces"
 )
 
@@ -95,7 +96,7 @@ func (f *Federation) RotateKey(ctx context.Context, username string) (*spaces.Ac
 	if a.Status != spaces.StatusActive {
 		return nil, fmt.Errorf("%s is %s: its key is not in use", a.Username, a.Status)
 	}
-	priv, pub, err := GenerateKeyPEM()
+	priv, pub, err := transport.GenerateKeyPEM()
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ruche-social/ruche/federation/transport"
 )
 
 // The benchmarks report, beside ns/op, how each figure compares with one
@@ -59,7 +61,7 @@ func BenchmarkRSASign(b *testing.B) {
 func signedPost(b *testing.B, body []byte) *http.Request {
 	req := httptest.NewRequest(http.MethodPost, "https://node.example/users/alice/inbox", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/activity+json")
-	if err := SignRequest(req, "https://other.example/users/bob#main-key", benchKey, body, time.Now()); err != nil {
+	if err := transport.SignRequest(req, "https://other.example/users/bob#main-key", benchKey, body, time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	return req
@@ -87,14 +89,14 @@ func BenchmarkVerifyRequest(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {
-		p, err := parseSignature(req.Header.Get("Signature"))
+		p, err := transport.ParseSignature(req.Header.Get("Signature"))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := checkRequest(req, p, body, time.Now(), time.Hour); err != nil {
+		if err := transport.CheckRequest(req, p, body, time.Now(), time.Hour); err != nil {
 			b.Fatal(err)
 		}
-		if err := verifySignature(req, p, &benchKey.PublicKey); err != nil {
+		if err := transport.Verify(req, p, &benchKey.PublicKey); err != nil {
 			b.Fatal(err)
 		}
 	}

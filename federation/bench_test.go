@@ -15,6 +15,7 @@ import (
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/federation"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -102,7 +103,7 @@ func BenchmarkInboxIngest(b *testing.B) {
 				body := activity(fmt.Sprintf("%s/activities/ingest-%d-%d", s.URL, time.Now().UnixNano(), i), "Like", bob.actor, a.URL+"/users/alice")
 				req, _ := http.NewRequest(http.MethodPost, inbox, bytes.NewReader(body))
 				req.Header.Set("Content-Type", activitystreams.MediaType)
-				if err := federation.SignRequest(req, bob.keyID, bob.key, body, time.Now()); err != nil {
+				if err := transport.SignRequest(req, bob.keyID, bob.key, body, time.Now()); err != nil {
 					b.Fatal(err)
 				}
 				reqs[i] = signed{body, req.Header}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/transport"
 )
 
 // deliverDue makes the due deliveries, up to delivery_workers at once and
@@ -244,7 +245,7 @@ func (f *Federation) post(ctx context.Context, j *db.Delivery, signers *signerCa
 	}
 	req.Header.Set("Content-Type", activitystreams.LDMediaType)
 	req.Header.Set("Accept", activitystreams.MediaType)
-	if err := SignRequest(req, keyID, key, body, f.clock()); err != nil {
+	if err := transport.SignRequest(req, keyID, key, body, f.clock()); err != nil {
 		return err
 	}
 	resp, err := f.client.Do(req)

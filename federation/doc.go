@@ -1,8 +1,10 @@
 // Package federation connects the node to the fediverse over ActivityPub:
-// WebFinger, host-meta and NodeInfo discovery, HTTP signatures in and out,
-// actor and collection endpoints, the durable inbox and its dispatcher, the
-// transactional outbox and its delivery workers, and the guarded HTTP client
-// every remote request goes through.
+// WebFinger, host-meta and NodeInfo discovery, actor and collection
+// endpoints, whose keys sign what (key fetching and storing), the durable
+// inbox and its dispatcher, the transactional outbox and its delivery
+// workers. What crosses the wire without meaning anything — the guarded HTTP
+// client, HTTP signatures, key formats, the key cache — is package
+// federation/transport, below it.
 //
 // It is one more door into package spaces: a remote actor's Follow becomes
 // spaces.FollowAccount with the remote account as the one who acts, exactly

@@ -129,6 +129,6 @@ func (f *Federation) forgetChangedKeys(tx *db.DB, ev spaces.Event) {
 		a = e.Account
 	}
 	if a != nil && !a.IsLocal() {
-		tx.AfterCommit(func() { f.keys.forgetOwner(a.ID) })
+		tx.AfterCommit(func() { f.keys.ForgetOwner(a.ID) })
 	}
 }

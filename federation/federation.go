@@ -11,6 +11,7 @@ import (
 
 	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/internal/buildinfo"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -18,7 +19,6 @@ import (
 // Limits of the inbox and of what the node reads from other servers.
 const (
 	MaxInboxBody   = 1 << 20 // 1 MiB: an activity larger than this is refused (413)
-	MaxFetchBody   = 1 << 20 // a remote document larger than this is not read
 	maxPageItems   = 50      // items in one page of a collection
 	keyRefetchGap  = time.Minute
 	unreachableAt  = 10              // consecutive failures before a host is unreachable
@@ -53,15 +53,15 @@ type Federation struct {
 	now    func() time.Time
 	posts  func(ctx context.Context) (int, error)
 
-	client    *Client
+	client    *transport.Client
 	userAgent string
 
 	handlers    map[string]Handler
 	collections []CollectionExpander
 
-	signing   sync.Map // account id → *cachedKey
-	refetched sync.Map // keyId → time.Time of the last refetch
-	keys      keyCache // remote keys that signed recent requests
+	signing   sync.Map                       // account id → *cachedKey
+	refetched sync.Map                       // keyId → time.Time of the last refetch
+	keys      transport.KeyCache[*remoteKey] // remote keys that signed recent requests
 
 	inboxWriter inboxWriter // stores received activities, many per commit
 
@@ -113,7 +113,7 @@ func New(opts Options) (*Federation, error) {
 	}
 	f.inboxWriter.db = f.db
 	f.userAgent = fmt.Sprintf("Ruche/%s (+%s)", buildinfo.Version(), f.origin)
-	f.client = NewClient(ClientOptions{
+	f.client = transport.NewClient(transport.ClientOptions{
 		AllowPrivate: opts.Config.Federation.AllowPrivateAddresses,
 		Timeout:      opts.Config.Federation.DeliveryTimeout,
 		UserAgent:    f.userAgent,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/spaces"
 )
 
@@ -37,7 +38,7 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 			return
 		}
 	}
-	p, err := parseSignature(r.Header.Get("Signature"))
+	p, err := transport.ParseSignature(r.Header.Get("Signature"))
 	if err != nil {
 		refuse(w, http.StatusUnauthorized, err)
 		return
@@ -50,7 +51,7 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 		refuse(w, http.StatusUnsupportedMediaType, errors.New("send application/activity+json or application/ld+json"))
 		return
 	}
-	body, err := readBody(http.MaxBytesReader(w, r.Body, MaxInboxBody+1), MaxInboxBody)
+	body, err := transport.ReadBody(http.MaxBytesReader(w, r.Body, MaxInboxBody+1), MaxInboxBody)
 	if err != nil {
 		refuse(w, http.StatusRequestEntityTooLarge, fmt.Errorf("the body must be at most %d bytes", MaxInboxBody))
 		return
@@ -72,7 +73,7 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 		refuse(w, http.StatusUnauthorized, errKeyOwner)
 		return
 	}
-	if err := checkRequest(r, p, body, f.clock(), f.cfg.Federation.SignatureMaxSkew); err != nil {
+	if err := transport.CheckRequest(r, p, body, f.clock(), f.cfg.Federation.SignatureMaxSkew); err != nil {
 		refuse(w, http.StatusUnauthorized, err)
 		return
 	}
@@ -156,21 +157,24 @@ func checkOrigin(in *activitystreams.Incoming) error {
 // resolver's address, "no route to host", a refused port) would make the
 // inbox a probe of the network behind the node, so it is logged, and the
 // answer names only what failed.
-func (f *Federation) verifiedKey(ctx context.Context, r *http.Request, p *sigParams) (*remoteKey, error) {
+func (f *Federation) verifiedKey(ctx context.Context, r *http.Request, p *transport.Params) (*remoteKey, error) {
 	k, err := f.checkedKey(ctx, r, p)
 	if err == nil {
 		return k, nil
 	}
 	f.log.Info("signature refused", "keyId", p.KeyID, "err", err)
-	for _, safe := range []error{errActorGone, errKeyOwner, errKeyUnavailable, errAlgorithm, errBadSignature} {
+	if errors.Is(err, errKeyRefused) {
+		return nil, err
+	}
+	for _, safe := range []error{errActorGone, errKeyOwner, errKeyUnavailable, transport.ErrAlgorithm, transport.ErrBadSignature} {
 		if errors.Is(err, safe) {
 			return nil, safe
 		}
 	}
-	return nil, errVerify
+	return nil, transport.ErrVerify
 }
 
-func (f *Federation) checkedKey(ctx context.Context, r *http.Request, p *sigParams) (*remoteKey, error) {
+func (f *Federation) checkedKey(ctx context.Context, r *http.Request, p *transport.Params) (*remoteKey, error) {
 	k, err := f.publicKey(ctx, p.KeyID, false)
 	if err != nil {
 		return nil, err
@@ -178,7 +182,7 @@ func (f *Federation) checkedKey(ctx context.Context, r *http.Request, p *sigPara
 	if k.owner != nil && k.owner.IsLocal() {
 		return nil, errKeyOwner // a remote request signed with one of the node's own keys
 	}
-	err = verifySignature(r, p, k.key)
+	err = transport.Verify(r, p, k.key)
 	if err == nil || !f.mayRefetch(k) {
 		return k, err
 	}
@@ -189,7 +193,7 @@ func (f *Federation) checkedKey(ctx context.Context, r *http.Request, p *sigPara
 		}
 		return nil, err
 	}
-	if err := verifySignature(r, p, fresh.key); err != nil {
+	if err := transport.Verify(r, p, fresh.key); err != nil {
 		return nil, err
 	}
 	return fresh, nil

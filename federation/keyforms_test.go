@@ -21,7 +21,7 @@ import (
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
-	"github.com/ruche-social/ruche/federation"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -144,7 +144,7 @@ func signedFollow(t testing.TB, inbox, target, actor, keyID string, key crypto.P
 	body := activity(origin+"/follows/"+strings.NewReplacer("/", "-", "#", "-", ":", "-").Replace(keyID), "Follow", actor, target)
 	req, _ := http.NewRequest(http.MethodPost, inbox, bytes.NewReader(body))
 	req.Header.Set("Content-Type", activitystreams.MediaType)
-	if err := federation.SignRequest(req, keyID, key, body, time.Now()); err != nil {
+	if err := transport.SignRequest(req, keyID, key, body, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -235,19 +235,19 @@ func TestKeyForms(t *testing.T) {
 		// named by a fragment, besides its RSA key.
 		mk := p.URL + "/users/mk"
 		p.put(mk, person(mk, keyObject(mk+"#main-key", mk, &rsa4.PublicKey),
-			[]any{multikey(mk+"#ed25519-key", mk, federation.MultikeyOf(edPub))}))
+			[]any{multikey(mk+"#ed25519-key", mk, mustMultikey(edPub))}))
 		accept("Ed25519 Multikey by fragment", mk, mk+"#ed25519-key", edKey, edPub)
 
 		// A Multikey document of its own, naming its controller.
 		mkd, mkdKey := p.URL+"/users/mkd", p.URL+"/keys/mkd"
-		mkdMultikey := multikey(mkdKey, mkd, federation.MultikeyOf(edPub))
+		mkdMultikey := multikey(mkdKey, mkd, mustMultikey(edPub))
 		p.put(mkd, person(mkd, nil, mkdMultikey))
 		p.put(mkdKey, standalone(mkdMultikey, "https://w3id.org/security/multikey/v1"))
 		accept("Multikey document", mkd, mkdKey, edKey, edPub)
 
 		// An RSA Multikey (multicodec 0x1205).
 		rmk := p.URL + "/users/rmk"
-		p.put(rmk, person(rmk, nil, []any{multikey(rmk+"#rsa-key", rmk, federation.MultikeyOf(&rsa1.PublicKey))}))
+		p.put(rmk, person(rmk, nil, []any{multikey(rmk+"#rsa-key", rmk, mustMultikey(&rsa1.PublicKey))}))
 		accept("RSA Multikey", rmk, rmk+"#rsa-key", rsa1, &rsa1.PublicKey)
 
 		// Attacks.
@@ -260,7 +260,7 @@ func TestKeyForms(t *testing.T) {
 		refuse("key document of an owner on another origin", cross, crossKey, liar, "names an owner on another origin")
 		// The same with a Multikey document.
 		mkx := p.URL + "/keys/mkx"
-		p.put(mkx, standalone(multikey(mkx, victim, federation.MultikeyOf(edPub)), "https://w3id.org/security/multikey/v1"))
+		p.put(mkx, standalone(multikey(mkx, victim, mustMultikey(edPub)), "https://w3id.org/security/multikey/v1"))
 		refuse("Multikey document of a controller on another origin", cross, mkx, edKey, "names an owner on another origin")
 		// A stub whose id is an actor of another origin.
 		sx := p.URL + "/users/sx"
@@ -283,7 +283,7 @@ func TestKeyForms(t *testing.T) {
 		refuse("a file posing as the stub of a known actor", frag, upload, liar, "does not list the key")
 		// A Multikey document its controller does not list.
 		mko := p.URL + "/keys/mko"
-		p.put(mko, standalone(multikey(mko, orph, federation.MultikeyOf(edPub)), "https://w3id.org/security/multikey/v1"))
+		p.put(mko, standalone(multikey(mko, orph, mustMultikey(edPub)), "https://w3id.org/security/multikey/v1"))
 		refuse("Multikey document its controller does not list", orph, mko, edKey, "does not list the key")
 		// A copy of a key document served at another URL.
 		cp := p.URL + "/keys/copy"
@@ -303,11 +303,11 @@ func TestKeyForms(t *testing.T) {
 		}
 
 		// Multikeys the node cannot read.
-		bad := federation.MultikeyOf(edPub)
+		bad := mustMultikey(edPub)
 		for i, c := range []struct{ multibase, reason string }{
 			{bad[:10] + "0" + bad[11:], "not a base58 character"},
 			{"u" + bad[1:], "not base58btc"},
-			{federation.MultikeyOf(edPub[:31]), "Ed25519 Multikey has 31 bytes"},
+			{mustMultikey(edPub[:31]), "Ed25519 Multikey has 31 bytes"},
 			{"z" + strings.Repeat("2", 40), "multicodec"},
 		} {
 			badmk := p.URL + "/users/badmk" + string(rune('a'+i))
@@ -315,4 +315,13 @@ func TestKeyForms(t *testing.T) {
 			refuse("bad multibase "+c.multibase, badmk, badmk+"#ed25519-key", edKey, c.reason)
 		}
 	})
+}
+
+// mustMultikey is transport.MultikeyOf for keys the test made.
+func mustMultikey(pub crypto.PublicKey) string {
+	s, err := transport.MultikeyOf(pub)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

@@ -3,9 +3,6 @@ package federation
 import (
 	"context"
 	"crypto"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -18,82 +15,13 @@ import (
 
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/spaces"
 )
 
-// keyBits is the size of the RSA keys the node makes: Mastodon verifies RSA
-// only, and 2048 bits is what the fediverse uses.
-const keyBits = 2048
-
-// GenerateKeyPEM makes an RSA key pair and returns its private half (PKCS#8)
-// and public half (PKIX) as PEM. It costs tens of milliseconds: keys are made
-// once, when their actor is created, never per request.
-func GenerateKeyPEM() (private, public string, err error) {
-	key, err := rsa.GenerateKey(rand.Reader, keyBits)
-	if err != nil {
-		return "", "", err
-	}
-	priv, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return "", "", err
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		return "", "", err
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})), nil
-}
-
-// parsePublicKeyPEM reads a PKIX (RSA or Ed25519) or PKCS#1 RSA public key.
-func parsePublicKeyPEM(s string) (crypto.PublicKey, error) {
-	block, _ := pem.Decode([]byte(strings.TrimSpace(s)))
-	if block == nil {
-		return nil, errors.New("no PEM block")
-	}
-	switch block.Type {
-	case "PUBLIC KEY":
-		k, err := x509.ParsePKIXPublicKey(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		switch k := k.(type) {
-		case *rsa.PublicKey:
-			return k, checkRSASize(k)
-		case ed25519.PublicKey:
-			return k, nil
-		}
-		return nil, fmt.Errorf("unsupported key type %T", k)
-	case "RSA PUBLIC KEY":
-		k, err := x509.ParsePKCS1PublicKey(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		return k, checkRSASize(k)
-	}
-	return nil, fmt.Errorf("unsupported PEM block %q", block.Type)
-}
-
-// checkRSASize refuses RSA keys shorter than 2048 bits, which can be
-// factored by whoever wants to sign as their owner.
-func checkRSASize(k *rsa.PublicKey) error {
-	if k.N.BitLen() < 2048 {
-		return errors.New("RSA key shorter than 2048 bits")
-	}
-	return nil
-}
-
-func ParsePrivateKeyPEM(s string) (crypto.PrivateKey, error) {
-	block, _ := pem.Decode([]byte(s))
-	if block == nil {
-		return nil, errors.New("no PEM block")
-	}
-	return x509.ParsePKCS8PrivateKey(block.Bytes)
-}
-
 // createKey makes and stores the key pair of a new local actor, in tx.
 func (f *Federation) createKey(ctx context.Context, tx *db.DB, a *spaces.Account) error {
-	priv, pub, err := GenerateKeyPEM()
+	priv, pub, err := transport.GenerateKeyPEM()
 	if err != nil {
 		return fmt.Errorf("generate key: %w", err)
 	}
@@ -118,7 +46,7 @@ func (f *Federation) signingKey(ctx context.Context, a *spaces.Account) (crypto.
 	if c, ok := f.signing.Load(a.ID); ok && c.(*cachedKey).pem == k.PrivateKeyPEM {
 		return c.(*cachedKey).key, k.KeyID, nil
 	}
-	key, err := ParsePrivateKeyPEM(k.PrivateKeyPEM)
+	key, err := transport.ParsePrivateKeyPEM(k.PrivateKeyPEM)
 	if err != nil {
 		return nil, "", fmt.Errorf("key of %s: %w", a.Username, err)
 	}
@@ -175,7 +103,7 @@ func (f *Federation) signAs(ctx context.Context, as *spaces.Account) (func(*http
 	if err != nil {
 		return nil, err
 	}
-	return func(r *http.Request) error { return SignRequest(r, keyID, key, nil, f.clock()) }, nil
+	return func(r *http.Request) error { return transport.SignRequest(r, keyID, key, nil, f.clock()) }, nil
 }
 
 // fetchDocument GETs an ActivityStreams document, signed by the node's actor
@@ -227,6 +155,18 @@ type remoteKey struct {
 	owner *spaces.Account
 }
 
+// Key errors of the protocol: the transport verifies signatures, this layer
+// knows whose keys they are. errKeyUnavailable is answered as it stands,
+// without the cause of the failed fetch (an address, a refused port: the
+// inbox would be a probe of the network behind the node); errKeyRefused
+// says why the documents the sender's own server served do not make a key,
+// which tells that server nothing it did not say.
+var (
+	errKeyOwner       = errors.New("the key does not belong to the activity's actor")
+	errKeyUnavailable = errors.New("the signing key cannot be obtained")
+	errKeyRefused     = errors.New("the signing key is refused")
+)
+
 // errActorGone is returned when a key's owner answers 404 or 410: the actor
 // was deleted on its server.
 var errActorGone = errors.New("the actor is gone from its server")
@@ -236,14 +176,14 @@ var errActorGone = errors.New("the actor is gone from its server")
 func (f *Federation) publicKey(ctx context.Context, keyID string, refresh bool) (*remoteKey, error) {
 	now := f.clock()
 	if !refresh {
-		if k := f.keys.get(keyID, now); k != nil {
+		if k, ok := f.keys.Get(keyID, now); ok {
 			return k, nil
 		}
 		row, err := f.db.KeyByKeyID(ctx, keyID)
 		if err == nil {
 			k, err := loadedKey(row)
 			if err == nil {
-				f.keys.put(k, now)
+				f.keys.Put(k.row.KeyID, k.row.AccountID, k, now)
 			}
 			return k, err
 		}
@@ -253,13 +193,13 @@ func (f *Federation) publicKey(ctx context.Context, keyID string, refresh bool) 
 	}
 	k, err := f.fetchKey(ctx, keyID)
 	if err == nil {
-		f.keys.put(k, now)
+		f.keys.Put(k.row.KeyID, k.row.AccountID, k, now)
 	}
 	return k, err
 }
 
 func loadedKey(row *db.Key) (*remoteKey, error) {
-	k, err := parsePublicKeyPEM(row.PublicKeyPEM)
+	k, err := transport.ParsePublicKeyPEM(row.PublicKeyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("stored key %s: %w", row.KeyID, err)
 	}
@@ -285,14 +225,14 @@ func (f *Federation) fetchKey(ctx context.Context, keyID string) (*remoteKey, er
 	at := strings.SplitN(keyID, "#", 2)[0]
 	doc, err := f.fetchAnyID(ctx, at, nil)
 	if err != nil {
-		if s := statusOf(err); s == http.StatusGone || s == http.StatusNotFound {
+		if s := transport.StatusOf(err); s == http.StatusGone || s == http.StatusNotFound {
 			return nil, errActorGone
 		}
 		return nil, fmt.Errorf("%w: %v", errKeyUnavailable, err)
 	}
 	owner, err := keyOwner(keyID, at, doc)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errKeyUnavailable, err)
+		return nil, fmt.Errorf("%w: %v", errKeyRefused, err)
 	}
 	if owner != at {
 		// A stub or a key document: one more fetch, of the owner itself.
@@ -305,14 +245,14 @@ func (f *Federation) fetchKey(ctx context.Context, keyID string) (*remoteKey, er
 		err = fmt.Errorf("the document is %s", ra.ID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: the key's owner %s: %v", errKeyUnavailable, owner, err)
+		return nil, fmt.Errorf("%w: the key's owner %s: %v", errKeyRefused, owner, err)
 	}
 	listed, ok := ra.Key(keyID)
 	if !ok {
-		return nil, fmt.Errorf("%w: the document of %s does not list the key %s", errKeyUnavailable, owner, keyID)
+		return nil, fmt.Errorf("%w: the document of %s does not list the key %s", errKeyRefused, owner, keyID)
 	}
 	if _, _, err := publicKeyOf(listed); err != nil {
-		return nil, fmt.Errorf("%w: the key %s of %s: %v", errKeyUnavailable, keyID, owner, err)
+		return nil, fmt.Errorf("%w: the key %s of %s: %v", errKeyRefused, keyID, owner, err)
 	}
 	actor, err := f.storeRemoteActor(ctx, ra)
 	if err != nil {
@@ -398,7 +338,7 @@ func (f *Federation) storeRemoteActor(ctx context.Context, ra *activitystreams.R
 // storeKeys records or refreshes the keys of a remote actor.
 func (f *Federation) storeKeys(ctx context.Context, a *spaces.Account, keys []activitystreams.PublicKey, now time.Time) error {
 	return f.db.InTx(ctx, func(tx *db.DB) error {
-		tx.AfterCommit(func() { f.keys.forgetOwner(a.ID) })
+		tx.AfterCommit(func() { f.keys.ForgetOwner(a.ID) })
 		for _, k := range keys {
 			_, pemKey, err := publicKeyOf(k)
 			if err != nil {
@@ -441,4 +381,24 @@ func (f *Federation) ResolveActor(ctx context.Context, iri string) (*spaces.Acco
 		return nil, err
 	}
 	return f.storeActor(ctx, doc)
+}
+
+// publicKeyOf decodes a key an actor publishes, and returns it with the PEM
+// the node stores for it: the published PEM, or for a Multikey, which has
+// none, its PKIX encoding — so that a stored key reads the same whatever
+// form it came in.
+func publicKeyOf(k activitystreams.PublicKey) (crypto.PublicKey, string, error) {
+	if k.Multibase == "" {
+		key, err := transport.ParsePublicKeyPEM(k.PEM)
+		return key, k.PEM, err
+	}
+	key, err := transport.ParseMultikey(k.Multibase)
+	if err != nil {
+		return nil, "", err
+	}
+	der, err := x509.MarshalPKIXPublicKey(key)
+	if err != nil {
+		return nil, "", err
+	}
+	return key, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), nil
 }

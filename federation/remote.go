@@ -10,6 +10,7 @@ import (
 
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/spaces"
 )
 
@@ -75,7 +76,7 @@ func refusal(err error) error {
 	if errors.Is(err, ErrHostRefused) {
 		return &spaces.Error{Kind: spaces.KindForbidden, Code: "host_refused", Message: err.Error()}
 	}
-	switch statusOf(err) {
+	switch transport.StatusOf(err) {
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusGone:
 		return &spaces.Error{Kind: spaces.KindNotFound, Code: "object_unavailable", Message: err.Error()}
 	}

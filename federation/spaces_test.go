@@ -15,7 +15,7 @@ import (
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
-	"github.com/ruche-social/ruche/federation"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -418,7 +418,7 @@ func (s sender) get(t testing.TB, url string) (int, []byte) {
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	req.Header.Set("Accept", activitystreams.MediaType)
 	if s.key != nil {
-		if err := federation.SignRequest(req, s.keyID, s.key, nil, time.Now()); err != nil {
+		if err := transport.SignRequest(req, s.keyID, s.key, nil, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

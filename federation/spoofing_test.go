@@ -18,6 +18,7 @@ import (
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
 	"github.com/ruche-social/ruche/federation"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -36,7 +37,7 @@ func senderOf(t testing.TB, n *nodetest.Node, username string) sender {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := federation.ParsePrivateKeyPEM(k.PrivateKeyPEM)
+	key, err := transport.ParsePrivateKeyPEM(k.PrivateKeyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func (s sender) send(t testing.TB, url string, body []byte, when time.Time, edit
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", activitystreams.MediaType)
 	if s.key != nil {
-		if err := federation.SignRequest(req, s.keyID, s.key, body, when); err != nil {
+		if err := transport.SignRequest(req, s.keyID, s.key, body, when); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
-	"github.com/ruche-social/ruche/federation"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/node"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
@@ -27,7 +27,7 @@ func TestGuardedClient(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
 	defer srv.Close()
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
-	c := federation.NewClient(federation.ClientOptions{Timeout: 2 * time.Second, UserAgent: "test"})
+	c := transport.NewClient(transport.ClientOptions{Timeout: 2 * time.Second, UserAgent: "test"})
 	for _, target := range []string{
 		srv.URL,
 		"http://localhost:" + port,
@@ -37,7 +37,7 @@ func TestGuardedClient(t *testing.T) {
 		"http://0.0.0.0:" + port,
 	} {
 		_, err := c.Get(context.Background(), target, "application/activity+json", nil)
-		if !errors.Is(err, federation.ErrForbiddenAddress) {
+		if !errors.Is(err, transport.ErrForbiddenAddress) {
 			t.Errorf("%s: got %v, want the address refused", target, err)
 		}
 	}
@@ -45,7 +45,7 @@ func TestGuardedClient(t *testing.T) {
 	// redirect's dial too: the same guard applies to every connection.
 	redirecting := httptest.NewServer(http.RedirectHandler(srv.URL, http.StatusFound))
 	defer redirecting.Close()
-	open := federation.NewClient(federation.ClientOptions{AllowPrivate: true, Timeout: 2 * time.Second})
+	open := transport.NewClient(transport.ClientOptions{AllowPrivate: true, Timeout: 2 * time.Second})
 	if _, err := open.Get(context.Background(), redirecting.URL, "*/*", nil); err != nil {
 		t.Fatalf("with private addresses allowed: %v", err)
 	}
@@ -58,8 +58,8 @@ func TestGuardedClient(t *testing.T) {
 		"64:ff9b::7f00:1": false, "::7f00:1": false, "::a00:1": false, "::ffff:0:7f00:1": false, "224.0.0.1": false, "0.0.0.0": false, "255.255.255.255": false,
 		"93.184.216.34": true, "2606:2800:220:1::1": true,
 	} {
-		if got := federation.IsPublicAddr(netip.MustParseAddr(addr)); got != public {
-			t.Errorf("IsPublicAddr(%s) = %v", addr, got)
+		if got := transport.IsPublicAddr(netip.MustParseAddr(addr)); got != public {
+			t.Errorf("transport.IsPublicAddr(%s) = %v", addr, got)
 		}
 	}
 }

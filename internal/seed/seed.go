@@ -28,7 +28,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/ruche-social/ruche/db"
-	"github.com/ruche-social/ruche/federation"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/spaces"
 )
 
@@ -123,7 +123,7 @@ type seeder struct {
 // accounts creates the members: account, user, key.
 func (s *seeder) accounts(ctx context.Context) error {
 	var err error
-	if s.priv, s.pub, err = federation.GenerateKeyPEM(); err != nil {
+	if s.priv, s.pub, err = transport.GenerateKeyPEM(); err != nil {
 		return err
 	}
 	created := s.now.Add(-365 * 24 * time.Hour)

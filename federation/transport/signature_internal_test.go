@@ -1,4 +1,4 @@
-package federation
+package transport
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 )
 
 func TestParseSignature(t *testing.T) {
-	p, err := parseSignature(`keyId="https://b.example/users/bob#main-key",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="AAAA"`)
+	p, err := ParseSignature(`keyId="https://b.example/users/bob#main-key",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="AAAA"`)
 	if err != nil || p.KeyID != "https://b.example/users/bob#main-key" || len(p.Headers) != 4 || p.Algorithm != "rsa-sha256" {
 		t.Fatalf("%+v %v", p, err)
 	}
@@ -21,7 +21,7 @@ func TestParseSignature(t *testing.T) {
 		`keyId="k",headers="date",signature="AAAA",created=abc`,
 		`keyId="k",headers="` + strings.Repeat("x ", 40) + `",signature="AAAA"`,
 	} {
-		if _, err := parseSignature(bad); err == nil {
+		if _, err := ParseSignature(bad); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
 	}
@@ -36,7 +36,7 @@ func FuzzParseSignature(f *testing.F) {
 	f.Add(`keyId="",signature=""`)
 	f.Add(`,,,,=`)
 	f.Fuzz(func(t *testing.T, h string) {
-		p, err := parseSignature(h)
+		p, err := ParseSignature(h)
 		if err != nil {
 			return
 		}

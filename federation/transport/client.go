@@ -1,4 +1,4 @@
-package federation
+package transport
 
 import (
 	"context"
@@ -135,8 +135,8 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	return c.http.Do(req)
 }
 
-// readBody reads at most max bytes of a response body; more is ErrTooLarge.
-func readBody(r io.Reader, max int64) ([]byte, error) {
+// ReadBody reads at most max bytes of a response body; more is ErrTooLarge.
+func ReadBody(r io.Reader, max int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err
@@ -146,6 +146,10 @@ func readBody(r io.Reader, max int64) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// MaxFetchBody bounds a remote document the client reads: past it, the
+// answer is not read (ErrTooLarge).
+const MaxFetchBody = 1 << 20
 
 // Get fetches url with the given Accept header, signed by sign when not nil,
 // and returns the body if the status is 200.
@@ -185,7 +189,7 @@ func (c *Client) GetN(ctx context.Context, url, accept string, sign func(*http.R
 		return nil, err
 	}
 	defer body.Close()
-	return readBody(body, max)
+	return ReadBody(body, max)
 }
 
 // StatusError is a remote answer other than the one expected.
@@ -196,8 +200,8 @@ type StatusError struct {
 
 func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: status %d", e.URL, e.Status) }
 
-// statusOf returns the HTTP status of a StatusError, or 0.
-func statusOf(err error) int {
+// StatusOf returns the HTTP status of a StatusError, or 0.
+func StatusOf(err error) int {
 	var se *StatusError
 	if errors.As(err, &se) {
 		return se.Status

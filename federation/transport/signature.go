@@ -1,4 +1,4 @@
-package federation
+package transport
 
 import (
 	"crypto"
@@ -58,8 +58,8 @@ func SignRequest(r *http.Request, keyID string, key crypto.PrivateKey, body []by
 	return nil
 }
 
-// sigParams are the parameters of a Signature header.
-type sigParams struct {
+// Params are the parameters of a Signature header.
+type Params struct {
 	KeyID     string
 	Algorithm string
 	Headers   []string
@@ -70,44 +70,42 @@ type sigParams struct {
 
 // Signature errors; each makes the request unauthenticated (401).
 var (
-	errNoSignature      = errors.New("the request is not signed")
-	errBadSignature     = errors.New("the Signature header is malformed")
-	errSignedHeaders    = errors.New("the signature does not cover (request-target), host, date and, for a POST, digest")
-	errDate             = errors.New("the Date header is missing or outside the allowed window")
-	errDigest           = errors.New("the Digest header does not match the body")
-	errAlgorithm        = errors.New("the signature algorithm does not match the key")
-	errVerify           = errors.New("the signature does not verify")
-	errKeyOwner         = errors.New("the key does not belong to the activity's actor")
-	errKeyUnavailable   = errors.New("the signing key cannot be obtained")
+	ErrNoSignature      = errors.New("the request is not signed")
+	ErrBadSignature     = errors.New("the Signature header is malformed")
+	ErrSignedHeaders    = errors.New("the signature does not cover (request-target), host, date and, for a POST, digest")
+	ErrDate             = errors.New("the Date header is missing or outside the allowed window")
+	ErrDigest           = errors.New("the Digest header does not match the body")
+	ErrAlgorithm        = errors.New("the signature algorithm does not match the key")
+	ErrVerify           = errors.New("the signature does not verify")
 	sigParamPattern     = regexp.MustCompile(`^([a-zA-Z]+)=(?:"([^"]*)"|([0-9]+))$`)
 	maxSignatureHeader  = 8 << 10
 	maxSignedHeaderList = 32
 )
 
-// parseSignature reads a Signature header strictly: every parameter once,
+// ParseSignature reads a Signature header strictly: every parameter once,
 // quoted values without commas (go-fed/httpsig, which verifies afterwards,
 // splits on commas naively: rejecting what it would misread keeps both parsers
 // in agreement about what was signed).
-func parseSignature(h string) (*sigParams, error) {
+func ParseSignature(h string) (*Params, error) {
 	if h == "" {
-		return nil, errNoSignature
+		return nil, ErrNoSignature
 	}
 	if len(h) > maxSignatureHeader {
-		return nil, errBadSignature
+		return nil, ErrBadSignature
 	}
-	p := &sigParams{}
+	p := &Params{}
 	seen := map[string]bool{}
 	for _, part := range strings.Split(h, ",") {
 		m := sigParamPattern.FindStringSubmatch(strings.TrimSpace(part))
 		if m == nil {
-			return nil, errBadSignature
+			return nil, ErrBadSignature
 		}
 		k, v := m[1], m[2]
 		if m[3] != "" {
 			v = m[3]
 		}
 		if seen[k] {
-			return nil, errBadSignature
+			return nil, ErrBadSignature
 		}
 		seen[k] = true
 		switch k {
@@ -122,7 +120,7 @@ func parseSignature(h string) (*sigParams, error) {
 		case "created", "expires":
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				return nil, errBadSignature
+				return nil, ErrBadSignature
 			}
 			if k == "created" {
 				p.Created = n
@@ -132,16 +130,16 @@ func parseSignature(h string) (*sigParams, error) {
 		}
 	}
 	if p.KeyID == "" || p.Signature == "" || len(p.Headers) == 0 || len(p.Headers) > maxSignedHeaderList {
-		return nil, errBadSignature
+		return nil, ErrBadSignature
 	}
 	if _, err := base64.StdEncoding.DecodeString(p.Signature); err != nil {
-		return nil, errBadSignature
+		return nil, ErrBadSignature
 	}
 	return p, nil
 }
 
 // covers tells whether the signed headers include every one of want.
-func (p *sigParams) covers(want ...string) bool {
+func (p *Params) covers(want ...string) bool {
 	for _, w := range want {
 		found := false
 		for _, h := range p.Headers {
@@ -157,23 +155,23 @@ func (p *sigParams) covers(want ...string) bool {
 	return true
 }
 
-// checkRequest checks what the signature's verification does not: the signed
+// CheckRequest checks what the signature's verification does not: the signed
 // headers, the Date window and, for a request with a body, the Digest (which
 // go-fed/httpsig does not compare with the body).
-func checkRequest(r *http.Request, p *sigParams, body []byte, now time.Time, skew time.Duration) error {
+func CheckRequest(r *http.Request, p *Params, body []byte, now time.Time, skew time.Duration) error {
 	want := []string{"(request-target)", "host", "date"}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		want = append(want, "digest")
 	}
 	if !p.covers(want...) {
-		return errSignedHeaders
+		return ErrSignedHeaders
 	}
 	date, err := http.ParseTime(r.Header.Get("Date"))
 	if err != nil || date.Before(now.Add(-skew)) || date.After(now.Add(skew)) {
-		return errDate
+		return ErrDate
 	}
 	if p.Expires != 0 && now.Unix() > p.Expires {
-		return errDate
+		return ErrDate
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return checkDigest(r.Header.Values("Digest"), body)
@@ -190,7 +188,7 @@ func checkDigest(values []string, body []byte) error {
 		for _, pair := range strings.Split(v, ",") {
 			algo, enc, ok := strings.Cut(strings.TrimSpace(pair), "=")
 			if !ok {
-				return errDigest
+				return ErrDigest
 			}
 			var sum []byte
 			switch strings.ToUpper(algo) {
@@ -205,13 +203,13 @@ func checkDigest(values []string, body []byte) error {
 			}
 			got, err := base64.StdEncoding.DecodeString(enc)
 			if err != nil || subtle.ConstantTimeCompare(got, sum) != 1 {
-				return errDigest
+				return ErrDigest
 			}
 			matched = true
 		}
 	}
 	if !matched {
-		return errDigest
+		return ErrDigest
 	}
 	return nil
 }
@@ -226,30 +224,30 @@ func algorithmFor(named string, key crypto.PublicKey) (httpsig.Algorithm, error)
 	case ed25519.PublicKey:
 		fromKey = httpsig.ED25519
 	default:
-		return "", errAlgorithm
+		return "", ErrAlgorithm
 	}
 	switch named {
 	case "", "hs2019", string(fromKey):
 		return fromKey, nil
 	}
-	return "", errAlgorithm
+	return "", ErrAlgorithm
 }
 
-// verifySignature verifies r's signature with key.
-func verifySignature(r *http.Request, p *sigParams, key crypto.PublicKey) error {
+// Verify verifies r's signature with key.
+func Verify(r *http.Request, p *Params, key crypto.PublicKey) error {
 	algo, err := algorithmFor(p.Algorithm, key)
 	if err != nil {
 		return err
 	}
 	v, err := httpsig.NewVerifier(r)
 	if err != nil {
-		return errBadSignature
+		return ErrBadSignature
 	}
 	if v.KeyId() != p.KeyID {
-		return errBadSignature // the two parsers disagree: refuse rather than guess
+		return ErrBadSignature // the two parsers disagree: refuse rather than guess
 	}
 	if err := v.Verify(key, algo); err != nil {
-		return errVerify
+		return ErrVerify
 	}
 	return nil
 }
