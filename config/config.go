@@ -42,6 +42,14 @@ type Config struct {
 	Federation Federation `mapstructure:"federation"`
 	Spaces     Spaces     `mapstructure:"spaces"`
 	Mail       Mail       `mapstructure:"mail"`
+	Metrics    Metrics    `mapstructure:"metrics"`
+}
+
+// Metrics serves /metrics (Prometheus text format) on an address of its
+// own, never on the public one.
+type Metrics struct {
+	// Listen is host:port; empty: no metrics.
+	Listen string `mapstructure:"listen"`
 }
 
 // Mail lets the node send mail: the links of members who forgot their
@@ -173,6 +181,7 @@ var defaults = map[string]any{
 	"federation.delivery_max_age":        7 * 24 * time.Hour,
 	"mail.smtp_url":                      "",
 	"mail.from":                          "",
+	"metrics.listen":                     "",
 }
 
 // Keys returns every configuration key, sorted.
@@ -277,6 +286,11 @@ func (c Config) Validate() error {
 	}
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
 		bad("listen", c.Listen, "want host:port, e.g. 127.0.0.1:8080 or :8080")
+	}
+	if c.Metrics.Listen != "" {
+		if _, port, err := net.SplitHostPort(c.Metrics.Listen); err != nil || port == "" || c.Metrics.Listen == c.Listen {
+			bad("metrics.listen", c.Metrics.Listen, "want host:port other than listen's, e.g. 127.0.0.1:9090, or nothing for no metrics")
+		}
 	}
 	if !slices.Contains(RegistrationModes, c.Registrations) {
 		bad("registrations", c.Registrations, "want one of "+strings.Join(RegistrationModes, ", "))

@@ -152,6 +152,9 @@ func (d *DB) Dialect() Dialect { return d.dialect }
 // Bun is the underlying handle, for queries the stores do not cover yet.
 func (d *DB) Bun() bun.IDB { return d.idb }
 
+// Pool is the connection pool, for its statistics (/metrics).
+func (d *DB) Pool() *sql.DB { return d.root.DB }
+
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.root.PingContext(ctx) }
 

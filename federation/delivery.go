@@ -71,6 +71,7 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 		if f.settle(j, hosts[j.Host], outcomes[i], now) {
 			changed[j.Host] = true
 		}
+		f.meter.Delivered(outcome(j.State))
 	}
 	err = f.db.InTx(ctx, func(tx *db.DB) error {
 		if err := tx.FinishDeliveries(ctx, jobs); err != nil {

@@ -89,6 +89,16 @@ func (f *Federation) processItem(ctx context.Context, it *db.InboxItem) {
 	default:
 		it.State, it.NextAt, it.LastError = db.JobPending, now.Add(backoff(it.Attempts, 10*time.Second, 6*time.Hour)), err.Error()
 	}
+	f.meter.InboxProcessed(outcome(it.State))
+}
+
+// outcome names a job's new state as the metrics count it: a job due again
+// is a retry.
+func outcome(state string) string {
+	if state == db.JobPending {
+		return "retry"
+	}
+	return state
 }
 
 func (f *Federation) dispatch(ctx context.Context, it *db.InboxItem) error {

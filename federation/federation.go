@@ -38,7 +38,26 @@ type Options struct {
 	// LocalPosts counts the node's posts for NodeInfo; nil counts the live
 	// posts and comments written on this node.
 	LocalPosts func(ctx context.Context) (int, error)
+	// Meter counts what the federation does (for /metrics); nil counts
+	// nothing.
+	Meter Meter
 }
+
+// Meter counts what the federation does, as it does it: what the inboxes
+// accept, what the workers make of it, and the outcome of every delivery
+// attempt (done, retry, dead; for received activities also ignored and
+// failed).
+type Meter interface {
+	InboxAccepted()
+	InboxProcessed(outcome string)
+	Delivered(outcome string)
+}
+
+type noMeter struct{}
+
+func (noMeter) InboxAccepted()        {}
+func (noMeter) InboxProcessed(string) {}
+func (noMeter) Delivered(string)      {}
 
 // Federation is the node's ActivityPub side. Create it with New, register it
 // as a listener of the domain (spaces.Service.Listen), mount its routes, and
@@ -52,6 +71,7 @@ type Federation struct {
 	log    *slog.Logger
 	now    func() time.Time
 	posts  func(ctx context.Context) (int, error)
+	meter  Meter
 
 	client    *transport.Client
 	userAgent string
@@ -102,6 +122,7 @@ func New(opts Options) (*Federation, error) {
 		log:           opts.Log,
 		now:           opts.Now,
 		posts:         opts.LocalPosts,
+		meter:         opts.Meter,
 		handlers:      map[string]Handler{},
 		wake:          make(chan struct{}, 1),
 		wakeDelivery:  make(chan struct{}, 1),
@@ -110,6 +131,9 @@ func New(opts Options) (*Federation, error) {
 	}
 	if f.posts == nil {
 		f.posts = f.db.CountLocalPosts
+	}
+	if f.meter == nil {
+		f.meter = noMeter{}
 	}
 	f.inboxWriter.db = f.db
 	f.userAgent = fmt.Sprintf("Ruche/%s (+%s)", buildinfo.Version(), f.origin)

@@ -115,6 +115,7 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 		return
 	}
 	f.notify()
+	f.meter.InboxAccepted()
 	w.WriteHeader(http.StatusAccepted)
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/ruche-social/ruche/federation"
 	"github.com/ruche-social/ruche/internal/httpx"
 	"github.com/ruche-social/ruche/internal/mail"
+	"github.com/ruche-social/ruche/internal/metrics"
 	"github.com/ruche-social/ruche/spaces"
 	"github.com/ruche-social/ruche/web"
 )
@@ -59,6 +60,9 @@ type Node struct {
 	Spaces     *spaces.Service
 	Federation *federation.Federation
 	Log        *slog.Logger
+	// Metrics is the registry served on metrics.listen; nil when that is
+	// not set.
+	Metrics *metrics.Metrics
 
 	role    string
 	router  *mux.Router
@@ -122,6 +126,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 		opts.Spaces(&sopts)
 	}
 	n := &Node{Config: cfg, DB: d, Spaces: spaces.New(d, sopts), Log: log, role: role}
+	if cfg.Metrics.Listen != "" {
+		n.Metrics = metrics.New(d.Pool(), func(ctx context.Context) (*spaces.FederationStatus, error) {
+			return n.Federation.Status(ctx)
+		})
+	}
 	if err := n.federate(ctx, opts); err != nil {
 		d.Close()
 		return nil, err
@@ -139,7 +148,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 // (turning them into activities) and, once the schema is current, makes sure
 // the node's own actor exists.
 func (n *Node) federate(ctx context.Context, opts Options) error {
-	fed, err := federation.New(federation.Options{Config: n.Config, Spaces: n.Spaces, Log: n.Log, Now: opts.Now})
+	fopts := federation.Options{Config: n.Config, Spaces: n.Spaces, Log: n.Log, Now: opts.Now}
+	if n.Metrics != nil {
+		fopts.Meter = n.Metrics
+	}
+	fed, err := federation.New(fopts)
 	if err != nil {
 		return err
 	}
@@ -160,6 +173,9 @@ func (n *Node) routes() (http.Handler, error) {
 	}
 	r := mux.NewRouter()
 	n.router = r
+	if n.Metrics != nil {
+		r.Use(n.Metrics.Middleware)
+	}
 	r.HandleFunc("/healthz", n.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", n.readyz).Methods(http.MethodGet, http.MethodHead)
 	api.New(n.Spaces, n.Config.Secure(), proxies).Mount(r)
@@ -258,18 +274,37 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(n.Log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	servers := []*http.Server{srv}
+	if n.Metrics != nil {
+		mln, err := net.Listen("tcp", n.Config.Metrics.Listen)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("metrics: listen on %s: %w", n.Config.Metrics.Listen, err)
+		}
+		n.Log.Info("metrics", "addr", mln.Addr().String(), "path", "/metrics")
+		routes := http.NewServeMux()
+		routes.Handle("GET /metrics", n.Metrics.Handler())
+		msrv := &http.Server{Handler: routes, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() { errc <- msrv.Serve(mln) }()
+		servers = append(servers, msrv)
+	}
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			s.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	n.Log.Info("shutting down", "timeout", ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("graceful shutdown: %w", err)
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			return fmt.Errorf("graceful shutdown: %w", err)
+		}
 	}
 	return nil
 }
