@@ -20,6 +20,8 @@ func adminCmd(ctx context.Context, c cli, args []string) error {
 		{"keys", "rotate an actor's key pair (admin keys rotate [USERNAME])", keysCmd},
 		{"federation", "queues and failing hosts (status), retry a host (retry HOST)", federationCmd},
 		{"domain", "block, unblock or list blocked domains", domainCmd},
+		{"backup", "copy the database and media.dir to a new directory, while the node serves (admin backup PATH)", backupCmd},
+		{"restore", "restore a backup into a new, empty node (admin restore PATH)", restoreCmd},
 	}, "ruche admin")
 }
 
