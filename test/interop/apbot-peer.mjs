@@ -1,8 +1,8 @@
 // A second independent ActivityPub peer for Ruche's interop suite:
 // activitypub-bot (@evanp/activitypub-bot 0.51), an ActivityPub server whose
 // bots run inside it, keeping its state in the PostgreSQL database the test
-// names in APBOT_DATABASE_URL. It serves two bots on loopback, "bot" (a
-// Person) and "service" (a Service), and the Go test drives them over
+// names in APBOT_DATABASE_URL. It serves one bot on loopback, "bot" (a
+// Person), and the Go test drives it over
 // stdin/stdout, one JSON object per line:
 //   peer → test: {"apbot": true, ...} lines (the server's log shares stdout):
 //                {"ready": origin, "bots": {username: actor IRI}}, then
@@ -43,9 +43,10 @@ if (!databaseUrl) {
 const AS = "https://www.w3.org/ns/activitystreams#";
 const PUBLIC = AS + "Public";
 
-// The bots the test drives: "bot", a Person, and "service", of the type the
-// framework gives bots unless told otherwise (Service, as Mastodon's bot
-// accounts). The framework calls handleActivity for every activity
+// The bot the test drives, a Person: the framework's default type, Service
+// (as Mastodon's bot accounts), is read by Ruche as a server's own actor,
+// which neither joins spaces nor is followed. The framework calls
+// handleActivity for every activity
 // delivered to a bot before its own handling (false: handle it as usual),
 // then stores the activity in the bot's inbox; onMention when a received
 // object has a Mention tag whose href is the bot.
@@ -72,7 +73,7 @@ class DrivenBot extends Bot {
   }
 }
 
-const bots = { bot: new DrivenBot("bot", "Person"), service: new DrivenBot("service", "Service") };
+const bots = { bot: new DrivenBot("bot", "Person") };
 
 // Listening first tells the origin, which the server needs to start.
 const server = http.createServer();

@@ -32,14 +32,12 @@ import (
 // RUCHE_TEST_POSTGRES does not name one.
 const defaultPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
-// apbot is the running activitypub-bot peer. Its server has two bots:
-// "bot", a Person, which commands act as unless they say "as", and
-// "service", of the framework's default type, Service.
+// apbot is the running activitypub-bot peer. Its server has one bot,
+// "bot", a Person.
 type apbot struct {
 	*peer
-	bot     string // the actor IRI of "bot"
-	service string // the actor IRI of "service"
-	host    string // host:port of the peer, as in @bot@host
+	bot  string // the actor IRI of "bot"
+	host string // host:port of the peer, as in @bot@host
 }
 
 // startApbot starts the peer on a fresh database. Under RUCHE_INTEROP a
@@ -84,7 +82,7 @@ func startApbot(t *testing.T) *apbot {
 	select {
 	case m := <-ready:
 		bots, _ := m["bots"].(map[string]any)
-		p.origin, b.bot, b.service = fmt.Sprint(m["ready"]), fmt.Sprint(bots["bot"]), fmt.Sprint(bots["service"])
+		p.origin, b.bot = fmt.Sprint(m["ready"]), fmt.Sprint(bots["bot"])
 	case <-exited:
 		t.Fatal("the activitypub-bot peer stopped before it was ready (its messages are above)")
 	case <-time.After(90 * time.Second):
@@ -149,7 +147,7 @@ func (b *apbot) received(t *testing.T, what string, match func(map[string]any) b
 }
 
 // activity returns the event of an activity of type typ by actor about
-// object (its IRI) stored in the inbox of bot ("bot" or "service").
+// object (its IRI) stored in the inbox of bot ("bot").
 func (b *apbot) activity(t *testing.T, bot, typ, actor, object string) map[string]any {
 	t.Helper()
 	return b.received(t, fmt.Sprintf("%s by %s of %s", typ, actor, object), func(e map[string]any) bool {
@@ -199,7 +197,7 @@ func createSpace(t *testing.T, n *nodetest.Node, owner *spaces.Account, slug str
 	return n.URL + "/spaces/" + slug
 }
 
-// followGroup has bot ("bot" or "service") follow a space's Group: the
+// followGroup has bot ("bot") follow a space's Group: the
 // Group's Accept reaches it, and its server then counts the Group among
 // those the bot follows.
 func followGroup(t *testing.T, n *nodetest.Node, b *apbot, bot, group string) {
@@ -338,7 +336,7 @@ func TestApbotInSpace(t *testing.T) {
 	}
 }
 
-// followBot has member find a bot ("bot" or "service") by its handle, as the
+// followBot has member find a bot ("bot") by its handle, as the
 // search box does (WebFinger on the bot's server), and follow it; the bot's
 // server accepts on its own and counts her among the bot's followers.
 func followBot(t *testing.T, n *nodetest.Node, b *apbot, member *spaces.Account, handle, botIRI string) {
