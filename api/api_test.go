@@ -93,16 +93,10 @@ func TestLoginLogoutMe(t *testing.T) {
 }
 
 func TestSecureCookieOnHTTPS(t *testing.T) {
-	n := nodetest.New(t, db.SQLite, func(c *config.Config, _ *node.Options) {})
-	n.Member(t, "alice", spaces.RoleMember)
-	// The node believes it is served over HTTPS behind a proxy.
-	n.Config.PublicURL = "https://ville-a.example"
-	https, err := node.New(t.Context(), n.Config, node.Options{Logger: n.Log, NoMigrate: true,
-		Spaces: func(o *spaces.Options) { o.Password = nodetest.CheapPasswords }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer https.Close()
+	// The node believes it is served over HTTPS behind a proxy, from its
+	// first start: a node's public_url never changes.
+	https := nodetest.New(t, db.SQLite, func(c *config.Config, _ *node.Options) { c.PublicURL = "https://ville-a.example" })
+	https.Member(t, "alice", spaces.RoleMember)
 	req, _ := http.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"username":"alice","password":"`+nodetest.Password+`"}`))
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()

@@ -402,6 +402,28 @@ func checkPublicURL(s string) error {
 	return nil
 }
 
+// NormalizeOrigin returns the canonical spelling of an origin such as
+// public_url: scheme and host in lower case, the scheme's default port
+// dropped, no trailing slash. Two spellings with the same canonical form are
+// the same node.
+func NormalizeOrigin(s string) (string, error) {
+	if err := checkPublicURL(s); err != nil {
+		return "", err
+	}
+	u, _ := url.Parse(s) // checkPublicURL parsed it already
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	switch {
+	case port != "":
+		host = net.JoinHostPort(host, port)
+	case strings.Contains(host, ":"):
+		host = "[" + host + "]" // an IPv6 address keeps its brackets without a port too
+	}
+	return scheme + "://" + host, nil
+}
+
 // ProxyPrefixes parses TrustedProxies.
 func (c Config) ProxyPrefixes() ([]netip.Prefix, error) {
 	var out []netip.Prefix

@@ -147,3 +147,33 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// Spellings of one origin normalise alike, so a configuration that differs
+// from the recorded public_url only in form is still the same node.
+func TestNormalizeOrigin(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://ville-a.example":       "https://ville-a.example",
+		"https://ville-a.example/":      "https://ville-a.example",
+		"HTTPS://Ville-A.Example:443/":  "https://ville-a.example",
+		"http://localhost:80":           "http://localhost",
+		"http://localhost:8080":         "http://localhost:8080",
+		"https://ville-a.example:80":    "https://ville-a.example:80",
+		"http://[::1]:8080/":            "http://[::1]:8080",
+		"http://[::1]:80":               "http://[::1]",
+		"https://ville-a.example:8443/": "https://ville-a.example:8443",
+		"http://Ville-A.example:8080/":  "http://ville-a.example:8080",
+		"https://ville-a.example:443":   "https://ville-a.example",
+		"http://ville-a.example:443":    "http://ville-a.example:443",
+		"https://ville-a.example/ruche": "",
+		"ftp://ville-a.example":         "",
+		"ville-a.example":               "",
+		"https://user@ville-a.example/": "",
+		"https://ville-a.example/?x=1":  "",
+		"":                              "",
+	} {
+		got, err := NormalizeOrigin(in)
+		if got != want || (err != nil) != (want == "") {
+			t.Errorf("NormalizeOrigin(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

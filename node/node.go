@@ -69,8 +69,11 @@ type Node struct {
 	handler http.Handler
 }
 
-// New validates cfg, opens and (unless told not to) migrates the database, and
-// wires the node. Close releases what it opened.
+// New validates cfg, opens the database, checks that it belongs to cfg's
+// public_url (a *PublicURLError, before anything is changed, if not), migrates
+// it unless told not to, records the public_url on a new node, and wires the
+// node. Its Config carries the public_url as recorded. Close releases what it
+// opened.
 func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -87,7 +90,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	d, err := db.Open(ctx, cfg.Database.URL)
+	d, p, err := openChecked(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +104,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 			log.Info("migration applied", "name", name)
 		}
 	}
+	if p, err = recordPublicURL(ctx, d, cfg.PublicURL, p); err != nil {
+		d.Close()
+		return nil, err
+	}
+	cfg.PublicURL = p.origin // every id below is built from the node's own spelling
 	sopts := spaces.Options{
 		Registrations:    cfg.Registrations,
 		NodeName:         cfg.Node.Name,

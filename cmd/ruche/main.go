@@ -6,7 +6,8 @@
 //	ruche admin …               manage members, invitations, keys and federation
 //	ruche version               print the version
 //
-// Exit codes: 0 success, 1 the operation failed, 2 bad usage or configuration.
+// Exit codes: 0 success, 1 the operation failed, 2 bad usage or configuration
+// (a public_url that is not the node's included).
 package main
 
 import (
@@ -18,6 +19,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/ruche-social/ruche/node"
 )
 
 func main() {
@@ -59,11 +62,14 @@ func commands() []command {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := cli{stdin: stdin, stdout: stdout, stderr: stderr}
 	err := dispatch(ctx, c, args, commands(), "ruche")
-	var ue usageError
+	var (
+		ue usageError
+		pe *node.PublicURLError
+	)
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &pe):
 		fmt.Fprintln(stderr, "ruche:", err)
 		return 2
 	default:

@@ -97,16 +97,16 @@ func TestServeEndToEnd(t *testing.T) {
 			base := "http://" + addr
 			waitReady(t, base, &logs)
 			hint := logLine(t, &logs, "admin user create")
-			if !strings.Contains(hint, "--database-url") || !strings.Contains(hint, "--role admin") {
+			if !strings.Contains(hint, "--database-url") || !strings.Contains(hint, "--public-url '"+base+"'") || !strings.Contains(hint, "--role admin") {
 				t.Fatalf("the hint must be a runnable command for this node: %s", hint)
 			}
 
-			out, errOut, code := ruche(t, dir, "correct horse battery\n", "admin", "user", "create",
+			out, errOut, code := ruche(t, dir, "correct horse battery\n", "admin", "user", "create", "--public-url", base,
 				"--database-url", dbURL, "--role", "admin", "--username", "node_admin", "--email", "admin@example.org", "--password-stdin")
 			if code != 0 {
 				t.Fatalf("admin user create: exit %d: %s %s", code, out, errOut)
 			}
-			_, errOut, code = ruche(t, dir, "correct horse battery\n", "admin", "user", "create",
+			_, errOut, code = ruche(t, dir, "correct horse battery\n", "admin", "user", "create", "--public-url", base,
 				"--database-url", dbURL, "--username", "node_admin", "--email", "other@example.org", "--password-stdin")
 			if code != 1 || !strings.Contains(errOut, "username_taken") {
 				t.Fatalf("duplicate username: exit %d: %s", code, errOut)

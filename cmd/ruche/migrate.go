@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/node"
 )
 
 func migrateCmd(ctx context.Context, c cli, args []string) error {
@@ -24,7 +24,7 @@ func migrateCmd(ctx context.Context, c cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := db.Open(ctx, cfg.Database.URL)
+	d, err := node.OpenDB(ctx, cfg)
 	if err != nil {
 		return err
 	}

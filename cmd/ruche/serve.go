@@ -53,7 +53,7 @@ func serveCmd(ctx context.Context, c cli, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
+	log.Info("listening", "addr", ln.Addr().String(), "public_url", n.Config.PublicURL)
 	if err := n.Serve(ctx, ln); err != nil {
 		return err
 	}
@@ -62,11 +62,13 @@ func serveCmd(ctx context.Context, c cli, args []string) error {
 }
 
 // createAdminHint is the exact command that creates the first admin of this
-// node: the same binary, pointed at the same configuration. Settings from the
-// environment or ruche.yaml carry over by themselves; flags must be repeated.
+// node: the same binary, pointed at the same configuration. Settings from
+// ruche.yaml carry over by themselves, and from the environment when the
+// command runs in the same one; flags must be repeated, the public_url too,
+// or the command is refused.
 func createAdminHint(fs *pflag.FlagSet) string {
 	parts := []string{os.Args[0], "admin", "user", "create"}
-	for _, name := range []string{"config", "database-url"} {
+	for _, name := range []string{"config", "database-url", "public-url"} {
 		if fs.Changed(name) {
 			v, _ := fs.GetString(name)
 			parts = append(parts, "--"+name, "'"+v+"'")

@@ -35,7 +35,10 @@ type Option func(*config.Config, *node.Options)
 var CheapPasswords = spaces.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 
 // New starts a node on a fresh database of the given dialect. It stops when the
-// test ends. Logs go to the test log only when RUCHE_TEST_LOG is set.
+// test ends. Logs go to the test log only when RUCHE_TEST_LOG is set. The
+// fresh database records the node's public_url (its loopback address, unless
+// an option sets another), so a node served again on the same address, or
+// started by `ruche serve` on the same database and address, is accepted.
 func New(t testing.TB, dialect db.Dialect, opts ...Option) *Node {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
