@@ -3,11 +3,13 @@ package federation
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/spaces"
 )
 
@@ -48,6 +50,23 @@ func (f *Federation) onAnnounce(ctx context.Context, r *Received) error {
 	return f.receiveVouchedObject(ctx, r.From, sp, r.Object, 0)
 }
 
+// goneAtOrigin checks a deletion a Group announces of a post of another
+// server: its own server must say it is gone (404 or 410), or the Group's
+// word alone would delete another server's post.
+func (f *Federation) goneAtOrigin(ctx context.Context, g *spaces.Account, iri string) error {
+	if activitystreams.SameOrigin(iri, g.URI) {
+		return nil
+	}
+	_, err := f.fetchDocument(ctx, iri)
+	switch s := transport.StatusOf(err); {
+	case s == http.StatusNotFound || s == http.StatusGone:
+		return nil
+	case err == nil:
+		return &spaces.Error{Kind: spaces.KindForbidden, Code: "not_deleted", Message: "the post still stands on its server"}
+	}
+	return err
+}
+
 // errNotInSpace refuses what a Group announces about another space.
 var errNotInSpace = &spaces.Error{Kind: spaces.KindForbidden, Code: "not_in_space", Message: "the Group announces only what happens in its space"}
 
@@ -60,7 +79,10 @@ func (f *Federation) vouched(ctx context.Context, g *spaces.Account, sp *spaces.
 	if local && (in.Type == "Create" || in.Type == "Update" || (in.Type == "Delete" && in.Actor != g.URI)) {
 		return ErrIgnored // this node's own post: it is the source of what its author did
 	}
-	trusted := in.Object.Embedded != nil && activitystreams.SameOrigin(in.Object.ID, in.Actor)
+	// An embedded object is taken as the Group sent it only when it lives on
+	// the Group's own server: of another server's post, the Group's copy is
+	// only its claim, so the post is read at its origin.
+	trusted := in.Object.Embedded != nil && activitystreams.SameOrigin(in.Object.ID, g.URI)
 	switch in.Type {
 	case "Create", "Update":
 		if in.Object.Embedded != nil && !activitystreams.PostTypes[in.Object.Type] {
@@ -98,6 +120,9 @@ func (f *Federation) vouched(ctx context.Context, g *spaces.Account, sp *spaces.
 		}
 		if !activitystreams.SameOrigin(in.Object.ID, in.Actor) {
 			return &spaces.Error{Kind: spaces.KindForbidden, Code: "origin", Message: errOrigin.Error()}
+		}
+		if err := f.goneAtOrigin(ctx, g, in.Object.ID); err != nil {
+			return err
 		}
 		author, err := f.resolveAuthor(ctx, in.Actor)
 		if err != nil {
