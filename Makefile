@@ -23,6 +23,23 @@ run: build ## start a node on an embedded SQLite database under ./data, at http:
 test: test-deps browser-deps interop-deps ## vet, then the whole suite with the race detector: both databases (when RUCHE_TEST_POSTGRES is set), the browser scenario and the interop suite
 	$(GO) vet ./...
 	RUCHE_TEST_BROWSER=1 RUCHE_INTEROP=1 $(GO) test -race -count=1 -timeout 30m ./...
+	@$(MAKE) --no-print-directory fuzz-short
+
+# FUZZTIME is how long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 60s
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target (func FuzzX in a _test.go file) for FUZZTIME each (60s), one after another; a failing input is saved in the package's testdata/fuzz
+	@set -o pipefail; git grep --untracked -oE '^func Fuzz[A-Za-z0-9_]+' -- '*_test.go' | sort | \
+	while IFS=: read -r file fn; do \
+		pkg=./$$(dirname "$$file"); target=$${fn#func }; \
+		echo "fuzz: $$target in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) "$$pkg" || exit 1; \
+	done
+
+.PHONY: fuzz-short
+fuzz-short: ## every fuzz target for 10s (make test ends with it; the seeds also run in the suite)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
 .PHONY: test-deps
 test-deps: ## install what the suite needs beyond Go (gcc, chromium, Node.js; apt-get as root) and start PostgreSQL for RUCHE_TEST_POSTGRES

@@ -68,19 +68,29 @@ func (f *Federation) resourceName(resource string) (string, bool) {
 	if acct, ok := strings.CutPrefix(resource, "acct:"); ok {
 		acct = strings.TrimPrefix(acct, "@")
 		name, host, ok := strings.Cut(acct, "@")
-		if !ok || !strings.EqualFold(host, f.host) || name == "" {
+		if !ok || !strings.EqualFold(host, f.host) {
 			return "", false
 		}
-		return strings.ToLower(name), true
+		return localName(name)
 	}
-	if rest, ok := strings.CutPrefix(resource, f.origin+"/@"); ok && !strings.Contains(rest, "/") {
-		return strings.ToLower(rest), rest != ""
+	if rest, ok := strings.CutPrefix(resource, f.origin+"/@"); ok {
+		return localName(rest)
 	}
 	kind, name := f.localUsernameOf(resource)
 	if kind == "users" || kind == "spaces" || kind == "actor" {
-		return strings.ToLower(name), true
+		return localName(name)
 	}
 	return "", false
+}
+
+// localName lowercases a name read from a resource, keeping it only if it
+// is a handle's name: "a/b", "a b" or "a@b" (an unescaped path segment can
+// be any of these) names no account, and is not worth a query.
+func localName(name string) (string, bool) {
+	if u, domain, ok := spaces.ParseHandle(name); !ok || domain != "" || u != name {
+		return "", false
+	}
+	return strings.ToLower(name), true
 }
 
 func (f *Federation) lookupError(w http.ResponseWriter, r *http.Request, err error) {

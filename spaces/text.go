@@ -88,14 +88,22 @@ func (h handle) String() string {
 	return h.Username + "@" + h.Domain
 }
 
-// ParseHandle reads "user", "@user", "user@host" or "@user@host".
+// handleUsernamePattern is the name in a handle: a local username, or
+// another server's name, which may hold dots and dashes. ASCII only: a
+// name that merely lowercases to ASCII (the Kelvin sign K) would find the
+// account "kelvin" or not depending on the database's lower().
+var handleUsernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// ParseHandle reads "user", "@user", "user@host" or "@user@host". The host
+// is lowercased and holds no '/', '@', space or control character: it is
+// compared with stored domains and put in WebFinger URLs.
 func ParseHandle(s string) (username, domain string, ok bool) {
 	s = strings.TrimPrefix(strings.TrimSpace(s), "@")
 	username, domain, _ = strings.Cut(s, "@")
-	if !usernamePattern.MatchString(strings.ToLower(username)) && !regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`).MatchString(username) {
+	if !handleUsernamePattern.MatchString(username) {
 		return "", "", false
 	}
-	if strings.ContainsAny(domain, "/@ ") {
+	if strings.ContainsAny(domain, "/@") || strings.ContainsFunc(domain, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		return "", "", false
 	}
 	return username, strings.ToLower(domain), true

@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-fed/httpsig"
 )
@@ -83,9 +85,12 @@ var (
 )
 
 // ParseSignature reads a Signature header strictly: every parameter once,
-// quoted values without commas (go-fed/httpsig, which verifies afterwards,
-// splits on commas naively: rejecting what it would misread keeps both parsers
-// in agreement about what was signed).
+// quoted values without commas, no space around a parameter, signed header
+// names separated by one space (go-fed/httpsig, which verifies afterwards,
+// splits on commas and spaces naively and ignores a parameter whose name
+// starts with a space, falling back to signing the Date alone: rejecting what
+// it would misread keeps both parsers in agreement about what was signed,
+// which CheckRequest relies on).
 func ParseSignature(h string) (*Params, error) {
 	if h == "" {
 		return nil, ErrNoSignature
@@ -96,7 +101,7 @@ func ParseSignature(h string) (*Params, error) {
 	p := &Params{}
 	seen := map[string]bool{}
 	for _, part := range strings.Split(h, ",") {
-		m := sigParamPattern.FindStringSubmatch(strings.TrimSpace(part))
+		m := sigParamPattern.FindStringSubmatch(part)
 		if m == nil {
 			return nil, ErrBadSignature
 		}
@@ -114,7 +119,10 @@ func ParseSignature(h string) (*Params, error) {
 		case "algorithm":
 			p.Algorithm = strings.ToLower(v)
 		case "headers":
-			p.Headers = strings.Fields(strings.ToLower(v))
+			p.Headers = strings.Split(strings.ToLower(v), " ")
+			if slices.ContainsFunc(p.Headers, func(name string) bool { return name == "" || strings.ContainsFunc(name, unicode.IsSpace) }) {
+				return nil, ErrBadSignature
+			}
 		case "signature":
 			p.Signature = v
 		case "created", "expires":

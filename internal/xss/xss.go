@@ -6,6 +6,8 @@ package xss
 import (
 	"regexp"
 	"strings"
+
+	"golang.org/x/net/html"
 )
 
 // Payloads are classic injections, in the forms sanitisers get wrong.
@@ -46,3 +48,79 @@ var tagLike = regexp.MustCompile(`<[A-Za-z/!]`)
 
 // Markup tells whether s, which must be plain text, holds a tag.
 func Markup(s string) bool { return tagLike.MatchString(s) }
+
+// Elements that run script, load foreign content or change how the rest of
+// the page is read: none may come out of a sanitiser.
+var unsafeElements = map[string]bool{
+	"script": true, "style": true, "iframe": true, "frame": true, "frameset": true, "object": true,
+	"embed": true, "applet": true, "svg": true, "math": true, "form": true, "input": true,
+	"button": true, "textarea": true, "select": true, "base": true, "meta": true, "link": true,
+	"noscript": true, "template": true, "body": true, "html": true, "head": true,
+}
+
+// urlAttributes are the attributes a browser follows or loads as a URL.
+var urlAttributes = map[string]bool{
+	"href": true, "src": true, "action": true, "formaction": true, "cite": true, "background": true,
+	"poster": true, "srcset": true, "data": true, "codebase": true, "longdesc": true, "usemap": true,
+	"ping": true, "lowsrc": true, "dynsrc": true, "xlink:href": true, "manifest": true,
+}
+
+// safeSchemes are the URL schemes sanitised HTML may link to; a URL without
+// a scheme is relative to the page and safe too.
+var safeSchemes = map[string]bool{"http": true, "https": true, "mailto": true}
+
+// Unsafe reports what in sanitised HTML could still run or load something,
+// or "" when nothing could: an element or an attribute outside any
+// allowlist (script, on* handlers, style, srcdoc), or a URL attribute whose
+// scheme is not http, https or mailto, read the way a browser reads it.
+// Unlike Dangerous it parses s as a browser does, so that a payload left as
+// escaped text, which is harmless, does not count.
+func Unsafe(s string) string {
+	if strings.Contains(strings.ToLower(s), "<script") {
+		return "<script"
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, more := z.TagName()
+			if unsafeElements[string(name)] {
+				return "<" + string(name) + ">"
+			}
+			for more {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				key := string(k)
+				if strings.HasPrefix(key, "on") || key == "style" || key == "srcdoc" {
+					return key + "="
+				}
+				if scheme := urlScheme(string(v)); urlAttributes[key] && scheme != "" && !safeSchemes[scheme] {
+					return key + "=" + scheme + ":"
+				}
+			}
+		}
+	}
+}
+
+var schemePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
+
+// urlScheme is the scheme of a URL attribute's value as a browser finds it,
+// "" for a relative URL: entities are already decoded by the tokenizer; tabs
+// and newlines anywhere, and controls and spaces around it, are dropped
+// before the scheme is read.
+func urlScheme(v string) string {
+	v = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, v)
+	v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
+	scheme, _, ok := strings.Cut(v, ":")
+	if !ok || !schemePattern.MatchString(scheme) {
+		return ""
+	}
+	return strings.ToLower(scheme)
+}
