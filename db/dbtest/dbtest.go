@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun/driver/pgdriver"
 
@@ -58,14 +59,14 @@ func URL(t testing.TB, dialect db.Dialect) string {
 	if server == "" {
 		t.Skipf("%s is not set: skipping the PostgreSQL run", EnvPostgres)
 	}
-	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server)))
+	admin := adminDB(server)
 	defer admin.Close()
 	name := "ruche_test_" + randomHex(8)
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatalf("%s=%s: cannot create a test database: %v", EnvPostgres, server, err)
 	}
 	t.Cleanup(func() {
-		admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server)))
+		admin := adminDB(server)
 		defer admin.Close()
 		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
 			t.Errorf("drop test database %s: %v", name, err)
@@ -77,6 +78,14 @@ func URL(t testing.TB, dialect db.Dialect) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// adminDB connects to the server to create and drop test databases. Both
+// wait for a checkpoint, which on a busy machine takes longer than the
+// driver's default 10 s read timeout: the answer is awaited as the node's
+// own statements are (db.Open).
+func adminDB(server string) *sql.DB {
+	return sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server), pgdriver.WithReadTimeout(5*time.Minute)))
 }
 
 func randomHex(n int) string {
