@@ -52,7 +52,7 @@ func (e *env) database(ctx context.Context, eng engine, name string) (dbURL stri
 		return "sqlite:" + filepath.Join(dir, "ruche.db"), func() {}, nil
 	}
 	dbName := fmt.Sprintf("ruche_bench_%s_%d", name, os.Getpid())
-	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(e.pgDSN)))
+	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(e.pgDSN), pgdriver.WithReadTimeout(5*time.Minute)))
 	defer admin.Close()
 	admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+dbName)
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+dbName); err != nil {
@@ -64,7 +64,7 @@ func (e *env) database(ctx context.Context, eng engine, name string) (dbURL stri
 	}
 	u.Path = "/" + dbName
 	return u.String(), func() {
-		a := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(e.pgDSN)))
+		a := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(e.pgDSN), pgdriver.WithReadTimeout(5*time.Minute)))
 		defer a.Close()
 		a.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+dbName+" WITH (FORCE)")
 	}, nil

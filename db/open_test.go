@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun/driver/pgdriver"
 )
@@ -21,7 +22,7 @@ func openTest(t *testing.T, dialect Dialect) *DB {
 		if server == "" {
 			t.Skip("RUCHE_TEST_POSTGRES is not set")
 		}
-		admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server)))
+		admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server), pgdriver.WithReadTimeout(5*time.Minute)))
 		defer admin.Close()
 		name := "ruche_dbtest_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_"))
 		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
@@ -29,7 +30,7 @@ func openTest(t *testing.T, dialect Dialect) *DB {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
-			admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server)))
+			admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server), pgdriver.WithReadTimeout(5*time.Minute)))
 			defer admin.Close()
 			admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
 		})
