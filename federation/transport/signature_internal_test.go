@@ -30,6 +30,8 @@ func TestParseSignature(t *testing.T) {
 		`keyId="k", headers="date",signature="AAAA"`,      // httpsig ignores " headers"
 		`keyId="k",headers="date  host",signature="AAAA"`, // httpsig reads a header named ""
 		"keyId=\"k\",headers=\"date\thost\",signature=\"AAAA\"",
+		"keyId=\"k\",headers=\"d\xe2te\",signature=\"AAAA\"", // lowercased, \xe2 becomes U+FFFD
+		"keyId=\"https://caf\u00e9.example/a\",headers=\"date\",signature=\"AAAA\"",
 	} {
 		if _, err := ParseSignature(bad); err == nil {
 			t.Errorf("accepted %q", bad)
