@@ -106,6 +106,7 @@ var statusOfKind = map[spaces.Kind]int{
 	spaces.KindConflict:     http.StatusConflict,
 	spaces.KindRateLimited:  http.StatusTooManyRequests,
 	spaces.KindGone:         http.StatusGone,
+	spaces.KindUnavailable:  http.StatusServiceUnavailable,
 }
 
 // errorBody is every API error: a stable code, a message for people, and the
@@ -126,7 +127,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	de := spaces.AsError(err)
 	status := statusOfKind[de.Kind]
-	if de.Kind == spaces.KindInternal {
+	if status >= 500 {
 		httpx.Logger(r.Context()).Error("api error", "err", err)
 	}
 	if de.Kind == spaces.KindRateLimited {

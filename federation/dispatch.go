@@ -81,7 +81,7 @@ func (f *Federation) processItem(ctx context.Context, it *db.InboxItem) {
 		it.State, it.DoneAt = db.JobDone, now
 	case errors.Is(err, ErrIgnored):
 		it.State, it.DoneAt = db.JobIgnored, now
-	case spaces.KindOf(err) != spaces.KindInternal:
+	case !spaces.Retryable(err):
 		it.State, it.DoneAt, it.LastError = db.JobFailed, now, err.Error()
 	case it.Attempts >= inboxAttempts:
 		it.State, it.DoneAt, it.LastError = db.JobDead, now, err.Error()

@@ -21,6 +21,7 @@ const (
 	KindConflict                 // the thing exists already, or changed under us
 	KindRateLimited              // too many attempts; retry later
 	KindGone                     // the thing existed and was removed or suspended
+	KindUnavailable              // the node cannot do this now (e.g. its storage is full); retry later
 )
 
 // Error is a domain error with two messages: Code and Message are safe to show
@@ -73,6 +74,7 @@ var (
 	ErrConflict     = &Error{Kind: KindConflict}
 	ErrRateLimited  = &Error{Kind: KindRateLimited}
 	ErrGone         = &Error{Kind: KindGone}
+	ErrUnavailable  = &Error{Kind: KindUnavailable}
 )
 
 func invalid(field, code, msg string) *Error {
@@ -117,6 +119,13 @@ func KindOf(err error) Kind {
 		return de.Kind
 	}
 	return KindInternal
+}
+
+// Retryable tells whether the same request may succeed later: the node's own
+// faults and passing unavailability may pass; a rule's refusal does not.
+func Retryable(err error) bool {
+	k := KindOf(err)
+	return k == KindInternal || k == KindUnavailable
 }
 
 // AsError returns err as a domain error, wrapping unknown errors as internal.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/ruche-social/ruche/db"
 )
@@ -90,14 +91,15 @@ func (s *Service) UploadMedia(ctx context.Context, by *Account, r io.Reader, nam
 // storeFile writes a file under the media directory as the media id, once it
 // is known to be within the size limit and of an accepted type (by its
 // content), and returns its path relative to the directory. Nothing is kept
-// when it is refused.
+// when it is refused or cannot be written: the file is first written (and
+// synced) under a temporary name, then renamed.
 func (s *Service) storeFile(r io.Reader, id, name string) (rel, mediaType string, size int64, err error) {
 	if err := os.MkdirAll(s.opts.MediaDir, 0o750); err != nil {
-		return "", "", 0, internal("media dir", err)
+		return "", "", 0, storageError(err)
 	}
 	tmp, err := os.CreateTemp(s.opts.MediaDir, ".upload-*")
 	if err != nil {
-		return "", "", 0, internal("upload", err)
+		return "", "", 0, storageError(err)
 	}
 	keep := false
 	defer func() {
@@ -106,9 +108,15 @@ func (s *Service) storeFile(r io.Reader, id, name string) (rel, mediaType string
 			os.Remove(tmp.Name())
 		}
 	}()
-	n, err := io.Copy(tmp, io.LimitReader(r, s.opts.MaxUpload+1))
-	if err != nil {
+	// Reading the member's file and writing the disk fail for different
+	// reasons, and only the first is the member's to fix.
+	src := &sourceReader{r: io.LimitReader(r, s.opts.MaxUpload+1)}
+	n, err := io.Copy(tmp, src)
+	switch {
+	case src.err != nil:
 		return "", "", 0, invalid("file", "upload_failed", "the file could not be received")
+	case err != nil:
+		return "", "", 0, storageError(err)
 	}
 	if n > s.opts.MaxUpload {
 		return "", "", 0, &Error{Kind: KindInvalid, Field: "file", Code: "file_too_large",
@@ -126,16 +134,49 @@ func (s *Service) storeFile(r io.Reader, id, name string) (rel, mediaType string
 	rel = path.Join(strings.ToLower(id[len(id)-2:]), strings.ToLower(id)+ext)
 	final := filepath.Join(s.opts.MediaDir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
-		return "", "", 0, internal("media dir", err)
+		return "", "", 0, storageError(err)
+	}
+	// A full disk may show only when the data is flushed: sync before the
+	// file gets its name, so a named file is always whole.
+	if err := tmp.Sync(); err != nil {
+		return "", "", 0, storageError(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return "", "", 0, internal("upload", err)
+		return "", "", 0, storageError(err)
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
-		return "", "", 0, internal("upload", err)
+		return "", "", 0, storageError(err)
 	}
 	keep = true
 	return rel, mediaType, n, nil
+}
+
+// sourceReader remembers the error of the reader it wraps, so that a failed
+// copy tells a broken upload from a failed write.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// storageError is what a member is told when the node cannot write a file:
+// its storage is full, or cannot be written at all (read-only, no
+// permission). Either is the node's fault and may pass: the member retries
+// later, the admin reads the cause in the log.
+func storageError(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return &Error{Kind: KindUnavailable, Field: "file", Code: "storage_full",
+			Message: "the server has no room left for files; try again later", Err: err}
+	}
+	return &Error{Kind: KindUnavailable, Field: "file", Code: "storage_unavailable",
+		Message: "the server cannot store files at the moment; try again later", Err: err}
 }
 
 // OpenMedia opens a stored file for viewer: an attachment of a post viewer may

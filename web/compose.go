@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ruche-social/ruche/internal/httpx"
 	"github.com/ruche-social/ruche/spaces"
 )
 
@@ -277,6 +278,8 @@ func (w *Web) publish(rw http.ResponseWriter, r *http.Request, rq *request) erro
 func (w *Web) composeFailed(rw http.ResponseWriter, r *http.Request, rq *request, err error, f *form, c *composerView) error {
 	switch spaces.KindOf(err) {
 	case spaces.KindInvalid, spaces.KindConflict, spaces.KindForbidden:
+	case spaces.KindUnavailable: // e.g. no room for a file: the member keeps the draft
+		httpx.Logger(r.Context()).Error("compose", "err", err)
 	default:
 		return err
 	}

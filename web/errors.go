@@ -52,6 +52,7 @@ var statusOfKind = map[spaces.Kind]int{
 	spaces.KindConflict:     http.StatusConflict,
 	spaces.KindRateLimited:  http.StatusTooManyRequests,
 	spaces.KindGone:         http.StatusGone,
+	spaces.KindUnavailable:  http.StatusServiceUnavailable,
 }
 
 var kindNames = map[spaces.Kind]string{
@@ -63,6 +64,7 @@ var kindNames = map[spaces.Kind]string{
 	spaces.KindConflict:     "conflict",
 	spaces.KindRateLimited:  "rate_limited",
 	spaces.KindGone:         "gone",
+	spaces.KindUnavailable:  "unavailable",
 }
 
 // errorStatus returns the status of any error this door meets.
