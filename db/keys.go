@@ -30,6 +30,18 @@ func (d *DB) InsertKey(ctx context.Context, k *Key) error {
 	return wrap(err, "insert key")
 }
 
+// InsertKeyIfAbsent stores k unless a key with its keyId is already
+// stored, and tells whether it stored it: of several writers racing to make
+// one actor's key, one wins and the others read the winner's.
+func (d *DB) InsertKeyIfAbsent(ctx context.Context, k *Key) (bool, error) {
+	res, err := d.idb.NewInsert().Model(k).On("CONFLICT (key_id) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return false, wrap(err, "insert key")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, wrap(err, "insert key")
+}
+
 // UpdateKey writes the given columns of k.
 func (d *DB) UpdateKey(ctx context.Context, k *Key, columns ...string) error {
 	_, err := d.idb.NewUpdate().Model(k).WherePK().Column(columns...).Exec(ctx)
