@@ -145,7 +145,7 @@ func (f *Federation) serveActor(w http.ResponseWriter, r *http.Request, a *space
 
 // actorDocument builds a local account's actor document.
 func (f *Federation) actorDocument(ctx context.Context, a *spaces.Account) (map[string]any, error) {
-	k, err := f.db.KeyOfAccount(ctx, a.ID)
+	k, err := f.localKey(ctx, a)
 	if err != nil {
 		return nil, err
 	}

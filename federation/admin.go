@@ -2,13 +2,15 @@ package federation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
-	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/spaces"
 )
 
@@ -96,17 +98,21 @@ func (f *Federation) RotateKey(ctx context.Context, username string) (*spaces.Ac
 	if a.Status != spaces.StatusActive {
 		return nil, fmt.Errorf("%s is %s: its key is not in use", a.Username, a.Status)
 	}
-	priv, pub, err := transport.GenerateKeyPEM()
+	priv, pub, err := generateKey()
 	if err != nil {
 		return nil, err
 	}
 	err = f.db.InTx(ctx, func(tx *db.DB) error {
 		k, err := tx.KeyOfAccount(ctx, a.ID)
-		if err != nil {
-			return err
+		switch {
+		case errors.Is(err, db.ErrNotFound): // never made (see localKey): the new key is the first
+			err = tx.InsertKey(ctx, &db.Key{ID: ulid.Make().String(), KeyID: f.keyID(a), AccountID: a.ID,
+				PublicKeyPEM: pub, PrivateKeyPEM: priv, CreatedAt: f.clock()})
+		case err == nil:
+			k.PrivateKeyPEM, k.PublicKeyPEM, k.CreatedAt = priv, pub, f.clock()
+			err = tx.UpdateKey(ctx, k, "private_key_pem", "public_key_pem", "created_at")
 		}
-		k.PrivateKeyPEM, k.PublicKeyPEM, k.CreatedAt = priv, pub, f.clock()
-		if err := tx.UpdateKey(ctx, k, "private_key_pem", "public_key_pem", "created_at"); err != nil {
+		if err != nil {
 			return err
 		}
 		if a.Type == spaces.TypeApplication {

@@ -16,10 +16,10 @@ func (f *Federation) HandleEvent(ctx context.Context, tx *db.DB, ev spaces.Event
 	f.forgetChangedKeys(tx, ev)
 	switch e := ev.(type) {
 	case spaces.AccountCreated:
-		return f.createKey(ctx, tx, e.Account)
+		f.makeKeyAfterCommit(ctx, tx, e.Account)
 	case spaces.SpaceCreated:
 		if e.Space.Account != nil && e.Space.Account.IsLocal() {
-			return f.createKey(ctx, tx, e.Space.Account) // the Group signs its own activities
+			f.makeKeyAfterCommit(ctx, tx, e.Space.Account) // the Group signs its own activities
 		}
 	case spaces.AccountUpdated:
 		return f.sendActorUpdate(ctx, tx, e.Account)
@@ -78,7 +78,12 @@ func (f *Federation) sendActorUpdate(ctx context.Context, tx *db.DB, a *spaces.A
 		}
 		return f.sendGroupUpdate(ctx, tx, sp)
 	}
-	doc, err := f.actorDocumentTx(ctx, tx, a)
+	// The key is read through tx: it may have changed in it (RotateKey).
+	k, err := f.keyInTx(ctx, tx, a, func(tx *db.DB) error { return f.sendActorUpdate(ctx, tx, a) })
+	if k == nil {
+		return err
+	}
+	doc, err := f.actorDocumentWith(ctx, tx, a, k)
 	if err != nil {
 		return err
 	}
@@ -103,16 +108,6 @@ func (f *Federation) sendActorDelete(ctx context.Context, tx *db.DB, a *spaces.A
 	_, err = f.Send(ctx, tx, a, activitystreams.Activity{Type: "Delete", Object: f.ActorIRI(a),
 		To: []string{activitystreams.Public}}, recipients...)
 	return err
-}
-
-// actorDocumentTx is actorDocument reading through tx (the key may have
-// changed in it).
-func (f *Federation) actorDocumentTx(ctx context.Context, tx *db.DB, a *spaces.Account) (map[string]any, error) {
-	k, err := tx.KeyOfAccount(ctx, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	return f.actorDocumentWith(ctx, tx, a, k)
 }
 
 // forgetChangedKeys drops from the key cache the keys of a remote actor the

@@ -147,9 +147,13 @@ func New(opts Options) (*Federation, error) {
 }
 
 // Start prepares what the node needs before it federates: the instance actor
-// and its keys. It is idempotent and safe to run from several processes.
+// and its key. It is idempotent and safe to run from several processes.
 func (f *Federation) Start(ctx context.Context) error {
-	_, err := f.instanceActor(ctx)
+	a, err := f.instanceActor(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = f.localKey(ctx, a)
 	return err
 }
 

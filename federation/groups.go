@@ -77,7 +77,12 @@ func (f *Federation) serveSpace(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	doc, err := f.groupDocument(r.Context(), f.db, sp)
+	k, err := f.localKey(r.Context(), sp.Account)
+	if err != nil {
+		f.lookupError(w, r, err)
+		return
+	}
+	doc, err := f.groupDocument(r.Context(), f.db, sp, k)
 	if err != nil {
 		f.lookupError(w, r, err)
 		return
@@ -85,13 +90,10 @@ func (f *Federation) serveSpace(w http.ResponseWriter, r *http.Request) {
 	asJSON(w, http.StatusOK, doc)
 }
 
-// groupDocument builds the Group actor of a local space, reading through d.
-func (f *Federation) groupDocument(ctx context.Context, d *db.DB, sp *spaces.Space) (map[string]any, error) {
+// groupDocument builds the Group actor of a local space, with its key k,
+// reading through d.
+func (f *Federation) groupDocument(ctx context.Context, d *db.DB, sp *spaces.Space, k *db.Key) (map[string]any, error) {
 	a := sp.Account
-	k, err := d.KeyOfAccount(ctx, a.ID)
-	if err != nil {
-		return nil, err
-	}
 	id := f.ActorIRI(a)
 	public := sp.Visibility == spaces.VisibilityPublic
 	actor := activitystreams.Actor{

@@ -19,18 +19,6 @@ import (
 	"github.com/ruche-social/ruche/spaces"
 )
 
-// createKey makes and stores the key pair of a new local actor, in tx.
-func (f *Federation) createKey(ctx context.Context, tx *db.DB, a *spaces.Account) error {
-	priv, pub, err := transport.GenerateKeyPEM()
-	if err != nil {
-		return fmt.Errorf("generate key: %w", err)
-	}
-	return tx.InsertKey(ctx, &db.Key{
-		ID: ulid.Make().String(), KeyID: f.keyID(a), AccountID: a.ID,
-		PublicKeyPEM: pub, PrivateKeyPEM: priv, CreatedAt: f.clock(),
-	})
-}
-
 // cachedKey is a parsed private key, kept while its PEM is unchanged.
 type cachedKey struct {
 	pem string
@@ -39,9 +27,9 @@ type cachedKey struct {
 
 // signingKey returns the private key and keyId a local actor signs with.
 func (f *Federation) signingKey(ctx context.Context, a *spaces.Account) (crypto.PrivateKey, string, error) {
-	k, err := f.db.KeyOfAccount(ctx, a.ID)
+	k, err := f.localKey(ctx, a)
 	if err != nil {
-		return nil, "", fmt.Errorf("key of %s: %w", a.Username, err)
+		return nil, "", err
 	}
 	if c, ok := f.signing.Load(a.ID); ok && c.(*cachedKey).pem == k.PrivateKeyPEM {
 		return c.(*cachedKey).key, k.KeyID, nil
@@ -58,9 +46,9 @@ func (f *Federation) signingKey(ctx context.Context, a *spaces.Account) (crypto.
 // /actor that signs the node's fetches. The name is reserved for members.
 const InstanceUsername = "actor"
 
-// instanceActor returns the node's actor, creating it with its key the first
-// time. Several processes starting at once may race: the loser reads the
-// winner's row.
+// instanceActor returns the node's actor, creating it the first time (its
+// key is made by localKey, outside any transaction). Several processes
+// starting at once may race: the loser reads the winner's row.
 func (f *Federation) instanceActor(ctx context.Context) (*spaces.Account, error) {
 	a, err := f.db.LocalAccountByUsername(ctx, InstanceUsername)
 	if err == nil {
@@ -74,12 +62,7 @@ func (f *Federation) instanceActor(ctx context.Context) (*spaces.Account, error)
 		ID: ulid.Make().String(), Type: spaces.TypeApplication, Username: InstanceUsername,
 		DisplayName: f.cfg.Node.Name, Status: spaces.StatusActive, CreatedAt: now, UpdatedAt: now,
 	}
-	err = f.db.InTx(ctx, func(tx *db.DB) error {
-		if err := tx.InsertAccount(ctx, a); err != nil {
-			return err
-		}
-		return f.createKey(ctx, tx, a)
-	})
+	err = f.db.InsertAccount(ctx, a)
 	if errors.Is(err, db.ErrConflict) {
 		return f.db.LocalAccountByUsername(ctx, InstanceUsername)
 	}

@@ -208,7 +208,11 @@ func (f *Federation) sendGroupUpdate(ctx context.Context, tx *db.DB, sp *spaces.
 	if !localSpace(sp) {
 		return nil
 	}
-	doc, err := f.groupDocument(ctx, tx, sp)
+	k, err := f.keyInTx(ctx, tx, sp.Account, func(tx *db.DB) error { return f.sendGroupUpdate(ctx, tx, sp) })
+	if k == nil {
+		return err
+	}
+	doc, err := f.groupDocument(ctx, tx, sp, k)
 	if err != nil {
 		return err
 	}
