@@ -19,7 +19,7 @@ const keyBits = 2048
 
 // GenerateKeyPEM makes an RSA key pair and returns its private half (PKCS#8)
 // and public half (PKIX) as PEM. It costs tens of milliseconds: keys are made
-// once, when their actor is created, never per request.
+// once per actor, outside any transaction, never per request.
 func GenerateKeyPEM() (private, public string, err error) {
 	key, err := rsa.GenerateKey(rand.Reader, keyBits)
 	if err != nil {
