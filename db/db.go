@@ -6,6 +6,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -106,6 +107,7 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 			pgdriver.WithDialTimeout(10*time.Second),
 			pgdriver.WithWriteTimeout(10*time.Second),
 			pgdriver.WithReadTimeout(pgReadTimeout),
+			pgdriver.WithResetSessionFunc(checkIdleConn),
 		)
 		bdb, dialect = bun.NewDB(sql.OpenDB(connector), pgdialect.New()), Postgres
 	}
@@ -124,6 +126,20 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 		return nil, fmt.Errorf("connect to %s database %s: %w", dialect, dburl.Redact(dbURL), err)
 	}
 	return d, nil
+}
+
+// checkIdleConn runs before a pooled connection is used again, and
+// discards it when the server closed it meanwhile. After the server
+// restarted, every idle connection of the pool is dead; without this check
+// each would fail the next statement sent on it — a request answered 500 for
+// every connection the pool held — as the driver reports the first failure
+// on a connection as it is, and only the next one as a bad connection,
+// which database/sql replaces.
+func checkIdleConn(_ context.Context, cn *pgdriver.Conn) error {
+	if connCheck(cn.Conn()) != nil {
+		return driver.ErrBadConn
+	}
+	return nil
 }
 
 // sqliteDSN turns sqlite:PATH?params into the driver's file: DSN with the pragmas
