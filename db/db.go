@@ -9,10 +9,13 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ruche-social/ruche/internal/dburl"
@@ -224,6 +227,32 @@ func wrap(err error, op string) error {
 		return fmt.Errorf("%s: %w (%v)", op, ErrConflict, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// Unavailable tells whether err says that the database could not be
+// reached or went away — refused connections, a connection cut, a server
+// shutting down or starting up — rather than that a statement failed. Work
+// that met it may succeed as it is once the database answers again: callers
+// retry it, and a server door answers 503.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		code := pgErr.Field('C')
+		switch {
+		case strings.HasPrefix(code, "08"), // connection exception
+			code == "57P01", code == "57P02", code == "57P03", // admin or crash shutdown, cannot connect now
+			code == "53300": // too many connections
+			return true
+		}
+		return false
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 func isUniqueViolation(err error) bool {

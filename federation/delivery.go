@@ -27,7 +27,7 @@ import (
 // released — at least once, as receivers expect.
 func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, error) {
 	n := f.cfg.Federation.DeliveryWorkers
-	jobs, err := f.db.ClaimDeliveries(ctx, w.ID, f.clock(), deliveryLease, n*4)
+	jobs, err := f.db.ClaimDeliveries(ctx, w.ID(), f.clock(), deliveryLease, n*4)
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}

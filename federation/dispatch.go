@@ -45,7 +45,7 @@ func (f *Federation) Handle(key string, h Handler) { f.handlers[key] = h }
 // idempotent.
 func (f *Federation) processInbox(ctx context.Context, w *db.WorkerLock) (int, error) {
 	n := f.cfg.Federation.InboxWorkers
-	items, err := f.db.ClaimInboxItems(ctx, w.ID, f.clock(), deliveryLease, n*16)
+	items, err := f.db.ClaimInboxItems(ctx, w.ID(), f.clock(), deliveryLease, n*16)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}

@@ -116,8 +116,21 @@ func (f *Federation) workerLock(ctx context.Context) (*db.WorkerLock, error) {
 	return w, nil
 }
 
-// releaseDead makes due again the jobs claimed by worker processes that died.
+// releaseDead makes due again the jobs claimed by worker processes that
+// died. It first makes sure that this worker's own lock is held: a lock lost
+// with its connection (the database restarted) is taken again.
 func (f *Federation) releaseDead(ctx context.Context, w *db.WorkerLock) {
+	id := w.ID()
+	lost, err := f.db.RenewWorkerLock(ctx, w)
+	if err != nil {
+		f.log.Error("renew the worker lock", "err", err)
+		return
+	}
+	if lost && w.ID() == id {
+		f.log.Info("worker lock taken again after its database connection was lost", "worker", id)
+	} else if lost {
+		f.log.Warn("worker lock lost to another process: going on under a new id", "worker", w.ID(), "was", id)
+	}
 	n, err := f.db.ReleaseDeadClaims(ctx, w, f.clock())
 	if err != nil {
 		f.log.Error("release dead claims", "err", err)
