@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ruche-social/ruche/config"
@@ -100,6 +101,10 @@ type Federation struct {
 	hostMu        sync.Mutex
 	hostSems      map[string]chan struct{}
 	background    sync.WaitGroup // copies of remote files under way
+
+	// recovered is set when work that failed (the database was
+	// unavailable, say) succeeds again: the worker then checks its lock.
+	recovered atomic.Bool
 }
 
 // New returns the federation side of a node.
