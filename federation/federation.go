@@ -85,6 +85,9 @@ type Federation struct {
 	keys      transport.KeyCache[*remoteKey] // remote keys that signed recent requests
 
 	inboxWriter inboxWriter // stores received activities, many per commit
+	// unavailable logs the requests answered 503 because the database
+	// was unavailable, a few at a time.
+	unavailable *errorLog
 
 	blocksMu sync.Mutex
 	blocks   []*db.DomainBlock // blocked domains, read at blocksAt
@@ -141,6 +144,7 @@ func New(opts Options) (*Federation, error) {
 		f.meter = noMeter{}
 	}
 	f.inboxWriter.db = f.db
+	f.unavailable = f.errorLog("database unavailable: requests answered 503")
 	f.userAgent = fmt.Sprintf("Ruche/%s (+%s)", buildinfo.Version(), f.origin)
 	f.client = transport.NewClient(transport.ClientOptions{
 		AllowPrivate: opts.Config.Federation.AllowPrivateAddresses,
