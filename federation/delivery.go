@@ -177,7 +177,7 @@ func (f *Federation) settle(j *db.Delivery, h *db.Host, err error, now time.Time
 		return true
 	}
 	wait := backoff(j.Attempts, 30*time.Second, 12*time.Hour)
-	if h.Failures >= unreachableAt {
+	if !h.UnreachableSince.IsZero() {
 		wait = max(wait, unreachableGap)
 	}
 	j.State, j.NextAt = db.JobPending, now.Add(wait)
@@ -194,15 +194,18 @@ func (f *Federation) hostSucceeded(h *db.Host, now time.Time) bool {
 	return true
 }
 
-// hostFailed counts a failure; after unreachableAt in a row the host is
-// unreachable, and tried rarely.
+// hostFailed counts a failure; after unreachableAt in a row, spread over
+// unreachableAfter at least, the host is unreachable, and tried rarely. The
+// time matters as much as the count: the deliveries of one batch to a host
+// that is down for a moment (restarting, its database restarting) fail
+// together, and would otherwise make it unreachable for hours.
 func (f *Federation) hostFailed(h *db.Host, err error, now time.Time) {
 	if h.Failures == 0 {
 		h.FirstFailureAt = now
 	}
 	h.Failures++
 	h.LastFailureAt, h.LastError = now, truncate(err.Error(), 500)
-	if h.Failures >= unreachableAt && h.UnreachableSince.IsZero() {
+	if h.Failures >= unreachableAt && now.Sub(h.FirstFailureAt) >= unreachableAfter && h.UnreachableSince.IsZero() {
 		h.UnreachableSince = now
 		f.log.Warn("host unreachable", "host", h.Host, "failures", h.Failures)
 	}

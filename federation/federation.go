@@ -19,14 +19,15 @@ import (
 
 // Limits of the inbox and of what the node reads from other servers.
 const (
-	MaxInboxBody   = 1 << 20 // 1 MiB: an activity larger than this is refused (413)
-	maxPageItems   = 50      // items in one page of a collection
-	keyRefetchGap  = time.Minute
-	unreachableAt  = 10              // consecutive failures before a host is unreachable
-	unreachableGap = 6 * time.Hour   // how often an unreachable host is tried
-	deliveryLease  = 5 * time.Minute // a claimed job is another worker's again after this
-	inboxAttempts  = 6               // a received activity that failed this often is dead
-	pollInterval   = time.Second
+	MaxInboxBody     = 1 << 20 // 1 MiB: an activity larger than this is refused (413)
+	maxPageItems     = 50      // items in one page of a collection
+	keyRefetchGap    = time.Minute
+	unreachableAt    = 10              // consecutive failures before a host is unreachable,
+	unreachableAfter = time.Hour       // spread over this long at least
+	unreachableGap   = 6 * time.Hour   // how often an unreachable host is tried
+	deliveryLease    = 5 * time.Minute // a claimed job is another worker's again after this
+	inboxAttempts    = 6               // a received activity that failed this often is dead
+	pollInterval     = time.Second
 )
 
 // Options are what a Federation needs.
