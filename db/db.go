@@ -6,12 +6,16 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ruche-social/ruche/internal/dburl"
@@ -106,6 +110,7 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 			pgdriver.WithDialTimeout(10*time.Second),
 			pgdriver.WithWriteTimeout(10*time.Second),
 			pgdriver.WithReadTimeout(pgReadTimeout),
+			pgdriver.WithResetSessionFunc(checkIdleConn),
 		)
 		bdb, dialect = bun.NewDB(sql.OpenDB(connector), pgdialect.New()), Postgres
 	}
@@ -124,6 +129,20 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 		return nil, fmt.Errorf("connect to %s database %s: %w", dialect, dburl.Redact(dbURL), err)
 	}
 	return d, nil
+}
+
+// checkIdleConn runs before a pooled connection is used again, and
+// discards it when the server closed it meanwhile. After the server
+// restarted, every idle connection of the pool is dead; without this check
+// each would fail the next statement sent on it — a request answered 500 for
+// every connection the pool held — as the driver reports the first failure
+// on a connection as it is, and only the next one as a bad connection,
+// which database/sql replaces.
+func checkIdleConn(_ context.Context, cn *pgdriver.Conn) error {
+	if connCheck(cn.Conn()) != nil {
+		return driver.ErrBadConn
+	}
+	return nil
 }
 
 // sqliteDSN turns sqlite:PATH?params into the driver's file: DSN with the pragmas
@@ -208,6 +227,32 @@ func wrap(err error, op string) error {
 		return fmt.Errorf("%s: %w (%v)", op, ErrConflict, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// Unavailable tells whether err says that the database could not be
+// reached or went away — refused connections, a connection cut, a server
+// shutting down or starting up — rather than that a statement failed. Work
+// that met it may succeed as it is once the database answers again: callers
+// retry it, and a server door answers 503.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		code := pgErr.Field('C')
+		switch {
+		case strings.HasPrefix(code, "08"), // connection exception
+			code == "57P01", code == "57P02", code == "57P03", // admin or crash shutdown, cannot connect now
+			code == "53300": // too many connections
+			return true
+		}
+		return false
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 func isUniqueViolation(err error) bool {

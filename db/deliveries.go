@@ -48,14 +48,12 @@ func (d *DB) InsertDeliveries(ctx context.Context, ds []*Delivery) error {
 // ClaimDeliveries takes up to limit due deliveries for worker, leasing them
 // until now+lease; see claim.
 func (d *DB) ClaimDeliveries(ctx context.Context, worker int64, now time.Time, lease time.Duration, limit int) ([]*Delivery, error) {
-	ids, err := d.claim(ctx, "deliveries", worker, now, lease, limit)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
 	var out []*Delivery
-	err = d.idb.NewSelect().Model(&out).Relation("Activity").Where("delivery.id IN (?)", bun.In(ids)).
-		OrderExpr("delivery.id").Scan(ctx)
-	return out, wrap(err, "load claimed deliveries")
+	err := d.claim(ctx, "deliveries", worker, now, lease, limit, func(tx *DB, ids []string) error {
+		return tx.idb.NewSelect().Model(&out).Relation("Activity").Where("delivery.id IN (?)", bun.In(ids)).
+			OrderExpr("delivery.id").Scan(ctx)
+	})
+	return out, err
 }
 
 // FinishDeliveries records the outcomes of a batch of attempts and releases

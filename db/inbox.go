@@ -50,13 +50,11 @@ func (d *DB) InsertInboxItems(ctx context.Context, items []*InboxItem) error {
 
 // ClaimInboxItems takes up to limit due items for worker; see claim.
 func (d *DB) ClaimInboxItems(ctx context.Context, worker int64, now time.Time, lease time.Duration, limit int) ([]*InboxItem, error) {
-	ids, err := d.claim(ctx, "inbox_items", worker, now, lease, limit)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
 	var out []*InboxItem
-	err = d.idb.NewSelect().Model(&out).Where("id IN (?)", bun.In(ids)).OrderExpr("id").Scan(ctx)
-	return out, wrap(err, "load claimed inbox items")
+	err := d.claim(ctx, "inbox_items", worker, now, lease, limit, func(tx *DB, ids []string) error {
+		return tx.idb.NewSelect().Model(&out).Where("id IN (?)", bun.In(ids)).OrderExpr("id").Scan(ctx)
+	})
+	return out, err
 }
 
 // FinishInboxItems records the outcomes of a processed batch and releases

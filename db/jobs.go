@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -18,10 +20,13 @@ import (
 // whose worker vanished becomes due again by itself. A worker that restarts
 // need not wait that long: see ReleaseDeadClaims.
 
-// claim takes up to limit due rows of table for worker and returns their ids.
-func (d *DB) claim(ctx context.Context, table string, worker int64, now time.Time, lease time.Duration, limit int) ([]string, error) {
-	var ids []string
+// claim takes up to limit due rows of table for worker and loads them (load,
+// given their ids) in the same transaction: should the database go away
+// between the two, no row is left claimed that the worker does not hold —
+// such a row would wait for its lease to end.
+func (d *DB) claim(ctx context.Context, table string, worker int64, now time.Time, lease time.Duration, limit int, load func(tx *DB, ids []string) error) error {
 	err := d.InTx(ctx, func(tx *DB) error {
+		var ids []string
 		q := tx.idb.NewSelect().Table(table).Column("id").
 			Where("state = ?", JobPending).Where("next_at <= ?", now).
 			OrderExpr("next_at, id").Limit(int64(limit))
@@ -34,9 +39,12 @@ func (d *DB) claim(ctx context.Context, table string, worker int64, now time.Tim
 		_, err := tx.idb.NewUpdate().Table(table).
 			Set("claimed_by = ?", worker).Set("next_at = ?", now.Add(lease)).
 			Where("id IN (?)", bun.In(ids)).Exec(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return load(tx, ids)
 	})
-	return ids, wrap(err, "claim "+table)
+	return wrap(err, "claim "+table)
 }
 
 // workerLockSpace is the first key of the PostgreSQL advisory locks that mark
@@ -47,41 +55,118 @@ const workerLockSpace = 0x52756378 // "Rucx"
 // PostgreSQL it is a session advisory lock held on a dedicated connection: the
 // server drops it the moment the process dies (even by kill -9), which is how
 // another process knows that the dead one's claims can be taken over.
+//
+// The server also drops it when the connection is lost — the database
+// restarted, the network failed — though the process lives on, its claimed
+// jobs in hand: RenewWorkerLock takes it again.
 type WorkerLock struct {
-	ID   int64
-	conn *bun.Conn // PostgreSQL only
+	id atomic.Int64
+
+	mu   sync.Mutex // guards conn
+	conn *bun.Conn  // PostgreSQL only
 }
+
+// ID is the worker's id, which its claims carry. It changes only when the
+// lock was lost and another process took the id meanwhile (RenewWorkerLock).
+func (w *WorkerLock) ID() int64 { return w.id.Load() }
 
 // LockWorker registers a new worker process and returns its lock.
 func (d *DB) LockWorker(ctx context.Context) (*WorkerLock, error) {
+	w := &WorkerLock{}
+	if d.dialect != Postgres {
+		w.id.Store(randomWorkerID())
+		return w, nil
+	}
+	id, conn, err := d.newWorkerLock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.id.Store(id)
+	w.conn = conn
+	return w, nil
+}
+
+// newWorkerLock draws a free worker id and locks it on a new connection.
+func (d *DB) newWorkerLock(ctx context.Context) (int64, *bun.Conn, error) {
 	for range 10 {
 		id := randomWorkerID()
-		if d.dialect != Postgres {
-			return &WorkerLock{ID: id}, nil
+		conn, err := d.tryWorkerLock(ctx, id)
+		if err != nil || conn != nil {
+			return id, conn, err
 		}
-		conn, err := d.root.Conn(ctx)
-		if err != nil {
-			return nil, wrap(err, "worker connection")
-		}
-		var ok bool
-		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?, ?)", workerLockSpace, id).Scan(&ok); err != nil {
-			conn.Close()
-			return nil, wrap(err, "worker lock")
-		}
-		if ok {
-			return &WorkerLock{ID: id, conn: &conn}, nil
-		}
-		conn.Close() // another live worker drew the same id: draw again
+		// another live worker drew the same id: draw again
 	}
-	return nil, fmt.Errorf("worker lock: no free worker id")
+	return 0, nil, fmt.Errorf("worker lock: no free worker id")
+}
+
+// tryWorkerLock takes the advisory lock of worker id on a new connection, or
+// returns no connection when another session holds it.
+func (d *DB) tryWorkerLock(ctx context.Context, id int64) (*bun.Conn, error) {
+	conn, err := d.root.Conn(ctx)
+	if err != nil {
+		return nil, wrap(err, "worker connection")
+	}
+	var ok bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?, ?)", workerLockSpace, id).Scan(&ok); err != nil {
+		conn.Close()
+		return nil, wrap(err, "worker lock")
+	}
+	if !ok {
+		conn.Close()
+		return nil, nil
+	}
+	return &conn, nil
+}
+
+// RenewWorkerLock makes sure that w is still held, and takes it again if its
+// connection was lost. It takes the same id when that is free: the claims
+// the worker holds stay its own, and the outcomes it records are those of
+// its jobs. If another session holds the id, another process has seen this
+// one dead (and may have taken its claims over): the worker goes on under a
+// new id, and its old claims are released like those of any dead worker.
+// It reports whether the lock had been lost (and is held again).
+func (d *DB) RenewWorkerLock(ctx context.Context, w *WorkerLock) (bool, error) {
+	if d.dialect != Postgres {
+		return false, nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.conn != nil {
+		// The session lives, so its lock does: advisory locks end only with
+		// the session or an unlock.
+		if _, err := w.conn.ExecContext(ctx, "SELECT 1"); err == nil {
+			return false, nil
+		}
+		w.conn.Close()
+		w.conn = nil
+	}
+	conn, err := d.tryWorkerLock(ctx, w.ID())
+	if err != nil || conn != nil {
+		w.conn = conn
+		return err == nil, err
+	}
+	id, conn, err := d.newWorkerLock(ctx)
+	if err != nil {
+		return false, err
+	}
+	w.id.Store(id)
+	w.conn = conn
+	return true, nil
 }
 
 // Close releases the lock (the worker stops).
 func (w *WorkerLock) Close() error {
-	if w == nil || w.conn == nil {
+	if w == nil {
 		return nil
 	}
-	return w.conn.Close()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.conn == nil {
+		return nil
+	}
+	err := w.conn.Close()
+	w.conn = nil
+	return err
 }
 
 func randomWorkerID() int64 {
@@ -100,7 +185,7 @@ func (d *DB) ReleaseDeadClaims(ctx context.Context, self *WorkerLock, now time.T
 		total := 0
 		for _, t := range tables {
 			res, err := d.idb.NewUpdate().Table(t).Set("claimed_by = NULL").Set("next_at = ?", now).
-				Where("claimed_by IS NOT NULL").Where("claimed_by <> ?", self.ID).Where("state = ?", JobPending).Exec(ctx)
+				Where("claimed_by IS NOT NULL").Where("claimed_by <> ?", self.ID()).Where("state = ?", JobPending).Exec(ctx)
 			if err != nil {
 				return total, wrap(err, "release claims")
 			}
@@ -109,11 +194,16 @@ func (d *DB) ReleaseDeadClaims(ctx context.Context, self *WorkerLock, now time.T
 		}
 		return total, nil
 	}
+	self.mu.Lock()
+	defer self.mu.Unlock()
+	if self.conn == nil {
+		return 0, fmt.Errorf("release claims: the worker lock is lost")
+	}
 	var owners []int64
 	for _, t := range tables {
 		var ids []int64
 		if err := d.idb.NewSelect().Table(t).ColumnExpr("DISTINCT claimed_by").
-			Where("claimed_by IS NOT NULL").Where("claimed_by <> ?", self.ID).Scan(ctx, &ids); err != nil {
+			Where("claimed_by IS NOT NULL").Where("claimed_by <> ?", self.ID()).Scan(ctx, &ids); err != nil {
 			return 0, wrap(err, "list claims")
 		}
 		owners = append(owners, ids...)

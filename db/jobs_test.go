@@ -2,9 +2,12 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
@@ -37,7 +40,7 @@ func TestFinishDeliveries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		claimed, err := d.ClaimDeliveries(ctx, w.ID, now, time.Minute, 10)
+		claimed, err := d.ClaimDeliveries(ctx, w.ID(), now, time.Minute, 10)
 		if err != nil || len(claimed) != 5 {
 			t.Fatalf("claimed %d, %v; want 5", len(claimed), err)
 		}
@@ -72,7 +75,7 @@ func TestFinishDeliveries(t *testing.T) {
 			}
 		}
 		// The failed ones are due again at their time, and claimable then.
-		again, err := d.ClaimDeliveries(ctx, w.ID, now.Add(time.Hour), time.Minute, 10)
+		again, err := d.ClaimDeliveries(ctx, w.ID(), now.Add(time.Hour), time.Minute, 10)
 		if err != nil || len(again) != 2 {
 			t.Fatalf("claimed again %d, %v; want the 2 failed", len(again), err)
 		}
@@ -101,4 +104,89 @@ func TestHostsByName(t *testing.T) {
 			t.Fatalf("no names: %v, %v", none, err)
 		}
 	})
+}
+
+// TestWorkerLockRenewed: the database restarts under a worker, which loses
+// its lock with its connection. Renewing takes the same id again while it
+// is free — the worker's claims stay its own — and a new one when another
+// session holds it. Errors met while the server is down are told apart from
+// failed statements.
+func TestWorkerLockRenewed(t *testing.T) {
+	ctx := context.Background()
+	pg := dbtest.PrivatePostgres(t)
+	d, err := db.Open(ctx, pg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, err := d.LockWorker(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	holders := func(id int64) int {
+		t.Helper()
+		n, err := d.Bun().NewSelect().TableExpr("pg_locks").
+			Where("locktype = 'advisory' AND classid = ? AND objid = ? AND objsubid = 2 AND granted", 0x52756378, id).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+	if lost, err := d.RenewWorkerLock(ctx, w); lost || err != nil {
+		t.Fatalf("renewing a held lock: lost %v, %v", lost, err)
+	}
+
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.ReleaseDeadClaims(ctx, w, time.Now())
+	if !db.Unavailable(err) {
+		t.Fatalf("a query while the server is down fails with %v, which is not told as unavailable", err)
+	}
+	if lost, err := d.RenewWorkerLock(ctx, w); !db.Unavailable(err) {
+		t.Fatalf("renewing while the server is down: lost %v, %v", lost, err)
+	}
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	id := w.ID()
+	if lost, err := d.RenewWorkerLock(ctx, w); !lost || err != nil || w.ID() != id || holders(id) != 1 {
+		t.Fatalf("renewed after a restart: lost %v, %v, id %d (was %d), %d holders", lost, err, w.ID(), id, holders(id))
+	}
+	if _, err := d.ReleaseDeadClaims(ctx, w, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Restarted again, and another process takes the id first.
+	if err := pg.Restart(0); err != nil {
+		t.Fatal(err)
+	}
+	other, err := db.Open(ctx, pg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Bun().(*bun.DB).Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, ?)", 0x52756378, id); err != nil {
+		t.Fatal(err)
+	}
+	if lost, err := d.RenewWorkerLock(ctx, w); !lost || err != nil || w.ID() == id || holders(w.ID()) != 1 {
+		t.Fatalf("renewed while another session holds the id: lost %v, %v, id %d (was %d)", lost, err, w.ID(), id)
+	}
+
+	// A failed statement is no outage.
+	if _, err := d.Bun().NewSelect().TableExpr("no_such_table").Count(ctx); err == nil || db.Unavailable(err) {
+		t.Fatalf("a query of a missing table: %v, told as unavailable", err)
+	}
+	if _, err := d.PostByID(ctx, "nope"); !errors.Is(err, db.ErrNotFound) || db.Unavailable(err) {
+		t.Fatalf("a missing row: %v, told as unavailable", err)
+	}
 }

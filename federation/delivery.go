@@ -22,17 +22,18 @@ import (
 // deliverDue makes the due deliveries, up to delivery_workers at once and
 // delivery_per_host at once to one host, waits for them, and records every
 // outcome in one transaction (one commit per batch, not per delivery: on
-// SQLite a commit is a sync to disk). A crash before that commit loses no
-// delivery: the jobs are still claimed, and made again once the claim is
-// released — at least once, as receivers expect.
+// SQLite a commit is a sync to disk), retried while the database is
+// unavailable. A crash before that commit loses no delivery: the jobs are
+// still claimed, and made again once the claim is released — at least once,
+// as receivers expect.
 func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, error) {
 	n := f.cfg.Federation.DeliveryWorkers
-	jobs, err := f.db.ClaimDeliveries(ctx, w.ID, f.clock(), deliveryLease, n*4)
-	if err != nil || len(jobs) == 0 {
-		return 0, err
-	}
 	allowed, err := f.policy(ctx, f.db)
 	if err != nil {
+		return 0, err
+	}
+	jobs, err := f.db.ClaimDeliveries(ctx, w.ID(), f.clock(), deliveryLease, n*4)
+	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
 	names := make([]string, 0, len(jobs))
@@ -41,7 +42,13 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 			names = append(names, j.Host)
 		}
 	}
-	hosts, err := f.db.HostsByName(ctx, names)
+	// From here on the jobs are claimed: the database going away must not
+	// leave them so until the lease ends.
+	var hosts map[string]*db.Host
+	err = f.untilAvailable(ctx, "load delivery hosts", func(ctx context.Context) (err error) {
+		hosts, err = f.db.HostsByName(ctx, names)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -64,7 +71,6 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 		}()
 	}
 	wg.Wait()
-	ctx = context.WithoutCancel(ctx) // the outcomes are recorded even when the worker is stopping
 	now := f.clock()
 	changed := map[string]bool{}
 	for i, j := range jobs {
@@ -73,18 +79,23 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 		}
 		f.meter.Delivered(outcome(j.State))
 	}
-	err = f.db.InTx(ctx, func(tx *db.DB) error {
-		if err := tx.FinishDeliveries(ctx, jobs); err != nil {
-			return err
-		}
-		for h := range changed {
-			if err := tx.SaveHost(ctx, hosts[h]); err != nil {
+	err = f.untilAvailable(ctx, "record delivery outcomes", func(ctx context.Context) error {
+		return f.db.InTx(ctx, func(tx *db.DB) error {
+			if err := tx.FinishDeliveries(ctx, jobs); err != nil {
 				return err
 			}
-		}
-		return nil
+			for h := range changed {
+				if err := tx.SaveHost(ctx, hosts[h]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	})
-	return len(jobs), err
+	if err != nil {
+		return 0, fmt.Errorf("record delivery outcomes: %w", err)
+	}
+	return len(jobs), nil
 }
 
 // spreadHosts orders a batch so that consecutive jobs go to different hosts
@@ -166,7 +177,7 @@ func (f *Federation) settle(j *db.Delivery, h *db.Host, err error, now time.Time
 		return true
 	}
 	wait := backoff(j.Attempts, 30*time.Second, 12*time.Hour)
-	if h.Failures >= unreachableAt {
+	if !h.UnreachableSince.IsZero() {
 		wait = max(wait, unreachableGap)
 	}
 	j.State, j.NextAt = db.JobPending, now.Add(wait)
@@ -183,15 +194,18 @@ func (f *Federation) hostSucceeded(h *db.Host, now time.Time) bool {
 	return true
 }
 
-// hostFailed counts a failure; after unreachableAt in a row the host is
-// unreachable, and tried rarely.
+// hostFailed counts a failure; after unreachableAt in a row, spread over
+// unreachableAfter at least, the host is unreachable, and tried rarely. The
+// time matters as much as the count: the deliveries of one batch to a host
+// that is down for a moment (restarting, its database restarting) fail
+// together, and would otherwise make it unreachable for hours.
 func (f *Federation) hostFailed(h *db.Host, err error, now time.Time) {
 	if h.Failures == 0 {
 		h.FirstFailureAt = now
 	}
 	h.Failures++
 	h.LastFailureAt, h.LastError = now, truncate(err.Error(), 500)
-	if h.Failures >= unreachableAt && h.UnreachableSince.IsZero() {
+	if h.Failures >= unreachableAt && now.Sub(h.FirstFailureAt) >= unreachableAfter && h.UnreachableSince.IsZero() {
 		h.UnreachableSince = now
 		f.log.Warn("host unreachable", "host", h.Host, "failures", h.Failures)
 	}

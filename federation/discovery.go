@@ -98,8 +98,7 @@ func (f *Federation) lookupError(w http.ResponseWriter, r *http.Request, err err
 		http.Error(w, "no such account", http.StatusNotFound)
 		return
 	}
-	f.log.Error("lookup", "err", err, "path", r.URL.Path)
-	http.Error(w, "internal error", http.StatusInternalServerError)
+	f.serverError(w, r, "lookup", err)
 }
 
 type xrdLink struct {

@@ -40,12 +40,12 @@ func (f *Federation) Handle(key string, h Handler) { f.handlers[key] = h }
 
 // processInbox handles due received activities, inbox_workers at once, and
 // records their outcomes in one transaction (one commit per batch, not per
-// activity). A crash before that commit loses nothing: the items are still
-// claimed, and processed again once the claim is released — handlers are
-// idempotent.
+// activity), retried while the database is unavailable. A crash before that
+// commit loses nothing: the items are still claimed, and processed again
+// once the claim is released — handlers are idempotent.
 func (f *Federation) processInbox(ctx context.Context, w *db.WorkerLock) (int, error) {
 	n := f.cfg.Federation.InboxWorkers
-	items, err := f.db.ClaimInboxItems(ctx, w.ID, f.clock(), deliveryLease, n*16)
+	items, err := f.db.ClaimInboxItems(ctx, w.ID(), f.clock(), deliveryLease, n*16)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
@@ -60,8 +60,9 @@ func (f *Federation) processInbox(ctx context.Context, w *db.WorkerLock) (int, e
 		}()
 	}
 	wg.Wait()
-	ctx = context.WithoutCancel(ctx) // the outcomes are recorded even when the worker is stopping
-	err = f.db.InTx(ctx, func(tx *db.DB) error { return tx.FinishInboxItems(ctx, items) })
+	err = f.untilAvailable(ctx, "record inbox outcomes", func(ctx context.Context) error {
+		return f.db.InTx(ctx, func(tx *db.DB) error { return tx.FinishInboxItems(ctx, items) })
+	})
 	if err != nil {
 		return 0, fmt.Errorf("record inbox outcomes: %w", err)
 	}

@@ -13,3 +13,6 @@ func OnKeyGeneration(t testing.TB, fn func()) {
 	keyGenerationHook.Store(&fn)
 	t.Cleanup(func() { keyGenerationHook.Store(nil) })
 }
+
+// HandlerOf returns the handler registered for key, for a test to wrap.
+func (f *Federation) HandlerOf(key string) Handler { return f.handlers[key] }

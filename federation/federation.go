@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ruche-social/ruche/config"
@@ -18,14 +19,15 @@ import (
 
 // Limits of the inbox and of what the node reads from other servers.
 const (
-	MaxInboxBody   = 1 << 20 // 1 MiB: an activity larger than this is refused (413)
-	maxPageItems   = 50      // items in one page of a collection
-	keyRefetchGap  = time.Minute
-	unreachableAt  = 10              // consecutive failures before a host is unreachable
-	unreachableGap = 6 * time.Hour   // how often an unreachable host is tried
-	deliveryLease  = 5 * time.Minute // a claimed job is another worker's again after this
-	inboxAttempts  = 6               // a received activity that failed this often is dead
-	pollInterval   = time.Second
+	MaxInboxBody     = 1 << 20 // 1 MiB: an activity larger than this is refused (413)
+	maxPageItems     = 50      // items in one page of a collection
+	keyRefetchGap    = time.Minute
+	unreachableAt    = 10              // consecutive failures before a host is unreachable,
+	unreachableAfter = time.Hour       // spread over this long at least
+	unreachableGap   = 6 * time.Hour   // how often an unreachable host is tried
+	deliveryLease    = 5 * time.Minute // a claimed job is another worker's again after this
+	inboxAttempts    = 6               // a received activity that failed this often is dead
+	pollInterval     = time.Second
 )
 
 // Options are what a Federation needs.
@@ -84,6 +86,9 @@ type Federation struct {
 	keys      transport.KeyCache[*remoteKey] // remote keys that signed recent requests
 
 	inboxWriter inboxWriter // stores received activities, many per commit
+	// unavailable logs the requests answered 503 because the database
+	// was unavailable, a few at a time.
+	unavailable *errorLog
 
 	blocksMu sync.Mutex
 	blocks   []*db.DomainBlock // blocked domains, read at blocksAt
@@ -100,6 +105,10 @@ type Federation struct {
 	hostMu        sync.Mutex
 	hostSems      map[string]chan struct{}
 	background    sync.WaitGroup // copies of remote files under way
+
+	// recovered is set when work that failed (the database was
+	// unavailable, say) succeeds again: the worker then checks its lock.
+	recovered atomic.Bool
 }
 
 // New returns the federation side of a node.
@@ -136,6 +145,7 @@ func New(opts Options) (*Federation, error) {
 		f.meter = noMeter{}
 	}
 	f.inboxWriter.db = f.db
+	f.unavailable = f.errorLog("database unavailable: requests answered 503")
 	f.userAgent = fmt.Sprintf("Ruche/%s (+%s)", buildinfo.Version(), f.origin)
 	f.client = transport.NewClient(transport.ClientOptions{
 		AllowPrivate: opts.Config.Federation.AllowPrivateAddresses,

@@ -131,9 +131,12 @@ func (f *Federation) groupDocument(ctx context.Context, d *db.DB, sp *spaces.Spa
 // Reject either).
 func (f *Federation) spaceInbox(w http.ResponseWriter, r *http.Request) {
 	slug := mux.Vars(r)["slug"]
-	f.receive(w, r, func(ctx context.Context, sender *spaces.Account) bool {
+	f.receive(w, r, func(ctx context.Context, sender *spaces.Account) error {
 		_, err := f.spaces.Space(ctx, sender, slug)
-		return err == nil
+		if err != nil && spaces.KindOf(err) != spaces.KindInternal {
+			return errNoInbox
+		}
+		return err
 	})
 }
 

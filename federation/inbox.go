@@ -30,8 +30,9 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 }
 
 // receive is the inbox; addressee, when set, is asked once the sender is
-// known whether this inbox exists for them (404 otherwise, nothing stored).
-func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee func(ctx context.Context, sender *spaces.Account) bool) {
+// known whether this inbox exists for them (errNoInbox: 404, nothing
+// stored).
+func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee func(ctx context.Context, sender *spaces.Account) error) {
 	ctx := r.Context()
 	if name, ok := mux.Vars(r)["name"]; ok {
 		if _, ok := f.localActor(w, r, name, spaces.TypePerson); !ok {
@@ -44,7 +45,7 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 		return
 	}
 	if err := f.hostAllowed(ctx, activitystreams.Host(p.KeyID)); err != nil {
-		refuse(w, http.StatusForbidden, ErrHostRefused)
+		f.refuseHost(w, r, err)
 		return
 	}
 	if !activitystreams.IsASMediaType(r.Header.Get("Content-Type")) {
@@ -62,7 +63,7 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 		return
 	}
 	if err := f.hostAllowed(ctx, activitystreams.Host(in.Actor)); err != nil {
-		refuse(w, http.StatusForbidden, ErrHostRefused)
+		f.refuseHost(w, r, err)
 		return
 	}
 	if err := checkOrigin(in); err != nil {
@@ -92,6 +93,9 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 	case errors.Is(err, errActorGone) && selfDelete:
 		// The key no longer verifies because its owner is gone: its own
 		// server answered 404/410 for it, which is the proof the Delete needs.
+	case errors.Is(err, errUnavailable):
+		retryLater(w)
+		return
 	case err != nil:
 		refuse(w, http.StatusUnauthorized, err)
 		return
@@ -99,9 +103,14 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 		refuse(w, http.StatusUnauthorized, errKeyOwner)
 		return
 	}
-	if addressee != nil && k != nil && !addressee(ctx, k.owner) {
-		http.Error(w, "no such inbox", http.StatusNotFound)
-		return
+	if addressee != nil && k != nil {
+		if err := addressee(ctx, k.owner); errors.Is(err, errNoInbox) {
+			http.Error(w, "no such inbox", http.StatusNotFound)
+			return
+		} else if err != nil {
+			f.serverError(w, r, "find the addressee", err)
+			return
+		}
 	}
 	now := f.clock()
 	err = f.inboxWriter.insert(ctx, &db.InboxItem{
@@ -110,10 +119,10 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 		NextAt: now, ReceivedAt: now,
 	})
 	if err != nil {
-		f.log.Error("store received activity", "err", err, "activity", in.ID)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		f.serverError(w, r, "store received activity", err)
 		return
 	}
+	f.unavailable.ended()
 	f.notify()
 	f.meter.InboxAccepted()
 	w.WriteHeader(http.StatusAccepted)
@@ -121,6 +130,43 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 
 func refuse(w http.ResponseWriter, status int, err error) {
 	http.Error(w, err.Error(), status)
+}
+
+// errNoInbox is an inbox that does not exist for the sender.
+var errNoInbox = errors.New("no such inbox")
+
+// refuseHost answers a sender whose host the node does not federate with
+// (403), or, when the rules cannot be read, asks it to come back later.
+func (f *Federation) refuseHost(w http.ResponseWriter, r *http.Request, err error) {
+	if !errors.Is(err, ErrHostRefused) {
+		f.serverError(w, r, "read the federation rules", err)
+		return
+	}
+	refuse(w, http.StatusForbidden, ErrHostRefused)
+}
+
+// errUnavailable is a request the node cannot handle now because its
+// database is unavailable.
+var errUnavailable = errors.New("temporarily unavailable")
+
+// serverError answers a failure of the node itself. When its database is
+// unavailable (restarting, say), the answer is 503 with Retry-After, which
+// every sender retries, and the failures are logged a few at a time;
+// otherwise 500, and the cause is logged.
+func (f *Federation) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, errUnavailable) || db.Unavailable(err) {
+		f.unavailable.failed(err)
+		retryLater(w)
+		return
+	}
+	f.log.Error(what, "err", err, "path", r.URL.Path)
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
+
+// retryLater answers 503: not now, try again in a while.
+func retryLater(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "30")
+	http.Error(w, errUnavailable.Error()+": try again later", http.StatusServiceUnavailable)
 }
 
 // errOrigin is an activity that speaks for objects of another server.
@@ -162,6 +208,10 @@ func (f *Federation) verifiedKey(ctx context.Context, r *http.Request, p *transp
 	k, err := f.checkedKey(ctx, r, p)
 	if err == nil {
 		return k, nil
+	}
+	if db.Unavailable(err) {
+		f.unavailable.failed(err)
+		return nil, errUnavailable // the key is not at fault: the sender retries
 	}
 	f.log.Info("signature refused", "keyId", p.KeyID, "err", err)
 	if errors.Is(err, errKeyRefused) {

@@ -3,7 +3,8 @@
 # machine the README's two commands are enough: a C compiler (the race
 # detector needs cgo), Debian's chromium (the browser scenario) and Node.js
 # with npm (the browser scenario and the interop suite's peers), and with
-# RUCHE_TEST_POSTGRES PostgreSQL's client tools (the backup tests). As root it
+# RUCHE_TEST_POSTGRES PostgreSQL's client tools (the backup tests) and server
+# programs (the fault tests, which restart a server of their own). As root it
 # installs them with apt-get; otherwise it says what to install and fails.
 # With RUCHE_TEST_POSTGRES set, it also starts the local PostgreSQL cluster
 # when it is down, and fails when the server does not answer: the PostgreSQL
@@ -14,9 +15,11 @@ missing=()
 command -v gcc >/dev/null || missing+=(gcc libc6-dev)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 { command -v node >/dev/null && command -v npm >/dev/null; } || missing+=(nodejs npm)
-# The backup round trip on PostgreSQL runs pg_dump and pg_restore.
+# The backup round trip on PostgreSQL runs pg_dump and pg_restore; the
+# fault tests start PostgreSQL servers of their own (initdb, pg_ctl).
 if [ -n "${RUCHE_TEST_POSTGRES:-}" ]; then
 	{ command -v pg_dump >/dev/null && command -v pg_restore >/dev/null; } || missing+=(postgresql-client)
+	{ command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; } || missing+=(postgresql)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -34,11 +34,12 @@ type Option func(*config.Config, *node.Options)
 // CheapPasswords keeps argon2id but at a cost that lets tests create many members.
 var CheapPasswords = spaces.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 
-// New starts a node on a fresh database of the given dialect. It stops when the
-// test ends. Logs go to the test log only when RUCHE_TEST_LOG is set. The
-// fresh database records the node's public_url (its loopback address, unless
-// an option sets another), so a node served again on the same address, or
-// started by `ruche serve` on the same database and address, is accepted.
+// New starts a node on a fresh database of the given dialect, unless an
+// option names another (WithDatabase). It stops when the test ends. Logs go
+// to the test log only when RUCHE_TEST_LOG is set. The fresh database
+// records the node's public_url (its loopback address, unless an option sets
+// another), so a node served again on the same address, or started by `ruche
+// serve` on the same database and address, is accepted.
 func New(t testing.TB, dialect db.Dialect, opts ...Option) *Node {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
@@ -46,7 +47,7 @@ func New(t testing.TB, dialect db.Dialect, opts ...Option) *Node {
 
 	cfg := config.Default()
 	cfg.PublicURL = origin
-	cfg.Database.URL = dbtest.URL(t, dialect)
+	cfg.Database.URL = ""
 	cfg.Media.Dir = filepath.Join(t.TempDir(), "media")
 	cfg.Federation.AllowPrivateAddresses = true // peers are on loopback
 	var logOut io.Writer = io.Discard
@@ -59,6 +60,9 @@ func New(t testing.TB, dialect db.Dialect, opts ...Option) *Node {
 	}
 	for _, opt := range opts {
 		opt(&cfg, &o)
+	}
+	if cfg.Database.URL == "" {
+		cfg.Database.URL = dbtest.URL(t, dialect)
 	}
 	n, err := node.New(context.Background(), cfg, o)
 	if err != nil {
@@ -97,3 +101,9 @@ func (n *Node) Member(t testing.TB, username, role string) *spaces.Account {
 
 // Password is the password of members made by Member.
 const Password = "correct horse battery"
+
+// WithDatabase runs a node on the database at url instead of a fresh one:
+// a private cluster a test restarts (dbtest.PrivatePostgres), say.
+func WithDatabase(url string) Option {
+	return func(c *config.Config, _ *node.Options) { c.Database.URL = url }
+}
