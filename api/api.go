@@ -130,7 +130,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		httpx.Logger(r.Context()).Error("api error", "err", err)
 	}
-	if de.Kind == spaces.KindRateLimited {
+	if de.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(de.RetryAfter.Seconds())+1))
 	}
 	writeJSON(w, status, errorBody{Error: de.Code, Message: de.Message, Field: inputField(de.Field)})

@@ -216,7 +216,14 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict is returned when a write would break a unique constraint.
 var ErrConflict = errors.New("conflict")
 
-// wrap translates driver errors into ErrNotFound and ErrConflict, keeping the cause.
+// ErrUnavailable marks the failures of this package's calls that
+// Unavailable recognises: the database could not be reached. Unlike
+// Unavailable, which reads any error, it says that the failure was the
+// database's and not, say, a remote server's.
+var ErrUnavailable = errors.New("database unavailable")
+
+// wrap translates driver errors into ErrNotFound, ErrConflict and
+// ErrUnavailable, keeping the cause.
 func wrap(err error, op string) error {
 	switch {
 	case err == nil:
@@ -225,6 +232,8 @@ func wrap(err error, op string) error {
 		return fmt.Errorf("%s: %w", op, ErrNotFound)
 	case isUniqueViolation(err):
 		return fmt.Errorf("%s: %w (%v)", op, ErrConflict, err)
+	case Unavailable(err):
+		return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -101,6 +101,9 @@ func internal(op string, err error) error {
 	if errors.As(err, &de) {
 		return err // already a domain error: keep its kind
 	}
+	if errors.Is(err, db.ErrUnavailable) {
+		return databaseUnavailable(fmt.Errorf("%s: %w", op, err))
+	}
 	return &Error{Kind: KindInternal, Code: "internal", Message: "something went wrong on our side", Err: fmt.Errorf("%s: %w", op, err)}
 }
 
@@ -112,11 +115,23 @@ func notFoundOr(op string, err error, e *Error) error {
 	return internal(op, err)
 }
 
-// KindOf tells the kind of any error: KindInternal for errors that are not domain errors.
+// databaseUnavailable is a failure to reach the database (restarting, out
+// of connections): the node's fault, and one that passes, so the doors
+// answer "try again shortly" rather than "something went wrong".
+func databaseUnavailable(cause error) *Error {
+	return &Error{Kind: KindUnavailable, Code: "database_unavailable",
+		Message: "the server cannot reach its database at the moment; try again shortly", RetryAfter: 30 * time.Second, Err: cause}
+}
+
+// KindOf tells the kind of any error: KindInternal for errors that are not
+// domain errors, KindUnavailable for a database that could not be reached.
 func KindOf(err error) Kind {
 	var de *Error
 	if errors.As(err, &de) {
 		return de.Kind
+	}
+	if errors.Is(err, db.ErrUnavailable) {
+		return KindUnavailable
 	}
 	return KindInternal
 }
@@ -133,6 +148,9 @@ func AsError(err error) *Error {
 	var de *Error
 	if errors.As(err, &de) {
 		return de
+	}
+	if errors.Is(err, db.ErrUnavailable) {
+		return databaseUnavailable(err)
 	}
 	return &Error{Kind: KindInternal, Code: "internal", Message: "something went wrong on our side", Err: err}
 }

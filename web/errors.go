@@ -109,7 +109,7 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, rq *request, err err
 	if status >= 500 {
 		httpx.Logger(r.Context()).Error("web error", "err", err)
 	}
-	if !isPage && de.Kind == spaces.KindRateLimited {
+	if !isPage && de.RetryAfter > 0 {
 		rw.Header().Set("Retry-After", strconv.Itoa(int(de.RetryAfter.Seconds())+1))
 	}
 	titleKey := "error.title"
