@@ -128,6 +128,9 @@ func feedsOn(ctx context.Context, e *env, r *Report, eng engine) error {
 
 	sec := fmt.Sprintf("Feeds at scale: %d members, %d spaces, %d posts", sc.Members, sc.Spaces, sc.Posts)
 	for _, q := range queries {
+		if e.feedQueries != nil && !e.feedQueries.MatchString(q.name) {
+			continue
+		}
 		for _, page := range []string{"first page", "deep page"} {
 			var times []time.Duration
 			empty := 0
