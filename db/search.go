@@ -56,16 +56,7 @@ func (d *DB) PutSearchDoc(ctx context.Context, ref, kind string, parts []SearchT
 ON CONFLICT (ref) DO UPDATE SET kind = EXCLUDED.kind, doc = EXCLUDED.doc`, args...)
 		return wrap(err, "index search doc")
 	}
-	if err := d.DeleteSearchDoc(ctx, ref); err != nil {
-		return err
-	}
-	var id int64
-	err := d.idb.QueryRowContext(ctx, `INSERT INTO search_docs (ref, kind) VALUES (?, ?) RETURNING id`, ref, kind).Scan(&id)
-	if err != nil {
-		return wrap(err, "index search doc")
-	}
-	_, err = d.idb.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES (?, ?)`, id, strings.Join(all, " "))
-	return wrap(err, "index search text")
+	return d.putSearchDocSQLite(ctx, ref, kind, strings.Join(all, " "))
 }
 
 // DeleteSearchDoc removes a document from the index, if it is there.
@@ -99,7 +90,13 @@ func (d *DB) matching(column, kind string, sq SearchQuery) (string, []any) {
 		return column + ` IN (SELECT ref FROM search_docs WHERE kind = ? AND doc @@ (plainto_tsquery('simple', ?) || plainto_tsquery(?::regconfig, ?)))`,
 			[]any{kind, words, TSConfig(sq.Language), words}
 	}
-	return column + ` IN (SELECT ref FROM search_docs WHERE kind = ? AND id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?))`,
+	// Post documents have the ids from 0 up, the others those below (see
+	// search_sqlite.go): FTS5 reads the matches of the kind's range only.
+	ids := "rowid < 0"
+	if kind == SearchPost {
+		ids = "rowid >= 0"
+	}
+	return column + ` IN (SELECT ref FROM search_docs WHERE kind = ? AND id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND ` + ids + `))`,
 		[]any{kind, ftsQuery(sq.Terms)}
 }
 
