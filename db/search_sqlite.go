@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/oklog/ulid/v2"
+	"github.com/uptrace/bun"
 )
 
 // On SQLite a search document's id is also its FTS5 rowid, and FTS5 reads a
@@ -42,6 +44,37 @@ func SearchMillisecond(ref string) int64 {
 		return 0
 	}
 	return int64(u.Time())
+}
+
+// searchTop is the greatest post document id that a ref below before may
+// have: the last of the greatest millisecond any ULID less than before can
+// have. ok is false when no ULID is less than before. before need not be a
+// ULID (a client may send anything as a cursor): the millisecond is found by
+// a binary search over the first ULID of each millisecond, which sorts as
+// the milliseconds do.
+func searchTop(before string) (top int64, ok bool) {
+	if before == "" {
+		return math.MaxInt64, true
+	}
+	first := func(ms int64) string {
+		var u ulid.ULID
+		_ = u.SetTime(uint64(ms)) // ms < 2^48 here
+		return u.String()
+	}
+	// the greatest ms in [-1, 2^48) whose first ULID is less than before
+	lo, hi := int64(-1), int64(1)<<48
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if first(mid) < before {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	if lo < 0 {
+		return 0, false
+	}
+	return lo<<SearchIDBits | (searchIDSpan - 1), true
 }
 
 // putSearchDocSQLite writes the document's row and its FTS5 row, keeping the
@@ -91,6 +124,88 @@ func (d *DB) newSearchDocID(ctx context.Context, ref, kind string) (int64, error
 		return 0, fmt.Errorf("search doc id for %s: %d documents in one millisecond, no id is left", ref, searchIDSpan)
 	}
 	return last + 1, nil
+}
+
+// searchPostsSQLite finds the posts sq's reader may see whose documents
+// match, newest first below sq.Before. It reads the matches in rounds, each
+// from the top of FTS5's rowid order down, a bounded number of them, then
+// keeps the visible ones; a round that does not fill the page is followed by
+// a larger one below it. A page thus reads the matches it shows, and those
+// the reader may not see, not the word's every match.
+func (d *DB) searchPostsSQLite(ctx context.Context, sq SearchQuery) ([]*Post, error) {
+	top, ok := searchTop(sq.Before)
+	if !ok {
+		return nil, nil
+	}
+	match := ftsQuery(sq.Terms)
+	var out []*Post
+	for n := max(searchRound, 2*sq.Limit); len(out) < sq.Limit; n = min(2*n, maxSearchRound) {
+		refs, next, more, err := d.matchingPostDocs(ctx, match, top, n)
+		if err != nil {
+			return nil, err
+		}
+		if sq.Before != "" {
+			refs = slices.DeleteFunc(refs, func(r string) bool { return r >= sq.Before })
+		}
+		if len(refs) > 0 {
+			var got []*Post
+			q := d.postQuery(&got).Where("post.id IN (?)", bun.In(refs)).OrderExpr("post.id DESC").Limit(int64(sq.Limit - len(out)))
+			if err := visiblePosts(q, sq.Reader).Scan(ctx); err != nil {
+				return nil, wrap(err, "search posts")
+			}
+			out = append(out, got...)
+		}
+		if !more {
+			break
+		}
+		top = next
+	}
+	return out, nil
+}
+
+// maxSearchRound bounds the matches one round of searchPostsSQLite reads.
+const maxSearchRound = 1600
+
+// matchingPostDocs returns the refs of the post documents matching the FTS5
+// query whose ids are at most top: the n greatest ids, and every other id of
+// the millisecond of the least of them, so that the refs are all those
+// between two milliseconds, whatever their order within one. more says that
+// there may be others below next, the greatest id left to read.
+func (d *DB) matchingPostDocs(ctx context.Context, match string, top int64, n int) (refs []string, next int64, more bool, err error) {
+	const q = `SELECT d.id, d.ref FROM search_docs AS d WHERE d.id IN (
+	SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?)`
+	least := int64(math.MaxInt64)
+	read := func(lo, hi int64, limit int) (int, error) {
+		rows, err := d.idb.QueryContext(ctx, q, match, lo, hi, limit)
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		count := 0
+		for rows.Next() {
+			var id int64
+			var ref string
+			if err := rows.Scan(&id, &ref); err != nil {
+				return 0, err
+			}
+			refs = append(refs, ref)
+			least = min(least, id)
+			count++
+		}
+		return count, rows.Err()
+	}
+	got, err := read(0, top, n)
+	if err != nil || got < n {
+		return refs, 0, false, wrap(err, "matching posts")
+	}
+	// The least id's millisecond may hold other matches below it.
+	floor := least &^ (searchIDSpan - 1)
+	if least > floor {
+		if _, err := read(floor, least-1, -1); err != nil {
+			return nil, 0, false, wrap(err, "matching posts")
+		}
+	}
+	return refs, floor - 1, floor > 0, nil
 }
 
 // SearchIDs hands out the ids of new search documents in bulk, as

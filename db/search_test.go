@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"crypto/rand"
+	"math"
 	mrand "math/rand/v2"
 	"slices"
 	"strings"
@@ -108,9 +109,98 @@ func (f *searchFixture) want(r Reader, before string) []string {
 	return out
 }
 
+// walk pages through a search for "budget", limit posts at a time.
+func (f *searchFixture) walk(t *testing.T, r Reader, before string, limit int) []string {
+	t.Helper()
+	var got []string
+	for {
+		page, err := f.d.SearchPosts(context.Background(), SearchQuery{Reader: r, Terms: []string{"budget"}, Language: "fr", Before: before, Limit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range page {
+			got = append(got, p.ID)
+		}
+		if len(page) < limit {
+			return got
+		}
+		before = page[len(page)-1].ID
+	}
+}
+
+// TestSearchPagesAcrossMilliseconds: walking a search page by page, from the
+// top or from any cursor, lists exactly the matching posts the reader may
+// see, newest first, each once — when the posts of one millisecond were
+// indexed in another order than theirs, when a page ends inside a
+// millisecond, when the reader may not see many of the matches, when posts
+// are indexed again (edited) on the way, and when the cursor's post is gone.
+func TestSearchPagesAcrossMilliseconds(t *testing.T) {
+	for _, dialect := range []Dialect{SQLite, Postgres} {
+		t.Run(string(dialect), func(t *testing.T) {
+			f := newSearchFixture(t, dialect)
+			member, anonymous := Reader{AccountID: f.reader, Network: true}, Reader{}
+			if len(f.want(member, "")) < 3*searchRound/2 {
+				t.Fatalf("%d matches: too few for several rounds", len(f.want(member, "")))
+			}
+			for _, r := range []Reader{member, anonymous} {
+				for _, limit := range []int{1, 7, 20, 40} {
+					if got, want := f.walk(t, r, "", limit), f.want(r, ""); !slices.Equal(got, want) {
+						t.Fatalf("reader %q, %d a page: %d posts\n%v\nwant %d\n%v", r.AccountID, limit, len(got), got, len(want), want)
+					}
+				}
+				// From any cursor: a post, a post without the word, the
+				// first id of a millisecond, ids that are no post, and
+				// strings that are no ULID at all.
+				cursors := []string{f.posts[0], f.posts[len(f.posts)-1], f.posts[77], f.posts[150], f.posts[151], "0", "zzz", "", "01", strings.ToLower(f.posts[100])}
+				var first ulid.ULID
+				_ = first.SetTime(ulid.MustParse(f.posts[100]).Time())
+				cursors = append(cursors, first.String())
+				for _, c := range cursors {
+					if got, want := f.walk(t, r, c, 7), f.want(r, c); !slices.Equal(got, want) {
+						t.Fatalf("reader %q, below %q: %d posts, want %d", r.AccountID, c, len(got), len(want))
+					}
+				}
+			}
+
+			// Edits index posts again, on the way down: the walk is the same.
+			var got []string
+			before := ""
+			for {
+				page, err := f.d.SearchPosts(context.Background(), SearchQuery{Reader: member, Terms: []string{"budget"}, Before: before, Limit: 9})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range page {
+					got = append(got, p.ID)
+					f.index(t, p.ID)
+				}
+				if len(page) < 9 {
+					break
+				}
+				before = page[len(page)-1].ID
+				f.index(t, f.posts[mrand.IntN(len(f.posts))])
+			}
+			if want := f.want(member, ""); !slices.Equal(got, want) {
+				t.Fatalf("with edits on the way: %d posts, want %d", len(got), len(want))
+			}
+
+			// The cursor's post is deleted, document and all.
+			cursor := f.want(member, "")[40]
+			if err := f.d.DeleteSearchDoc(context.Background(), cursor); err != nil {
+				t.Fatal(err)
+			}
+			f.deleted[cursor] = true
+			if got, want := f.walk(t, member, cursor, 7), f.want(member, cursor); !slices.Equal(got, want) || len(want) == 0 {
+				t.Fatalf("below a deleted post: %d posts, want %d", len(got), len(want))
+			}
+		})
+	}
+}
+
 // TestSearchDocIDs: on SQLite a post's document takes an id in its post's
 // millisecond, a space's a negative one; indexing a document again keeps its
-// id; and SearchIDs gives the ids PutSearchDoc gives.
+// id; SearchIDs gives the ids PutSearchDoc gives; and the cursor's bound
+// covers every ULID below the cursor.
 func TestSearchDocIDs(t *testing.T) {
 	ctx := context.Background()
 	f := newSearchFixture(t, SQLite)
@@ -160,6 +250,25 @@ func TestSearchDocIDs(t *testing.T) {
 		}
 		if err := f.d.idb.QueryRowContext(ctx, `SELECT id FROM search_docs WHERE ref = ?`, doc[0]).Scan(&id); err != nil || id != got {
 			t.Fatalf("%s: SearchIDs gave %d, PutSearchDoc %d (%v)", doc[0], got, id, err)
+		}
+	}
+
+	// The bound of a cursor: every ULID below it has an id at most the
+	// bound, and the bound is that of the cursor's millisecond.
+	for range 2000 {
+		a := ulid.MustNew(mrand.Uint64N(1<<48), rand.Reader).String()
+		b := ulid.MustNew(mrand.Uint64N(1<<48), rand.Reader).String()
+		if a > b {
+			a, b = b, a
+		}
+		top, ok := searchTop(b)
+		if !ok || SearchMillisecond(a)<<SearchIDBits > top || top>>SearchIDBits != SearchMillisecond(b) {
+			t.Fatalf("below %s: %s has millisecond %d, bound %d (%v)", b, a, SearchMillisecond(a), top, ok)
+		}
+	}
+	for cursor, want := range map[string]int64{"": math.MaxInt64, "zzz": math.MaxInt64, "0": -1, "00000000000000000000000000": -1} {
+		if top, ok := searchTop(cursor); (want < 0 && ok) || (want >= 0 && top != want) {
+			t.Fatalf("below %q: %d %v", cursor, top, ok)
 		}
 	}
 }
