@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -86,25 +87,37 @@ func feedsOn(ctx context.Context, e *env, r *Report, eng engine) error {
 	type query struct {
 		name string
 		run  func(before string) (int, error)
+		// target is the p99 a page must stay under at 1M posts (20 ms if
+		// zero).
+		target time.Duration
 	}
 	n := func(ps []*spaces.Post, err error) (int, error) { return len(ps), err }
 	queries := []query{
-		{"home feed", func(b string) (int, error) { return n(s.HomeFeed(ctx, member(), spaces.Page{Before: b})) }},
+		{"home feed", func(b string) (int, error) { return n(s.HomeFeed(ctx, member(), spaces.Page{Before: b})) }, 0},
 		{"space feed", func(b string) (int, error) {
 			m := member()
 			joined := c.Joined[m.ID]
 			return n(s.SpaceFeed(ctx, m, joined[rng.IntN(len(joined))], spaces.Page{Before: b}))
-		}},
+		}, 0},
 		{"best-practice feed (theme and language)", func(b string) (int, error) {
 			return n(s.ArticlesFeed(ctx, member(), theme(), []string{"fr", "en"}[rng.IntN(2)], spaces.Page{Before: b}))
-		}},
+		}, 0},
 		{"search (one word, posts)", func(b string) (int, error) {
 			res, err := s.Search(ctx, member(), word(), spaces.SearchPosts, spaces.Page{Before: b})
 			if err != nil {
 				return 0, err
 			}
 			return len(res.Posts), nil
-		}},
+		}, 50 * time.Millisecond},
+		// What the search page and the client API ask by default: posts,
+		// spaces and people on the first page, posts only below a cursor.
+		{"search (one word, all kinds)", func(b string) (int, error) {
+			res, err := s.Search(ctx, member(), word(), spaces.SearchAll, spaces.Page{Before: b})
+			if err != nil {
+				return 0, err
+			}
+			return len(res.Posts) + len(res.Spaces) + len(res.Accounts), nil
+		}, 50 * time.Millisecond},
 	}
 	samples := 200
 	if e.full() {
@@ -128,6 +141,9 @@ func feedsOn(ctx context.Context, e *env, r *Report, eng engine) error {
 
 	sec := fmt.Sprintf("Feeds at scale: %d members, %d spaces, %d posts", sc.Members, sc.Spaces, sc.Posts)
 	for _, q := range queries {
+		if e.feedQueries != nil && !e.feedQueries.MatchString(q.name) {
+			continue
+		}
 		for _, page := range []string{"first page", "deep page"} {
 			var times []time.Duration
 			empty := 0
@@ -153,10 +169,11 @@ func feedsOn(ctx context.Context, e *env, r *Report, eng engine) error {
 			}
 			r.add(Figure{Section: sec, Name: fmt.Sprintf("%s: %s, %s p50", eng.name, q.name, page), Value: ms(p50), Unit: "ms",
 				Baseline: "primary-key lookup p50", BaseVal: ms(pk50), BaseUnit: "ms", Note: note})
+			target := cmp.Or(q.target, 20*time.Millisecond)
 			f := Figure{Section: sec, Name: fmt.Sprintf("%s: %s, %s p99", eng.name, q.name, page), Value: ms(p99), Unit: "ms",
-				Baseline: "primary-key lookup p99", BaseVal: ms(pk99), BaseUnit: "ms", Target: "< 20 ms at 1M posts"}
-			if sc.Posts >= 1_000_000 && q.name != "search (one word, posts)" {
-				f.Met = met(p99 < 20*time.Millisecond)
+				Baseline: "primary-key lookup p99", BaseVal: ms(pk99), BaseUnit: "ms", Target: fmt.Sprintf("< %d ms at 1M posts", target.Milliseconds())}
+			if sc.Posts >= 1_000_000 {
+				f.Met = met(p99 < target)
 			}
 			r.add(f)
 		}

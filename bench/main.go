@@ -38,6 +38,8 @@ type env struct {
 	// feedsDB maps an engine's name to a database seeded by an earlier run,
 	// which the feeds section measures again instead of seeding a new one.
 	feedsDB map[string]string
+	// feedQueries selects the feeds section's queries by name (nil: all).
+	feedQueries *regexp.Regexp
 }
 
 func (e *env) full() bool { return e.profile == "full" }
@@ -50,6 +52,7 @@ func main() {
 	engines := flag.String("engines", "all", "databases to measure: all (SQLite, and PostgreSQL when RUCHE_TEST_POSTGRES is set), sqlite or postgres")
 	feedsSQLite := flag.String("feeds-sqlite", "", "measure the feeds on this seeded SQLite database (sqlite:PATH; seeded first if empty) and keep it")
 	feedsPG := flag.String("feeds-postgres", "", "measure the feeds on this seeded PostgreSQL database (postgres://…; seeded first if empty) and keep it")
+	feedQueries := flag.String("feed-queries", "", "measure only the feeds queries whose name matches this regular expression, e.g. '^search'")
 	flag.Parse()
 	if *profile != "quick" && *profile != "full" {
 		fmt.Fprintln(os.Stderr, "bench: -profile must be quick or full")
@@ -70,6 +73,14 @@ func main() {
 	}
 	if *feedsPG != "" {
 		e.feedsDB["PostgreSQL"] = *feedsPG
+	}
+	if *feedQueries != "" {
+		re, err := regexp.Compile(*feedQueries)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: -feed-queries:", err)
+			os.Exit(2)
+		}
+		e.feedQueries = re
 	}
 	if *engines == "postgres" && e.pgDSN == "" {
 		fmt.Fprintln(os.Stderr, "bench: -engines postgres needs RUCHE_TEST_POSTGRES")

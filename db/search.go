@@ -56,16 +56,7 @@ func (d *DB) PutSearchDoc(ctx context.Context, ref, kind string, parts []SearchT
 ON CONFLICT (ref) DO UPDATE SET kind = EXCLUDED.kind, doc = EXCLUDED.doc`, args...)
 		return wrap(err, "index search doc")
 	}
-	if err := d.DeleteSearchDoc(ctx, ref); err != nil {
-		return err
-	}
-	var id int64
-	err := d.idb.QueryRowContext(ctx, `INSERT INTO search_docs (ref, kind) VALUES (?, ?) RETURNING id`, ref, kind).Scan(&id)
-	if err != nil {
-		return wrap(err, "index search doc")
-	}
-	_, err = d.idb.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES (?, ?)`, id, strings.Join(all, " "))
-	return wrap(err, "index search text")
+	return d.putSearchDocSQLite(ctx, ref, kind, strings.Join(all, " "))
 }
 
 // DeleteSearchDoc removes a document from the index, if it is there.
@@ -99,7 +90,13 @@ func (d *DB) matching(column, kind string, sq SearchQuery) (string, []any) {
 		return column + ` IN (SELECT ref FROM search_docs WHERE kind = ? AND doc @@ (plainto_tsquery('simple', ?) || plainto_tsquery(?::regconfig, ?)))`,
 			[]any{kind, words, TSConfig(sq.Language), words}
 	}
-	return column + ` IN (SELECT ref FROM search_docs WHERE kind = ? AND id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?))`,
+	// Post documents have the ids from 0 up, the others those below (see
+	// search_sqlite.go): FTS5 reads the matches of the kind's range only.
+	ids := "rowid < 0"
+	if kind == SearchPost {
+		ids = "rowid >= 0"
+	}
+	return column + ` IN (SELECT ref FROM search_docs WHERE kind = ? AND id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND ` + ids + `))`,
 		[]any{kind, ftsQuery(sq.Terms)}
 }
 
@@ -113,7 +110,7 @@ func ftsQuery(terms []string) string {
 }
 
 // searchRound is how many matching documents one round of SearchPosts
-// takes, newest first (see inRounds).
+// takes, newest first (see inRounds and searchPostsSQLite).
 const searchRound = 100
 
 // SearchPosts finds the posts, comments and articles the reader may see whose
@@ -121,6 +118,9 @@ const searchRound = 100
 // newest first from the cursor down, so that a page costs about the same
 // wherever it is in the results, instead of ranking every match.
 func (d *DB) SearchPosts(ctx context.Context, sq SearchQuery) ([]*Post, error) {
+	if d.dialect == SQLite {
+		return d.searchPostsSQLite(ctx, sq)
+	}
 	return inRounds(sq.Before, sq.Limit, searchRound,
 		func(before string, n int) ([]string, error) {
 			return d.matchingPosts(ctx, sq, before, n)
@@ -134,23 +134,17 @@ func (d *DB) SearchPosts(ctx context.Context, sq SearchQuery) ([]*Post, error) {
 }
 
 // matchingPosts returns the ids of the newest n posts below before (all for
-// "") whose documents match sq's terms, newest first: a walk down the index
-// of refs from the cursor, each document tested against the terms.
+// "") whose documents match sq's terms, newest first, on PostgreSQL: a walk
+// down the index of refs from the cursor, each document tested against the
+// terms.
 func (d *DB) matchingPosts(ctx context.Context, sq SearchQuery, before string, n int) ([]string, error) {
 	q := d.idb.NewSelect().Table("search_docs").Column("ref").Where("kind = ?", SearchPost).
 		OrderExpr("ref DESC").Limit(int64(n))
 	if before != "" {
 		q = q.Where("ref < ?", before)
 	}
-	if d.dialect == Postgres {
-		words := strings.Join(sq.Terms, " ")
-		q = q.Where("doc @@ (plainto_tsquery('simple', ?) || plainto_tsquery(?::regconfig, ?))", words, TSConfig(sq.Language), words)
-	} else {
-		// "+id": not a lookup by id of every match (SQLite's choice
-		// otherwise, then a sort of them all), but a test of each document
-		// met on the way down the refs against the set of matches.
-		q = q.Where("+id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", ftsQuery(sq.Terms))
-	}
+	words := strings.Join(sq.Terms, " ")
+	q = q.Where("doc @@ (plainto_tsquery('simple', ?) || plainto_tsquery(?::regconfig, ?))", words, TSConfig(sq.Language), words)
 	var ids []string
 	err := q.Scan(ctx, &ids)
 	return ids, wrap(err, "matching posts")

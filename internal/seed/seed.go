@@ -115,9 +115,9 @@ type seeder struct {
 
 	people    []*db.Account
 	groups    []*db.Space
-	joined    [][]int // member index → space indexes
-	nextDoc   int64   // next search document id (SQLite)
-	pub, priv string  // the key pair every seeded actor shares
+	joined    [][]int       // member index → space indexes
+	docIDs    *db.SearchIDs // search document ids (SQLite)
+	pub, priv string        // the key pair every seeded actor shares
 }
 
 // accounts creates the members: account, user, key.
@@ -433,13 +433,15 @@ const maxParts = 3
 // index writes search documents in bulk, as db.PutSearchDoc writes them one
 // by one: on PostgreSQL a tsvector of each part in its language's
 // configuration, then of all the text with 'simple'; on SQLite a row of
-// search_docs and the FTS5 row of the same id holding all the text.
+// search_docs and the FTS5 row of the same id holding all the text, with the
+// id PutSearchDoc would give it.
 func (s *seeder) index(ctx context.Context, tx *db.DB, docs []doc) error {
 	if tx.Dialect() == db.Postgres {
 		return indexPostgres(ctx, tx, docs)
 	}
-	if s.nextDoc == 0 {
-		if err := tx.Bun().NewSelect().Table("search_docs").ColumnExpr("coalesce(max(id), 0) + 1").Scan(ctx, &s.nextDoc); err != nil {
+	if s.docIDs == nil {
+		var err error
+		if s.docIDs, err = tx.NewSearchIDs(ctx); err != nil {
 			return err
 		}
 	}
@@ -449,11 +451,14 @@ func (s *seeder) index(ctx context.Context, tx *db.DB, docs []doc) error {
 		var rows, fts []string
 		var rowArgs, ftsArgs []any
 		for _, d := range chunk {
+			id, err := s.docIDs.Next(d.ref, d.kind)
+			if err != nil {
+				return err
+			}
 			rows = append(rows, "(?, ?, ?)")
-			rowArgs = append(rowArgs, s.nextDoc, d.ref, d.kind)
+			rowArgs = append(rowArgs, id, d.ref, d.kind)
 			fts = append(fts, "(?, ?)")
-			ftsArgs = append(ftsArgs, s.nextDoc, allText(d.parts))
-			s.nextDoc++
+			ftsArgs = append(ftsArgs, id, allText(d.parts))
 		}
 		if _, err := tx.Bun().ExecContext(ctx, "INSERT INTO search_docs (id, ref, kind) VALUES "+strings.Join(rows, ", "), rowArgs...); err != nil {
 			return err
