@@ -1,4 +1,4 @@
-package federation
+package queue
 
 import (
 	"context"
@@ -74,4 +74,12 @@ func (w *inboxWriter) write(ctx context.Context, batch []*inboxWrite) {
 		_, err := w.db.InsertInboxItem(ctx, b.item)
 		b.done <- err
 	}
+}
+
+// Receive stores a received activity and returns once it is committed (or
+// failed): received activities arriving together share one commit. An
+// activity whose id was received before is not stored again, and is no
+// error.
+func (q *Queue) Receive(ctx context.Context, it *db.InboxItem) error {
+	return q.writer.insert(ctx, it)
 }
