@@ -25,13 +25,13 @@ import (
 // unavailable. A crash before that commit loses no delivery: the jobs are
 // still claimed, and made again once the claim is released — at least once,
 // as receivers expect.
-func (q *Queue) deliverDue(ctx context.Context, w *db.WorkerLock) (int, error) {
+func (q *Queue) deliverDue(ctx context.Context, w *workerLock) (int, error) {
 	n := q.opts.DeliveryWorkers
 	allowed, err := q.opts.Allowed(ctx)
 	if err != nil {
 		return 0, err
 	}
-	jobs, err := q.db.ClaimDeliveries(ctx, w.ID(), q.clock(), Lease, n*4)
+	jobs, err := claimDeliveries(ctx, q.db, w.ID(), q.clock(), Lease, n*4)
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
@@ -45,7 +45,7 @@ func (q *Queue) deliverDue(ctx context.Context, w *db.WorkerLock) (int, error) {
 	// leave them so until the lease ends.
 	var hosts map[string]*db.Host
 	err = q.untilAvailable(ctx, "load delivery hosts", func(ctx context.Context) (err error) {
-		hosts, err = q.db.HostsByName(ctx, names)
+		hosts, err = hostsByName(ctx, q.db, names)
 		return err
 	})
 	if err != nil {
@@ -80,11 +80,11 @@ func (q *Queue) deliverDue(ctx context.Context, w *db.WorkerLock) (int, error) {
 	}
 	err = q.untilAvailable(ctx, "record delivery outcomes", func(ctx context.Context) error {
 		return q.db.InTx(ctx, func(tx *db.DB) error {
-			if err := tx.FinishDeliveries(ctx, jobs); err != nil {
+			if err := finishDeliveries(ctx, tx, jobs); err != nil {
 				return err
 			}
 			for h := range changed {
-				if err := tx.SaveHost(ctx, hosts[h]); err != nil {
+				if err := saveHost(ctx, tx, hosts[h]); err != nil {
 					return err
 				}
 			}

@@ -22,9 +22,14 @@
 // of package transport: what it sends is opaque bytes.
 //
 // Imports point one way: federation imports queue; queue imports transport
-// and db (the job tables' models and the transaction helpers), never
-// federation or spaces. The SQL of the job tables stays in package db
-// (db/jobs.go, db/inbox.go, db/deliveries.go, db/hosts.go) next to its
-// migrations and its tests on both dialects; within the node only this
-// package claims jobs or records their outcomes.
+// and db, never federation or spaces. The queue has its own store (store.go,
+// lock.go): the SQL that claims jobs, records their outcomes, keeps host
+// health and holds the worker lock runs over the *db.DB handle and its
+// transactions, and nothing else in the node runs it. The job tables'
+// models and migrations stay in package db with the rest of the schema, as
+// do the statements that belong to other transactions or readers: a
+// delivery is inserted in the protocol's transaction with the change it
+// announces (transactional outbox), a domain block drops the deliveries to
+// its host in its own, and the admin pages count and list jobs through
+// package spaces.
 package queue

@@ -16,9 +16,9 @@ import (
 // activity), retried while the database is unavailable. A crash before that
 // commit loses nothing: the items are still claimed, and processed again
 // once the claim is released — Process is idempotent.
-func (q *Queue) processInbox(ctx context.Context, w *db.WorkerLock) (int, error) {
+func (q *Queue) processInbox(ctx context.Context, w *workerLock) (int, error) {
 	n := q.opts.InboxWorkers
-	items, err := q.db.ClaimInboxItems(ctx, w.ID(), q.clock(), Lease, n*16)
+	items, err := claimInboxItems(ctx, q.db, w.ID(), q.clock(), Lease, n*16)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
@@ -34,7 +34,7 @@ func (q *Queue) processInbox(ctx context.Context, w *db.WorkerLock) (int, error)
 	}
 	wg.Wait()
 	err = q.untilAvailable(ctx, "record inbox outcomes", func(ctx context.Context) error {
-		return q.db.InTx(ctx, func(tx *db.DB) error { return tx.FinishInboxItems(ctx, items) })
+		return q.db.InTx(ctx, func(tx *db.DB) error { return finishInboxItems(ctx, tx, items) })
 	})
 	if err != nil {
 		return 0, fmt.Errorf("record inbox outcomes: %w", err)

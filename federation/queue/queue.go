@@ -90,7 +90,7 @@ type Queue struct {
 	// the worker's delivery lanes (delivery_workers).
 	deliverySlots chan struct{}
 	lockMu        sync.Mutex
-	lock          *db.WorkerLock
+	lock          *workerLock
 	hostMu        sync.Mutex
 	hostSems      map[string]chan struct{}
 
@@ -207,7 +207,7 @@ func (q *Queue) Run(ctx context.Context) error {
 
 // deliveryLane makes due deliveries until ctx is done, sleeping while there
 // are none.
-func (q *Queue) deliveryLane(ctx context.Context, w *db.WorkerLock) {
+func (q *Queue) deliveryLane(ctx context.Context, w *workerLock) {
 	errs := q.ErrorLog("federation delivery")
 	for ctx.Err() == nil {
 		n, err := q.deliverDue(ctx, w)
@@ -247,7 +247,7 @@ func (q *Queue) RunUntilIdle(ctx context.Context) (int, error) {
 }
 
 // step does one round of each kind of work and reports how much it did.
-func (q *Queue) step(ctx context.Context, w *db.WorkerLock) (int, error) {
+func (q *Queue) step(ctx context.Context, w *workerLock) (int, error) {
 	a, err := q.processInbox(ctx, w)
 	if err != nil {
 		return a, err
@@ -262,13 +262,13 @@ func (q *Queue) step(ctx context.Context, w *db.WorkerLock) (int, error) {
 
 // workerLock returns this process's worker lock, taking it the first time
 // (and releasing claims a previous incarnation left behind).
-func (q *Queue) workerLock(ctx context.Context) (*db.WorkerLock, error) {
+func (q *Queue) workerLock(ctx context.Context) (*workerLock, error) {
 	q.lockMu.Lock()
 	defer q.lockMu.Unlock()
 	if q.lock != nil {
 		return q.lock, nil
 	}
-	w, err := q.db.LockWorker(ctx)
+	w, err := lockWorker(ctx, q.db)
 	if err != nil {
 		return nil, err
 	}
@@ -280,9 +280,9 @@ func (q *Queue) workerLock(ctx context.Context) (*db.WorkerLock, error) {
 // releaseDead makes due again the jobs claimed by worker processes that
 // died. It first makes sure that this worker's own lock is held: a lock lost
 // with its connection (the database restarted) is taken again.
-func (q *Queue) releaseDead(ctx context.Context, w *db.WorkerLock) {
+func (q *Queue) releaseDead(ctx context.Context, w *workerLock) {
 	id := w.ID()
-	lost, err := q.db.RenewWorkerLock(ctx, w)
+	lost, err := renewWorkerLock(ctx, q.db, w)
 	if err != nil {
 		q.log.Error("renew the worker lock", "err", err)
 		return
@@ -292,7 +292,7 @@ func (q *Queue) releaseDead(ctx context.Context, w *db.WorkerLock) {
 	} else if lost {
 		q.log.Warn("worker lock lost to another process: going on under a new id", "worker", w.ID(), "was", id)
 	}
-	n, err := q.db.ReleaseDeadClaims(ctx, w, q.clock())
+	n, err := releaseDeadClaims(ctx, q.db, w, q.clock())
 	if err != nil {
 		q.log.Error("release dead claims", "err", err)
 	} else if n > 0 {
@@ -339,10 +339,10 @@ func (q *Queue) RetryHost(ctx context.Context, host string) (int, error) {
 	now := q.clock()
 	var n int
 	err := q.db.InTx(ctx, func(tx *db.DB) (err error) {
-		if n, err = tx.RetryHost(ctx, host, now); err != nil {
+		if n, err = retryHost(ctx, tx, host, now); err != nil {
 			return err
 		}
-		return tx.SaveHost(ctx, &db.Host{Host: host, LastSuccessAt: time.Time{}})
+		return saveHost(ctx, tx, &db.Host{Host: host, LastSuccessAt: time.Time{}})
 	})
 	q.Notify()
 	return n, err
