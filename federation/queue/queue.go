@@ -165,7 +165,7 @@ func (q *Queue) Close() error {
 // under way finish. On PostgreSQL any number of processes run it on one
 // database; on SQLite, one.
 func (q *Queue) Run(ctx context.Context) error {
-	w, err := q.workerLock(ctx)
+	w, err := q.ownLock(ctx)
 	if err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (q *Queue) deliveryLane(ctx context.Context, w *workerLock) {
 // retry time). Tests use it to drain queues deterministically; so does an
 // admin command that must finish its work before exiting.
 func (q *Queue) RunUntilIdle(ctx context.Context) (int, error) {
-	w, err := q.workerLock(ctx)
+	w, err := q.ownLock(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -260,9 +260,9 @@ func (q *Queue) step(ctx context.Context, w *workerLock) (int, error) {
 	return a + b + c, err
 }
 
-// workerLock returns this process's worker lock, taking it the first time
+// ownLock returns this process's worker lock, taking it the first time
 // (and releasing claims a previous incarnation left behind).
-func (q *Queue) workerLock(ctx context.Context) (*workerLock, error) {
+func (q *Queue) ownLock(ctx context.Context) (*workerLock, error) {
 	q.lockMu.Lock()
 	defer q.lockMu.Unlock()
 	if q.lock != nil {
