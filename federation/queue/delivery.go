@@ -31,7 +31,7 @@ func (q *Queue) deliverDue(ctx context.Context, w *workerLock) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	jobs, err := claimDeliveries(ctx, q.db, w.ID(), q.clock(), Lease, n*4)
+	jobs, err := claimDeliveries(ctx, q.db, w.ID(), q.clock(), lease, n*4)
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
@@ -137,7 +137,7 @@ func (q *Queue) attempt(ctx context.Context, j *db.Delivery, h *db.Host, allowed
 	if !allowed(j.Host) {
 		return errBlocked
 	}
-	if !h.UnreachableSince.IsZero() && q.clock().Sub(h.LastFailureAt) < UnreachableGap {
+	if !h.UnreachableSince.IsZero() && q.clock().Sub(h.LastFailureAt) < unreachableGap {
 		return errDeferred
 	}
 	return q.post(ctx, j, signers)
@@ -155,7 +155,7 @@ func (q *Queue) settle(j *db.Delivery, h *db.Host, err error, now time.Time) boo
 		j.State, j.DoneAt = db.JobDead, now
 		return false
 	case errors.Is(err, errDeferred):
-		j.State, j.NextAt = db.JobPending, h.LastFailureAt.Add(UnreachableGap)
+		j.State, j.NextAt = db.JobPending, h.LastFailureAt.Add(unreachableGap)
 		return false
 	}
 	j.Attempts++
@@ -177,7 +177,7 @@ func (q *Queue) settle(j *db.Delivery, h *db.Host, err error, now time.Time) boo
 	}
 	wait := backoff(j.Attempts, 30*time.Second, 12*time.Hour)
 	if !h.UnreachableSince.IsZero() {
-		wait = max(wait, UnreachableGap)
+		wait = max(wait, unreachableGap)
 	}
 	j.State, j.NextAt = db.JobPending, now.Add(wait)
 	return true
@@ -193,8 +193,8 @@ func (q *Queue) hostSucceeded(h *db.Host, now time.Time) bool {
 	return true
 }
 
-// hostFailed counts a failure; after UnreachableAt in a row, spread over
-// UnreachableAfter at least, the host is unreachable, and tried rarely. The
+// hostFailed counts a failure; after unreachableAt in a row, spread over
+// unreachableAfter at least, the host is unreachable, and tried rarely. The
 // time matters as much as the count: the deliveries of one batch to a host
 // that is down for a moment (restarting, its database restarting) fail
 // together, and would otherwise make it unreachable for hours.
@@ -204,7 +204,7 @@ func (q *Queue) hostFailed(h *db.Host, err error, now time.Time) {
 	}
 	h.Failures++
 	h.LastFailureAt, h.LastError = now, truncate(err.Error(), 500)
-	if h.Failures >= UnreachableAt && now.Sub(h.FirstFailureAt) >= UnreachableAfter && h.UnreachableSince.IsZero() {
+	if h.Failures >= unreachableAt && now.Sub(h.FirstFailureAt) >= unreachableAfter && h.UnreachableSince.IsZero() {
 		h.UnreachableSince = now
 		q.log.Warn("host unreachable", "host", h.Host, "failures", h.Failures)
 	}

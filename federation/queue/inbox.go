@@ -18,7 +18,7 @@ import (
 // once the claim is released — Process is idempotent.
 func (q *Queue) processInbox(ctx context.Context, w *workerLock) (int, error) {
 	n := q.opts.InboxWorkers
-	items, err := claimInboxItems(ctx, q.db, w.ID(), q.clock(), Lease, n*16)
+	items, err := claimInboxItems(ctx, q.db, w.ID(), q.clock(), lease, n*16)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
@@ -57,7 +57,7 @@ func (q *Queue) processItem(ctx context.Context, it *db.InboxItem) {
 		it.State, it.DoneAt = db.JobIgnored, now
 	case !q.opts.Retryable(err):
 		it.State, it.DoneAt, it.LastError = db.JobFailed, now, err.Error()
-	case it.Attempts >= InboxAttempts:
+	case it.Attempts >= inboxAttempts:
 		it.State, it.DoneAt, it.LastError = db.JobDead, now, err.Error()
 		q.log.Warn("received activity dead", "activity", it.ActivityURI, "err", err)
 	default:

@@ -15,11 +15,11 @@ import (
 
 // Rules of the jobs.
 const (
-	UnreachableAt    = 10              // consecutive failures before a host is unreachable,
-	UnreachableAfter = time.Hour       // spread over this long at least
-	UnreachableGap   = 6 * time.Hour   // how often an unreachable host is tried
-	Lease            = 5 * time.Minute // a claimed job is another worker's again after this
-	InboxAttempts    = 6               // a received activity that failed this often is dead
+	unreachableAt    = 10              // consecutive failures before a host is unreachable,
+	unreachableAfter = time.Hour       // spread over this long at least
+	unreachableGap   = 6 * time.Hour   // how often an unreachable host is tried
+	lease            = 5 * time.Minute // a claimed job is another worker's again after this
+	inboxAttempts    = 6               // a received activity that failed this often is dead
 	pollInterval     = time.Second
 )
 
@@ -306,7 +306,7 @@ func (q *Queue) releaseDead(ctx context.Context, w *workerLock) {
 // context is not stop: what runs is not cut half-way.
 //
 // A batch whose outcomes cannot be recorded stays claimed, and claims last
-// Lease (minutes): rather than wait that long when the database restarts,
+// lease (minutes): rather than wait that long when the database restarts,
 // and then repeat work already done, the worker keeps the outcomes in
 // memory and records them as soon as the database answers.
 func (q *Queue) untilAvailable(stop context.Context, what string, fn func(ctx context.Context) error) error {
