@@ -177,6 +177,10 @@ func (d *DB) Pool() *sql.DB { return d.root.DB }
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.root.PingContext(ctx) }
 
+// Conn takes a connection of its own from the pool, for what must hold a
+// session (an advisory lock); the caller closes it.
+func (d *DB) Conn(ctx context.Context) (bun.Conn, error) { return d.root.Conn(ctx) }
+
 // Close closes the connection pool.
 func (d *DB) Close() error { return d.root.Close() }
 

@@ -45,45 +45,11 @@ func (d *DB) InsertDeliveries(ctx context.Context, ds []*Delivery) error {
 	return wrap(err, "insert deliveries")
 }
 
-// ClaimDeliveries takes up to limit due deliveries for worker, leasing them
-// until now+lease; see claim.
-func (d *DB) ClaimDeliveries(ctx context.Context, worker int64, now time.Time, lease time.Duration, limit int) ([]*Delivery, error) {
-	var out []*Delivery
-	err := d.claim(ctx, "deliveries", worker, now, lease, limit, func(tx *DB, ids []string) error {
-		return tx.idb.NewSelect().Model(&out).Relation("Activity").Where("delivery.id IN (?)", bun.In(ids)).
-			OrderExpr("delivery.id").Scan(ctx)
-	})
-	return out, err
-}
-
-// FinishDeliveries records the outcomes of a batch of attempts and releases
-// their claims.
-func (d *DB) FinishDeliveries(ctx context.Context, jobs []*Delivery) error {
-	outs := make([]jobOutcome, len(jobs))
-	for i, j := range jobs {
-		j.ClaimedBy = 0
-		outs[i] = jobOutcome{j.State, j.LastError, j.Attempts, j.NextAt.UTC(), j.DoneAt.UTC()}
-	}
-	return d.finishJobs(ctx, "deliveries", outs, func(i int) string { return jobs[i].ID })
-}
-
 // DeliveriesOfActivity lists the deliveries of one activity.
 func (d *DB) DeliveriesOfActivity(ctx context.Context, activityID string) ([]*Delivery, error) {
 	var out []*Delivery
 	err := d.idb.NewSelect().Model(&out).Where("activity_id = ?", activityID).OrderExpr("inbox").Scan(ctx)
 	return out, wrap(err, "deliveries of activity")
-}
-
-// RetryHost makes every pending or dead delivery to host due now.
-func (d *DB) RetryHost(ctx context.Context, host string, now time.Time) (int, error) {
-	res, err := d.idb.NewUpdate().Model((*Delivery)(nil)).
-		Set("state = ?", JobPending).Set("next_at = ?", now).Set("claimed_by = NULL").
-		Where("host = ?", host).Where("state IN (?)", bun.In([]string{JobPending, JobDead})).Exec(ctx)
-	if err != nil {
-		return 0, wrap(err, "retry host")
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
 }
 
 // DropDeliveriesTo gives up every pending delivery to host, with reason.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/oklog/ulid/v2"
 
@@ -71,16 +70,7 @@ func (f *Federation) RetryHost(ctx context.Context, host string) (int, error) {
 	if err != nil {
 		return 0, spaces.ErrDomainInvalid.On("host").With(err)
 	}
-	now := f.clock()
-	var n int
-	err = f.db.InTx(ctx, func(tx *db.DB) error {
-		if n, err = tx.RetryHost(ctx, h, now); err != nil {
-			return err
-		}
-		return tx.SaveHost(ctx, &db.Host{Host: h, LastSuccessAt: time.Time{}})
-	})
-	f.notify()
-	return n, err
+	return f.queue.RetryHost(ctx, h)
 }
 
 // RotateKey gives a local actor (a member by username, or the node's actor

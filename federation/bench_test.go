@@ -168,7 +168,8 @@ func BenchmarkInboxProcess(b *testing.B) {
 					Host: host(s), Body: string(body), State: db.JobPending, NextAt: at, ReceivedAt: at})
 			}
 			for start := 0; start < len(items); start += 200 {
-				if err := a.DB.InsertInboxItems(ctx, items[start:min(start+200, len(items))]); err != nil {
+				batch := items[start:min(start+200, len(items))]
+				if _, err := a.DB.Bun().NewInsert().Model(&batch).Exec(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -358,7 +358,7 @@ func (r *restartRig) checkRecovered(t *testing.T) {
 	})
 }
 
-// workerLockSpace is the first key of the workers' advisory locks (db.WorkerLock).
+// workerLockSpace is the first key of the workers' advisory locks (see federation/queue).
 const workerLockSpace = 0x52756378
 
 // missingPosts returns those of uris that n does not hold.
@@ -378,11 +378,16 @@ func missingPosts(n *nodetest.Node, uris []string) []string {
 
 // hostHealth describes what n knows of the health of host.
 func hostHealth(n *nodetest.Node, host string) string {
-	hosts, err := n.DB.HostsByName(ctx, []string{host})
+	failing, err := n.DB.FailingHosts(ctx)
 	if err != nil {
 		return err.Error()
 	}
-	h := hosts[host]
+	h := &db.Host{Host: host}
+	for _, f := range failing {
+		if f.Host == host {
+			h = f
+		}
+	}
 	return fmt.Sprintf("%d failures, unreachable since %v", h.Failures, h.UnreachableSince)
 }
 

@@ -1,10 +1,13 @@
 // Package federation connects the node to the fediverse over ActivityPub:
 // WebFinger, host-meta and NodeInfo discovery, actor and collection
-// endpoints, whose keys sign what (key fetching and storing), the durable
-// inbox and its dispatcher, the transactional outbox and its delivery
-// workers. What crosses the wire without meaning anything — the guarded HTTP
-// client, HTTP signatures, key formats, the key cache — is package
-// federation/transport, below it.
+// endpoints, whose keys sign what (key fetching and storing), the inbox
+// endpoints and the handlers of received activities, the transactional
+// outbox. Two packages lie below it: federation/queue holds the durable
+// jobs — received activities and deliveries, their worker, retries and
+// outcomes — and calls back into this package for what a job means (see
+// Federation.dispatch, signer, policy, resolveRecipients); what crosses the
+// wire without meaning anything — the guarded HTTP client, HTTP signatures,
+// key formats, the key cache — is package federation/transport.
 //
 // It is one more door into package spaces: a remote actor's Follow becomes
 // spaces.FollowAccount with the remote account as the one who acts, exactly

@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/queue"
 	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/internal/buildinfo"
 	"github.com/ruche-social/ruche/spaces"
@@ -19,15 +19,9 @@ import (
 
 // Limits of the inbox and of what the node reads from other servers.
 const (
-	MaxInboxBody     = 1 << 20 // 1 MiB: an activity larger than this is refused (413)
-	maxPageItems     = 50      // items in one page of a collection
-	keyRefetchGap    = time.Minute
-	unreachableAt    = 10              // consecutive failures before a host is unreachable,
-	unreachableAfter = time.Hour       // spread over this long at least
-	unreachableGap   = 6 * time.Hour   // how often an unreachable host is tried
-	deliveryLease    = 5 * time.Minute // a claimed job is another worker's again after this
-	inboxAttempts    = 6               // a received activity that failed this often is dead
-	pollInterval     = time.Second
+	MaxInboxBody  = 1 << 20 // 1 MiB: an activity larger than this is refused (413)
+	maxPageItems  = 50      // items in one page of a collection
+	keyRefetchGap = time.Minute
 )
 
 // Options are what a Federation needs.
@@ -85,30 +79,19 @@ type Federation struct {
 	refetched sync.Map                       // keyId → time.Time of the last refetch
 	keys      transport.KeyCache[*remoteKey] // remote keys that signed recent requests
 
-	inboxWriter inboxWriter // stores received activities, many per commit
+	// queue holds the received activities and the deliveries, and runs
+	// the worker.
+	queue *queue.Queue
 	// unavailable logs the requests answered 503 because the database
 	// was unavailable, a few at a time.
-	unavailable *errorLog
+	unavailable *queue.ErrorLog
 
 	blocksMu sync.Mutex
 	blocks   []*db.DomainBlock // blocked domains, read at blocksAt
 	allowed  []string          // partner hosts admins added, read at blocksAt
 	blocksAt time.Time
 
-	wake         chan struct{}
-	wakeDelivery chan struct{}
-	// deliverySlots bounds the deliveries under way in this process, across
-	// the worker's delivery lanes (delivery_workers).
-	deliverySlots chan struct{}
-	lockMu        sync.Mutex
-	lock          *db.WorkerLock
-	hostMu        sync.Mutex
-	hostSems      map[string]chan struct{}
-	background    sync.WaitGroup // copies of remote files under way
-
-	// recovered is set when work that failed (the database was
-	// unavailable, say) succeeds again: the worker then checks its lock.
-	recovered atomic.Bool
+	background sync.WaitGroup // copies of remote files under way
 }
 
 // New returns the federation side of a node.
@@ -123,20 +106,16 @@ func New(opts Options) (*Federation, error) {
 		opts.Now = time.Now
 	}
 	f := &Federation{
-		cfg:           opts.Config,
-		origin:        opts.Config.Origin(),
-		host:          strings.ToLower(opts.Config.Host()),
-		spaces:        opts.Spaces,
-		db:            opts.Spaces.DB(),
-		log:           opts.Log,
-		now:           opts.Now,
-		posts:         opts.LocalPosts,
-		meter:         opts.Meter,
-		handlers:      map[string]Handler{},
-		wake:          make(chan struct{}, 1),
-		wakeDelivery:  make(chan struct{}, 1),
-		deliverySlots: make(chan struct{}, max(opts.Config.Federation.DeliveryWorkers, 1)),
-		hostSems:      map[string]chan struct{}{},
+		cfg:      opts.Config,
+		origin:   opts.Config.Origin(),
+		host:     strings.ToLower(opts.Config.Host()),
+		spaces:   opts.Spaces,
+		db:       opts.Spaces.DB(),
+		log:      opts.Log,
+		now:      opts.Now,
+		posts:    opts.LocalPosts,
+		meter:    opts.Meter,
+		handlers: map[string]Handler{},
 	}
 	if f.posts == nil {
 		f.posts = f.db.CountLocalPosts
@@ -144,14 +123,25 @@ func New(opts Options) (*Federation, error) {
 	if f.meter == nil {
 		f.meter = noMeter{}
 	}
-	f.inboxWriter.db = f.db
-	f.unavailable = f.errorLog("database unavailable: requests answered 503")
 	f.userAgent = fmt.Sprintf("Ruche/%s (+%s)", buildinfo.Version(), f.origin)
 	f.client = transport.NewClient(transport.ClientOptions{
 		AllowPrivate: opts.Config.Federation.AllowPrivateAddresses,
 		Timeout:      opts.Config.Federation.DeliveryTimeout,
 		UserAgent:    f.userAgent,
 	})
+	fed := opts.Config.Federation
+	f.queue = queue.New(queue.Options{
+		DB: f.db, Log: f.log, Now: f.now, Meter: f.meter,
+		InboxWorkers: fed.InboxWorkers, DeliveryWorkers: fed.DeliveryWorkers, DeliveryPerHost: fed.DeliveryPerHost,
+		DeliveryTimeout: fed.DeliveryTimeout, DeliveryMaxAge: fed.DeliveryMaxAge,
+		Client:    f.client,
+		Process:   f.dispatch,
+		Retryable: spaces.Retryable,
+		Signer:    f.signer,
+		Allowed:   func(ctx context.Context) (func(string) bool, error) { return f.policy(ctx, f.db) },
+		Expand:    f.resolveRecipients,
+	})
+	f.unavailable = f.queue.ErrorLog("database unavailable: requests answered 503")
 	f.registerHandlers()
 	return f, nil
 }
@@ -171,22 +161,11 @@ func (f *Federation) Start(ctx context.Context) error {
 // a timeout) and releases the worker's hold on the database, if it took one.
 func (f *Federation) Close() error {
 	f.background.Wait()
-	f.lockMu.Lock()
-	defer f.lockMu.Unlock()
-	err := f.lock.Close()
-	f.lock = nil
-	return err
+	return f.queue.Close()
 }
 
 // clock returns the current time in UTC at the database's precision.
 func (f *Federation) clock() time.Time { return f.now().UTC().Truncate(time.Microsecond) }
 
 // notify wakes the worker of this process: new work was queued.
-func (f *Federation) notify() {
-	for _, c := range []chan struct{}{f.wake, f.wakeDelivery} {
-		select {
-		case c <- struct{}{}:
-		default:
-		}
-	}
-}
+func (f *Federation) notify() { f.queue.Notify() }

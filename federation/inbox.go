@@ -113,7 +113,7 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 		}
 	}
 	now := f.clock()
-	err = f.inboxWriter.insert(ctx, &db.InboxItem{
+	err = f.queue.Receive(ctx, &db.InboxItem{
 		ID: ulid.Make().String(), ActivityURI: in.ID, Type: in.Type, ActorURI: in.Actor,
 		Host: activitystreams.Host(in.Actor), Body: string(body), State: db.JobPending,
 		NextAt: now, ReceivedAt: now,
@@ -122,7 +122,7 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 		f.serverError(w, r, "store received activity", err)
 		return
 	}
-	f.unavailable.ended()
+	f.unavailable.Ended()
 	f.notify()
 	f.meter.InboxAccepted()
 	w.WriteHeader(http.StatusAccepted)
@@ -155,7 +155,7 @@ var errUnavailable = errors.New("temporarily unavailable")
 // otherwise 500, and the cause is logged.
 func (f *Federation) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	if errors.Is(err, errUnavailable) || db.Unavailable(err) {
-		f.unavailable.failed(err)
+		f.unavailable.Failed(err)
 		retryLater(w)
 		return
 	}
@@ -210,7 +210,7 @@ func (f *Federation) verifiedKey(ctx context.Context, r *http.Request, p *transp
 		return k, nil
 	}
 	if db.Unavailable(err) {
-		f.unavailable.failed(err)
+		f.unavailable.Failed(err)
 		return nil, errUnavailable // the key is not at fault: the sender retries
 	}
 	f.log.Info("signature refused", "keyId", p.KeyID, "err", err)

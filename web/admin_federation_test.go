@@ -89,8 +89,9 @@ func TestAdminFederationStatus(t *testing.T) {
 		d := queued(t, n, boss, "down.example")
 		queued(t, n, boss, "down.example")
 		since := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
-		if err := n.DB.SaveHost(ctx, &db.Host{Host: "down.example", Failures: 12, FirstFailureAt: since,
-			LastFailureAt: since, LastError: "connection refused", UnreachableSince: since}); err != nil {
+		down := &db.Host{Host: "down.example", Failures: 12, FirstFailureAt: since,
+			LastFailureAt: since, LastError: "connection refused", UnreachableSince: since}
+		if _, err := n.DB.Bun().NewInsert().Model(down).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
 		p := b.get("/admin/federation")

@@ -1,4 +1,4 @@
-package federation
+package queue
 
 import (
 	"errors"
@@ -14,30 +14,30 @@ import (
 // in a row spread over unreachableAfter — not after a burst: the
 // deliveries of one batch to a host down for a moment all fail at once.
 func TestHostUnreachable(t *testing.T) {
-	f := &Federation{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	q := &Queue{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	down := errors.New("status 503")
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 
 	burst := &db.Host{Host: "burst.example"}
 	for range 3 * unreachableAt {
-		f.hostFailed(burst, down, now)
+		q.hostFailed(burst, down, now)
 	}
 	if !burst.UnreachableSince.IsZero() {
 		t.Fatalf("%d failures in the same second make the host unreachable", burst.Failures)
 	}
-	f.hostFailed(burst, down, now.Add(unreachableAfter))
+	q.hostFailed(burst, down, now.Add(unreachableAfter))
 	if !burst.UnreachableSince.Equal(now.Add(unreachableAfter)) {
 		t.Fatalf("failing for %v, %d times: unreachable since %v", unreachableAfter, burst.Failures, burst.UnreachableSince)
 	}
 
 	slow := &db.Host{Host: "slow.example"}
 	for i := range unreachableAt - 1 {
-		f.hostFailed(slow, down, now.Add(time.Duration(i)*unreachableAfter))
+		q.hostFailed(slow, down, now.Add(time.Duration(i)*unreachableAfter))
 	}
 	if !slow.UnreachableSince.IsZero() {
 		t.Fatalf("%d failures make the host unreachable", slow.Failures)
 	}
-	f.hostFailed(slow, down, now.Add(unreachableAt*unreachableAfter))
+	q.hostFailed(slow, down, now.Add(unreachableAt*unreachableAfter))
 	if slow.UnreachableSince.IsZero() {
 		t.Fatalf("%d failures over %v: the host is not unreachable", slow.Failures, unreachableAt*unreachableAfter)
 	}

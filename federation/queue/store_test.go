@@ -1,4 +1,4 @@
-package db_test
+package queue
 
 import (
 	"context"
@@ -36,11 +36,11 @@ func TestFinishDeliveries(t *testing.T) {
 		if err := d.InsertDeliveries(ctx, jobs); err != nil {
 			t.Fatal(err)
 		}
-		w, err := d.LockWorker(ctx)
+		w, err := lockWorker(ctx, d)
 		if err != nil {
 			t.Fatal(err)
 		}
-		claimed, err := d.ClaimDeliveries(ctx, w.ID(), now, time.Minute, 10)
+		claimed, err := claimDeliveries(ctx, d, w.ID(), now, time.Minute, 10)
 		if err != nil || len(claimed) != 5 {
 			t.Fatalf("claimed %d, %v; want 5", len(claimed), err)
 		}
@@ -58,7 +58,7 @@ func TestFinishDeliveries(t *testing.T) {
 			}
 			want[j.ID] = *j
 		}
-		if err := d.InTx(ctx, func(tx *db.DB) error { return tx.FinishDeliveries(ctx, claimed) }); err != nil {
+		if err := d.InTx(ctx, func(tx *db.DB) error { return finishDeliveries(ctx, tx, claimed) }); err != nil {
 			t.Fatal(err)
 		}
 		got, err := d.DeliveriesOfActivity(ctx, act.ID)
@@ -75,7 +75,7 @@ func TestFinishDeliveries(t *testing.T) {
 			}
 		}
 		// The failed ones are due again at their time, and claimable then.
-		again, err := d.ClaimDeliveries(ctx, w.ID(), now.Add(time.Hour), time.Minute, 10)
+		again, err := claimDeliveries(ctx, d, w.ID(), now.Add(time.Hour), time.Minute, 10)
 		if err != nil || len(again) != 2 {
 			t.Fatalf("claimed again %d, %v; want the 2 failed", len(again), err)
 		}
@@ -87,10 +87,10 @@ func TestHostsByName(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		since := time.Now().UTC().Truncate(time.Second)
-		if err := d.SaveHost(ctx, &db.Host{Host: "down.example", Failures: 3, LastError: "refused", UnreachableSince: since}); err != nil {
+		if err := saveHost(ctx, d, &db.Host{Host: "down.example", Failures: 3, LastError: "refused", UnreachableSince: since}); err != nil {
 			t.Fatal(err)
 		}
-		hosts, err := d.HostsByName(ctx, []string{"down.example", "new.example"})
+		hosts, err := hostsByName(ctx, d, []string{"down.example", "new.example"})
 		if err != nil || len(hosts) != 2 {
 			t.Fatalf("hosts: %v, %v", hosts, err)
 		}
@@ -100,7 +100,7 @@ func TestHostsByName(t *testing.T) {
 		if h := hosts["new.example"]; h.Host != "new.example" || h.Failures != 0 || !h.UnreachableSince.IsZero() {
 			t.Fatalf("new.example: %+v", h)
 		}
-		if none, err := d.HostsByName(ctx, nil); err != nil || len(none) != 0 {
+		if none, err := hostsByName(ctx, d, nil); err != nil || len(none) != 0 {
 			t.Fatalf("no names: %v, %v", none, err)
 		}
 	})
@@ -122,7 +122,7 @@ func TestWorkerLockRenewed(t *testing.T) {
 	if _, err := d.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w, err := d.LockWorker(ctx)
+	w, err := lockWorker(ctx, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,28 +136,28 @@ func TestWorkerLockRenewed(t *testing.T) {
 		}
 		return int(n)
 	}
-	if lost, err := d.RenewWorkerLock(ctx, w); lost || err != nil {
+	if lost, err := renewWorkerLock(ctx, d, w); lost || err != nil {
 		t.Fatalf("renewing a held lock: lost %v, %v", lost, err)
 	}
 
 	if err := pg.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = d.ReleaseDeadClaims(ctx, w, time.Now())
+	_, err = releaseDeadClaims(ctx, d, w, time.Now())
 	if !db.Unavailable(err) {
 		t.Fatalf("a query while the server is down fails with %v, which is not told as unavailable", err)
 	}
-	if lost, err := d.RenewWorkerLock(ctx, w); !db.Unavailable(err) {
+	if lost, err := renewWorkerLock(ctx, d, w); !db.Unavailable(err) {
 		t.Fatalf("renewing while the server is down: lost %v, %v", lost, err)
 	}
 	if err := pg.Start(); err != nil {
 		t.Fatal(err)
 	}
 	id := w.ID()
-	if lost, err := d.RenewWorkerLock(ctx, w); !lost || err != nil || w.ID() != id || holders(id) != 1 {
+	if lost, err := renewWorkerLock(ctx, d, w); !lost || err != nil || w.ID() != id || holders(id) != 1 {
 		t.Fatalf("renewed after a restart: lost %v, %v, id %d (was %d), %d holders", lost, err, w.ID(), id, holders(id))
 	}
-	if _, err := d.ReleaseDeadClaims(ctx, w, time.Now()); err != nil {
+	if _, err := releaseDeadClaims(ctx, d, w, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -178,7 +178,7 @@ func TestWorkerLockRenewed(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, ?)", 0x52756378, id); err != nil {
 		t.Fatal(err)
 	}
-	if lost, err := d.RenewWorkerLock(ctx, w); !lost || err != nil || w.ID() == id || holders(w.ID()) != 1 {
+	if lost, err := renewWorkerLock(ctx, d, w); !lost || err != nil || w.ID() == id || holders(w.ID()) != 1 {
 		t.Fatalf("renewed while another session holds the id: lost %v, %v, id %d (was %d)", lost, err, w.ID(), id)
 	}
 

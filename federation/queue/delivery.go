@@ -1,4 +1,4 @@
-package federation
+package queue
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/federation/transport"
 )
@@ -26,13 +25,13 @@ import (
 // unavailable. A crash before that commit loses no delivery: the jobs are
 // still claimed, and made again once the claim is released — at least once,
 // as receivers expect.
-func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, error) {
-	n := f.cfg.Federation.DeliveryWorkers
-	allowed, err := f.policy(ctx, f.db)
+func (q *Queue) deliverDue(ctx context.Context, w *workerLock) (int, error) {
+	n := q.opts.DeliveryWorkers
+	allowed, err := q.opts.Allowed(ctx)
 	if err != nil {
 		return 0, err
 	}
-	jobs, err := f.db.ClaimDeliveries(ctx, w.ID(), f.clock(), deliveryLease, n*4)
+	jobs, err := claimDeliveries(ctx, q.db, w.ID(), q.clock(), lease, n*4)
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
@@ -45,47 +44,47 @@ func (f *Federation) deliverDue(ctx context.Context, w *db.WorkerLock) (int, err
 	// From here on the jobs are claimed: the database going away must not
 	// leave them so until the lease ends.
 	var hosts map[string]*db.Host
-	err = f.untilAvailable(ctx, "load delivery hosts", func(ctx context.Context) (err error) {
-		hosts, err = f.db.HostsByName(ctx, names)
+	err = q.untilAvailable(ctx, "load delivery hosts", func(ctx context.Context) (err error) {
+		hosts, err = hostsByName(ctx, q.db, names)
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	spreadHosts(jobs)
-	signers := newSignerCache(f)
+	signers := newSignerCache(q.opts.Signer)
 	outcomes := make([]error, len(jobs))
 	var wg sync.WaitGroup
-	slots := f.deliverySlots
+	slots := q.deliverySlots
 	for i, j := range jobs {
 		wg.Add(1)
 		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			host := f.hostSlot(j.Host)
+			host := q.hostSlot(j.Host)
 			host <- struct{}{}
 			defer func() { <-host }()
 			// A delivery under way finishes even when the worker is asked to
 			// stop: its outcome is recorded, nothing is left half done.
-			outcomes[i] = f.attempt(context.WithoutCancel(ctx), j, hosts[j.Host], allowed, signers)
+			outcomes[i] = q.attempt(context.WithoutCancel(ctx), j, hosts[j.Host], allowed, signers)
 		}()
 	}
 	wg.Wait()
-	now := f.clock()
+	now := q.clock()
 	changed := map[string]bool{}
 	for i, j := range jobs {
-		if f.settle(j, hosts[j.Host], outcomes[i], now) {
+		if q.settle(j, hosts[j.Host], outcomes[i], now) {
 			changed[j.Host] = true
 		}
-		f.meter.Delivered(outcome(j.State))
+		q.meter.Delivered(outcome(j.State))
 	}
-	err = f.untilAvailable(ctx, "record delivery outcomes", func(ctx context.Context) error {
-		return f.db.InTx(ctx, func(tx *db.DB) error {
-			if err := tx.FinishDeliveries(ctx, jobs); err != nil {
+	err = q.untilAvailable(ctx, "record delivery outcomes", func(ctx context.Context) error {
+		return q.db.InTx(ctx, func(tx *db.DB) error {
+			if err := finishDeliveries(ctx, tx, jobs); err != nil {
 				return err
 			}
 			for h := range changed {
-				if err := tx.SaveHost(ctx, hosts[h]); err != nil {
+				if err := saveHost(ctx, tx, hosts[h]); err != nil {
 					return err
 				}
 			}
@@ -114,13 +113,13 @@ func spreadHosts(jobs []*db.Delivery) {
 }
 
 // hostSlot returns the semaphore that bounds concurrent deliveries to host.
-func (f *Federation) hostSlot(host string) chan struct{} {
-	f.hostMu.Lock()
-	defer f.hostMu.Unlock()
-	s, ok := f.hostSems[host]
+func (q *Queue) hostSlot(host string) chan struct{} {
+	q.hostMu.Lock()
+	defer q.hostMu.Unlock()
+	s, ok := q.hostSems[host]
 	if !ok {
-		s = make(chan struct{}, f.cfg.Federation.DeliveryPerHost)
-		f.hostSems[host] = s
+		s = make(chan struct{}, q.opts.DeliveryPerHost)
+		q.hostSems[host] = s
 	}
 	return s
 }
@@ -134,19 +133,19 @@ var (
 
 // attempt makes one delivery attempt, unless the host is refused or
 // unreachable and not due for a probe. It changes nothing in the database.
-func (f *Federation) attempt(ctx context.Context, j *db.Delivery, h *db.Host, allowed func(string) bool, signers *signerCache) error {
+func (q *Queue) attempt(ctx context.Context, j *db.Delivery, h *db.Host, allowed func(string) bool, signers *signerCache) error {
 	if !allowed(j.Host) {
 		return errBlocked
 	}
-	if !h.UnreachableSince.IsZero() && f.clock().Sub(h.LastFailureAt) < unreachableGap {
+	if !h.UnreachableSince.IsZero() && q.clock().Sub(h.LastFailureAt) < unreachableGap {
 		return errDeferred
 	}
-	return f.post(ctx, j, signers)
+	return q.post(ctx, j, signers)
 }
 
 // settle sets a delivery's new state from the outcome of its attempt and
 // updates its host's health; it reports whether the host changed.
-func (f *Federation) settle(j *db.Delivery, h *db.Host, err error, now time.Time) bool {
+func (q *Queue) settle(j *db.Delivery, h *db.Host, err error, now time.Time) bool {
 	j.LastError = ""
 	if err != nil {
 		j.LastError = truncate(err.Error(), 500)
@@ -163,17 +162,17 @@ func (f *Federation) settle(j *db.Delivery, h *db.Host, err error, now time.Time
 	switch {
 	case err == nil:
 		j.State, j.DoneAt = db.JobDone, now
-		return f.hostSucceeded(h, now)
+		return q.hostSucceeded(h, now)
 	case errors.Is(err, errPermanent):
 		j.State, j.DoneAt = db.JobDead, now
-		f.log.Warn("delivery refused", "inbox", j.Inbox, "activity", j.Activity.URI, "err", err)
-		return f.hostSucceeded(h, now) // it answered: it is reachable
+		q.log.Warn("delivery refused", "inbox", j.Inbox, "activity", j.Activity.URI, "err", err)
+		return q.hostSucceeded(h, now) // it answered: it is reachable
 	}
-	f.hostFailed(h, err, now)
-	if now.Sub(j.CreatedAt) >= f.cfg.Federation.DeliveryMaxAge {
+	q.hostFailed(h, err, now)
+	if now.Sub(j.CreatedAt) >= q.opts.DeliveryMaxAge {
 		j.State, j.DoneAt = db.JobDead, now
 		j.LastError = truncate(fmt.Sprintf("gave up after %d attempts: %v", j.Attempts, err), 500)
-		f.log.Warn("delivery given up", "inbox", j.Inbox, "activity", j.Activity.URI, "err", err)
+		q.log.Warn("delivery given up", "inbox", j.Inbox, "activity", j.Activity.URI, "err", err)
 		return true
 	}
 	wait := backoff(j.Attempts, 30*time.Second, 12*time.Hour)
@@ -185,7 +184,7 @@ func (f *Federation) settle(j *db.Delivery, h *db.Host, err error, now time.Time
 }
 
 // hostSucceeded records that a host answered; it reports whether that is news.
-func (f *Federation) hostSucceeded(h *db.Host, now time.Time) bool {
+func (q *Queue) hostSucceeded(h *db.Host, now time.Time) bool {
 	if h.Failures == 0 && !h.LastSuccessAt.IsZero() && now.Sub(h.LastSuccessAt) < time.Minute {
 		return false // healthy, recorded a moment ago: spare the write
 	}
@@ -199,7 +198,7 @@ func (f *Federation) hostSucceeded(h *db.Host, now time.Time) bool {
 // time matters as much as the count: the deliveries of one batch to a host
 // that is down for a moment (restarting, its database restarting) fail
 // together, and would otherwise make it unreachable for hours.
-func (f *Federation) hostFailed(h *db.Host, err error, now time.Time) {
+func (q *Queue) hostFailed(h *db.Host, err error, now time.Time) {
 	if h.Failures == 0 {
 		h.FirstFailureAt = now
 	}
@@ -207,15 +206,15 @@ func (f *Federation) hostFailed(h *db.Host, err error, now time.Time) {
 	h.LastFailureAt, h.LastError = now, truncate(err.Error(), 500)
 	if h.Failures >= unreachableAt && now.Sub(h.FirstFailureAt) >= unreachableAfter && h.UnreachableSince.IsZero() {
 		h.UnreachableSince = now
-		f.log.Warn("host unreachable", "host", h.Host, "failures", h.Failures)
+		q.log.Warn("host unreachable", "host", h.Host, "failures", h.Failures)
 	}
 }
 
 // signerCache loads each sending actor's key once per batch.
 type signerCache struct {
-	f  *Federation
-	mu sync.Mutex
-	m  map[string]*cachedSigner
+	load func(ctx context.Context, actorID string) (crypto.PrivateKey, string, error)
+	mu   sync.Mutex
+	m    map[string]*cachedSigner
 }
 
 type cachedSigner struct {
@@ -224,8 +223,8 @@ type cachedSigner struct {
 	err   error
 }
 
-func newSignerCache(f *Federation) *signerCache {
-	return &signerCache{f: f, m: map[string]*cachedSigner{}}
+func newSignerCache(load func(ctx context.Context, actorID string) (crypto.PrivateKey, string, error)) *signerCache {
+	return &signerCache{load: load, m: map[string]*cachedSigner{}}
 }
 
 func (c *signerCache) get(ctx context.Context, actorID string) (crypto.PrivateKey, string, error) {
@@ -235,35 +234,37 @@ func (c *signerCache) get(ctx context.Context, actorID string) (crypto.PrivateKe
 		return s.key, s.keyID, s.err
 	}
 	s := &cachedSigner{}
-	actor, err := c.f.db.AccountByID(ctx, actorID)
-	if err == nil {
-		s.key, s.keyID, s.err = c.f.signingKey(ctx, actor)
-	} else {
-		s.err = err
-	}
+	s.key, s.keyID, s.err = c.load(ctx, actorID)
 	c.m[actorID] = s
 	return s.key, s.keyID, s.err
 }
 
+// What a delivery is sent as, and what it accepts in answer (the media
+// types of ActivityStreams).
+const (
+	mediaType   = "application/activity+json"
+	ldMediaType = `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+)
+
 // post signs and sends one activity to one inbox.
-func (f *Federation) post(ctx context.Context, j *db.Delivery, signers *signerCache) error {
+func (q *Queue) post(ctx context.Context, j *db.Delivery, signers *signerCache) error {
 	key, keyID, err := signers.get(ctx, j.Activity.ActorID)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, f.cfg.Federation.DeliveryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, q.opts.DeliveryTimeout)
 	defer cancel()
 	body := []byte(j.Activity.Body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.Inbox, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("%w: bad inbox %q", errPermanent, j.Inbox)
 	}
-	req.Header.Set("Content-Type", activitystreams.LDMediaType)
-	req.Header.Set("Accept", activitystreams.MediaType)
-	if err := transport.SignRequest(req, keyID, key, body, f.clock()); err != nil {
+	req.Header.Set("Content-Type", ldMediaType)
+	req.Header.Set("Accept", mediaType)
+	if err := transport.SignRequest(req, keyID, key, body, q.clock()); err != nil {
 		return err
 	}
-	resp, err := f.client.Do(req)
+	resp, err := q.opts.Client.Do(req)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package federation
+package queue
 
 import (
 	"context"
@@ -63,7 +63,7 @@ func (w *inboxWriter) write(ctx context.Context, batch []*inboxWrite) {
 	for i, b := range batch {
 		items[i] = b.item
 	}
-	err := w.db.InTx(ctx, func(tx *db.DB) error { return tx.InsertInboxItems(ctx, items) })
+	err := w.db.InTx(ctx, func(tx *db.DB) error { return insertInboxItems(ctx, tx, items) })
 	if err == nil || len(batch) == 1 {
 		for _, b := range batch {
 			b.done <- err
@@ -71,7 +71,15 @@ func (w *inboxWriter) write(ctx context.Context, batch []*inboxWrite) {
 		return
 	}
 	for _, b := range batch {
-		_, err := w.db.InsertInboxItem(ctx, b.item)
+		_, err := insertInboxItem(ctx, w.db, b.item)
 		b.done <- err
 	}
+}
+
+// Receive stores a received activity and returns once it is committed (or
+// failed): received activities arriving together share one commit. An
+// activity whose id was received before is not stored again, and is no
+// error.
+func (q *Queue) Receive(ctx context.Context, it *db.InboxItem) error {
+	return q.writer.insert(ctx, it)
 }
