@@ -5,7 +5,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
 )
 
@@ -16,11 +15,7 @@ import (
 func TestQueriesAfterRestart(t *testing.T) {
 	ctx := context.Background()
 	pg := dbtest.PrivatePostgres(t)
-	d, err := db.Open(ctx, pg.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := pg.Open(t)
 	// Fill the pool with idle connections.
 	const conns = 8
 	var wg sync.WaitGroup

@@ -23,6 +23,7 @@ import (
 	"github.com/ruche-social/ruche/db/dbtest"
 	"github.com/ruche-social/ruche/federation"
 	"github.com/ruche-social/ruche/federation/transport"
+	"github.com/ruche-social/ruche/internal/testlog"
 	"github.com/ruche-social/ruche/node"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
@@ -223,7 +224,7 @@ type restartRig struct {
 	clock *nodetest.Clock
 	t0    time.Time // the clock at the start
 	a, b  *nodetest.Node
-	logA  *syncBuffer
+	logA  *testlog.Buffer
 
 	mu   sync.Mutex
 	down bool
@@ -236,7 +237,7 @@ type restartRig struct {
 const restartClockLimit = 4 * time.Minute
 
 func newRestartRig(t *testing.T, optsB ...nodetest.Option) *restartRig {
-	r := &restartRig{pg: dbtest.PrivatePostgres(t), clock: nodetest.NewClock(), logA: &syncBuffer{}}
+	r := &restartRig{pg: dbtest.PrivatePostgres(t), clock: nodetest.NewClock(), logA: &testlog.Buffer{}}
 	r.t0 = r.clock.Now()
 	logTo := func(_ *config.Config, o *node.Options) {
 		o.Logger = slog.New(slog.NewTextHandler(r.logA, nil))
@@ -533,22 +534,4 @@ func (c *receiveCounter) duplicates() string {
 		}
 	}
 	return strings.Join(out, ", ")
-}
-
-// syncBuffer collects a node's log while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
 	"github.com/ruche-social/ruche/federation/transport"
+	"github.com/ruche-social/ruche/internal/testlog"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -312,7 +313,7 @@ func TestKillMidIngest(t *testing.T) {
 		front := &http.Server{Handler: door}
 		go front.Serve(ln)
 		t.Cleanup(func() { front.Close() })
-		var log1 syncBuffer
+		var log1 testlog.Buffer
 		proc := serveNodeAt(t, listen, public, dbURL, &log1, "--federation-delivery-timeout", "5m")
 		waitReady(t, "http://"+listen, &log1)
 		ad, err := db.Open(ctx, dbURL)
@@ -382,7 +383,7 @@ func TestKillMidIngest(t *testing.T) {
 
 		// Restarted, it takes over what the dead process held, and B
 		// retries what the kill cut short.
-		var log2 syncBuffer
+		var log2 testlog.Buffer
 		proc = serveNodeAt(t, listen, public, dbURL, &log2, "--federation-delivery-timeout", "5m")
 		waitReady(t, "http://"+listen, &log2)
 		door.release()
@@ -457,7 +458,7 @@ func TestKillMidIngest(t *testing.T) {
 }
 
 // waitFor polls cond (the state of another process) until it holds.
-func waitFor(t *testing.T, limit time.Duration, what string, logs *syncBuffer, cond func() bool) {
+func waitFor(t *testing.T, limit time.Duration, what string, logs *testlog.Buffer, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
+	"github.com/ruche-social/ruche/internal/testlog"
 )
 
 // binary is the ruche command built once for the tests that run it as a process.
@@ -87,7 +88,7 @@ func TestServeEndToEnd(t *testing.T) {
 			serve := exec.Command(binary, "serve", "--listen", addr, "--public-url", "http://"+addr, "--database-url", dbURL)
 			serve.Dir = dir
 			serve.Env = cleanEnv()
-			var logs syncBuffer
+			var logs testlog.Buffer
 			serve.Stdout, serve.Stderr = &logs, &logs
 			if err := serve.Start(); err != nil {
 				t.Fatal(err)
@@ -142,7 +143,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 }
 
-func waitReady(t *testing.T, base string, logs *syncBuffer) {
+func waitReady(t *testing.T, base string, logs *testlog.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -159,7 +160,7 @@ func waitReady(t *testing.T, base string, logs *syncBuffer) {
 	t.Fatalf("node never became ready:\n%s", logs.String())
 }
 
-func logLine(t *testing.T, logs *syncBuffer, substr string) string {
+func logLine(t *testing.T, logs *testlog.Buffer, substr string) string {
 	t.Helper()
 	for _, line := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(line, substr) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
+	"github.com/ruche-social/ruche/internal/testlog"
 )
 
 // TestPublicURLIsPinned is the reported scenario: a node runs under its
@@ -31,7 +32,7 @@ func TestPublicURLIsPinned(t *testing.T) {
 			serve := exec.Command(binary, "serve", "--listen", addr, "--public-url", nodeURL, "--database-url", dbURL)
 			serve.Dir = dir
 			serve.Env = cleanEnv()
-			var logs syncBuffer
+			var logs testlog.Buffer
 			serve.Stdout, serve.Stderr = &logs, &logs
 			if err := serve.Start(); err != nil {
 				t.Fatal(err)
@@ -116,7 +117,7 @@ func runBounded(t *testing.T, dir string, args ...string) (stderr string, code i
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir, cmd.Env = dir, cleanEnv()
-	var errb syncBuffer
+	var errb testlog.Buffer
 	cmd.Stderr = &errb
 	err := cmd.Run()
 	if ctx.Err() != nil {

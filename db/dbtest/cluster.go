@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ruche-social/ruche/db"
 )
 
 // Cluster is a PostgreSQL server of one test's own, which the test may stop
@@ -184,4 +186,10 @@ func appendFile(path, text string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// Open returns the cluster's database, migrated, closed when the test ends.
+func (c *Cluster) Open(t testing.TB) *db.DB {
+	t.Helper()
+	return openMigrated(t, c.URL)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
 )
 
@@ -13,14 +12,7 @@ import (
 func TestPrivatePostgres(t *testing.T) {
 	ctx := context.Background()
 	pg := dbtest.PrivatePostgres(t)
-	d, err := db.Open(ctx, pg.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := pg.Open(t)
 	if err := pg.Stop(); err != nil {
 		t.Fatal(err)
 	}

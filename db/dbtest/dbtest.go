@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/internal/dburl"
 )
 
 // EnvPostgres names the variable holding the DSN of a PostgreSQL server that
@@ -36,14 +37,21 @@ func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 // PostgreSQL dropped) when the test ends.
 func Open(t testing.TB, dialect db.Dialect) *db.DB {
 	t.Helper()
+	return openMigrated(t, URL(t, dialect))
+}
+
+// openMigrated opens the database at url and migrates it; it is closed when
+// the test ends.
+func openMigrated(t testing.TB, url string) *db.DB {
+	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, URL(t, dialect))
+	d, err := db.Open(ctx, url)
 	if err != nil {
-		t.Fatalf("open %s: %v", dialect, err)
+		t.Fatalf("open %s: %v", dburl.Redact(url), err)
 	}
 	t.Cleanup(func() { d.Close() })
 	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatalf("migrate %s: %v", dialect, err)
+		t.Fatalf("migrate %s: %v", dburl.Redact(url), err)
 	}
 	return d
 }

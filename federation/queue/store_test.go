@@ -114,14 +114,7 @@ func TestHostsByName(t *testing.T) {
 func TestWorkerLockRenewed(t *testing.T) {
 	ctx := context.Background()
 	pg := dbtest.PrivatePostgres(t)
-	d, err := db.Open(ctx, pg.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := pg.Open(t)
 	w, err := lockWorker(ctx, d)
 	if err != nil {
 		t.Fatal(err)

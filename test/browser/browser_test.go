@@ -21,10 +21,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ruche-social/ruche/internal/testlog"
 )
 
 // EnvBrowser turns the browser scenario on.
@@ -68,7 +69,7 @@ func TestBrowserScenario(t *testing.T) {
 		"--database-url", "sqlite:"+filepath.Join(dir, "ruche.db"))
 	serve.Dir = dir
 	serve.Env = cleanEnv()
-	logs := &lineLog{}
+	logs := &testlog.Buffer{}
 	serve.Stdout, serve.Stderr = logs, logs
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
@@ -138,22 +139,4 @@ func cleanEnv() []string {
 		}
 	}
 	return env
-}
-
-// lineLog collects a process's output, safe for its two streams at once.
-type lineLog struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *lineLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lineLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
