@@ -47,19 +47,19 @@ func (a *Account) IsLocal() bool { return a.Domain == "" }
 // AccountByURI finds a remote account by its actor IRI.
 func (d *DB) AccountByURI(ctx context.Context, uri string) (*Account, error) {
 	a := new(Account)
-	err := d.selectAccount().Where("account.uri = ?", uri).Scan(ctx, a)
+	err := d.selectAccount(ctx).Where("account.uri = ?", uri).Scan(ctx, a)
 	return a, wrap(err, "account by uri")
 }
 
 // InsertAccount stores a new account.
 func (d *DB) InsertAccount(ctx context.Context, a *Account) error {
-	_, err := d.idb.NewInsert().Model(a).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(a).Exec(ctx)
 	return wrap(err, "insert account")
 }
 
 // UpdateAccount writes the given columns of a (all of them if none are named).
 func (d *DB) UpdateAccount(ctx context.Context, a *Account, columns ...string) error {
-	q := d.idb.NewUpdate().Model(a).WherePK()
+	q := d.q(ctx).NewUpdate().Model(a).WherePK()
 	if len(columns) > 0 {
 		q = q.Column(columns...)
 	}
@@ -67,21 +67,21 @@ func (d *DB) UpdateAccount(ctx context.Context, a *Account, columns ...string) e
 	return wrap(err, "update account")
 }
 
-func (d *DB) selectAccount() *bun.SelectQuery {
-	return d.idb.NewSelect().Model((*Account)(nil)).Relation("User")
+func (d *DB) selectAccount(ctx context.Context) *bun.SelectQuery {
+	return d.q(ctx).NewSelect().Model((*Account)(nil)).Relation("User")
 }
 
 // AccountByID loads an account with its user part, if any.
 func (d *DB) AccountByID(ctx context.Context, id string) (*Account, error) {
 	a := new(Account)
-	err := d.selectAccount().Where("account.id = ?", id).Scan(ctx, a)
+	err := d.selectAccount(ctx).Where("account.id = ?", id).Scan(ctx, a)
 	return a, wrap(err, "account by id")
 }
 
 // LocalAccountByUsername finds a local account by name, ignoring case.
 func (d *DB) LocalAccountByUsername(ctx context.Context, username string) (*Account, error) {
 	a := new(Account)
-	err := d.selectAccount().
+	err := d.selectAccount(ctx).
 		Where("lower(account.username) = lower(?)", username).
 		Where("account.domain = ''").
 		Scan(ctx, a)
@@ -91,7 +91,7 @@ func (d *DB) LocalAccountByUsername(ctx context.Context, username string) (*Acco
 // LocalAccountByEmail finds the local member with this (lowercase) email.
 func (d *DB) LocalAccountByEmail(ctx context.Context, email string) (*Account, error) {
 	a := new(Account)
-	err := d.selectAccount().Where(`"user".email = ?`, email).Scan(ctx, a)
+	err := d.selectAccount(ctx).Where(`"user".email = ?`, email).Scan(ctx, a)
 	return a, wrap(err, "account by email")
 }
 
@@ -109,7 +109,7 @@ type AccountFilter struct {
 // ListLocalMembers lists local members (accounts with a user part), oldest first.
 func (d *DB) ListLocalMembers(ctx context.Context, f AccountFilter) ([]*Account, error) {
 	var out []*Account
-	q := d.idb.NewSelect().Model(&out).Relation("User").
+	q := d.q(ctx).NewSelect().Model(&out).Relation("User").
 		Where("account.domain = ''").
 		Where(`"user".account_id IS NOT NULL`).
 		OrderExpr("account.id ASC")
@@ -132,7 +132,7 @@ func (d *DB) ListLocalMembers(ctx context.Context, f AccountFilter) ([]*Account,
 
 // CountLocalMembers counts local members matching f (its cursor and limit ignored).
 func (d *DB) CountLocalMembers(ctx context.Context, f AccountFilter) (int, error) {
-	q := d.idb.NewSelect().Model((*Account)(nil)).Relation("User").
+	q := d.q(ctx).NewSelect().Model((*Account)(nil)).Relation("User").
 		Where("account.domain = ''").
 		Where(`"user".account_id IS NOT NULL`)
 	if f.Role != "" {

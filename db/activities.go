@@ -28,27 +28,27 @@ type Activity struct {
 
 // InsertActivity stores an outgoing activity.
 func (d *DB) InsertActivity(ctx context.Context, a *Activity) error {
-	_, err := d.idb.NewInsert().Model(a).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(a).Exec(ctx)
 	return wrap(err, "insert activity")
 }
 
 // ActivityByID loads an outgoing activity.
 func (d *DB) ActivityByID(ctx context.Context, id string) (*Activity, error) {
 	a := new(Activity)
-	err := d.idb.NewSelect().Model(a).Where("id = ?", id).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(a).Where("id = ?", id).Scan(ctx)
 	return a, wrap(err, "activity by id")
 }
 
 // ActivitiesUnresolved lists activities that still have recipients to resolve.
 func (d *DB) ActivitiesUnresolved(ctx context.Context, limit int) ([]*Activity, error) {
 	var out []*Activity
-	err := d.idb.NewSelect().Model(&out).Where("unresolved <> ''").OrderExpr("id").Limit(int64(limit)).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(&out).Where("unresolved <> ''").OrderExpr("id").Limit(int64(limit)).Scan(ctx)
 	return out, wrap(err, "unresolved activities")
 }
 
 // ClearUnresolved marks an activity's recipients as all resolved.
 func (d *DB) ClearUnresolved(ctx context.Context, id string) error {
-	_, err := d.idb.NewUpdate().Model((*Activity)(nil)).Set("unresolved = ''").Where("id = ?", id).Exec(ctx)
+	_, err := d.q(ctx).NewUpdate().Model((*Activity)(nil)).Set("unresolved = ''").Where("id = ?", id).Exec(ctx)
 	return wrap(err, "clear unresolved")
 }
 
@@ -61,7 +61,7 @@ type ActivityPage struct {
 // ListPublicActivities lists an actor's public activities.
 func (d *DB) ListPublicActivities(ctx context.Context, actorID string, p ActivityPage) ([]*Activity, error) {
 	var out []*Activity
-	q := d.idb.NewSelect().Model(&out).Where("actor_id = ?", actorID).Where("public").
+	q := d.q(ctx).NewSelect().Model(&out).Where("actor_id = ?", actorID).Where("public").
 		OrderExpr("id DESC").Limit(int64(p.Limit))
 	if p.Before != "" {
 		q = q.Where("id < ?", p.Before)
@@ -72,6 +72,6 @@ func (d *DB) ListPublicActivities(ctx context.Context, actorID string, p Activit
 
 // CountPublicActivities counts an actor's public activities.
 func (d *DB) CountPublicActivities(ctx context.Context, actorID string) (int, error) {
-	n, err := d.idb.NewSelect().Model((*Activity)(nil)).Where("actor_id = ?", actorID).Where("public").Count(ctx)
+	n, err := d.q(ctx).NewSelect().Model((*Activity)(nil)).Where("actor_id = ?", actorID).Where("public").Count(ctx)
 	return int(n), wrap(err, "count activities")
 }

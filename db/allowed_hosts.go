@@ -18,14 +18,14 @@ type AllowedHost struct {
 
 // InsertAllowedHost stores a partner host; adding one twice is a conflict.
 func (d *DB) InsertAllowedHost(ctx context.Context, h *AllowedHost) error {
-	_, err := d.idb.NewInsert().Model(h).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(h).Exec(ctx)
 	return wrap(err, "insert allowed host")
 }
 
 // DeleteAllowedHost removes a partner host; it reports ErrNotFound for a host
 // not on the list.
 func (d *DB) DeleteAllowedHost(ctx context.Context, host string) error {
-	res, err := d.idb.NewDelete().Model((*AllowedHost)(nil)).Where("host = ?", host).Exec(ctx)
+	res, err := d.q(ctx).NewDelete().Model((*AllowedHost)(nil)).Where("host = ?", host).Exec(ctx)
 	if err != nil {
 		return wrap(err, "delete allowed host")
 	}
@@ -38,6 +38,6 @@ func (d *DB) DeleteAllowedHost(ctx context.Context, host string) error {
 // ListAllowedHosts lists the partner hosts admins added, by name.
 func (d *DB) ListAllowedHosts(ctx context.Context) ([]*AllowedHost, error) {
 	var out []*AllowedHost
-	err := d.idb.NewSelect().Model(&out).OrderExpr("host").Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(&out).OrderExpr("host").Scan(ctx)
 	return out, wrap(err, "list allowed hosts")
 }

@@ -49,19 +49,19 @@ func (d *DB) Contents(ctx context.Context) (Contents, error) {
 	}
 	for _, t := range tables {
 		var n int64
-		if err := d.idb.NewSelect().TableExpr("?", bun.Ident(t)).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
+		if err := d.q(ctx).NewSelect().TableExpr("?", bun.Ident(t)).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
 			return c, wrap(err, "count rows of "+t)
 		}
 		c.Tables[t] = n
 	}
 	if _, ok := c.Tables[migrationsTable]; ok {
-		err := d.idb.NewSelect().Table(migrationsTable).Column("name").Order("name").Scan(ctx, &c.Migrations)
+		err := d.q(ctx).NewSelect().Table(migrationsTable).Column("name").Order("name").Scan(ctx, &c.Migrations)
 		if err != nil {
 			return c, wrap(err, "list applied migrations")
 		}
 	}
 	if _, ok := c.Tables["media"]; ok {
-		err := d.idb.NewSelect().Table("media").Column("path").Where("path <> ''").Order("path").Scan(ctx, &c.MediaFiles)
+		err := d.q(ctx).NewSelect().Table("media").Column("path").Where("path <> ''").Order("path").Scan(ctx, &c.MediaFiles)
 		if err != nil {
 			return c, wrap(err, "list media files")
 		}
@@ -78,11 +78,11 @@ func (d *DB) tables(ctx context.Context) ([]string, error) {
 		err   error
 	)
 	if d.dialect == Postgres {
-		err = d.idb.NewSelect().TableExpr("information_schema.tables").Column("table_name").
+		err = d.q(ctx).NewSelect().TableExpr("information_schema.tables").Column("table_name").
 			Where("table_schema = current_schema()").Where("table_type = 'BASE TABLE'").
 			Scan(ctx, &names)
 	} else {
-		err = d.idb.NewSelect().TableExpr("pragma_table_list").Column("name").
+		err = d.q(ctx).NewSelect().TableExpr("pragma_table_list").Column("name").
 			Where("schema = 'main'").Where("type IN ('table', 'virtual')").
 			Where("name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").
 			Scan(ctx, &names)

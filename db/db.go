@@ -44,6 +44,9 @@ type DB struct {
 	// afterCommit holds what runs once the transaction commits (nil
 	// outside a transaction).
 	afterCommit *[]func()
+	// turns orders the write transactions of the process on SQLite (see
+	// takeTurn); nil on PostgreSQL.
+	turns chan struct{}
 }
 
 // sqlitePragmas make the embedded database safe for concurrent use: without
@@ -54,9 +57,12 @@ type DB struct {
 // keys) off the disk: they were nearly half of the cost of storing the
 // notification of a received Like.
 var sqlitePragmas = url.Values{
-	"_pragma": {"foreign_keys(1)", "journal_mode(WAL)", "temp_store(MEMORY)", "busy_timeout(5000)"},
+	"_pragma": {"foreign_keys(1)", "journal_mode(WAL)", "temp_store(MEMORY)", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds())},
 	"_txlock": {"immediate"},
 }
+
+// busyTimeout is how long a SQLite connection waits for the write lock.
+const busyTimeout = 5 * time.Second
 
 // Connection pool sizes. database/sql keeps 2 idle connections by default:
 // under concurrent requests every other query then opens a connection (on
@@ -122,6 +128,9 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	}
 	bdb.SetConnMaxIdleTime(5 * time.Minute)
 	d := &DB{idb: bdb, root: bdb, dialect: dialect}
+	if dialect == SQLite {
+		d.turns = make(chan struct{}, 1)
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := d.Ping(pingCtx); err != nil {
@@ -185,14 +194,16 @@ func (d *DB) Conn(ctx context.Context) (bun.Conn, error) { return d.root.Conn(ct
 func (d *DB) Close() error { return d.root.Close() }
 
 // InTx runs fn in a transaction, committed if fn returns nil and rolled back
-// otherwise. Inside a transaction it runs fn in the same one.
+// otherwise. Inside a transaction, or with a context that carries a batch
+// (see Batch), it runs fn in the same one.
 func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
-	if d.inTx {
+	if d = d.on(ctx); d.inTx {
 		return fn(d)
 	}
 	var after []func()
+	defer d.takeTurn(ctx)()
 	err := d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(&DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true, afterCommit: &after})
+		return fn(d.inTransaction(tx, &after))
 	})
 	if err == nil {
 		for _, f := range after {
@@ -200,6 +211,35 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 		}
 	}
 	return err
+}
+
+// inTransaction is the handle of transaction tx of d's database.
+func (d *DB) inTransaction(tx bun.Tx, after *[]func()) *DB {
+	return &DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true, afterCommit: after, turns: d.turns}
+}
+
+// takeTurn waits, on SQLite, until the process's other write transactions
+// are done, and returns what ends the turn. SQLite has one writer at a time,
+// and a connection that finds the lock taken polls for it, sleeping longer
+// each time (up to 100 ms between tries): under a steady stream of
+// transactions (the inbox's, the workers' batches) one could wait for
+// seconds while others went ahead. In turn, they go first come, first served
+// (a channel serves its waiting senders in order). One that waits past the
+// busy timeout goes on to SQLite's own wait, so that a transaction opened
+// inside another, which would wait for its caller, fails as it did.
+func (d *DB) takeTurn(ctx context.Context) (end func()) {
+	if d.turns == nil {
+		return func() {}
+	}
+	t := time.NewTimer(busyTimeout)
+	defer t.Stop()
+	select {
+	case d.turns <- struct{}{}:
+		return func() { <-d.turns }
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return func() {}
 }
 
 // AfterCommit runs f once the transaction d belongs to has committed (never

@@ -41,20 +41,20 @@ func (d *DB) InsertDeliveries(ctx context.Context, ds []*Delivery) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	_, err := d.idb.NewInsert().Model(&ds).On("CONFLICT (activity_id, inbox) DO NOTHING").Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(&ds).On("CONFLICT (activity_id, inbox) DO NOTHING").Exec(ctx)
 	return wrap(err, "insert deliveries")
 }
 
 // DeliveriesOfActivity lists the deliveries of one activity.
 func (d *DB) DeliveriesOfActivity(ctx context.Context, activityID string) ([]*Delivery, error) {
 	var out []*Delivery
-	err := d.idb.NewSelect().Model(&out).Where("activity_id = ?", activityID).OrderExpr("inbox").Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(&out).Where("activity_id = ?", activityID).OrderExpr("inbox").Scan(ctx)
 	return out, wrap(err, "deliveries of activity")
 }
 
 // DropDeliveriesTo gives up every pending delivery to host, with reason.
 func (d *DB) DropDeliveriesTo(ctx context.Context, host, reason string, now time.Time) error {
-	_, err := d.idb.NewUpdate().Model((*Delivery)(nil)).
+	_, err := d.q(ctx).NewUpdate().Model((*Delivery)(nil)).
 		Set("state = ?", JobDead).Set("last_error = ?", reason).Set("claimed_by = NULL").Set("done_at = ?", now).
 		Where("host = ?", host).Where("state = ?", JobPending).Exec(ctx)
 	return wrap(err, "drop deliveries")
@@ -70,7 +70,7 @@ type QueueCount struct {
 // CountDeliveries counts deliveries by host and state (done ones left out).
 func (d *DB) CountDeliveries(ctx context.Context) ([]QueueCount, error) {
 	var out []QueueCount
-	err := d.idb.NewSelect().Model((*Delivery)(nil)).
+	err := d.q(ctx).NewSelect().Model((*Delivery)(nil)).
 		ColumnExpr("host, state, count(*) AS n").Where("state <> ?", JobDone).
 		GroupExpr("host, state").OrderExpr("host, state").Scan(ctx, &out)
 	return out, wrap(err, "count deliveries")
@@ -79,7 +79,7 @@ func (d *DB) CountDeliveries(ctx context.Context) ([]QueueCount, error) {
 // DeadDeliveries lists the most recent dead deliveries.
 func (d *DB) DeadDeliveries(ctx context.Context, limit int) ([]*Delivery, error) {
 	var out []*Delivery
-	err := d.idb.NewSelect().Model(&out).Relation("Activity").Where("delivery.state = ?", JobDead).
+	err := d.q(ctx).NewSelect().Model(&out).Relation("Activity").Where("delivery.state = ?", JobDead).
 		OrderExpr("delivery.done_at DESC").Limit(int64(limit)).Scan(ctx)
 	return out, wrap(err, "dead deliveries")
 }
@@ -105,7 +105,7 @@ func (d *DB) queueTotals(ctx context.Context, model any, at string) ([]QueueTota
 		N      int
 		Oldest time.Time
 	}
-	err := d.idb.NewSelect().Model(model).
+	err := d.q(ctx).NewSelect().Model(model).
 		ColumnExpr("state, count(*) AS n, min(?) AS oldest", bun.Ident(at)).
 		GroupExpr("state").OrderExpr("state").Scan(ctx, &rows)
 	if err != nil {

@@ -18,13 +18,13 @@ type DomainBlock struct {
 
 // InsertDomainBlock stores a block; blocking twice is a conflict.
 func (d *DB) InsertDomainBlock(ctx context.Context, b *DomainBlock) error {
-	_, err := d.idb.NewInsert().Model(b).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(b).Exec(ctx)
 	return wrap(err, "insert domain block")
 }
 
 // DeleteDomainBlock lifts a block; it reports ErrNotFound for a domain not blocked.
 func (d *DB) DeleteDomainBlock(ctx context.Context, domain string) error {
-	res, err := d.idb.NewDelete().Model((*DomainBlock)(nil)).Where("domain = ?", domain).Exec(ctx)
+	res, err := d.q(ctx).NewDelete().Model((*DomainBlock)(nil)).Where("domain = ?", domain).Exec(ctx)
 	if err != nil {
 		return wrap(err, "delete domain block")
 	}
@@ -37,6 +37,6 @@ func (d *DB) DeleteDomainBlock(ctx context.Context, domain string) error {
 // ListDomainBlocks lists every blocked domain, by name.
 func (d *DB) ListDomainBlocks(ctx context.Context) ([]*DomainBlock, error) {
 	var out []*DomainBlock
-	err := d.idb.NewSelect().Model(&out).OrderExpr("domain").Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(&out).OrderExpr("domain").Scan(ctx)
 	return out, wrap(err, "list domain blocks")
 }

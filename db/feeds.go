@@ -34,14 +34,14 @@ func (d *DB) ListFeed(ctx context.Context, f Feed) ([]*Post, error) {
 		return d.listHome(ctx, f)
 	}
 	var out []*Post
-	err := d.feedQuery(&out, f, nil).Scan(ctx)
+	err := d.feedQuery(ctx, &out, f, nil).Scan(ctx)
 	return out, wrap(err, "feed")
 }
 
 // feedQuery is the query of the page f selects, restricted to the posts ids
 // when ids is not nil.
-func (d *DB) feedQuery(out *[]*Post, f Feed, ids []string) *bun.SelectQuery {
-	q := d.postQuery(out).Limit(int64(f.Limit))
+func (d *DB) feedQuery(ctx context.Context, out *[]*Post, f Feed, ids []string) *bun.SelectQuery {
+	q := d.postQuery(ctx, out).Limit(int64(f.Limit))
 	if ids != nil {
 		q = q.Where("post.id IN (?)", bun.In(ids))
 	}

@@ -31,7 +31,7 @@ func (d *DB) listHome(ctx context.Context, f Feed) ([]*Post, error) {
 			var out []*Post
 			page := f
 			page.Limit = limit
-			err := d.feedQuery(&out, page, ids).Scan(ctx)
+			err := d.feedQuery(ctx, &out, page, ids).Scan(ctx)
 			return out, wrap(err, "home feed")
 		})
 }
@@ -70,12 +70,12 @@ func inRounds(before string, limit, n int, candidates func(before string, n int)
 // followed) and the accounts whose posts do (followed, and the member).
 func (d *DB) homeSources(ctx context.Context, member string) (spaceIDs, authorIDs []string, err error) {
 	var joined, followed []string
-	err = d.idb.NewSelect().Table("space_members").Column("space_id").
+	err = d.q(ctx).NewSelect().Table("space_members").Column("space_id").
 		Where("account_id = ?", member).Where("state = 'active'").Scan(ctx, &joined)
 	if err != nil {
 		return nil, nil, wrap(err, "home spaces")
 	}
-	err = d.idb.NewSelect().Table("follows").Column("target_id").
+	err = d.q(ctx).NewSelect().Table("follows").Column("target_id").
 		Where("follower_id = ?", member).Where("state = 'accepted'").Scan(ctx, &followed)
 	if err != nil {
 		return nil, nil, wrap(err, "home follows")
@@ -134,7 +134,7 @@ func (d *DB) homeCandidatesPG(ctx context.Context, spaceIDs, authorIDs []string,
 		args = append(args, limit)
 	}
 	var ids []string
-	err := d.idb.NewRaw(sql.String(), args...).Scan(ctx, &ids)
+	err := d.q(ctx).NewRaw(sql.String(), args...).Scan(ctx, &ids)
 	return ids, err
 }
 
@@ -165,7 +165,7 @@ func (d *DB) homeCandidatesSQLite(ctx context.Context, spaceIDs, authorIDs []str
 			args = append(args, limit)
 		}
 		var got []string
-		if err := d.idb.NewRaw(sql.String(), args...).Scan(ctx, &got); err != nil {
+		if err := d.q(ctx).NewRaw(sql.String(), args...).Scan(ctx, &got); err != nil {
 			return nil, err
 		}
 		ids = append(ids, got...)

@@ -26,26 +26,26 @@ type Follow struct {
 
 // InsertFollow stores a new follow.
 func (d *DB) InsertFollow(ctx context.Context, f *Follow) error {
-	_, err := d.idb.NewInsert().Model(f).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(f).Exec(ctx)
 	return wrap(err, "insert follow")
 }
 
 // UpdateFollow writes the given columns of f.
 func (d *DB) UpdateFollow(ctx context.Context, f *Follow, columns ...string) error {
-	_, err := d.idb.NewUpdate().Model(f).WherePK().Column(columns...).Exec(ctx)
+	_, err := d.q(ctx).NewUpdate().Model(f).WherePK().Column(columns...).Exec(ctx)
 	return wrap(err, "update follow")
 }
 
 // DeleteFollow removes a follow.
 func (d *DB) DeleteFollow(ctx context.Context, id string) error {
-	_, err := d.idb.NewDelete().Model((*Follow)(nil)).Where("id = ?", id).Exec(ctx)
+	_, err := d.q(ctx).NewDelete().Model((*Follow)(nil)).Where("id = ?", id).Exec(ctx)
 	return wrap(err, "delete follow")
 }
 
 // FollowBetween finds the follow of followerID to targetID.
 func (d *DB) FollowBetween(ctx context.Context, followerID, targetID string) (*Follow, error) {
 	f := new(Follow)
-	err := d.idb.NewSelect().Model(f).
+	err := d.q(ctx).NewSelect().Model(f).
 		Where("follower_id = ?", followerID).Where("target_id = ?", targetID).Scan(ctx)
 	return f, wrap(err, "follow between")
 }
@@ -53,7 +53,7 @@ func (d *DB) FollowBetween(ctx context.Context, followerID, targetID string) (*F
 // FollowByURI finds a follow by the id of its Follow activity.
 func (d *DB) FollowByURI(ctx context.Context, uri string) (*Follow, error) {
 	f := new(Follow)
-	err := d.idb.NewSelect().Model(f).Where("uri = ?", uri).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(f).Where("uri = ?", uri).Scan(ctx)
 	return f, wrap(err, "follow by uri")
 }
 
@@ -76,7 +76,7 @@ func (d *DB) ListFollowing(ctx context.Context, followerID string, p FollowPage)
 
 func (d *DB) listFollows(ctx context.Context, column, id, relation string, p FollowPage) ([]*Follow, error) {
 	var out []*Follow
-	q := d.idb.NewSelect().Model(&out).Relation(relation).
+	q := d.q(ctx).NewSelect().Model(&out).Relation(relation).
 		Where("follow.? = ?", bun.Ident(column), id).
 		Where("follow.state = ?", p.State).
 		OrderExpr("follow.id DESC").
@@ -91,14 +91,14 @@ func (d *DB) listFollows(ctx context.Context, column, id, relation string, p Fol
 // CountFollows counts the accepted follows whose column (target_id or
 // follower_id) is id.
 func (d *DB) CountFollows(ctx context.Context, column, id string) (int, error) {
-	n, err := d.idb.NewSelect().Model((*Follow)(nil)).
+	n, err := d.q(ctx).NewSelect().Model((*Follow)(nil)).
 		Where("? = ?", bun.Ident(column), id).Where("state = 'accepted'").Count(ctx)
 	return int(n), wrap(err, "count follows")
 }
 
 // DeleteFollowsOf removes every follow made by or of an account.
 func (d *DB) DeleteFollowsOf(ctx context.Context, accountID string) error {
-	_, err := d.idb.NewDelete().Model((*Follow)(nil)).
+	_, err := d.q(ctx).NewDelete().Model((*Follow)(nil)).
 		Where("follower_id = ? OR target_id = ?", accountID, accountID).Exec(ctx)
 	return wrap(err, "delete follows")
 }

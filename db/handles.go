@@ -11,7 +11,7 @@ import (
 // account), ignoring the case of the username.
 func (d *DB) AccountByHandle(ctx context.Context, username, domain string) (*Account, error) {
 	a := new(Account)
-	err := d.selectAccount().
+	err := d.selectAccount(ctx).
 		Where("lower(account.username) = lower(?)", username).
 		Where("account.domain = ?", domain).
 		Scan(ctx, a)
@@ -24,7 +24,7 @@ func (d *DB) AccountByHandle(ctx context.Context, username, domain string) (*Acc
 func (d *DB) SearchPeople(ctx context.Context, text string, limit int) ([]*Account, error) {
 	var out []*Account
 	pattern := "%" + likeEscaper.Replace(strings.ToLower(text)) + "%"
-	err := d.selectAccount().
+	err := d.selectAccount(ctx).
 		Where("account.type = 'Person'").Where("account.status = 'active'").
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where(`lower(account.username) LIKE ? ESCAPE '\'`, pattern).

@@ -23,6 +23,6 @@ type Host struct {
 // FailingHosts lists hosts with consecutive failures, worst first.
 func (d *DB) FailingHosts(ctx context.Context) ([]*Host, error) {
 	var out []*Host
-	err := d.idb.NewSelect().Model(&out).Where("failures > 0").OrderExpr("failures DESC, host").Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(&out).Where("failures > 0").OrderExpr("failures DESC, host").Scan(ctx)
 	return out, wrap(err, "failing hosts")
 }

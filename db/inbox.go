@@ -30,14 +30,14 @@ type InboxItem struct {
 // InboxItemByActivity finds a received activity by its id.
 func (d *DB) InboxItemByActivity(ctx context.Context, uri string) (*InboxItem, error) {
 	it := new(InboxItem)
-	err := d.idb.NewSelect().Model(it).Where("activity_uri = ?", uri).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(it).Where("activity_uri = ?", uri).Scan(ctx)
 	return it, wrap(err, "inbox item by activity")
 }
 
 // CountInbox counts received activities by state.
 func (d *DB) CountInbox(ctx context.Context) ([]QueueCount, error) {
 	var out []QueueCount
-	err := d.idb.NewSelect().Model((*InboxItem)(nil)).
+	err := d.q(ctx).NewSelect().Model((*InboxItem)(nil)).
 		ColumnExpr("state, count(*) AS n").GroupExpr("state").OrderExpr("state").Scan(ctx, &out)
 	return out, wrap(err, "count inbox")
 }
@@ -45,7 +45,7 @@ func (d *DB) CountInbox(ctx context.Context) ([]QueueCount, error) {
 // DeadInboxItems lists the most recent received activities that failed for good.
 func (d *DB) DeadInboxItems(ctx context.Context, limit int) ([]*InboxItem, error) {
 	var out []*InboxItem
-	err := d.idb.NewSelect().Model(&out).Where("state = ?", JobDead).
+	err := d.q(ctx).NewSelect().Model(&out).Where("state = ?", JobDead).
 		OrderExpr("done_at DESC").Limit(int64(limit)).Scan(ctx)
 	return out, wrap(err, "dead inbox items")
 }

@@ -25,14 +25,14 @@ type Invitation struct {
 
 // InsertInvitation stores a new invitation.
 func (d *DB) InsertInvitation(ctx context.Context, inv *Invitation) error {
-	_, err := d.idb.NewInsert().Model(inv).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(inv).Exec(ctx)
 	return wrap(err, "insert invitation")
 }
 
 // InvitationByTokenHash finds an invitation by the hash of its token.
 func (d *DB) InvitationByTokenHash(ctx context.Context, hash string) (*Invitation, error) {
 	inv := new(Invitation)
-	err := d.idb.NewSelect().Model(inv).Where("token_hash = ?", hash).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(inv).Where("token_hash = ?", hash).Scan(ctx)
 	return inv, wrap(err, "invitation by token")
 }
 
@@ -40,7 +40,7 @@ func (d *DB) InvitationByTokenHash(ctx context.Context, hash string) (*Invitatio
 // atomically: two registrations racing for the last use cannot both win.
 // It reports whether the use was counted.
 func (d *DB) UseInvitation(ctx context.Context, id string, now time.Time) (bool, error) {
-	res, err := d.idb.NewUpdate().Model((*Invitation)(nil)).
+	res, err := d.q(ctx).NewUpdate().Model((*Invitation)(nil)).
 		Set("uses = uses + 1").
 		Where("id = ?", id).
 		Where("revoked_at IS NULL").
@@ -57,7 +57,7 @@ func (d *DB) UseInvitation(ctx context.Context, id string, now time.Time) (bool,
 // ListInvitations lists invitations, newest first; createdBy empty lists all.
 func (d *DB) ListInvitations(ctx context.Context, createdBy string, limit int) ([]*Invitation, error) {
 	var out []*Invitation
-	q := d.idb.NewSelect().Model(&out).OrderExpr("id DESC").Limit(int64(limit))
+	q := d.q(ctx).NewSelect().Model(&out).OrderExpr("id DESC").Limit(int64(limit))
 	if createdBy != "" {
 		q = q.Where("created_by_id = ?", createdBy)
 	}
@@ -67,7 +67,7 @@ func (d *DB) ListInvitations(ctx context.Context, createdBy string, limit int) (
 
 // RevokeInvitation stops an invitation from being used again.
 func (d *DB) RevokeInvitation(ctx context.Context, id string, now time.Time) error {
-	res, err := d.idb.NewUpdate().Model((*Invitation)(nil)).
+	res, err := d.q(ctx).NewUpdate().Model((*Invitation)(nil)).
 		Set("revoked_at = ?", now).Where("id = ?", id).Where("revoked_at IS NULL").Exec(ctx)
 	if err != nil {
 		return wrap(err, "revoke invitation")

@@ -26,7 +26,7 @@ type Key struct {
 
 // InsertKey stores a new key.
 func (d *DB) InsertKey(ctx context.Context, k *Key) error {
-	_, err := d.idb.NewInsert().Model(k).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(k).Exec(ctx)
 	return wrap(err, "insert key")
 }
 
@@ -34,7 +34,7 @@ func (d *DB) InsertKey(ctx context.Context, k *Key) error {
 // stored, and tells whether it stored it: of several writers racing to make
 // one actor's key, one wins and the others read the winner's.
 func (d *DB) InsertKeyIfAbsent(ctx context.Context, k *Key) (bool, error) {
-	res, err := d.idb.NewInsert().Model(k).On("CONFLICT (key_id) DO NOTHING").Exec(ctx)
+	res, err := d.q(ctx).NewInsert().Model(k).On("CONFLICT (key_id) DO NOTHING").Exec(ctx)
 	if err != nil {
 		return false, wrap(err, "insert key")
 	}
@@ -44,27 +44,27 @@ func (d *DB) InsertKeyIfAbsent(ctx context.Context, k *Key) (bool, error) {
 
 // UpdateKey writes the given columns of k.
 func (d *DB) UpdateKey(ctx context.Context, k *Key, columns ...string) error {
-	_, err := d.idb.NewUpdate().Model(k).WherePK().Column(columns...).Exec(ctx)
+	_, err := d.q(ctx).NewUpdate().Model(k).WherePK().Column(columns...).Exec(ctx)
 	return wrap(err, "update key")
 }
 
 // KeyByKeyID finds a key by its keyId, with its account.
 func (d *DB) KeyByKeyID(ctx context.Context, keyID string) (*Key, error) {
 	k := new(Key)
-	err := d.idb.NewSelect().Model(k).Relation("Account").Where("key.key_id = ?", keyID).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(k).Relation("Account").Where("key.key_id = ?", keyID).Scan(ctx)
 	return k, wrap(err, "key by key id")
 }
 
 // KeyOfAccount finds the (newest) key of an account.
 func (d *DB) KeyOfAccount(ctx context.Context, accountID string) (*Key, error) {
 	k := new(Key)
-	err := d.idb.NewSelect().Model(k).Where("account_id = ?", accountID).
+	err := d.q(ctx).NewSelect().Model(k).Where("account_id = ?", accountID).
 		OrderExpr("created_at DESC").Limit(1).Scan(ctx)
 	return k, wrap(err, "key of account")
 }
 
 // DeleteKeysOf removes every key of an account.
 func (d *DB) DeleteKeysOf(ctx context.Context, accountID string) error {
-	_, err := d.idb.NewDelete().Model((*Key)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	_, err := d.q(ctx).NewDelete().Model((*Key)(nil)).Where("account_id = ?", accountID).Exec(ctx)
 	return wrap(err, "delete keys")
 }

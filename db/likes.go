@@ -23,20 +23,20 @@ type Like struct {
 
 // InsertLike stores a like; a second like of the same post is ErrConflict.
 func (d *DB) InsertLike(ctx context.Context, l *Like) error {
-	_, err := d.idb.NewInsert().Model(l).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(l).Exec(ctx)
 	return wrap(err, "insert like")
 }
 
 // LikeOf finds accountID's like of postID.
 func (d *DB) LikeOf(ctx context.Context, postID, accountID string) (*Like, error) {
 	l := new(Like)
-	err := d.idb.NewSelect().Model(l).Where("post_id = ?", postID).Where("account_id = ?", accountID).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(l).Where("post_id = ?", postID).Where("account_id = ?", accountID).Scan(ctx)
 	return l, wrap(err, "like")
 }
 
 // DeleteLike removes a like.
 func (d *DB) DeleteLike(ctx context.Context, id string) error {
-	_, err := d.idb.NewDelete().Model((*Like)(nil)).Where("id = ?", id).Exec(ctx)
+	_, err := d.q(ctx).NewDelete().Model((*Like)(nil)).Where("id = ?", id).Exec(ctx)
 	return wrap(err, "delete like")
 }
 
@@ -47,7 +47,7 @@ func (d *DB) LikedAmong(ctx context.Context, accountID string, postIDs []string)
 		return out, nil
 	}
 	var ids []string
-	err := d.idb.NewSelect().Model((*Like)(nil)).Column("post_id").
+	err := d.q(ctx).NewSelect().Model((*Like)(nil)).Column("post_id").
 		Where("account_id = ?", accountID).Where("post_id IN (?)", bun.In(postIDs)).Scan(ctx, &ids)
 	for _, id := range ids {
 		out[id] = true
@@ -58,12 +58,12 @@ func (d *DB) LikedAmong(ctx context.Context, accountID string, postIDs []string)
 // LikeByURI finds a like by the id of its Like activity.
 func (d *DB) LikeByURI(ctx context.Context, uri string) (*Like, error) {
 	l := new(Like)
-	err := d.idb.NewSelect().Model(l).Where("uri = ?", uri).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(l).Where("uri = ?", uri).Scan(ctx)
 	return l, wrap(err, "like by uri")
 }
 
 // SetLikeURI records the id of the Like activity a local like was sent as.
 func (d *DB) SetLikeURI(ctx context.Context, id, uri string) error {
-	_, err := d.idb.NewUpdate().Model((*Like)(nil)).Set("uri = ?", uri).Where("id = ?", id).Exec(ctx)
+	_, err := d.q(ctx).NewUpdate().Model((*Like)(nil)).Set("uri = ?", uri).Where("id = ?", id).Exec(ctx)
 	return wrap(err, "set like uri")
 }

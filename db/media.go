@@ -28,21 +28,21 @@ type Media struct {
 
 // InsertMedia stores a new media row.
 func (d *DB) InsertMedia(ctx context.Context, m *Media) error {
-	_, err := d.idb.NewInsert().Model(m).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(m).Exec(ctx)
 	return wrap(err, "insert media")
 }
 
 // MediaByID loads a media row.
 func (d *DB) MediaByID(ctx context.Context, id string) (*Media, error) {
 	m := new(Media)
-	err := d.idb.NewSelect().Model(m).Where("id = ?", id).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(m).Where("id = ?", id).Scan(ctx)
 	return m, wrap(err, "media by id")
 }
 
 // AttachMedia gives the media to a post at a position, if it belongs to
 // accountID and no post has it yet. It reports whether it did.
 func (d *DB) AttachMedia(ctx context.Context, id, accountID, postID string, position int) (bool, error) {
-	res, err := d.idb.NewUpdate().Model((*Media)(nil)).
+	res, err := d.q(ctx).NewUpdate().Model((*Media)(nil)).
 		Set("post_id = ?", postID).Set("position = ?", position).
 		Where("id = ?", id).Where("account_id = ?", accountID).Where("post_id IS NULL").Exec(ctx)
 	if err != nil {
@@ -55,23 +55,23 @@ func (d *DB) AttachMedia(ctx context.Context, id, accountID, postID string, posi
 // MediaIsProfileImage tells whether the media is a space's avatar or banner
 // or a member's avatar: images anyone who sees the profile may load.
 func (d *DB) MediaIsProfileImage(ctx context.Context, id string) (bool, error) {
-	ok, err := d.idb.NewSelect().Model((*Space)(nil)).
+	ok, err := d.q(ctx).NewSelect().Model((*Space)(nil)).
 		Where("avatar_id = ? OR banner_id = ?", id, id).Exists(ctx)
 	if err != nil || ok {
 		return ok, wrap(err, "media used by space")
 	}
-	ok, err = d.idb.NewSelect().Model((*Account)(nil)).Where("avatar_id = ?", id).Exists(ctx)
+	ok, err = d.q(ctx).NewSelect().Model((*Account)(nil)).Where("avatar_id = ?", id).Exists(ctx)
 	return ok, wrap(err, "media used by account")
 }
 
 // UpdateMedia writes the given columns of m.
 func (d *DB) UpdateMedia(ctx context.Context, m *Media, columns ...string) error {
-	_, err := d.idb.NewUpdate().Model(m).WherePK().Column(columns...).Exec(ctx)
+	_, err := d.q(ctx).NewUpdate().Model(m).WherePK().Column(columns...).Exec(ctx)
 	return wrap(err, "update media")
 }
 
 // DeleteMedia removes a file's row (the caller removes the file).
 func (d *DB) DeleteMedia(ctx context.Context, id string) error {
-	_, err := d.idb.NewDelete().Model((*Media)(nil)).Where("id = ?", id).Exec(ctx)
+	_, err := d.q(ctx).NewDelete().Model((*Media)(nil)).Where("id = ?", id).Exec(ctx)
 	return wrap(err, "delete media")
 }

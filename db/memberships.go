@@ -29,26 +29,26 @@ type Membership struct {
 
 // InsertMembership stores a new membership.
 func (d *DB) InsertMembership(ctx context.Context, m *Membership) error {
-	_, err := d.idb.NewInsert().Model(m).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(m).Exec(ctx)
 	return wrap(err, "insert membership")
 }
 
 // UpdateMembership writes the given columns of m.
 func (d *DB) UpdateMembership(ctx context.Context, m *Membership, columns ...string) error {
-	_, err := d.idb.NewUpdate().Model(m).WherePK().Column(columns...).Exec(ctx)
+	_, err := d.q(ctx).NewUpdate().Model(m).WherePK().Column(columns...).Exec(ctx)
 	return wrap(err, "update membership")
 }
 
 // DeleteMembership removes a membership.
 func (d *DB) DeleteMembership(ctx context.Context, id string) error {
-	_, err := d.idb.NewDelete().Model((*Membership)(nil)).Where("id = ?", id).Exec(ctx)
+	_, err := d.q(ctx).NewDelete().Model((*Membership)(nil)).Where("id = ?", id).Exec(ctx)
 	return wrap(err, "delete membership")
 }
 
 // MembershipOf finds accountID's membership of spaceID, in any state.
 func (d *DB) MembershipOf(ctx context.Context, spaceID, accountID string) (*Membership, error) {
 	m := new(Membership)
-	err := d.idb.NewSelect().Model(m).Relation("Account").
+	err := d.q(ctx).NewSelect().Model(m).Relation("Account").
 		Where("membership.space_id = ?", spaceID).Where("membership.account_id = ?", accountID).Scan(ctx)
 	return m, wrap(err, "membership")
 }
@@ -64,7 +64,7 @@ type MemberPage struct {
 // ListMemberships lists a space's memberships with their accounts.
 func (d *DB) ListMemberships(ctx context.Context, spaceID string, p MemberPage) ([]*Membership, error) {
 	var out []*Membership
-	q := d.idb.NewSelect().Model(&out).Relation("Account").
+	q := d.q(ctx).NewSelect().Model(&out).Relation("Account").
 		Where("membership.space_id = ?", spaceID).
 		Where("membership.state = ?", p.State).
 		OrderExpr("membership.id ASC")
@@ -84,7 +84,7 @@ func (d *DB) ListMemberships(ctx context.Context, spaceID string, p MemberPage) 
 // CountMembers counts a space's memberships in a state, and among them those
 // with one of roles (all roles if none given).
 func (d *DB) CountMembers(ctx context.Context, spaceID, state string, roles ...string) (int, error) {
-	q := d.idb.NewSelect().Model((*Membership)(nil)).Where("space_id = ?", spaceID).Where("state = ?", state)
+	q := d.q(ctx).NewSelect().Model((*Membership)(nil)).Where("space_id = ?", spaceID).Where("state = ?", state)
 	if len(roles) > 0 {
 		q = q.Where("role IN (?)", bun.In(roles))
 	}
@@ -95,7 +95,7 @@ func (d *DB) CountMembers(ctx context.Context, spaceID, state string, roles ...s
 // WatcherIDs lists the local active members of a space who watch it.
 func (d *DB) WatcherIDs(ctx context.Context, spaceID string) ([]string, error) {
 	var ids []string
-	err := d.idb.NewSelect().Model((*Membership)(nil)).Column("membership.account_id").
+	err := d.q(ctx).NewSelect().Model((*Membership)(nil)).Column("membership.account_id").
 		Join("JOIN accounts AS a ON a.id = membership.account_id").
 		Where("membership.space_id = ?", spaceID).Where("membership.state = 'active'").
 		Where("membership.watch").Where("a.domain = ''").
@@ -111,7 +111,7 @@ func (d *DB) MembershipsAmong(ctx context.Context, accountID string, spaceIDs []
 		return out, nil
 	}
 	var rows []*Membership
-	err := d.idb.NewSelect().Model(&rows).
+	err := d.q(ctx).NewSelect().Model(&rows).
 		Where("account_id = ?", accountID).Where("space_id IN (?)", bun.In(spaceIDs)).Scan(ctx)
 	for _, m := range rows {
 		out[m.SpaceID] = m
@@ -129,7 +129,7 @@ func (d *DB) CountMembersAmong(ctx context.Context, spaceIDs []string) (map[stri
 		SpaceID string
 		N       int
 	}
-	err := d.idb.NewSelect().Model((*Membership)(nil)).
+	err := d.q(ctx).NewSelect().Model((*Membership)(nil)).
 		ColumnExpr("space_id, count(*) AS n").
 		Where("space_id IN (?)", bun.In(spaceIDs)).Where("state = 'active'").
 		GroupExpr("space_id").Scan(ctx, &rows)
@@ -143,7 +143,7 @@ func (d *DB) CountMembersAmong(ctx context.Context, spaceIDs []string) (map[stri
 // oldest first.
 func (d *DB) MembershipsOfAccount(ctx context.Context, accountID string) ([]*Membership, error) {
 	var out []*Membership
-	if err := d.idb.NewSelect().Model(&out).Where("account_id = ?", accountID).OrderExpr("id ASC").Scan(ctx); err != nil {
+	if err := d.q(ctx).NewSelect().Model(&out).Where("account_id = ?", accountID).OrderExpr("id ASC").Scan(ctx); err != nil {
 		return nil, wrap(err, "memberships of account")
 	}
 	ids := make([]string, len(out))
@@ -168,6 +168,6 @@ func (d *DB) MembershipsOfAccount(ctx context.Context, accountID string) ([]*Mem
 // activity that asked for it.
 func (d *DB) MembershipByURI(ctx context.Context, uri string) (*Membership, error) {
 	m := new(Membership)
-	err := d.idb.NewSelect().Model(m).Relation("Account").Where("membership.uri = ?", uri).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(m).Relation("Account").Where("membership.uri = ?", uri).Scan(ctx)
 	return m, wrap(err, "membership by uri")
 }

@@ -73,7 +73,7 @@ func (d *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
 		return nil, err
 	}
 	var rows []schemaMigration
-	if err := d.idb.NewSelect().Model(&rows).Scan(ctx); err != nil {
+	if err := d.q(ctx).NewSelect().Model(&rows).Scan(ctx); err != nil {
 		return nil, wrap(err, "list applied migrations")
 	}
 	appliedAt := map[string]time.Time{}
@@ -127,6 +127,6 @@ func (d *DB) lockMigrations(ctx context.Context) error {
 	if d.dialect != Postgres {
 		return nil
 	}
-	_, err := d.idb.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLockKey)
+	_, err := d.q(ctx).ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLockKey)
 	return err
 }

@@ -27,7 +27,7 @@ func (d *DB) NodeIdentity(ctx context.Context) (*NodeIdentity, error) {
 		return nil, wrap(orNotFound(err), "node identity")
 	}
 	id := new(NodeIdentity)
-	err := d.idb.NewSelect().Model(id).Where("id = 1").Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(id).Where("id = 1").Scan(ctx)
 	return id, wrap(err, "node identity")
 }
 
@@ -39,7 +39,7 @@ func (d *DB) RecordNodeIdentity(ctx context.Context, publicURL string, now time.
 	if ok, err := d.tableExists(ctx, "node_identity"); err != nil || !ok {
 		return nil, wrap(orNotFound(err), "record node identity")
 	}
-	_, err := d.idb.NewInsert().Model(&NodeIdentity{ID: 1, PublicURL: publicURL, RecordedAt: now}).
+	_, err := d.q(ctx).NewInsert().Model(&NodeIdentity{ID: 1, PublicURL: publicURL, RecordedAt: now}).
 		On("CONFLICT (id) DO NOTHING").Exec(ctx)
 	if err != nil {
 		return nil, wrap(err, "record node identity")
@@ -57,7 +57,7 @@ func (d *DB) LocalKeyOrigins(ctx context.Context) ([]string, error) {
 	}
 	// Local keys are the ones with a private half; one row per actor (and
 	// per rotation), read once, when the node first records its public_url.
-	rows, err := d.idb.QueryContext(ctx, `SELECT key_id FROM keys WHERE private_key_pem <> '' ORDER BY created_at, id`)
+	rows, err := d.q(ctx).QueryContext(ctx, `SELECT key_id FROM keys WHERE private_key_pem <> '' ORDER BY created_at, id`)
 	if err != nil {
 		return nil, wrap(err, "local key origins")
 	}
@@ -101,7 +101,7 @@ func (d *DB) tableExists(ctx context.Context, name string) (bool, error) {
 		q = `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`
 	}
 	var n int
-	if err := d.idb.QueryRowContext(ctx, q, name).Scan(&n); err != nil {
+	if err := d.q(ctx).QueryRowContext(ctx, q, name).Scan(&n); err != nil {
 		return false, fmt.Errorf("look for table %s: %w", name, err)
 	}
 	return n > 0, nil

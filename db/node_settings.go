@@ -20,7 +20,7 @@ type NodeSetting struct {
 // NodeSettings returns the settings admins set, by name.
 func (d *DB) NodeSettings(ctx context.Context) (map[string]string, error) {
 	var rows []NodeSetting
-	if err := d.idb.NewSelect().Model(&rows).Scan(ctx); err != nil {
+	if err := d.q(ctx).NewSelect().Model(&rows).Scan(ctx); err != nil {
 		return nil, wrap(err, "node settings")
 	}
 	out := make(map[string]string, len(rows))
@@ -39,7 +39,7 @@ func (d *DB) SaveNodeSettings(ctx context.Context, settings map[string]string, n
 	for name, value := range settings {
 		rows = append(rows, NodeSetting{Name: name, Value: value, UpdatedAt: now})
 	}
-	_, err := d.idb.NewInsert().Model(&rows).
+	_, err := d.q(ctx).NewInsert().Model(&rows).
 		On("CONFLICT (name) DO UPDATE").
 		Set("value = EXCLUDED.value").
 		Set("updated_at = EXCLUDED.updated_at").

@@ -29,7 +29,7 @@ func (d *DB) InsertNotifications(ctx context.Context, ns []*Notification) error 
 	if len(ns) == 0 {
 		return nil
 	}
-	_, err := d.idb.NewInsert().Model(&ns).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(&ns).Exec(ctx)
 	return wrap(err, "insert notifications")
 }
 
@@ -43,7 +43,7 @@ type NotificationPage struct {
 // ListNotifications lists accountID's notifications with their actors and spaces.
 func (d *DB) ListNotifications(ctx context.Context, accountID string, p NotificationPage) ([]*Notification, error) {
 	var out []*Notification
-	q := d.idb.NewSelect().Model(&out).Relation("Actor").Relation("Space").
+	q := d.q(ctx).NewSelect().Model(&out).Relation("Actor").Relation("Space").
 		Where("notification.account_id = ?", accountID).
 		OrderExpr("notification.id DESC").Limit(int64(p.Limit))
 	if p.Unread {
@@ -59,7 +59,7 @@ func (d *DB) ListNotifications(ctx context.Context, accountID string, p Notifica
 // MarkNotificationsRead marks accountID's notifications read: those in ids,
 // or all of them up to and including upTo when ids is empty.
 func (d *DB) MarkNotificationsRead(ctx context.Context, accountID string, ids []string, upTo string, now time.Time) (int, error) {
-	q := d.idb.NewUpdate().Model((*Notification)(nil)).Set("read_at = ?", now).
+	q := d.q(ctx).NewUpdate().Model((*Notification)(nil)).Set("read_at = ?", now).
 		Where("account_id = ?", accountID).Where("read_at IS NULL")
 	if len(ids) > 0 {
 		q = q.Where("id IN (?)", bun.In(ids))
@@ -76,7 +76,7 @@ func (d *DB) MarkNotificationsRead(ctx context.Context, accountID string, ids []
 
 // CountUnread counts accountID's unread notifications.
 func (d *DB) CountUnread(ctx context.Context, accountID string) (int, error) {
-	n, err := d.idb.NewSelect().Model((*Notification)(nil)).
+	n, err := d.q(ctx).NewSelect().Model((*Notification)(nil)).
 		Where("account_id = ?", accountID).Where("read_at IS NULL").Count(ctx)
 	return int(n), wrap(err, "count unread")
 }

@@ -23,21 +23,21 @@ type PasswordReset struct {
 
 // InsertPasswordReset stores a new reset link.
 func (d *DB) InsertPasswordReset(ctx context.Context, p *PasswordReset) error {
-	_, err := d.idb.NewInsert().Model(p).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(p).Exec(ctx)
 	return wrap(err, "insert password reset")
 }
 
 // PasswordResetByTokenHash finds a reset link by the hash of its token.
 func (d *DB) PasswordResetByTokenHash(ctx context.Context, hash string) (*PasswordReset, error) {
 	p := new(PasswordReset)
-	err := d.idb.NewSelect().Model(p).Where("token_hash = ?", hash).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(p).Where("token_hash = ?", hash).Scan(ctx)
 	return p, wrap(err, "password reset by token")
 }
 
 // UsePasswordReset marks the link used if it is still unused and unexpired at
 // now, atomically, and reports whether it did: a link works once.
 func (d *DB) UsePasswordReset(ctx context.Context, id string, now time.Time) (bool, error) {
-	res, err := d.idb.NewUpdate().Model((*PasswordReset)(nil)).
+	res, err := d.q(ctx).NewUpdate().Model((*PasswordReset)(nil)).
 		Set("used_at = ?", now).
 		Where("id = ?", id).
 		Where("used_at IS NULL").
@@ -53,7 +53,7 @@ func (d *DB) UsePasswordReset(ctx context.Context, id string, now time.Time) (bo
 // DeletePasswordResets removes the unused links of an account: a new link, or a
 // new password, makes the older links void.
 func (d *DB) DeletePasswordResets(ctx context.Context, accountID string) error {
-	_, err := d.idb.NewDelete().Model((*PasswordReset)(nil)).
+	_, err := d.q(ctx).NewDelete().Model((*PasswordReset)(nil)).
 		Where("account_id = ?", accountID).Where("used_at IS NULL").Exec(ctx)
 	return wrap(err, "delete password resets")
 }

@@ -88,7 +88,7 @@ type Mention struct {
 
 // InsertPost stores a post with its translations, tags and mentions.
 func (d *DB) InsertPost(ctx context.Context, p *Post) error {
-	if _, err := d.idb.NewInsert().Model(p).Exec(ctx); err != nil {
+	if _, err := d.q(ctx).NewInsert().Model(p).Exec(ctx); err != nil {
 		return wrap(err, "insert post")
 	}
 	return d.writeParts(ctx, p)
@@ -97,14 +97,14 @@ func (d *DB) InsertPost(ctx context.Context, p *Post) error {
 // UpdatePost writes the given columns of p; with parts, it also replaces its
 // translations, tags and mentions.
 func (d *DB) UpdatePost(ctx context.Context, p *Post, parts bool, columns ...string) error {
-	if _, err := d.idb.NewUpdate().Model(p).WherePK().Column(columns...).Exec(ctx); err != nil {
+	if _, err := d.q(ctx).NewUpdate().Model(p).WherePK().Column(columns...).Exec(ctx); err != nil {
 		return wrap(err, "update post")
 	}
 	if !parts {
 		return nil
 	}
 	for _, m := range []any{(*Translation)(nil), (*Tag)(nil), (*Mention)(nil)} {
-		if _, err := d.idb.NewDelete().Model(m).Where("post_id = ?", p.ID).Exec(ctx); err != nil {
+		if _, err := d.q(ctx).NewDelete().Model(m).Where("post_id = ?", p.ID).Exec(ctx); err != nil {
 			return wrap(err, "clear post parts")
 		}
 	}
@@ -122,17 +122,17 @@ func (d *DB) writeParts(ctx context.Context, p *Post) error {
 		m.PostID = p.ID
 	}
 	if len(p.Translations) > 0 {
-		if _, err := d.idb.NewInsert().Model(&p.Translations).Exec(ctx); err != nil {
+		if _, err := d.q(ctx).NewInsert().Model(&p.Translations).Exec(ctx); err != nil {
 			return wrap(err, "insert translations")
 		}
 	}
 	if len(p.Tags) > 0 {
-		if _, err := d.idb.NewInsert().Model(&p.Tags).Exec(ctx); err != nil {
+		if _, err := d.q(ctx).NewInsert().Model(&p.Tags).Exec(ctx); err != nil {
 			return wrap(err, "insert tags")
 		}
 	}
 	if len(p.Mentions) > 0 {
-		if _, err := d.idb.NewInsert().Model(&p.Mentions).Exec(ctx); err != nil {
+		if _, err := d.q(ctx).NewInsert().Model(&p.Mentions).Exec(ctx); err != nil {
 			return wrap(err, "insert mentions")
 		}
 	}
@@ -151,20 +151,20 @@ func (d *DB) Tombstone(ctx context.Context, p *Post) ([]string, error) {
 		return nil, err
 	}
 	var paths []string
-	err := d.idb.NewSelect().Model((*Media)(nil)).Column("path").
+	err := d.q(ctx).NewSelect().Model((*Media)(nil)).Column("path").
 		Where("post_id = ?", p.ID).Where("path <> ''").Scan(ctx, &paths)
 	if err != nil {
 		return nil, wrap(err, "attachment paths")
 	}
-	if _, err := d.idb.NewDelete().Model((*Media)(nil)).Where("post_id = ?", p.ID).Exec(ctx); err != nil {
+	if _, err := d.q(ctx).NewDelete().Model((*Media)(nil)).Where("post_id = ?", p.ID).Exec(ctx); err != nil {
 		return nil, wrap(err, "delete attachments")
 	}
 	return paths, d.DeleteSearchDoc(ctx, p.ID)
 }
 
 // postQuery selects posts with their authors and parts.
-func (d *DB) postQuery(out any) *bun.SelectQuery {
-	return d.idb.NewSelect().Model(out).Relation("Author").
+func (d *DB) postQuery(ctx context.Context, out any) *bun.SelectQuery {
+	return d.q(ctx).NewSelect().Model(out).Relation("Author").
 		Relation("Translations", func(q *bun.SelectQuery) *bun.SelectQuery { return q.OrderExpr("tr.language") }).
 		Relation("Tags", func(q *bun.SelectQuery) *bun.SelectQuery { return q.OrderExpr("tag.kind, tag.tag") }).
 		Relation("Mentions").
@@ -174,14 +174,14 @@ func (d *DB) postQuery(out any) *bun.SelectQuery {
 // PostByID loads a post, deleted or not, without checking who may see it.
 func (d *DB) PostByID(ctx context.Context, id string) (*Post, error) {
 	p := new(Post)
-	err := d.postQuery(p).Where("post.id = ?", id).Scan(ctx)
+	err := d.postQuery(ctx, p).Where("post.id = ?", id).Scan(ctx)
 	return p, wrap(err, "post by id")
 }
 
 // PostByURI loads a remote post by its IRI.
 func (d *DB) PostByURI(ctx context.Context, uri string) (*Post, error) {
 	p := new(Post)
-	err := d.postQuery(p).Where("post.uri = ?", uri).Scan(ctx)
+	err := d.postQuery(ctx, p).Where("post.uri = ?", uri).Scan(ctx)
 	return p, wrap(err, "post by uri")
 }
 
@@ -189,7 +189,7 @@ func (d *DB) PostByURI(ctx context.Context, uri string) (*Post, error) {
 // id is set) or with the IRI uri: a one-column lookup, for callers that need
 // nothing else of the post.
 func (d *DB) PostIDByIDOrURI(ctx context.Context, id, uri string) (string, error) {
-	q := d.idb.NewSelect().Table("posts").Column("id")
+	q := d.q(ctx).NewSelect().Table("posts").Column("id")
 	if id != "" {
 		q = q.Where("id = ?", id)
 	} else {
@@ -203,13 +203,13 @@ func (d *DB) PostIDByIDOrURI(ctx context.Context, id, uri string) (string, error
 // VisiblePost loads a post if r may see it, by the one visibility rule.
 func (d *DB) VisiblePost(ctx context.Context, r Reader, id string) (*Post, error) {
 	p := new(Post)
-	err := visiblePosts(d.postQuery(p).Where("post.id = ?", id), r).Scan(ctx)
+	err := visiblePosts(d.postQuery(ctx, p).Where("post.id = ?", id), r).Scan(ctx)
 	return p, wrap(err, "visible post")
 }
 
 // AddPostCounts adds to a post's like and comment counters.
 func (d *DB) AddPostCounts(ctx context.Context, id string, likes, comments int) error {
-	_, err := d.idb.NewUpdate().Model((*Post)(nil)).
+	_, err := d.q(ctx).NewUpdate().Model((*Post)(nil)).
 		Set("like_count = like_count + ?", likes).
 		Set("comment_count = comment_count + ?", comments).
 		Where("id = ?", id).Exec(ctx)
@@ -220,7 +220,7 @@ func (d *DB) AddPostCounts(ctx context.Context, id string, likes, comments int) 
 // see, most recently pinned first.
 func (d *DB) PinnedPosts(ctx context.Context, r Reader, of Pins) ([]*Post, error) {
 	var out []*Post
-	q := of.where(d.postQuery(&out)).Where("post.pinned_at IS NOT NULL").
+	q := of.where(d.postQuery(ctx, &out)).Where("post.pinned_at IS NOT NULL").
 		OrderExpr("post.pinned_at DESC").Limit(50)
 	err := visiblePosts(q, r).Scan(ctx)
 	return out, wrap(err, "pinned posts")
@@ -239,7 +239,7 @@ func (p Pins) where(q *bun.SelectQuery) *bun.SelectQuery {
 
 // CountPinned counts the live pinned posts of a space or a profile.
 func (d *DB) CountPinned(ctx context.Context, of Pins) (int, error) {
-	n, err := of.where(d.idb.NewSelect().Model((*Post)(nil))).
+	n, err := of.where(d.q(ctx).NewSelect().Model((*Post)(nil))).
 		Where("post.pinned_at IS NOT NULL").Where("post.deleted_at IS NULL").Count(ctx)
 	return int(n), wrap(err, "count pinned")
 }
@@ -248,7 +248,7 @@ func (d *DB) CountPinned(ctx context.Context, of Pins) (int, error) {
 // first, after the post with id after: everything it wrote, for an export.
 func (d *DB) PostsByAuthor(ctx context.Context, accountID, after string, limit int) ([]*Post, error) {
 	var out []*Post
-	q := d.postQuery(&out).Where("post.account_id = ?", accountID).Where("post.deleted_at IS NULL").
+	q := d.postQuery(ctx, &out).Where("post.account_id = ?", accountID).Where("post.deleted_at IS NULL").
 		OrderExpr("post.id ASC").Limit(int64(limit))
 	if after != "" {
 		q = q.Where("post.id > ?", after)
@@ -260,12 +260,12 @@ func (d *DB) PostsByAuthor(ctx context.Context, accountID, after string, limit i
 // PostByClientKey finds the post an author made with a form's key.
 func (d *DB) PostByClientKey(ctx context.Context, accountID, key string) (*Post, error) {
 	p := new(Post)
-	err := d.postQuery(p).Where("post.account_id = ?", accountID).Where("post.client_key = ?", key).Scan(ctx)
+	err := d.postQuery(ctx, p).Where("post.account_id = ?", accountID).Where("post.client_key = ?", key).Scan(ctx)
 	return p, wrap(err, "post by client key")
 }
 
 // CountLocalPosts counts the live posts and comments written on this node.
 func (d *DB) CountLocalPosts(ctx context.Context) (int, error) {
-	n, err := d.idb.NewSelect().Model((*Post)(nil)).Where("local").Where("deleted_at IS NULL").Count(ctx)
+	n, err := d.q(ctx).NewSelect().Model((*Post)(nil)).Where("local").Where("deleted_at IS NULL").Count(ctx)
 	return int(n), wrap(err, "count local posts")
 }

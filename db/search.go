@@ -52,7 +52,7 @@ func (d *DB) PutSearchDoc(ctx context.Context, ref, kind string, parts []SearchT
 		}
 		expr = append(expr, "to_tsvector('simple', ?)")
 		args = append(args, strings.Join(all, " "))
-		_, err := d.idb.ExecContext(ctx, `INSERT INTO search_docs (ref, kind, doc) VALUES (?, ?, `+strings.Join(expr, " || ")+`)
+		_, err := d.q(ctx).ExecContext(ctx, `INSERT INTO search_docs (ref, kind, doc) VALUES (?, ?, `+strings.Join(expr, " || ")+`)
 ON CONFLICT (ref) DO UPDATE SET kind = EXCLUDED.kind, doc = EXCLUDED.doc`, args...)
 		return wrap(err, "index search doc")
 	}
@@ -62,12 +62,12 @@ ON CONFLICT (ref) DO UPDATE SET kind = EXCLUDED.kind, doc = EXCLUDED.doc`, args.
 // DeleteSearchDoc removes a document from the index, if it is there.
 func (d *DB) DeleteSearchDoc(ctx context.Context, ref string) error {
 	if d.dialect == SQLite {
-		_, err := d.idb.ExecContext(ctx, `DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_docs WHERE ref = ?)`, ref)
+		_, err := d.q(ctx).ExecContext(ctx, `DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_docs WHERE ref = ?)`, ref)
 		if err != nil {
 			return wrap(err, "unindex search text")
 		}
 	}
-	_, err := d.idb.ExecContext(ctx, `DELETE FROM search_docs WHERE ref = ?`, ref)
+	_, err := d.q(ctx).ExecContext(ctx, `DELETE FROM search_docs WHERE ref = ?`, ref)
 	return wrap(err, "unindex search doc")
 }
 
@@ -127,7 +127,7 @@ func (d *DB) SearchPosts(ctx context.Context, sq SearchQuery) ([]*Post, error) {
 		},
 		func(ids []string, limit int) ([]*Post, error) {
 			var out []*Post
-			q := d.postQuery(&out).Where("post.id IN (?)", bun.In(ids)).OrderExpr("post.id DESC").Limit(int64(limit))
+			q := d.postQuery(ctx, &out).Where("post.id IN (?)", bun.In(ids)).OrderExpr("post.id DESC").Limit(int64(limit))
 			err := visiblePosts(q, sq.Reader).Scan(ctx)
 			return out, wrap(err, "search posts")
 		})
@@ -138,7 +138,7 @@ func (d *DB) SearchPosts(ctx context.Context, sq SearchQuery) ([]*Post, error) {
 // down the index of refs from the cursor, each document tested against the
 // terms.
 func (d *DB) matchingPosts(ctx context.Context, sq SearchQuery, before string, n int) ([]string, error) {
-	q := d.idb.NewSelect().Table("search_docs").Column("ref").Where("kind = ?", SearchPost).
+	q := d.q(ctx).NewSelect().Table("search_docs").Column("ref").Where("kind = ?", SearchPost).
 		OrderExpr("ref DESC").Limit(int64(n))
 	if before != "" {
 		q = q.Where("ref < ?", before)
@@ -155,7 +155,7 @@ func (d *DB) matchingPosts(ctx context.Context, sq SearchQuery, before string, n
 func (d *DB) SearchSpaces(ctx context.Context, sq SearchQuery) ([]*Space, error) {
 	var out []*Space
 	cond, args := d.matching("space.account_id", SearchSpace, sq)
-	q := d.selectSpaces(&out).Where(cond, args...).OrderExpr("lower(account.username)").Limit(int64(sq.Limit))
+	q := d.selectSpaces(ctx, &out).Where(cond, args...).OrderExpr("lower(account.username)").Limit(int64(sq.Limit))
 	if err := visibleSpaces(q, sq.Reader).Scan(ctx); err != nil {
 		return nil, wrap(err, "search spaces")
 	}

@@ -82,10 +82,10 @@ func searchTop(before string) (top int64, ok bool) {
 func (d *DB) putSearchDocSQLite(ctx context.Context, ref, kind, text string) error {
 	var id int64
 	var was string
-	err := d.idb.QueryRowContext(ctx, `SELECT id, kind FROM search_docs WHERE ref = ?`, ref).Scan(&id, &was)
+	err := d.q(ctx).QueryRowContext(ctx, `SELECT id, kind FROM search_docs WHERE ref = ?`, ref).Scan(&id, &was)
 	switch {
 	case err == nil && was == kind:
-		if _, err := d.idb.ExecContext(ctx, `DELETE FROM search_fts WHERE rowid = ?`, id); err != nil {
+		if _, err := d.q(ctx).ExecContext(ctx, `DELETE FROM search_fts WHERE rowid = ?`, id); err != nil {
 			return wrap(err, "unindex search text")
 		}
 	case err == nil || errors.Is(err, sql.ErrNoRows):
@@ -95,13 +95,13 @@ func (d *DB) putSearchDocSQLite(ctx context.Context, ref, kind, text string) err
 		if id, err = d.newSearchDocID(ctx, ref, kind); err != nil {
 			return err
 		}
-		if _, err := d.idb.ExecContext(ctx, `INSERT INTO search_docs (id, ref, kind) VALUES (?, ?, ?)`, id, ref, kind); err != nil {
+		if _, err := d.q(ctx).ExecContext(ctx, `INSERT INTO search_docs (id, ref, kind) VALUES (?, ?, ?)`, id, ref, kind); err != nil {
 			return wrap(err, "index search doc")
 		}
 	default:
 		return wrap(err, "index search doc")
 	}
-	_, err = d.idb.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES (?, ?)`, id, text)
+	_, err = d.q(ctx).ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES (?, ?)`, id, text)
 	return wrap(err, "index search text")
 }
 
@@ -114,7 +114,7 @@ func (d *DB) newSearchDocID(ctx context.Context, ref, kind string) (int64, error
 		hi = lo + searchIDSpan - 1
 	}
 	var last int64
-	err := d.idb.QueryRowContext(ctx, `SELECT id FROM search_docs WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1`, lo, hi).Scan(&last)
+	err := d.q(ctx).QueryRowContext(ctx, `SELECT id FROM search_docs WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1`, lo, hi).Scan(&last)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return lo, nil
@@ -149,7 +149,7 @@ func (d *DB) searchPostsSQLite(ctx context.Context, sq SearchQuery) ([]*Post, er
 		}
 		if len(refs) > 0 {
 			var got []*Post
-			q := d.postQuery(&got).Where("post.id IN (?)", bun.In(refs)).OrderExpr("post.id DESC").Limit(int64(sq.Limit - len(out)))
+			q := d.postQuery(ctx, &got).Where("post.id IN (?)", bun.In(refs)).OrderExpr("post.id DESC").Limit(int64(sq.Limit - len(out)))
 			if err := visiblePosts(q, sq.Reader).Scan(ctx); err != nil {
 				return nil, wrap(err, "search posts")
 			}
@@ -176,7 +176,7 @@ func (d *DB) matchingPostDocs(ctx context.Context, match string, top int64, n in
 	SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?)`
 	least := int64(math.MaxInt64)
 	read := func(lo, hi int64, limit int) (int, error) {
-		rows, err := d.idb.QueryContext(ctx, q, match, lo, hi, limit)
+		rows, err := d.q(ctx).QueryContext(ctx, q, match, lo, hi, limit)
 		if err != nil {
 			return 0, err
 		}
@@ -220,7 +220,7 @@ type SearchIDs struct {
 // NewSearchIDs reads the ids in use (SQLite).
 func (d *DB) NewSearchIDs(ctx context.Context) (*SearchIDs, error) {
 	a := &SearchIDs{last: map[int64]int64{}, other: math.MinInt64}
-	rows, err := d.idb.QueryContext(ctx, `SELECT id FROM search_docs`)
+	rows, err := d.q(ctx).QueryContext(ctx, `SELECT id FROM search_docs`)
 	if err != nil {
 		return nil, wrap(err, "search doc ids")
 	}

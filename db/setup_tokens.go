@@ -19,14 +19,14 @@ type SetupToken struct {
 
 // InsertSetupToken stores a new setup token.
 func (d *DB) InsertSetupToken(ctx context.Context, t *SetupToken) error {
-	_, err := d.idb.NewInsert().Model(t).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(t).Exec(ctx)
 	return wrap(err, "insert setup token")
 }
 
 // SetupTokenByHash finds a setup token by its hash.
 func (d *DB) SetupTokenByHash(ctx context.Context, hash string) (*SetupToken, error) {
 	t := new(SetupToken)
-	err := d.idb.NewSelect().Model(t).Where("token_hash = ?", hash).Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(t).Where("token_hash = ?", hash).Scan(ctx)
 	return t, wrap(err, "setup token by hash")
 }
 
@@ -35,14 +35,14 @@ func (d *DB) SetupTokenByHash(ctx context.Context, hash string) (*SetupToken, er
 // second waits for the first and then finds nothing (no deadlock).
 func (d *DB) TakeSetupTokens(ctx context.Context) ([]SetupToken, error) {
 	var out []SetupToken
-	_, err := d.idb.NewDelete().Model((*SetupToken)(nil)).Where("1 = 1").Returning("*").Exec(ctx, &out)
+	_, err := d.q(ctx).NewDelete().Model((*SetupToken)(nil)).Where("1 = 1").Returning("*").Exec(ctx, &out)
 	return out, wrap(err, "take setup tokens")
 }
 
 // DeleteSetupTokens deletes every setup token (the node has its admin), and
 // those that expired before now when now is not zero.
 func (d *DB) DeleteSetupTokens(ctx context.Context, expiredBefore time.Time) error {
-	q := d.idb.NewDelete().Model((*SetupToken)(nil))
+	q := d.q(ctx).NewDelete().Model((*SetupToken)(nil))
 	if expiredBefore.IsZero() {
 		q = q.Where("1 = 1")
 	} else {

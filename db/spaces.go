@@ -49,7 +49,7 @@ type spaceTheme struct {
 
 // InsertSpace stores the settings and themes of a space whose account exists.
 func (d *DB) InsertSpace(ctx context.Context, s *Space) error {
-	if _, err := d.idb.NewInsert().Model(s).Exec(ctx); err != nil {
+	if _, err := d.q(ctx).NewInsert().Model(s).Exec(ctx); err != nil {
 		return wrap(err, "insert space")
 	}
 	return d.SetSpaceThemes(ctx, s.AccountID, s.Themes)
@@ -57,13 +57,13 @@ func (d *DB) InsertSpace(ctx context.Context, s *Space) error {
 
 // UpdateSpace writes the given columns of s.
 func (d *DB) UpdateSpace(ctx context.Context, s *Space, columns ...string) error {
-	_, err := d.idb.NewUpdate().Model(s).WherePK().Column(columns...).Exec(ctx)
+	_, err := d.q(ctx).NewUpdate().Model(s).WherePK().Column(columns...).Exec(ctx)
 	return wrap(err, "update space")
 }
 
 // SetSpaceThemes replaces the themes of a space.
 func (d *DB) SetSpaceThemes(ctx context.Context, spaceID string, themes []string) error {
-	if _, err := d.idb.NewDelete().Model((*spaceTheme)(nil)).Where("space_id = ?", spaceID).Exec(ctx); err != nil {
+	if _, err := d.q(ctx).NewDelete().Model((*spaceTheme)(nil)).Where("space_id = ?", spaceID).Exec(ctx); err != nil {
 		return wrap(err, "clear space themes")
 	}
 	if len(themes) == 0 {
@@ -73,25 +73,25 @@ func (d *DB) SetSpaceThemes(ctx context.Context, spaceID string, themes []string
 	for i, t := range themes {
 		rows[i] = spaceTheme{SpaceID: spaceID, Theme: t}
 	}
-	_, err := d.idb.NewInsert().Model(&rows).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(&rows).Exec(ctx)
 	return wrap(err, "insert space themes")
 }
 
 // DeleteSpace removes a space's account, and with it (by cascade) its
 // settings, memberships, invitations and posts.
 func (d *DB) DeleteSpace(ctx context.Context, accountID string) error {
-	_, err := d.idb.NewDelete().Model((*Account)(nil)).Where("id = ?", accountID).Exec(ctx)
+	_, err := d.q(ctx).NewDelete().Model((*Account)(nil)).Where("id = ?", accountID).Exec(ctx)
 	return wrap(err, "delete space")
 }
 
-func (d *DB) selectSpaces(out any) *bun.SelectQuery {
-	return d.idb.NewSelect().Model(out).Relation("Account")
+func (d *DB) selectSpaces(ctx context.Context, out any) *bun.SelectQuery {
+	return d.q(ctx).NewSelect().Model(out).Relation("Account")
 }
 
 // SpaceByAccountID loads a space with its account and themes.
 func (d *DB) SpaceByAccountID(ctx context.Context, id string) (*Space, error) {
 	s := new(Space)
-	if err := d.selectSpaces(s).Where("space.account_id = ?", id).Scan(ctx); err != nil {
+	if err := d.selectSpaces(ctx, s).Where("space.account_id = ?", id).Scan(ctx); err != nil {
 		return nil, wrap(err, "space by id")
 	}
 	return s, d.loadThemes(ctx, []*Space{s})
@@ -100,7 +100,7 @@ func (d *DB) SpaceByAccountID(ctx context.Context, id string) (*Space, error) {
 // SpaceBySlug loads a space by its slug and domain ("" for a local space).
 func (d *DB) SpaceBySlug(ctx context.Context, slug, domain string) (*Space, error) {
 	s := new(Space)
-	err := d.selectSpaces(s).
+	err := d.selectSpaces(ctx, s).
 		Where("lower(account.username) = lower(?)", slug).
 		Where("account.domain = ?", domain).
 		Scan(ctx)
@@ -116,7 +116,7 @@ func (d *DB) SpacesByIDs(ctx context.Context, ids []string) ([]*Space, error) {
 		return nil, nil
 	}
 	var out []*Space
-	if err := d.selectSpaces(&out).Where("space.account_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := d.selectSpaces(ctx, &out).Where("space.account_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
 		return nil, wrap(err, "spaces by ids")
 	}
 	return out, d.loadThemes(ctx, out)
@@ -134,7 +134,7 @@ func (d *DB) loadThemes(ctx context.Context, spaces []*Space) error {
 		ids = append(ids, s.AccountID)
 	}
 	var rows []spaceTheme
-	err := d.idb.NewSelect().Model(&rows).Where("space_id IN (?)", bun.In(ids)).OrderExpr("theme").Scan(ctx)
+	err := d.q(ctx).NewSelect().Model(&rows).Where("space_id IN (?)", bun.In(ids)).OrderExpr("theme").Scan(ctx)
 	if err != nil {
 		return wrap(err, "load space themes")
 	}
@@ -160,7 +160,7 @@ type SpaceFilter struct {
 // ListSpaces lists the spaces r may see, by slug.
 func (d *DB) ListSpaces(ctx context.Context, f SpaceFilter) ([]*Space, error) {
 	var out []*Space
-	q := d.selectSpaces(&out).OrderExpr("lower(account.username) ASC").Limit(int64(f.Limit))
+	q := d.selectSpaces(ctx, &out).OrderExpr("lower(account.username) ASC").Limit(int64(f.Limit))
 	q = visibleSpaces(q, f.Reader)
 	if f.Theme != "" {
 		q = q.Where("space.account_id IN (SELECT space_id FROM space_themes WHERE theme = ?)", f.Theme)
@@ -193,14 +193,14 @@ func (d *DB) ListSpaces(ctx context.Context, f SpaceFilter) ([]*Space, error) {
 // SpaceVisible tells whether r may see the space: the visibility rule of
 // visibleSpaces applied to one space.
 func (d *DB) SpaceVisible(ctx context.Context, r Reader, spaceID string) (bool, error) {
-	q := d.idb.NewSelect().Model((*Space)(nil)).Relation("Account").Where("space.account_id = ?", spaceID)
+	q := d.q(ctx).NewSelect().Model((*Space)(nil)).Relation("Account").Where("space.account_id = ?", spaceID)
 	ok, err := visibleSpaces(q, r).Exists(ctx)
 	return ok, wrap(err, "space visible")
 }
 
 // SetSpacePostsVisibility rewrites the visibility copied onto a space's posts.
 func (d *DB) SetSpacePostsVisibility(ctx context.Context, spaceID, visibility string) error {
-	_, err := d.idb.NewUpdate().Model((*Post)(nil)).Set("visibility = ?", visibility).
+	_, err := d.q(ctx).NewUpdate().Model((*Post)(nil)).Set("visibility = ?", visibility).
 		Where("space_id = ?", spaceID).Exec(ctx)
 	return wrap(err, "set posts visibility")
 }
@@ -210,7 +210,7 @@ func (d *DB) SetSpacePostsVisibility(ctx context.Context, spaceID, visibility st
 // language first, then the ones with the most members.
 func (d *DB) SuggestSpaces(ctx context.Context, accountID, language string, limit int) ([]*Space, error) {
 	var out []*Space
-	q := d.selectSpaces(&out).
+	q := d.selectSpaces(ctx, &out).
 		Where("account.status = 'active'").Where("account.domain = ''").
 		Where("space.visibility = 'public'").Where("space.archived_at IS NULL").
 		Where("space.account_id NOT IN (SELECT space_id FROM space_members WHERE account_id = ?)", accountID).

@@ -55,3 +55,104 @@ func TestAfterCommit(t *testing.T) {
 		}
 	})
 }
+
+// TestBatch: units run in one transaction that the context carries, so that a
+// store call made with it — through InTx or not — sees what earlier units
+// wrote; a unit that is not kept is rolled back alone (on PostgreSQL, even
+// after a statement of it failed, which aborts a transaction), with what it
+// scheduled after the commit; the rest is committed at once, and a context
+// kept past the batch is served by the pool.
+func TestBatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := db.Now()
+		account := func(id string) *db.Account {
+			return &db.Account{ID: id, Type: "Person", Username: "u" + id, Status: "active", CreatedAt: now, UpdatedAt: now}
+		}
+		var ran []string
+		var kept context.Context
+		unit := func(ctx context.Context, id string, keep bool) error {
+			return db.Savepoint(ctx, func() bool {
+				err := d.InTx(ctx, func(tx *db.DB) error {
+					tx.AfterCommit(func() { ran = append(ran, id) })
+					return tx.InsertAccount(ctx, account(id))
+				})
+				if err != nil {
+					return false
+				}
+				if _, err := d.AccountByID(ctx, id); err != nil {
+					t.Errorf("%s: not seen in the batch: %v", id, err)
+				}
+				return keep
+			})
+		}
+		err := d.Batch(ctx, func(ctx context.Context) error {
+			if !db.InBatch(ctx) {
+				t.Error("the context carries no batch")
+			}
+			kept = ctx
+			for _, u := range []struct {
+				id   string
+				keep bool
+			}{{"A", true}, {"B", false}, {"A", true}, {"C", true}} { // the second A conflicts
+				if err := unit(ctx, u.id, u.keep); err != nil {
+					return err
+				}
+			}
+			if _, err := d.AccountByID(context.Background(), "A"); !errors.Is(err, db.ErrNotFound) {
+				t.Errorf("outside the batch, A before the commit: %v, want not found", err)
+			}
+			if len(ran) != 0 {
+				t.Errorf("ran %v before the commit", ran)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[string]bool{"A": true, "B": false, "C": true} {
+			_, err := d.AccountByID(ctx, id)
+			if got := err == nil; got != want || (err != nil && !errors.Is(err, db.ErrNotFound)) {
+				t.Errorf("%s stored: %v (%v), want %v", id, got, err, want)
+			}
+		}
+		if len(ran) != 2 || ran[0] != "A" || ran[1] != "C" {
+			t.Errorf("after commit ran %v, want [A C]", ran)
+		}
+		if db.InBatch(kept) {
+			t.Error("an ended batch is still carried")
+		}
+		if err := d.InsertAccount(kept, account("D")); err != nil {
+			t.Fatalf("with the context of an ended batch: %v", err)
+		}
+	})
+}
+
+// TestBatchRolledBack: a batch that ends in an error stores nothing, and runs
+// nothing of what its units scheduled.
+func TestBatchRolledBack(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := db.Now()
+		ran := false
+		err := d.Batch(ctx, func(ctx context.Context) error {
+			err := db.Savepoint(ctx, func() bool {
+				d.InTx(ctx, func(tx *db.DB) error {
+					tx.AfterCommit(func() { ran = true })
+					return tx.InsertAccount(ctx, &db.Account{ID: "A", Type: "Person", Username: "a", Status: "active", CreatedAt: now, UpdatedAt: now})
+				})
+				return true
+			})
+			if err != nil {
+				return err
+			}
+			return errors.New("the batch fails")
+		})
+		if err == nil {
+			t.Fatal("the batch's error was lost")
+		}
+		if _, err := d.AccountByID(ctx, "A"); !errors.Is(err, db.ErrNotFound) || ran {
+			t.Fatalf("after a rolled-back batch: A %v, after-commit ran %v", err, ran)
+		}
+	})
+}

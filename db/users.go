@@ -30,13 +30,13 @@ type User struct {
 
 // InsertUser stores the user part of a new local member.
 func (d *DB) InsertUser(ctx context.Context, u *User) error {
-	_, err := d.idb.NewInsert().Model(u).Exec(ctx)
+	_, err := d.q(ctx).NewInsert().Model(u).Exec(ctx)
 	return wrap(err, "insert user")
 }
 
 // UpdateUser writes the given columns of u (all of them if none are named).
 func (d *DB) UpdateUser(ctx context.Context, u *User, columns ...string) error {
-	q := d.idb.NewUpdate().Model(u).WherePK()
+	q := d.q(ctx).NewUpdate().Model(u).WherePK()
 	if len(columns) > 0 {
 		q = q.Column(columns...)
 	}
@@ -47,7 +47,7 @@ func (d *DB) UpdateUser(ctx context.Context, u *User, columns ...string) error {
 // TouchUser records that the member was seen at t, at most once per hour so that
 // every request does not become a write.
 func (d *DB) TouchUser(ctx context.Context, accountID string, t time.Time) error {
-	_, err := d.idb.NewUpdate().Model((*User)(nil)).
+	_, err := d.q(ctx).NewUpdate().Model((*User)(nil)).
 		Set("last_seen_at = ?", t).
 		Where("account_id = ?", accountID).
 		Where("last_seen_at IS NULL OR last_seen_at < ?", t.Add(-time.Hour)).
@@ -63,7 +63,7 @@ func (d *DB) NotificationsOff(ctx context.Context, accountIDs []string, kind str
 		return out, nil
 	}
 	var ids []string
-	err := d.idb.NewSelect().Model((*User)(nil)).Column("account_id").
+	err := d.q(ctx).NewSelect().Model((*User)(nil)).Column("account_id").
 		Where("account_id IN (?)", bun.In(accountIDs)).
 		Where("(' ' || notifications_off || ' ') LIKE ?", "% "+kind+" %").
 		Scan(ctx, &ids)
@@ -76,13 +76,13 @@ func (d *DB) NotificationsOff(ctx context.Context, accountIDs []string, kind str
 // DeleteUser removes the private part of a member (credentials, email,
 // sessions by cascade): what is left of the account is its public shell.
 func (d *DB) DeleteUser(ctx context.Context, accountID string) error {
-	_, err := d.idb.NewDelete().Model((*User)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	_, err := d.q(ctx).NewDelete().Model((*User)(nil)).Where("account_id = ?", accountID).Exec(ctx)
 	return wrap(err, "delete user")
 }
 
 // CountActiveUsers counts active members seen since t.
 func (d *DB) CountActiveUsers(ctx context.Context, since time.Time) (int, error) {
-	n, err := d.idb.NewSelect().Model((*User)(nil)).
+	n, err := d.q(ctx).NewSelect().Model((*User)(nil)).
 		Join("JOIN accounts AS a ON a.id = \"user\".account_id").
 		Where("a.status = 'active'").Where(`"user".last_seen_at >= ?`, since).Count(ctx)
 	return int(n), wrap(err, "count active users")

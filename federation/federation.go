@@ -128,6 +128,7 @@ func New(opts Options) (*Federation, error) {
 		AllowPrivate: opts.Config.Federation.AllowPrivateAddresses,
 		Timeout:      opts.Config.Federation.DeliveryTimeout,
 		UserAgent:    f.userAgent,
+		Allow:        queue.Alone, // no request while a batch holds the database
 	})
 	fed := opts.Config.Federation
 	f.queue = queue.New(queue.Options{

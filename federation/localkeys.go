@@ -9,6 +9,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/queue"
 	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -61,6 +62,9 @@ func (f *Federation) localKey(ctx context.Context, a *spaces.Account) (*db.Key, 
 			return nil, fmt.Errorf("key of %s: %w", a.Username, err)
 		}
 		return k, nil
+	}
+	if err := queue.Alone(ctx); err != nil {
+		return nil, err
 	}
 	priv, pub, err := generateKey()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/federation/queue"
 	"github.com/ruche-social/ruche/federation/transport"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -169,6 +170,9 @@ func (f *Federation) cacheFiles(ctx context.Context, p *spaces.Post) {
 		if m.Path != "" || m.URI == "" {
 			continue
 		}
+		if queue.Alone(ctx) != nil {
+			return
+		}
 		if err := f.cacheFile(ctx, m); err != nil {
 			f.log.Warn("remote file not cached", "file", m.URI, "post", p.URI, "err", err)
 		}
@@ -184,6 +188,9 @@ func (f *Federation) refreshAvatar(ctx context.Context, a *spaces.Account) {
 		if err != nil {
 			f.log.Warn("remote avatar not recorded", "actor", a.URI, "err", err)
 		}
+		return
+	}
+	if queue.Alone(ctx) != nil {
 		return
 	}
 	acct := *a // the caller goes on with a

@@ -11,26 +11,27 @@ import (
 	"github.com/ruche-social/ruche/db"
 )
 
-// processInbox handles due received activities, inbox_workers at once, and
-// records their outcomes in one transaction (one commit per batch, not per
-// activity), retried while the database is unavailable. A crash before that
-// commit loses nothing: the items are still claimed, and processed again
-// once the claim is released — Process is idempotent.
+// processInbox handles due received activities — in batches first, then on
+// their own, inbox_workers at once, those a batch left — and records their
+// outcomes in one transaction, retried while the database is unavailable. A
+// crash before that commit loses nothing: the items are still claimed, and
+// processed again once the claim is released — Process is idempotent.
 func (q *Queue) processInbox(ctx context.Context, w *workerLock) (int, error) {
 	n := q.opts.InboxWorkers
-	items, err := claimInboxItems(ctx, q.db, w.ID(), q.clock(), lease, n*16)
+	items, err := claimInboxItems(ctx, q.db, w.ID(), q.clock(), lease, n*batchSize)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	alone := q.processBatches(context.WithoutCancel(ctx), items)
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, n)
-	for _, it := range items {
-		wg.Add(1)
+	for _, it := range alone {
 		slots <- struct{}{}
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			q.processItem(context.WithoutCancel(ctx), it)
-		}()
+		wg.Go(func() {
+			defer func() { <-slots }()
+			ctx := context.WithoutCancel(ctx)
+			q.settleReceived(it, q.opts.Process(ctx, it))
+		})
 	}
 	wg.Wait()
 	err = q.untilAvailable(ctx, "record inbox outcomes", func(ctx context.Context) error {
@@ -42,11 +43,10 @@ func (q *Queue) processInbox(ctx context.Context, w *workerLock) (int, error) {
 	return len(items), nil
 }
 
-// processItem processes one received activity and sets the outcome: done,
-// ignored, failed (a rule refused it: retrying cannot help), or due again
-// later with backoff, until it is dead.
-func (q *Queue) processItem(ctx context.Context, it *db.InboxItem) {
-	err := q.opts.Process(ctx, it)
+// settleReceived sets the outcome of a received activity that Process returned err
+// for: done, ignored, failed (a rule refused it: retrying cannot help), or
+// due again later with backoff, until it is dead.
+func (q *Queue) settleReceived(it *db.InboxItem, err error) {
 	now := q.clock()
 	it.Attempts++
 	it.LastError = ""
@@ -85,4 +85,98 @@ func backoff(attempts int, base, max time.Duration) time.Duration {
 	d = min(d, max)
 	jitter := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
 	return d + jitter
+}
+
+// Received activities are processed in batches: batchSize of them in one
+// transaction (db.Batch), each in a savepoint. One commit per batch is what
+// lets processing keep pace with the inbox: a commit is a disk sync on
+// SQLite and a round trip on PostgreSQL, and with one per activity the
+// workers stored a tenth of what the inbox accepted under load.
+//
+// A batch holds the database (on SQLite, its one write lock) while it runs,
+// so nothing slow may happen in it: no request to another server, no key
+// made. Process says so by calling Alone before such work; the activity is
+// then rolled back to its savepoint and processed again after the batch, on
+// its own, as an activity that fails in a batch is: alone, every activity has
+// the outcome it would have had without batches, which a batch only makes
+// faster to reach. The common case — a Create or a Like from an account the
+// node knows, about a post it holds — needs none of that.
+
+// batchSize is how many activities one transaction processes: enough to
+// share one commit among many, few enough that the inbox's writes, which
+// wait for it on SQLite, wait milliseconds.
+const batchSize = 32
+
+// ErrAlone is what Alone returns in a batch.
+var ErrAlone = errors.New("to be processed on its own, outside a batch")
+
+type unitKey struct{}
+
+// unit is the mark an activity processed in a batch carries.
+type unit struct{ alone bool }
+
+// Alone is for Process to call before what may not run in a batch: a
+// request to another server, a key made, work that outlives the call. In a
+// batch it marks the activity as one to process on its own and returns
+// ErrAlone, which the caller returns (should it go on anyway, the mark
+// stands: what it did is rolled back). Outside a batch it returns nil.
+func Alone(ctx context.Context) error {
+	u, _ := ctx.Value(unitKey{}).(*unit)
+	if u == nil || !db.InBatch(ctx) {
+		return nil
+	}
+	u.alone = true
+	return ErrAlone
+}
+
+// settled is an activity's outcome in a batch, applied once it committed.
+type settled struct {
+	it  *db.InboxItem
+	err error
+}
+
+// processBatches processes items a batch at a time, one batch after the
+// other: concurrent batches would wait for each other's row locks (two Likes
+// of one post), held until their commits, and on SQLite for its one write
+// lock anyway. It returns those to process on their own: the ones marked
+// Alone or that failed, and every one of a batch that could not commit.
+func (q *Queue) processBatches(ctx context.Context, items []*db.InboxItem) (alone []*db.InboxItem) {
+	for start := 0; start < len(items); start += batchSize {
+		alone = append(alone, q.processBatch(ctx, items[start:min(start+batchSize, len(items))])...)
+	}
+	return alone
+}
+
+// processBatch processes items in one transaction and records the outcome of
+// each one it keeps once that has committed.
+func (q *Queue) processBatch(ctx context.Context, items []*db.InboxItem) (alone []*db.InboxItem) {
+	var kept []settled
+	err := q.db.Batch(ctx, func(ctx context.Context) error {
+		kept, alone = kept[:0], alone[:0]
+		for _, it := range items {
+			var err error
+			u := &unit{}
+			serr := db.Savepoint(ctx, func() bool {
+				err = q.opts.Process(context.WithValue(ctx, unitKey{}, u), it)
+				return !u.alone && (err == nil || errors.Is(err, ErrIgnored))
+			})
+			if serr != nil {
+				return serr
+			}
+			if u.alone || (err != nil && !errors.Is(err, ErrIgnored)) {
+				alone = append(alone, it)
+				continue
+			}
+			kept = append(kept, settled{it, err})
+		}
+		return nil
+	})
+	if err != nil {
+		q.log.Warn("batch of received activities rolled back: each is processed on its own", "activities", len(items), "err", err)
+		return items
+	}
+	for _, s := range kept {
+		q.settleReceived(s.it, s.err)
+	}
+	return alone
 }

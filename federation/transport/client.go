@@ -34,12 +34,17 @@ type ClientOptions struct {
 	// Timeout bounds a whole request, body included.
 	Timeout   time.Duration
 	UserAgent string
+	// Allow, when set, is asked before each request, with its context: an
+	// error refuses the request. The protocol refuses the requests made
+	// while a transaction of the queue's holds the database.
+	Allow func(ctx context.Context) error
 }
 
 // Client is the one HTTP client for every request to other servers.
 type Client struct {
 	http      *http.Client
 	userAgent string
+	allow     func(ctx context.Context) error
 }
 
 // NewClient returns a guarded client.
@@ -65,6 +70,7 @@ func NewClient(o ClientOptions) *Client {
 	}
 	return &Client{
 		userAgent: o.UserAgent,
+		allow:     o.Allow,
 		http: &http.Client{
 			Transport: transport,
 			Timeout:   o.Timeout,
@@ -131,6 +137,11 @@ func IsPublicAddr(a netip.Addr) bool {
 
 // Do sends req with the node's User-Agent.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	if c.allow != nil {
+		if err := c.allow(req.Context()); err != nil {
+			return nil, err
+		}
+	}
 	req.Header.Set("User-Agent", c.userAgent)
 	return c.http.Do(req)
 }
