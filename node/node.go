@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -294,7 +295,13 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		n.Log.Info("metrics", "addr", mln.Addr().String(), "path", "/metrics")
 		routes := http.NewServeMux()
 		routes.Handle("GET /metrics", n.Metrics.Handler())
-		msrv := &http.Server{Handler: routes, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		// Go's profiles too, to find what bounds a busy node (a CPU
+		// profile takes ?seconds=N, at most a minute).
+		routes.HandleFunc("GET /debug/pprof/", pprof.Index)
+		routes.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		routes.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		routes.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		msrv := &http.Server{Handler: routes, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 70 * time.Second}
 		go func() { errc <- msrv.Serve(mln) }()
 		servers = append(servers, msrv)
 	}
