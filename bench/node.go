@@ -17,7 +17,6 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/ruche-social/ruche/config"
-	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/node"
 )
 
@@ -85,13 +84,17 @@ func nodeConfig(dbURL, addr, dir string) config.Config {
 
 // nodeEnv is the same configuration for a `ruche serve` process.
 func nodeEnv(cfg config.Config) []string {
-	return []string{
+	env := []string{
 		"RUCHE_DATABASE_URL=" + cfg.Database.URL,
 		"RUCHE_PUBLIC_URL=" + cfg.PublicURL,
 		"RUCHE_LISTEN=" + cfg.Listen,
 		"RUCHE_MEDIA_DIR=" + cfg.Media.Dir,
 		"RUCHE_FEDERATION_ALLOW_PRIVATE_ADDRESSES=true",
 	}
+	if cfg.Metrics.Listen != "" {
+		env = append(env, "RUCHE_METRICS_LISTEN="+cfg.Metrics.Listen)
+	}
+	return env
 }
 
 // setupNode opens the node in the harness's process to prepare it (migrate,
@@ -163,19 +166,4 @@ func (m *member) setDisplayName(name string) error {
 		return fmt.Errorf("save profile: status %d: %.300s", resp.StatusCode, b)
 	}
 	return nil
-}
-
-// queue counts the rows of a job table by state, read from the node's
-// database while it runs.
-func queue(ctx context.Context, d *db.DB, table string) (map[string]int, error) {
-	var rows []struct {
-		State string
-		N     int
-	}
-	err := d.Bun().NewSelect().Table(table).ColumnExpr("state, count(*) AS n").GroupExpr("state").Scan(ctx, &rows)
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.State] = r.N
-	}
-	return out, err
 }
