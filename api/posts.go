@@ -144,7 +144,11 @@ func (a *API) like(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.writePosts(w, r, by, []*spaces.Post{l.Post}, -1)
+	p, err := a.spaces.GetPost(r.Context(), by, l.PostID) // the like holds the post without its parts
+	if err != nil {
+		return err
+	}
+	return a.writePosts(w, r, by, []*spaces.Post{p}, -1)
 }
 
 // unlike: DELETE /api/v1/posts/{id}/like → 204.

@@ -14,8 +14,8 @@ import (
 // runs a batch of them in one transaction: SQLite then syncs its journal once
 // per batch instead of once per unit, and PostgreSQL commits once. The
 // batch's transaction rides in the context: every call of this package made
-// with a context derived from it runs in that transaction, InTx included (it
-// joins it), so the domain code between the worker and the stores is the same
+// with a context derived from it runs in that transaction, InTx included (in
+// a savepoint of it), so the domain code between the worker and the stores is the same
 // in a batch and out of one. Each unit runs in a savepoint, so that a unit
 // that fails is rolled back alone.
 //
@@ -71,6 +71,14 @@ func (d *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) erro
 	end := d.takeTurn(ctx)
 	err := d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		b.tx = d.inTransaction(tx, &b.after)
+		if d.dialect == Postgres {
+			// A unit waiting on a row lock waits for another transaction
+			// while holding the batch's own locks; bounded, the wait fails
+			// that unit alone instead of stalling the batch.
+			if _, err := tx.ExecContext(ctx, "SET LOCAL lock_timeout = '5s'"); err != nil {
+				return wrap(err, "batch")
+			}
+		}
 		return fn(context.WithValue(ctx, batchKey{}, b))
 	})
 	b.ended.Store(true)
@@ -95,6 +103,23 @@ func Savepoint(ctx context.Context, fn func() (keep bool)) error {
 		fn()
 		return nil
 	}
+	return b.savepoint(ctx, fn)
+}
+
+// inTx is InTx within a batch: fn runs in a savepoint, rolled back when it
+// fails, as a transaction of its own would be — so that a caller that goes on
+// after a failed InTx (an "already liked" it ignores, say) finds the same
+// rows in a batch as out of one, and PostgreSQL, which refuses any statement
+// after a failed one until a rollback, goes on.
+func (b *batch) inTx(ctx context.Context, fn func(tx *DB) error) error {
+	var err error
+	if serr := b.savepoint(ctx, func() bool { err = fn(b.tx); return err == nil }); serr != nil {
+		return serr
+	}
+	return err
+}
+
+func (b *batch) savepoint(ctx context.Context, fn func() (keep bool)) error {
 	b.n++
 	name := fmt.Sprintf("unit_%d", b.n)
 	if _, err := b.tx.idb.ExecContext(ctx, "SAVEPOINT "+name); err != nil {

@@ -194,11 +194,14 @@ func (d *DB) Conn(ctx context.Context) (bun.Conn, error) { return d.root.Conn(ct
 func (d *DB) Close() error { return d.root.Close() }
 
 // InTx runs fn in a transaction, committed if fn returns nil and rolled back
-// otherwise. Inside a transaction, or with a context that carries a batch
-// (see Batch), it runs fn in the same one.
+// otherwise. Inside a transaction it runs fn in the same one; with a context
+// that carries a batch (see Batch), in a savepoint of the batch's.
 func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
-	if d = d.on(ctx); d.inTx {
+	if d.inTx {
 		return fn(d)
+	}
+	if b := batchOf(ctx); b != nil && b.root == d.root {
+		return b.inTx(ctx, fn)
 	}
 	var after []func()
 	defer d.takeTurn(ctx)()

@@ -207,6 +207,15 @@ func (d *DB) VisiblePost(ctx context.Context, r Reader, id string) (*Post, error
 	return p, wrap(err, "visible post")
 }
 
+// VisiblePostHead is VisiblePost without the post's parts (translations,
+// tags, mentions, files): the post and its author, in one query, for a
+// change that needs no more (a like).
+func (d *DB) VisiblePostHead(ctx context.Context, r Reader, id string) (*Post, error) {
+	p := new(Post)
+	err := visiblePosts(d.q(ctx).NewSelect().Model(p).Relation("Author").Where("post.id = ?", id), r).Scan(ctx)
+	return p, wrap(err, "visible post")
+}
+
 // AddPostCounts adds to a post's like and comment counters.
 func (d *DB) AddPostCounts(ctx context.Context, id string, likes, comments int) error {
 	_, err := d.q(ctx).NewUpdate().Model((*Post)(nil)).

@@ -60,7 +60,7 @@ func TestAfterCommit(t *testing.T) {
 // store call made with it — through InTx or not — sees what earlier units
 // wrote; a unit that is not kept is rolled back alone (on PostgreSQL, even
 // after a statement of it failed, which aborts a transaction), with what it
-// scheduled after the commit; the rest is committed at once, and a context
+// scheduled after the commit, and so is an InTx that fails within a unit; the rest is committed at once, and a context
 // kept past the batch is served by the pool.
 func TestBatch(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
@@ -99,6 +99,20 @@ func TestBatch(t *testing.T) {
 					return err
 				}
 			}
+			// A failed InTx that its caller goes past is rolled back alone,
+			// and the unit goes on (on PostgreSQL too, after a failed
+			// statement) and keeps the rest.
+			err := db.Savepoint(ctx, func() bool {
+				d.InTx(ctx, func(tx *db.DB) error {
+					tx.InsertAccount(ctx, account("E"))
+					return errors.New("fails after a write")
+				})
+				d.InTx(ctx, func(tx *db.DB) error { return tx.InsertAccount(ctx, account("A")) }) // a conflict
+				return d.InsertAccount(ctx, account("F")) == nil
+			})
+			if err != nil {
+				return err
+			}
 			if _, err := d.AccountByID(context.Background(), "A"); !errors.Is(err, db.ErrNotFound) {
 				t.Errorf("outside the batch, A before the commit: %v, want not found", err)
 			}
@@ -110,7 +124,7 @@ func TestBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for id, want := range map[string]bool{"A": true, "B": false, "C": true} {
+		for id, want := range map[string]bool{"A": true, "B": false, "C": true, "E": false, "F": true} {
 			_, err := d.AccountByID(ctx, id)
 			if got := err == nil; got != want || (err != nil && !errors.Is(err, db.ErrNotFound)) {
 				t.Errorf("%s stored: %v (%v), want %v", id, got, err, want)

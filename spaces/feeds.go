@@ -136,7 +136,7 @@ func (s *Service) ArticlesFeed(ctx context.Context, viewer *Account, theme, lang
 // Comments lists the comments of a thread, oldest first, after the comment
 // with id after ("" for the first page).
 func (s *Service) Comments(ctx context.Context, viewer *Account, postID, after string, limit int) ([]*Post, error) {
-	root, err := s.visiblePost(ctx, s.db, viewer, postID)
+	root, err := s.visiblePost(ctx, s.db, viewer, postID, s.db.VisiblePost)
 	if err != nil {
 		return nil, internal("comments", err)
 	}

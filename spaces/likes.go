@@ -9,11 +9,12 @@ import (
 
 // LikePost makes by like a post they may see (uri: the Like activity of a
 // remote account). Liking twice returns the existing like. Deleted posts and
-// posts of archived spaces cannot be liked.
+// posts of archived spaces cannot be liked. The like's Post is the post and
+// its author, without its parts (see db.VisiblePostHead).
 func (s *Service) LikePost(ctx context.Context, by *Account, postID, uri string) (*Like, error) {
 	var out *Like
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
-		p, sp, err := s.ownPost(ctx, tx, by, postID)
+		p, sp, err := s.ownPost(ctx, tx, by, postID, tx.VisiblePostHead) // a like needs no more of the post
 		if err != nil {
 			return err
 		}

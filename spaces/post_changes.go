@@ -19,7 +19,7 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 	}
 	var out *Post
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
-		p, sp, err := s.ownPost(ctx, tx, by, id)
+		p, sp, err := s.ownPost(ctx, tx, by, id, tx.VisiblePost)
 		if err != nil {
 			return err
 		}
@@ -62,13 +62,13 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 	return out, nil
 }
 
-// ownPost loads a live post for a change, with its space (nil for a profile
-// post), refusing changes in archived spaces.
-func (s *Service) ownPost(ctx context.Context, tx *db.DB, by *Account, id string) (*Post, *Space, error) {
+// ownPost loads a live post for a change, with load (see postLoad), with its
+// space (nil for a profile post), refusing changes in archived spaces.
+func (s *Service) ownPost(ctx context.Context, tx *db.DB, by *Account, id string, load postLoad) (*Post, *Space, error) {
 	if !canAct(by) {
 		return nil, nil, errUnauthenticated
 	}
-	p, err := s.visiblePost(ctx, tx, by, id)
+	p, err := s.visiblePost(ctx, tx, by, id, load)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -91,7 +91,7 @@ func (s *Service) ownPost(ctx context.Context, tx *db.DB, by *Account, id string
 func (s *Service) DeletePost(ctx context.Context, by *Account, id string) error {
 	var files []string
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
-		p, sp, err := s.ownPost(ctx, tx, by, id)
+		p, sp, err := s.ownPost(ctx, tx, by, id, tx.VisiblePost)
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (s *Service) mayModeratePost(ctx context.Context, tx *db.DB, by *Account, p
 func (s *Service) PinPost(ctx context.Context, by *Account, id string, pin bool) (*Post, error) {
 	var out *Post
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
-		p, sp, err := s.ownPost(ctx, tx, by, id)
+		p, sp, err := s.ownPost(ctx, tx, by, id, tx.VisiblePost)
 		if err != nil {
 			return err
 		}

@@ -168,7 +168,7 @@ func (s *Service) CreateComment(ctx context.Context, by *Account, parentID strin
 	}
 	var out *Post
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
-		parent, err := s.visiblePost(ctx, tx, by, parentID)
+		parent, err := s.visiblePost(ctx, tx, by, parentID, tx.VisiblePost)
 		if err != nil {
 			return err
 		}
@@ -602,10 +602,14 @@ func (s *Service) notifyMentions(ctx context.Context, tx *db.DB, by *Account, p 
 	return s.notify(ctx, tx, NotifyMention, by, p, sp, to...)
 }
 
-// visiblePost loads a post that viewer may see: not found when they may not,
-// gone when it was deleted.
-func (s *Service) visiblePost(ctx context.Context, tx *db.DB, viewer *Account, id string) (*Post, error) {
-	p, err := tx.VisiblePost(ctx, s.Reader(viewer), id)
+// postLoad loads a post if a reader may see it: db.VisiblePost, whole, or
+// db.VisiblePostHead, without its parts.
+type postLoad func(ctx context.Context, r db.Reader, id string) (*Post, error)
+
+// visiblePost loads a post that viewer may see, with load: not found when
+// they may not, gone when it was deleted.
+func (s *Service) visiblePost(ctx context.Context, tx *db.DB, viewer *Account, id string, load postLoad) (*Post, error) {
+	p, err := load(ctx, s.Reader(viewer), id)
 	if err == nil {
 		return p, nil
 	}
@@ -621,7 +625,7 @@ func (s *Service) visiblePost(ctx context.Context, tx *db.DB, viewer *Account, i
 // GetPost returns the post with id if viewer may see it, with its space and,
 // for a comment, its parent. A deleted post answers KindGone (a tombstone).
 func (s *Service) GetPost(ctx context.Context, viewer *Account, id string) (*Post, error) {
-	p, err := s.visiblePost(ctx, s.db, viewer, id)
+	p, err := s.visiblePost(ctx, s.db, viewer, id, s.db.VisiblePost)
 	if err != nil {
 		return nil, internal("get post", err)
 	}
