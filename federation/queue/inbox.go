@@ -87,7 +87,7 @@ func backoff(attempts int, base, max time.Duration) time.Duration {
 	return d + jitter
 }
 
-// Received activities are processed in batches: batchSize of them in one
+// Received activities are processed in batches: many of them in one
 // transaction (db.Batch), each in a savepoint. One commit per batch is what
 // lets processing keep pace with the inbox: a commit is a disk sync on
 // SQLite and a round trip on PostgreSQL, and with one per activity the
@@ -102,10 +102,15 @@ func backoff(attempts int, base, max time.Duration) time.Duration {
 // faster to reach. The common case — a Create or a Like from an account the
 // node knows, about a post it holds — needs none of that.
 
-// batchSize is how many activities one transaction processes: enough to
-// share one commit among many, few enough that the inbox's writes, which
-// wait for it on SQLite, wait milliseconds.
-const batchSize = 32
+// A batch ends after batchSize activities or once it has run for
+// batchTime: enough to share one commit among many, short enough that the
+// inbox's writes, which wait for it on SQLite, wait milliseconds (a post,
+// with its mentions, notifications and search document, takes several
+// times a Like's time).
+const (
+	batchSize = 32
+	batchTime = 15 * time.Millisecond
+)
 
 // ErrAlone is what Alone returns in a batch.
 var ErrAlone = errors.New("to be processed on its own, outside a batch")
@@ -141,19 +146,28 @@ type settled struct {
 // lock anyway. It returns those to process on their own: the ones marked
 // Alone or that failed, and every one of a batch that could not commit.
 func (q *Queue) processBatches(ctx context.Context, items []*db.InboxItem) (alone []*db.InboxItem) {
-	for start := 0; start < len(items); start += batchSize {
-		alone = append(alone, q.processBatch(ctx, items[start:min(start+batchSize, len(items))])...)
+	for len(items) > 0 {
+		taken, left := q.processBatch(ctx, items[:min(batchSize, len(items))])
+		alone = append(alone, left...)
+		items = items[taken:]
 	}
 	return alone
 }
 
-// processBatch processes items in one transaction and records the outcome of
-// each one it keeps once that has committed.
-func (q *Queue) processBatch(ctx context.Context, items []*db.InboxItem) (alone []*db.InboxItem) {
+// processBatch processes the first of items in one transaction, as many as
+// it can in batchTime (one at least), and records the outcome of each one it
+// keeps once that has committed. It returns how many it took, and those of
+// them to process on their own.
+func (q *Queue) processBatch(ctx context.Context, items []*db.InboxItem) (taken int, alone []*db.InboxItem) {
 	var kept []settled
 	err := q.db.Batch(ctx, func(ctx context.Context) error {
-		kept, alone = kept[:0], alone[:0]
+		kept, alone, taken = kept[:0], alone[:0], 0
+		start := time.Now()
 		for _, it := range items {
+			if taken > 0 && time.Since(start) > batchTime {
+				break
+			}
+			taken++
 			var err error
 			u := &unit{}
 			serr := db.Savepoint(ctx, func() bool {
@@ -172,11 +186,14 @@ func (q *Queue) processBatch(ctx context.Context, items []*db.InboxItem) (alone 
 		return nil
 	})
 	if err != nil {
-		q.log.Warn("batch of received activities rolled back: each is processed on its own", "activities", len(items), "err", err)
-		return items
+		if taken == 0 { // it did not begin: the database is unavailable, say
+			taken = len(items)
+		}
+		q.log.Warn("batch of received activities rolled back: each is processed on its own", "activities", taken, "err", err)
+		return taken, items[:taken]
 	}
 	for _, s := range kept {
 		q.settleReceived(s.it, s.err)
 	}
-	return alone
+	return taken, alone
 }
