@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/ruche-social/ruche/activitystreams"
@@ -67,4 +68,46 @@ func (f *Federation) subHandler(ctx context.Context, key string, r *Received) er
 // errNotForUs is an activity about something that is not the node's.
 func errNotForUs(what string) error {
 	return &spaces.Error{Kind: spaces.KindNotFound, Code: "not_found", Message: fmt.Sprintf("%s is not on this node", what)}
+}
+
+// batchKey is the queue's Key: what processing a received activity changes
+// first of all — the post a reply answers, else the object the activity is
+// about (the post of a Like or an Announce, the activity an Undo takes
+// back, a new post itself) — and else its actor.
+func batchKey(it *db.InboxItem) string {
+	var act struct {
+		Object json.RawMessage `json:"object"`
+	}
+	if json.Unmarshal([]byte(it.Body), &act) != nil {
+		return it.ActorURI
+	}
+	var iri string
+	var obj struct {
+		ID        string          `json:"id"`
+		InReplyTo json.RawMessage `json:"inReplyTo"`
+	}
+	switch {
+	case json.Unmarshal(act.Object, &iri) == nil && iri != "":
+		return iri
+	case json.Unmarshal(act.Object, &obj) != nil:
+		return it.ActorURI
+	case idOf(obj.InReplyTo) != "":
+		return idOf(obj.InReplyTo)
+	case obj.ID != "":
+		return obj.ID
+	}
+	return it.ActorURI
+}
+
+// idOf reads an IRI given as a string or as an object with an id.
+func idOf(raw json.RawMessage) string {
+	var iri string
+	if json.Unmarshal(raw, &iri) == nil {
+		return iri
+	}
+	var o struct {
+		ID string `json:"id"`
+	}
+	json.Unmarshal(raw, &o)
+	return o.ID
 }

@@ -137,6 +137,7 @@ func New(opts Options) (*Federation, error) {
 		DeliveryTimeout: fed.DeliveryTimeout, DeliveryMaxAge: fed.DeliveryMaxAge,
 		Client:    f.client,
 		Process:   f.dispatch,
+		Key:       batchKey,
 		Retryable: spaces.Retryable,
 		Signer:    f.signer,
 		Allowed:   func(ctx context.Context) (func(string) bool, error) { return f.policy(ctx, f.db) },

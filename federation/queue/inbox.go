@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -102,11 +103,11 @@ func backoff(attempts int, base, max time.Duration) time.Duration {
 // faster to reach. The common case — a Create or a Like from an account the
 // node knows, about a post it holds — needs none of that.
 
-// A batch ends after batchSize activities or once it has run for
-// batchTime: enough to share one commit among many, short enough that the
-// inbox's writes, which wait for it on SQLite, wait milliseconds (a post,
-// with its mentions, notifications and search document, takes several
-// times a Like's time).
+// A batch ends after batchSize activities — enough to share one commit
+// among many — and on SQLite also once it has run for batchTime: the
+// inbox's writes wait for it there (SQLite has one writer), and a batch of
+// posts, each with its mentions, notifications and search document, kept
+// them waiting tens of milliseconds.
 const (
 	batchSize = 32
 	batchTime = 15 * time.Millisecond
@@ -140,31 +141,56 @@ type settled struct {
 	err error
 }
 
-// processBatches processes items a batch at a time, one batch after the
-// other: concurrent batches would wait for each other's row locks (two Likes
-// of one post), held until their commits, and on SQLite for its one write
-// lock anyway. It returns those to process on their own: the ones marked
-// Alone or that failed, and every one of a batch that could not commit.
+// processBatches processes items a batch at a time in each of its lanes
+// (see Options.Key), the lanes at once, and returns those to process on
+// their own: the ones marked Alone or that failed, and every one of a batch
+// that could not commit.
 func (q *Queue) processBatches(ctx context.Context, items []*db.InboxItem) (alone []*db.InboxItem) {
-	for len(items) > 0 {
-		taken, left := q.processBatch(ctx, items[:min(batchSize, len(items))])
-		alone = append(alone, left...)
-		items = items[taken:]
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, lane := range q.lanes(items) {
+		wg.Go(func() {
+			for len(lane) > 0 {
+				taken, left := q.processBatch(ctx, lane[:min(batchSize, len(lane))])
+				lane = lane[taken:]
+				mu.Lock()
+				alone = append(alone, left...)
+				mu.Unlock()
+			}
+		})
 	}
+	wg.Wait()
 	return alone
 }
 
-// processBatch processes the first of items in one transaction, as many as
-// it can in batchTime (one at least), and records the outcome of each one it
+// lanes splits items by key, each lane in the order received: one lane on
+// SQLite, which has one writer at a time.
+func (q *Queue) lanes(items []*db.InboxItem) [][]*db.InboxItem {
+	n := q.opts.InboxWorkers
+	if q.opts.Key == nil || q.db.Dialect() == db.SQLite || n == 1 {
+		return [][]*db.InboxItem{items}
+	}
+	lanes := make([][]*db.InboxItem, n)
+	for _, it := range items {
+		h := fnv.New32a()
+		h.Write([]byte(q.opts.Key(it)))
+		i := h.Sum32() % uint32(n)
+		lanes[i] = append(lanes[i], it)
+	}
+	return lanes
+}
+
+// processBatch processes the first of items in one transaction (on SQLite,
+// as many as it can in batchTime, one at least), and records the outcome of each one it
 // keeps once that has committed. It returns how many it took, and those of
 // them to process on their own.
 func (q *Queue) processBatch(ctx context.Context, items []*db.InboxItem) (taken int, alone []*db.InboxItem) {
 	var kept []settled
 	err := q.db.Batch(ctx, func(ctx context.Context) error {
 		kept, alone, taken = kept[:0], alone[:0], 0
-		start := time.Now()
+		start, timed := time.Now(), q.db.Dialect() == db.SQLite
 		for _, it := range items {
-			if taken > 0 && time.Since(start) > batchTime {
+			if timed && taken > 0 && time.Since(start) > batchTime {
 				break
 			}
 			taken++

@@ -25,6 +25,7 @@ func TestProcessInBatches(t *testing.T) {
 		}
 		refused := errors.New("refused by a rule")
 		q := New(Options{DB: d, InboxWorkers: 2,
+			Key:       func(it *db.InboxItem) string { return it.ActivityURI }, // lanes at once on PostgreSQL
 			Retryable: func(err error) bool { return !errors.Is(err, refused) },
 			Allowed:   func(context.Context) (func(string) bool, error) { return func(string) bool { return true }, nil },
 			Process: func(ctx context.Context, it *db.InboxItem) error {
@@ -107,6 +108,46 @@ func TestProcessInBatches(t *testing.T) {
 			if kind == "Fails" && (!strings.Contains(it.LastError, "temporary") || !it.NextAt.After(now.Add(5*time.Second))) {
 				t.Errorf("%s: due again at %v with %q, want later with its error", uri, it.NextAt, it.LastError)
 			}
+		}
+	})
+}
+
+// TestLanes: on PostgreSQL, received activities are split into inbox_workers
+// lanes by key, all of one key in one lane, each lane in the order received;
+// on SQLite they stay in one lane.
+func TestLanes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		q := New(Options{DB: d, InboxWorkers: 3, Key: func(it *db.InboxItem) string { return it.Type }})
+		var items []*db.InboxItem
+		for i := range 60 {
+			items = append(items, &db.InboxItem{ID: fmt.Sprintf("%03d", i), Type: fmt.Sprintf("key%d", i%7)})
+		}
+		lanes := q.lanes(items)
+		if d.Dialect() == db.SQLite {
+			if len(lanes) != 1 || len(lanes[0]) != len(items) {
+				t.Fatalf("%d lanes on SQLite, want one with every item", len(lanes))
+			}
+			return
+		}
+		laneOf := map[string]int{}
+		total, used := 0, 0
+		for l, lane := range lanes {
+			for i, it := range lane {
+				if i > 0 && lane[i-1].ID >= it.ID {
+					t.Errorf("lane %d: %s after %s", l, it.ID, lane[i-1].ID)
+				}
+				if prev, ok := laneOf[it.Type]; ok && prev != l {
+					t.Errorf("%s in lanes %d and %d", it.Type, prev, l)
+				}
+				laneOf[it.Type] = l
+			}
+			total += len(lane)
+			if len(lane) > 0 {
+				used++
+			}
+		}
+		if total != len(items) || used < 2 {
+			t.Fatalf("%d items in %d lanes, want %d in more than one", total, used, len(items))
 		}
 	})
 }

@@ -58,6 +58,13 @@ type Options struct {
 	// refuses for one the rules refuse, and any other error for a failure
 	// worth retrying.
 	Process func(ctx context.Context, it *db.InboxItem) error
+	// Key names what processing a received activity changes first of all
+	// (the post a Like is about, the post a reply answers). On PostgreSQL,
+	// batches run in inbox_workers lanes at once, and activities with one
+	// key go to one lane, in the order received: two lanes would wait for
+	// each other's row locks (the post's counters) until their batches
+	// commit. Nil puts every activity in one lane.
+	Key func(it *db.InboxItem) string
 	// Retryable tells a failure worth retrying from a refusal; nil retries
 	// every error.
 	Retryable func(err error) bool
