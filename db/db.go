@@ -204,10 +204,11 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 		return b.inTx(ctx, fn)
 	}
 	var after []func()
-	defer d.takeTurn(ctx)()
+	end := d.takeTurn(ctx)
 	err := d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		return fn(d.inTransaction(tx, &after))
 	})
+	end() // before what runs after the commit, which may write in turn
 	if err == nil {
 		for _, f := range after {
 			f()

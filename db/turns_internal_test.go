@@ -1,0 +1,34 @@
+package db
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+)
+
+// TestTurnEndsBeforeAfterCommit: on SQLite, a write transaction's turn ends
+// when it commits, before what it scheduled after the commit runs — which
+// may write in turn (a key made, an update sent once it is), and would
+// otherwise wait for the turn its own transaction holds.
+func TestTurnEndsBeforeAfterCommit(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "turns.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	held, ran := -1, false
+	err = d.InTx(ctx, func(tx *DB) error {
+		if len(d.turns) != 1 {
+			t.Error("a write transaction runs without its turn")
+		}
+		tx.AfterCommit(func() {
+			held = len(d.turns)
+			ran = d.InTx(ctx, func(*DB) error { return nil }) == nil
+		})
+		return nil
+	})
+	if err != nil || !ran || held != 0 {
+		t.Fatalf("after the commit the turn was held %d times (want 0); the next transaction ran: %v, %v", held, ran, err)
+	}
+}
