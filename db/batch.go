@@ -68,7 +68,6 @@ func (d *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) erro
 		return fn(ctx)
 	}
 	b := &batch{root: d.root}
-	end := d.takeTurn(ctx)
 	err := d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		b.tx = d.inTransaction(tx, &b.after)
 		if d.dialect == Postgres {
@@ -82,7 +81,6 @@ func (d *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) erro
 		return fn(context.WithValue(ctx, batchKey{}, b))
 	})
 	b.ended.Store(true)
-	end()
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,6 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/driver/pgdriver"
-	"github.com/uptrace/bun/driver/sqliteshim"
 )
 
 // Dialect names the database engine behind a DB.
@@ -44,9 +43,9 @@ type DB struct {
 	// afterCommit holds what runs once the transaction commits (nil
 	// outside a transaction).
 	afterCommit *[]func()
-	// turns orders the write transactions of the process on SQLite (see
-	// takeTurn); nil on PostgreSQL.
-	turns chan struct{}
+	// turns is the writers' turn of a SQLite database, which its
+	// connections take (see turns.go); nil on PostgreSQL.
+	turns turns
 }
 
 // sqlitePragmas make the embedded database safe for concurrent use: without
@@ -93,6 +92,7 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 	var (
 		bdb     *bun.DB
 		dialect Dialect
+		wturns  turns
 	)
 	kind, err := dburl.Parse(dbURL)
 	if err != nil {
@@ -104,10 +104,8 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		sqldb, err := sql.Open(sqliteshim.ShimName, dsn)
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
+		wturns = make(turns, 1)
+		sqldb := sql.OpenDB(&turnConnector{dsn: dsn, turns: wturns})
 		bdb, dialect = bun.NewDB(sqldb, sqlitedialect.New()), SQLite
 	case dburl.Postgres:
 		connector := pgdriver.NewConnector(
@@ -127,10 +125,7 @@ func Open(ctx context.Context, dbURL string) (*DB, error) {
 		bdb.SetMaxIdleConns(sqliteIdleConns)
 	}
 	bdb.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{idb: bdb, root: bdb, dialect: dialect}
-	if dialect == SQLite {
-		d.turns = make(chan struct{}, 1)
-	}
+	d := &DB{idb: bdb, root: bdb, dialect: dialect, turns: wturns}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := d.Ping(pingCtx); err != nil {
@@ -204,11 +199,9 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 		return b.inTx(ctx, fn)
 	}
 	var after []func()
-	end := d.takeTurn(ctx)
 	err := d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		return fn(d.inTransaction(tx, &after))
 	})
-	end() // before what runs after the commit, which may write in turn
 	if err == nil {
 		for _, f := range after {
 			f()
@@ -220,30 +213,6 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 // inTransaction is the handle of transaction tx of d's database.
 func (d *DB) inTransaction(tx bun.Tx, after *[]func()) *DB {
 	return &DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true, afterCommit: after, turns: d.turns}
-}
-
-// takeTurn waits, on SQLite, until the process's other write transactions
-// are done, and returns what ends the turn. SQLite has one writer at a time,
-// and a connection that finds the lock taken polls for it, sleeping longer
-// each time (up to 100 ms between tries): under a steady stream of
-// transactions (the inbox's, the workers' batches) one could wait for
-// seconds while others went ahead. In turn, they go first come, first served
-// (a channel serves its waiting senders in order). One that waits past the
-// busy timeout goes on to SQLite's own wait, so that a transaction opened
-// inside another, which would wait for its caller, fails as it did.
-func (d *DB) takeTurn(ctx context.Context) (end func()) {
-	if d.turns == nil {
-		return func() {}
-	}
-	t := time.NewTimer(busyTimeout)
-	defer t.Stop()
-	select {
-	case d.turns <- struct{}{}:
-		return func() { <-d.turns }
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return func() {}
 }
 
 // AfterCommit runs f once the transaction d belongs to has committed (never

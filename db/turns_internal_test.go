@@ -32,3 +32,16 @@ func TestTurnEndsBeforeAfterCommit(t *testing.T) {
 		t.Fatalf("after the commit the turn was held %d times (want 0); the next transaction ran: %v, %v", held, ran, err)
 	}
 }
+
+// TestWrites: the statements run outside a transaction that take a turn.
+func TestWrites(t *testing.T) {
+	for q, want := range map[string]bool{
+		`INSERT INTO "likes" VALUES (1)`: true, ` update "posts" SET x = 1`: true, "DELETE FROM sessions": true,
+		"CREATE TABLE t (n INTEGER)": true, `SELECT "id" FROM "posts"`: false, "VACUUM INTO '/backup/db'": false,
+		"PRAGMA journal_mode": false, "WITH x AS (SELECT 1) SELECT * FROM x": false,
+	} {
+		if got := writes(q); got != want {
+			t.Errorf("writes(%q) = %v", q, got)
+		}
+	}
+}
