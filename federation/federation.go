@@ -45,14 +45,14 @@ type Options struct {
 // failed).
 type Meter interface {
 	InboxAccepted()
-	InboxProcessed(outcome string)
-	Delivered(outcome string)
+	queue.Meter
 }
 
 type noMeter struct{}
 
 func (noMeter) InboxAccepted()        {}
 func (noMeter) InboxProcessed(string) {}
+func (noMeter) InboxBatch(int, int)   {}
 func (noMeter) Delivered(string)      {}
 
 // Federation is the node's ActivityPub side. Create it with New, register it

@@ -36,6 +36,8 @@ func TestMetrics(t *testing.T) {
 	for _, want := range []string{
 		"ruche_inbox_accepted_total 1\n",
 		`ruche_inbox_processed_total{outcome="done"} 1` + "\n",
+		"ruche_inbox_batches_total 1\n",
+		"ruche_inbox_alone_total 0\n",                     // a follow by an account the node knows needs no other server
 		`ruche_deliveries_total{outcome="done"} 1` + "\n", // the Accept
 		`ruche_http_request_duration_seconds_count{method="POST",route="/users/{name}/inbox"} 1` + "\n",
 		`ruche_inbox_jobs{state="done"} 1` + "\n",

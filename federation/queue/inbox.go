@@ -216,10 +216,12 @@ func (q *Queue) processBatch(ctx context.Context, items []*db.InboxItem) (taken 
 			taken = len(items)
 		}
 		q.log.Warn("batch of received activities rolled back: each is processed on its own", "activities", taken, "err", err)
+		q.meter.InboxBatch(taken, taken)
 		return taken, items[:taken]
 	}
 	for _, s := range kept {
 		q.settleReceived(s.it, s.err)
 	}
+	q.meter.InboxBatch(taken, len(alone))
 	return taken, alone
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +25,8 @@ func TestProcessInBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 		refused := errors.New("refused by a rule")
-		q := New(Options{DB: d, InboxWorkers: 2,
+		meter := &batchMeter{}
+		q := New(Options{DB: d, InboxWorkers: 2, Meter: meter,
 			Key:       func(it *db.InboxItem) string { return it.ActivityURI }, // lanes at once on PostgreSQL
 			Retryable: func(err error) bool { return !errors.Is(err, refused) },
 			Allowed:   func(context.Context) (func(string) bool, error) { return func(string) bool { return true }, nil },
@@ -70,6 +72,10 @@ func TestProcessInBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		if meter.taken != 100 || meter.alone != 40 {
+			t.Errorf("batches took %d and left %d alone, want 100 and 40", meter.taken, meter.alone)
+		}
+
 		var rows []struct {
 			URI     string `bun:"uri"`
 			InBatch bool   `bun:"in_batch"`
@@ -110,6 +116,20 @@ func TestProcessInBatches(t *testing.T) {
 			}
 		}
 	})
+}
+
+// batchMeter counts what batches took and left alone.
+type batchMeter struct {
+	noMeter
+	mu           sync.Mutex
+	taken, alone int
+}
+
+func (m *batchMeter) InboxBatch(taken, alone int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.taken += taken
+	m.alone += alone
 }
 
 // TestLanes: on PostgreSQL, received activities are split into inbox_workers

@@ -31,6 +31,10 @@ var ErrIgnored = errors.New("not handled")
 // activities also ignored and failed.
 type Meter interface {
 	InboxProcessed(outcome string)
+	// InboxBatch counts a batch of received activities: how many it took,
+	// and how many of them it left to process on their own (all of them
+	// when it could not commit).
+	InboxBatch(taken, alone int)
 	Delivered(outcome string)
 }
 
@@ -109,6 +113,7 @@ type Queue struct {
 type noMeter struct{}
 
 func (noMeter) InboxProcessed(string) {}
+func (noMeter) InboxBatch(int, int)   {}
 func (noMeter) Delivered(string)      {}
 
 // New returns the queue of a node.

@@ -27,6 +27,8 @@ type Metrics struct {
 	reg            *prometheus.Registry
 	inboxAccepted  prometheus.Counter
 	inboxProcessed *prometheus.CounterVec
+	inboxBatches   prometheus.Counter
+	inboxAlone     prometheus.Counter
 	deliveries     *prometheus.CounterVec
 	requests       *prometheus.HistogramVec
 }
@@ -40,13 +42,17 @@ func New(pool *sql.DB, status func(context.Context) (*spaces.FederationStatus, e
 			Help: "Activities accepted by the inboxes (answered 202 and stored)."}),
 		inboxProcessed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ruche_inbox_processed_total",
 			Help: "Received activities processed, by outcome: done, ignored, failed (refused by a rule), retry, dead."}, []string{"outcome"}),
+		inboxBatches: prometheus.NewCounter(prometheus.CounterOpts{Name: "ruche_inbox_batches_total",
+			Help: "Batches of received activities processed, each in one transaction."}),
+		inboxAlone: prometheus.NewCounter(prometheus.CounterOpts{Name: "ruche_inbox_alone_total",
+			Help: "Received activities a batch left to process on their own: they needed another server or a key, or failed in it."}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ruche_deliveries_total",
 			Help: "Delivery attempts, by outcome: done, retry, dead."}, []string{"outcome"}),
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ruche_http_request_duration_seconds",
 			Help:    "Time to answer HTTP requests, by route and method.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"route", "method"}),
 	}
-	m.reg.MustRegister(m.inboxAccepted, m.inboxProcessed, m.deliveries, m.requests,
+	m.reg.MustRegister(m.inboxAccepted, m.inboxProcessed, m.inboxBatches, m.inboxAlone, m.deliveries, m.requests,
 		collectors.NewDBStatsCollector(pool, "ruche"), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), queues{status})
 	return m
@@ -57,6 +63,13 @@ func (m *Metrics) InboxAccepted() { m.inboxAccepted.Inc() }
 
 // InboxProcessed counts a received activity processed with outcome.
 func (m *Metrics) InboxProcessed(outcome string) { m.inboxProcessed.WithLabelValues(outcome).Inc() }
+
+// InboxBatch counts a batch of received activities and those it left to
+// process on their own.
+func (m *Metrics) InboxBatch(taken, alone int) {
+	m.inboxBatches.Inc()
+	m.inboxAlone.Add(float64(alone))
+}
 
 // Delivered counts a delivery attempt with outcome.
 func (m *Metrics) Delivered(outcome string) { m.deliveries.WithLabelValues(outcome).Inc() }
