@@ -122,7 +122,7 @@ func (d *DB) ExportSnapshot(ctx context.Context, fn func(id string, c Contents) 
 	if err := tx.QueryRowContext(ctx, "SELECT pg_export_snapshot()").Scan(&id); err != nil {
 		return wrap(err, "export snapshot")
 	}
-	c, err := (&DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true}).Contents(ctx)
+	c, err := d.inTransaction(tx, nil).Contents(ctx)
 	if err != nil {
 		return err
 	}

@@ -75,39 +75,17 @@ func errNotForUs(what string) error {
 // about (the post of a Like or an Announce, the activity an Undo takes
 // back, a new post itself) — and else its actor.
 func batchKey(it *db.InboxItem) string {
-	var act struct {
-		Object json.RawMessage `json:"object"`
-	}
+	var act map[string]any
 	if json.Unmarshal([]byte(it.Body), &act) != nil {
 		return it.ActorURI
 	}
-	var iri string
-	var obj struct {
-		ID        string          `json:"id"`
-		InReplyTo json.RawMessage `json:"inReplyTo"`
+	if obj, ok := act["object"].(map[string]any); ok {
+		if parent := activitystreams.IRIOf(obj["inReplyTo"]); parent != "" {
+			return parent
+		}
 	}
-	switch {
-	case json.Unmarshal(act.Object, &iri) == nil && iri != "":
+	if iri := activitystreams.IRIOf(act["object"]); iri != "" {
 		return iri
-	case json.Unmarshal(act.Object, &obj) != nil:
-		return it.ActorURI
-	case idOf(obj.InReplyTo) != "":
-		return idOf(obj.InReplyTo)
-	case obj.ID != "":
-		return obj.ID
 	}
 	return it.ActorURI
-}
-
-// idOf reads an IRI given as a string or as an object with an id.
-func idOf(raw json.RawMessage) string {
-	var iri string
-	if json.Unmarshal(raw, &iri) == nil {
-		return iri
-	}
-	var o struct {
-		ID string `json:"id"`
-	}
-	json.Unmarshal(raw, &o)
-	return o.ID
 }

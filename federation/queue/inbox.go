@@ -23,15 +23,15 @@ func (q *Queue) processInbox(ctx context.Context, w *workerLock) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
-	alone := q.processBatches(context.WithoutCancel(ctx), items)
+	work := context.WithoutCancel(ctx) // claimed work is finished, not dropped
+	alone := q.processBatches(work, items)
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, n)
 	for _, it := range alone {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			ctx := context.WithoutCancel(ctx)
-			q.settleReceived(it, q.opts.Process(ctx, it))
+			q.settleReceived(it, q.opts.Process(work, it))
 		})
 	}
 	wg.Wait()
@@ -44,9 +44,9 @@ func (q *Queue) processInbox(ctx context.Context, w *workerLock) (int, error) {
 	return len(items), nil
 }
 
-// settleReceived sets the outcome of a received activity that Process returned err
-// for: done, ignored, failed (a rule refused it: retrying cannot help), or
-// due again later with backoff, until it is dead.
+// settleReceived sets the outcome of a received activity that Process
+// returned err for: done, ignored, failed (a rule refused it: retrying cannot
+// help), or due again later with backoff, until it is dead.
 func (q *Queue) settleReceived(it *db.InboxItem, err error) {
 	now := q.clock()
 	it.Attempts++
@@ -181,13 +181,12 @@ func (q *Queue) lanes(items []*db.InboxItem) [][]*db.InboxItem {
 }
 
 // processBatch processes the first of items in one transaction (on SQLite,
-// as many as it can in batchTime, one at least), and records the outcome of each one it
-// keeps once that has committed. It returns how many it took, and those of
+// as many as it can in batchTime, one at least), and records the outcome of
+// each one it keeps once that has committed. It returns how many it took, and those of
 // them to process on their own.
 func (q *Queue) processBatch(ctx context.Context, items []*db.InboxItem) (taken int, alone []*db.InboxItem) {
 	var kept []settled
 	err := q.db.Batch(ctx, func(ctx context.Context) error {
-		kept, alone, taken = kept[:0], alone[:0], 0
 		start, timed := time.Now(), q.db.Dialect() == db.SQLite
 		for _, it := range items {
 			if timed && taken > 0 && time.Since(start) > batchTime {
