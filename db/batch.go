@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/uptrace/bun"
 )
@@ -29,26 +28,29 @@ type batch struct {
 	root  *bun.DB
 	tx    *DB
 	after []func()
-	n     int         // savepoints taken, for their names
-	ended atomic.Bool // committed or rolled back
+	n     int // savepoints taken, for their names
 }
 
 // batchOf returns the batch ctx carries, if it is running.
 func batchOf(ctx context.Context) *batch {
 	b, _ := ctx.Value(batchKey{}).(*batch)
-	if b == nil || b.ended.Load() {
+	if b == nil || b.tx == nil || b.tx.ended.Load() {
 		return nil
 	}
 	return b
 }
 
 // on is the handle a call made with ctx runs on: d itself, or the
-// transaction of the batch ctx carries.
+// transaction ctx carries, or that of the batch it carries.
 func (d *DB) on(ctx context.Context) *DB {
-	if !d.inTx {
-		if b := batchOf(ctx); b != nil && b.root == d.root {
-			return b.tx
-		}
+	if d.inTx {
+		return d
+	}
+	if t := carried(ctx, d.root); t != nil {
+		return t
+	}
+	if b := batchOf(ctx); b != nil && b.root == d.root {
+		return b.tx
 	}
 	return d
 }
@@ -80,7 +82,9 @@ func (d *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) erro
 		}
 		return fn(context.WithValue(ctx, batchKey{}, b))
 	})
-	b.ended.Store(true)
+	if b.tx != nil {
+		b.tx.ended.Store(true)
+	}
 	if err != nil {
 		return err
 	}

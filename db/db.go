@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -40,6 +41,9 @@ type DB struct {
 	root    *bun.DB
 	dialect Dialect
 	inTx    bool
+	// ended is set once the transaction has committed or rolled back: a
+	// context still carrying it is served by the pool again.
+	ended *atomic.Bool
 	// afterCommit holds what runs once the transaction commits (nil
 	// outside a transaction).
 	afterCommit *[]func()
@@ -189,19 +193,28 @@ func (d *DB) Conn(ctx context.Context) (bun.Conn, error) { return d.root.Conn(ct
 func (d *DB) Close() error { return d.root.Close() }
 
 // InTx runs fn in a transaction, committed if fn returns nil and rolled back
-// otherwise. Inside a transaction it runs fn in the same one; with a context
-// that carries a batch (see Batch), in a savepoint of the batch's.
+// otherwise. Inside a transaction (d's, or one ctx carries) it runs fn in the
+// same one; with a context that carries a batch (see Batch), in a savepoint
+// of the batch's.
 func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 	if d.inTx {
 		return fn(d)
+	}
+	if t := carried(ctx, d.root); t != nil {
+		return fn(t)
 	}
 	if b := batchOf(ctx); b != nil && b.root == d.root {
 		return b.inTx(ctx, fn)
 	}
 	var after []func()
+	var t *DB
 	err := d.root.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(d.inTransaction(tx, &after))
+		t = d.inTransaction(tx, &after)
+		return fn(t)
 	})
+	if t != nil {
+		t.ended.Store(true)
+	}
 	if err == nil {
 		for _, f := range after {
 			f()
@@ -212,19 +225,49 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 
 // inTransaction is the handle of transaction tx of d's database.
 func (d *DB) inTransaction(tx bun.Tx, after *[]func()) *DB {
-	return &DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true, afterCommit: after, turns: d.turns}
+	return &DB{idb: tx, root: d.root, dialect: d.dialect, inTx: true, ended: new(atomic.Bool), afterCommit: after, turns: d.turns}
 }
 
-// AfterCommit runs f once the transaction d belongs to has committed (never
-// if it rolls back); outside a transaction it runs f at once. Waking a worker
-// for rows written in the transaction belongs here: woken before the commit,
-// the worker would find nothing and go back to sleep.
-func (d *DB) AfterCommit(f func()) {
-	if d.afterCommit == nil {
+// Tx is InTx for code that passes the transaction in its context rather than
+// as a handle: fn's context carries it (see WithTx).
+func (d *DB) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return d.InTx(ctx, func(tx *DB) error { return fn(WithTx(ctx, tx)) })
+}
+
+type txKey struct{}
+
+// WithTx returns ctx carrying transaction tx: every call of this package made
+// with it, on any handle of tx's database, runs in tx. Once tx has ended, a
+// context that still carries it (captured by a function run after the
+// commit) is served by the pool again. Outside a transaction, tx is the
+// database itself and ctx is returned as is.
+func WithTx(ctx context.Context, tx *DB) context.Context {
+	if !tx.inTx {
+		return ctx
+	}
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// carried returns the running transaction of database root that ctx carries.
+func carried(ctx context.Context, root *bun.DB) *DB {
+	t, _ := ctx.Value(txKey{}).(*DB)
+	if t == nil || t.root != root || t.ended.Load() {
+		return nil
+	}
+	return t
+}
+
+// AfterCommit runs f once the transaction a call made with ctx runs in has
+// committed (never if it rolls back); outside a transaction it runs f at
+// once. Waking a worker for rows written in the transaction belongs here:
+// woken before the commit, the worker would find nothing and go back to sleep.
+func (d *DB) AfterCommit(ctx context.Context, f func()) {
+	t := d.on(ctx)
+	if t.afterCommit == nil {
 		f()
 		return
 	}
-	*d.afterCommit = append(*d.afterCommit, f)
+	*t.afterCommit = append(*t.afterCommit, f)
 }
 
 // ErrNotFound is returned when a row asked for does not exist.

@@ -64,6 +64,21 @@ func (d *DB) LikeByURI(ctx context.Context, uri string) (*Like, error) {
 
 // SetLikeURI records the id of the Like activity a local like was sent as.
 func (d *DB) SetLikeURI(ctx context.Context, id, uri string) error {
-	_, err := d.q(ctx).NewUpdate().Model((*Like)(nil)).Set("uri = ?", uri).Where("id = ?", id).Exec(ctx)
-	return wrap(err, "set like uri")
+	return d.setURI(ctx, (*Like)(nil), id, uri)
+}
+
+// SetFollowURI records the IRI of the Follow activity a local account sent.
+func (d *DB) SetFollowURI(ctx context.Context, id, uri string) error {
+	return d.setURI(ctx, (*Follow)(nil), id, uri)
+}
+
+// SetMembershipURI records the IRI of the Join activity a local account sent.
+func (d *DB) SetMembershipURI(ctx context.Context, id, uri string) error {
+	return d.setURI(ctx, (*Membership)(nil), id, uri)
+}
+
+// setURI records the IRI of the activity sent for a row of model.
+func (d *DB) setURI(ctx context.Context, model any, id, uri string) error {
+	_, err := d.q(ctx).NewUpdate().Model(model).Set("uri = ?", uri).Where("id = ?", id).Exec(ctx)
+	return wrap(err, "set uri")
 }

@@ -22,7 +22,7 @@ func TestTurnEndsBeforeAfterCommit(t *testing.T) {
 		if len(d.turns) != 1 {
 			t.Error("a write transaction runs without its turn")
 		}
-		tx.AfterCommit(func() {
+		tx.AfterCommit(ctx, func() {
 			held = len(d.turns)
 			ran = d.InTx(ctx, func(*DB) error { return nil }) == nil
 		})

@@ -23,7 +23,7 @@ func TestAfterCommit(t *testing.T) {
 			if _, err := tx.Bun().ExecContext(ctx, "INSERT INTO after_commit VALUES (1)"); err != nil {
 				return err
 			}
-			tx.AfterCommit(func() {
+			tx.AfterCommit(ctx, func() {
 				ran++
 				// outside the transaction, the row is there
 				c, err := d.Bun().NewSelect().Table("after_commit").Count(ctx)
@@ -43,13 +43,13 @@ func TestAfterCommit(t *testing.T) {
 			t.Fatalf("after commit: ran %d times, saw %d rows; want 1 and 1", ran, seen)
 		}
 		err = d.InTx(ctx, func(tx *db.DB) error {
-			tx.AfterCommit(func() { ran++ })
+			tx.AfterCommit(ctx, func() { ran++ })
 			return errors.New("roll back")
 		})
 		if err == nil || ran != 1 {
 			t.Fatalf("after a rollback: err %v, ran %d times; want an error and no run", err, ran)
 		}
-		d.AfterCommit(func() { ran++ })
+		d.AfterCommit(ctx, func() { ran++ })
 		if ran != 2 {
 			t.Fatal("outside a transaction, AfterCommit runs at once")
 		}
@@ -74,7 +74,7 @@ func TestBatch(t *testing.T) {
 		unit := func(ctx context.Context, id string, keep bool) error {
 			return db.Savepoint(ctx, func() bool {
 				err := d.InTx(ctx, func(tx *db.DB) error {
-					tx.AfterCommit(func() { ran = append(ran, id) })
+					tx.AfterCommit(ctx, func() { ran = append(ran, id) })
 					return tx.InsertAccount(ctx, account(id))
 				})
 				if err != nil {
@@ -152,7 +152,7 @@ func TestBatchRolledBack(t *testing.T) {
 		err := d.Batch(ctx, func(ctx context.Context) error {
 			err := db.Savepoint(ctx, func() bool {
 				d.InTx(ctx, func(tx *db.DB) error {
-					tx.AfterCommit(func() { ran = true })
+					tx.AfterCommit(ctx, func() { ran = true })
 					return tx.InsertAccount(ctx, &db.Account{ID: "A", Type: "Person", Username: "a", Status: "active", CreatedAt: now, UpdatedAt: now})
 				})
 				return true
@@ -167,6 +167,66 @@ func TestBatchRolledBack(t *testing.T) {
 		}
 		if _, err := d.AccountByID(ctx, "A"); !errors.Is(err, db.ErrNotFound) || ran {
 			t.Fatalf("after a rolled-back batch: A %v, after-commit ran %v", err, ran)
+		}
+	})
+}
+
+// TestCarriedTx: a transaction carried by a context (Tx, WithTx) is the one
+// every call made with that context runs in, on any handle of the database:
+// a write through the root handle commits or rolls back with it, a read sees
+// it, a nested InTx joins it, AfterCommit waits for it — and a context kept
+// past its end is served by the pool.
+func TestCarriedTx(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := db.Now()
+		account := func(id string) *db.Account {
+			return &db.Account{ID: id, Type: "Person", Username: "u" + id, Status: "active", CreatedAt: now, UpdatedAt: now}
+		}
+		var kept context.Context
+		ran := false
+		err := d.Tx(ctx, func(ctx context.Context) error {
+			kept = ctx
+			if err := d.InsertAccount(ctx, account("A")); err != nil {
+				return err
+			}
+			if _, err := d.AccountByID(ctx, "A"); err != nil {
+				t.Errorf("the transaction's own write, read with its context: %v", err)
+			}
+			if _, err := d.AccountByID(context.Background(), "A"); !errors.Is(err, db.ErrNotFound) {
+				t.Errorf("outside the transaction before its commit: %v, want not found", err)
+			}
+			d.AfterCommit(ctx, func() { ran = true })
+			return d.InTx(ctx, func(tx *db.DB) error { return tx.InsertAccount(ctx, account("B")) })
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
+			t.Error("AfterCommit did not run after the commit")
+		}
+		for _, id := range []string{"A", "B"} {
+			if _, err := d.AccountByID(ctx, id); err != nil {
+				t.Errorf("%s after the commit: %v", id, err)
+			}
+		}
+		if err := d.InsertAccount(kept, account("C")); err != nil {
+			t.Fatalf("with the context of an ended transaction: %v", err)
+		}
+
+		ran = false
+		err = d.Tx(ctx, func(ctx context.Context) error {
+			d.AfterCommit(ctx, func() { ran = true })
+			if err := d.InsertAccount(ctx, account("D")); err != nil {
+				return err
+			}
+			return errors.New("roll back")
+		})
+		if err == nil || ran {
+			t.Fatalf("a rolled back transaction: err %v, after commit ran %v", err, ran)
+		}
+		if _, err := d.AccountByID(ctx, "D"); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("a write of a rolled back transaction: %v, want not found", err)
 		}
 	})
 }

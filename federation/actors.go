@@ -149,10 +149,10 @@ func (f *Federation) actorDocument(ctx context.Context, a *spaces.Account) (map[
 	if err != nil {
 		return nil, err
 	}
-	return f.actorDocumentWith(ctx, f.db, a, k)
+	return f.actorDocumentWith(ctx, a, k)
 }
 
-func (f *Federation) actorDocumentWith(ctx context.Context, d *db.DB, a *spaces.Account, k *db.Key) (map[string]any, error) {
+func (f *Federation) actorDocumentWith(ctx context.Context, a *spaces.Account, k *db.Key) (map[string]any, error) {
 	id := f.ActorIRI(a)
 	actor := activitystreams.Actor{
 		ID: id, Type: a.Type, PreferredUsername: a.Username, Name: a.DisplayName,
@@ -167,7 +167,7 @@ func (f *Federation) actorDocumentWith(ctx context.Context, d *db.DB, a *spaces.
 		actor.Discoverable, actor.Indexable = true, true
 	}
 	if a.AvatarID != "" {
-		m, err := d.MediaByID(ctx, a.AvatarID)
+		m, err := f.rows.MediaByID(ctx, a.AvatarID)
 		if err != nil {
 			return nil, err
 		}
@@ -298,7 +298,7 @@ func (f *Federation) serveOutbox(w http.ResponseWriter, r *http.Request) {
 // writeOutbox writes the outbox of c's account.
 func (f *Federation) writeOutbox(w http.ResponseWriter, r *http.Request, c *collectionRequest) {
 	ctx := r.Context()
-	total, err := f.db.CountPublicActivities(ctx, c.account.ID)
+	total, err := f.store.CountPublicActivities(ctx, c.account.ID)
 	if err != nil {
 		f.lookupError(w, r, err)
 		return
@@ -306,7 +306,7 @@ func (f *Federation) writeOutbox(w http.ResponseWriter, r *http.Request, c *coll
 	var items []any
 	last := ""
 	if c.page {
-		list, err := f.db.ListPublicActivities(ctx, c.account.ID, db.ActivityPage{Before: c.before, Limit: maxPageItems})
+		list, err := f.store.ListPublicActivities(ctx, c.account.ID, db.ActivityPage{Before: c.before, Limit: maxPageItems})
 		if err != nil {
 			f.lookupError(w, r, err)
 			return
@@ -326,7 +326,7 @@ func (f *Federation) writeOutbox(w http.ResponseWriter, r *http.Request, c *coll
 
 // serveActivity answers /activities/{id} for the node's public activities.
 func (f *Federation) serveActivity(w http.ResponseWriter, r *http.Request) {
-	act, err := f.db.ActivityByID(r.Context(), mux.Vars(r)["id"])
+	act, err := f.store.ActivityByID(r.Context(), mux.Vars(r)["id"])
 	if errors.Is(err, db.ErrNotFound) {
 		http.Error(w, "no such activity", http.StatusNotFound)
 		return

@@ -18,32 +18,13 @@ type Status = spaces.FederationStatus
 
 var _ spaces.FederationAdmin = (*Federation)(nil)
 
-// Status reads the state of the queues.
+// Status reads the state of the queues, with the last ten dead jobs of each.
 func (f *Federation) Status(ctx context.Context) (*Status, error) {
-	var s Status
-	var err error
-	if s.Inbox, err = f.db.CountInbox(ctx); err != nil {
+	s, err := f.queue.Status(ctx, 10)
+	if err != nil {
 		return nil, err
 	}
-	if s.Deliveries, err = f.db.CountDeliveries(ctx); err != nil {
-		return nil, err
-	}
-	if s.Totals, err = f.db.DeliveryTotals(ctx); err != nil {
-		return nil, err
-	}
-	if s.InboxTotals, err = f.db.InboxTotals(ctx); err != nil {
-		return nil, err
-	}
-	if s.FailingHosts, err = f.db.FailingHosts(ctx); err != nil {
-		return nil, err
-	}
-	if s.DeadInbox, err = f.db.DeadInboxItems(ctx, 10); err != nil {
-		return nil, err
-	}
-	if s.DeadDelivered, err = f.db.DeadDeliveries(ctx, 10); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return (*Status)(s), nil
 }
 
 // Policy says with whom the node federates: its mode, and the allowlist
@@ -53,7 +34,7 @@ func (f *Federation) Policy(ctx context.Context) (spaces.FederationPolicy, error
 	for _, h := range f.cfg.Federation.Allowlist {
 		p.Allowlist = append(p.Allowlist, spaces.AllowedHost{Host: strings.ToLower(h), Configured: true})
 	}
-	added, err := f.db.ListAllowedHosts(ctx)
+	added, err := f.store.ListAllowedHosts(ctx)
 	if err != nil {
 		return p, err
 	}
@@ -92,15 +73,15 @@ func (f *Federation) RotateKey(ctx context.Context, username string) (*spaces.Ac
 	if err != nil {
 		return nil, err
 	}
-	err = f.db.InTx(ctx, func(tx *db.DB) error {
-		k, err := tx.KeyOfAccount(ctx, a.ID)
+	err = f.store.Tx(ctx, func(ctx context.Context) error {
+		k, err := f.store.KeyOfAccount(ctx, a.ID)
 		switch {
 		case errors.Is(err, db.ErrNotFound): // never made (see localKey): the new key is the first
-			err = tx.InsertKey(ctx, &db.Key{ID: ulid.Make().String(), KeyID: f.keyID(a), AccountID: a.ID,
+			err = f.store.InsertKey(ctx, &db.Key{ID: ulid.Make().String(), KeyID: f.keyID(a), AccountID: a.ID,
 				PublicKeyPEM: pub, PrivateKeyPEM: priv, CreatedAt: f.clock()})
 		case err == nil:
 			k.PrivateKeyPEM, k.PublicKeyPEM, k.CreatedAt = priv, pub, f.clock()
-			err = tx.UpdateKey(ctx, k, "private_key_pem", "public_key_pem", "created_at")
+			err = f.store.UpdateKey(ctx, k, "private_key_pem", "public_key_pem", "created_at")
 		}
 		if err != nil {
 			return err
@@ -108,7 +89,7 @@ func (f *Federation) RotateKey(ctx context.Context, username string) (*spaces.Ac
 		if a.Type == spaces.TypeApplication {
 			return nil // the node's actor has no followers
 		}
-		return f.sendActorUpdate(ctx, tx, a)
+		return f.sendActorUpdate(ctx, a)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rotate the key of %s: %w", a.Username, err)

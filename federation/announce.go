@@ -89,7 +89,7 @@ func (f *Federation) vouched(ctx context.Context, g *spaces.Account, sp *spaces.
 			return ErrIgnored
 		}
 		if in.Type == "Create" {
-			if _, err := f.db.PostByURI(ctx, in.Object.ID); err == nil {
+			if _, err := f.rows.PostByURI(ctx, in.Object.ID); err == nil {
 				return nil // received already
 			}
 		}
@@ -187,7 +187,7 @@ func (f *Federation) receiveVouchedObject(ctx context.Context, g *spaces.Account
 	if _, ok := f.localPostID(ref.ID); ok {
 		return ErrIgnored
 	}
-	if _, err := f.db.PostByURI(ctx, ref.ID); err == nil {
+	if _, err := f.rows.PostByURI(ctx, ref.ID); err == nil {
 		return nil // received already
 	}
 	trusted := ref.Embedded != nil && activitystreams.SameOrigin(ref.ID, g.URI)

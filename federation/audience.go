@@ -35,7 +35,7 @@ func (f *Federation) postAudience(p *spaces.Post) string {
 }
 
 // expandAudience is the CollectionExpander of the audience IRIs.
-func (f *Federation) expandAudience(ctx context.Context, tx *db.DB, iri string) ([]*spaces.Account, bool, error) {
+func (f *Federation) expandAudience(ctx context.Context, iri string) ([]*spaces.Account, bool, error) {
 	base, ok := strings.CutSuffix(iri, audienceFragment)
 	if !ok {
 		return nil, false, nil
@@ -43,25 +43,25 @@ func (f *Federation) expandAudience(ctx context.Context, tx *db.DB, iri string) 
 	kind, name := f.localUsernameOf(base)
 	switch kind {
 	case "spaces":
-		sp, err := tx.SpaceBySlug(ctx, name, "")
+		sp, err := f.rows.SpaceBySlug(ctx, name, "")
 		if err != nil {
 			return nil, true, err
 		}
-		out, err := f.spaceReaders(ctx, tx, sp, nil)
+		out, err := f.spaceReaders(ctx, sp, nil)
 		return out, true, err
 	case "posts":
-		p, err := tx.PostByID(ctx, name)
+		p, err := f.rows.PostByID(ctx, name)
 		if err != nil {
 			return nil, true, err
 		}
 		if p.SpaceID == "" {
 			return nil, true, nil
 		}
-		sp, err := tx.SpaceByAccountID(ctx, p.SpaceID)
+		sp, err := f.rows.SpaceByAccountID(ctx, p.SpaceID)
 		if err != nil {
 			return nil, true, err
 		}
-		out, err := f.spaceReaders(ctx, tx, sp, p)
+		out, err := f.spaceReaders(ctx, sp, p)
 		return out, true, err
 	}
 	return nil, false, nil
@@ -69,14 +69,14 @@ func (f *Federation) expandAudience(ctx context.Context, tx *db.DB, iri string) 
 
 // spaceReaders lists the remote followers and active members of a space who
 // may see it, or (p set) the post.
-func (f *Federation) spaceReaders(ctx context.Context, tx *db.DB, sp *spaces.Space, p *spaces.Post) ([]*spaces.Account, error) {
-	candidates, err := allFollows(ctx, tx, sp.AccountID, true)
+func (f *Federation) spaceReaders(ctx context.Context, sp *spaces.Space, p *spaces.Post) ([]*spaces.Account, error) {
+	candidates, err := f.allFollows(ctx, sp.AccountID, true)
 	if err != nil {
 		return nil, err
 	}
 	page := db.MemberPage{State: spaces.StateActive, Limit: 500}
 	for {
-		list, err := tx.ListMemberships(ctx, sp.AccountID, page)
+		list, err := f.rows.ListMemberships(ctx, sp.AccountID, page)
 		if err != nil {
 			return nil, err
 		}
@@ -95,7 +95,7 @@ func (f *Federation) spaceReaders(ctx context.Context, tx *db.DB, sp *spaces.Spa
 			continue
 		}
 		seen[a.ID] = true
-		ok, err := f.mayReceive(ctx, tx, a, sp, p)
+		ok, err := f.mayReceive(ctx, a, sp, p)
 		if err != nil {
 			return nil, err
 		}
@@ -107,13 +107,13 @@ func (f *Federation) spaceReaders(ctx context.Context, tx *db.DB, sp *spaces.Spa
 }
 
 // mayReceive applies the visibility rule to one recipient.
-func (f *Federation) mayReceive(ctx context.Context, tx *db.DB, a *spaces.Account, sp *spaces.Space, p *spaces.Post) (bool, error) {
+func (f *Federation) mayReceive(ctx context.Context, a *spaces.Account, sp *spaces.Space, p *spaces.Post) (bool, error) {
 	reader := f.spaces.Reader(a)
 	switch {
 	case p != nil && !p.IsDeleted() && p.Visibility == spaces.VisibilityPublic:
 		return true, nil
 	case p != nil && !p.IsDeleted():
-		_, err := tx.VisiblePost(ctx, reader, p.ID)
+		_, err := f.rows.VisiblePost(ctx, reader, p.ID)
 		if errors.Is(err, db.ErrNotFound) {
 			return false, nil
 		}
@@ -121,5 +121,5 @@ func (f *Federation) mayReceive(ctx context.Context, tx *db.DB, a *spaces.Accoun
 	case sp.Visibility == spaces.VisibilityPublic:
 		return true, nil
 	}
-	return tx.SpaceVisible(ctx, reader, sp.AccountID)
+	return f.rows.SpaceVisible(ctx, reader, sp.AccountID)
 }

@@ -59,7 +59,7 @@ func (f *Federation) webfinger(w http.ResponseWriter, r *http.Request) {
 
 // hiddenSpace tells whether a local space is members-only (or unknown).
 func (f *Federation) hiddenSpace(ctx context.Context, g *spaces.Account) bool {
-	sp, err := f.db.SpaceByAccountID(ctx, g.ID)
+	sp, err := f.rows.SpaceByAccountID(ctx, g.ID)
 	return err != nil || sp.Visibility == spaces.VisibilityMembers
 }
 
@@ -147,9 +147,9 @@ func (f *Federation) nodeInfo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	ctx := r.Context()
 	now := f.clock()
-	total, err1 := f.db.CountLocalMembers(ctx, spaces.MemberFilter{Status: spaces.StatusActive})
-	month, err2 := f.db.CountActiveUsers(ctx, now.AddDate(0, 0, -30))
-	halfYear, err3 := f.db.CountActiveUsers(ctx, now.AddDate(0, 0, -180))
+	total, err1 := f.rows.CountLocalMembers(ctx, spaces.MemberFilter{Status: spaces.StatusActive})
+	month, err2 := f.rows.CountActiveUsers(ctx, now.AddDate(0, 0, -30))
+	halfYear, err3 := f.rows.CountActiveUsers(ctx, now.AddDate(0, 0, -180))
 	posts := 0
 	var err4 error
 	if f.posts != nil {
@@ -199,7 +199,7 @@ func (f *Federation) published(ctx context.Context) ([]string, error) {
 	if f.cfg.Federation.Mode != config.FederationAllowlist {
 		return []string{}, nil
 	}
-	_, allowed, err := f.rules(ctx, f.db)
+	_, allowed, err := f.rules(ctx)
 	return allowed, err
 }
 

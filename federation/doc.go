@@ -13,11 +13,13 @@
 // spaces.FollowAccount with the remote account as the one who acts, exactly
 // as a member's click would. In the other direction it listens to the
 // domain's events and turns them into activities, written in the same
-// transaction as the change (so a change and its announcement commit or roll
-// back together) and delivered later by jobs that survive restarts.
+// transaction as the change, which the event's context carries (so a change
+// and its announcement commit or roll back together), and delivered later by
+// jobs that survive restarts. Domain rows are read through spaces.Rows alone;
+// the protocol's own rows (keys, sent activities, policy) through its store.
 //
 // Extension points for the rest of the product (spaces as Groups, posts):
 // Handle registers an inbox handler for an activity type, Send enqueues an
-// activity to recipients from inside a domain transaction, and
+// activity to recipients in the transaction its context carries, and
 // ExpandCollection teaches delivery a new kind of collection (a space's members).
 package federation

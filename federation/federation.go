@@ -63,7 +63,8 @@ type Federation struct {
 	origin string // public_url without trailing slash
 	host   string // host[:port] of public_url
 	spaces *spaces.Service
-	db     *db.DB
+	rows   spaces.Rows // the domain's rows
+	store  store       // the protocol's own
 	log    *slog.Logger
 	now    func() time.Time
 	posts  func(ctx context.Context) (int, error)
@@ -110,7 +111,8 @@ func New(opts Options) (*Federation, error) {
 		origin:   opts.Config.Origin(),
 		host:     strings.ToLower(opts.Config.Host()),
 		spaces:   opts.Spaces,
-		db:       opts.Spaces.DB(),
+		rows:     opts.Spaces.Rows(),
+		store:    opts.Spaces.DB(),
 		log:      opts.Log,
 		now:      opts.Now,
 		posts:    opts.LocalPosts,
@@ -118,7 +120,7 @@ func New(opts Options) (*Federation, error) {
 		handlers: map[string]Handler{},
 	}
 	if f.posts == nil {
-		f.posts = f.db.CountLocalPosts
+		f.posts = f.rows.CountLocalPosts
 	}
 	if f.meter == nil {
 		f.meter = noMeter{}
@@ -132,7 +134,7 @@ func New(opts Options) (*Federation, error) {
 	})
 	fed := opts.Config.Federation
 	f.queue = queue.New(queue.Options{
-		DB: f.db, Log: f.log, Now: f.now, Meter: f.meter,
+		DB: opts.Spaces.DB(), Log: f.log, Now: f.now, Meter: f.meter,
 		InboxWorkers: fed.InboxWorkers, DeliveryWorkers: fed.DeliveryWorkers, DeliveryPerHost: fed.DeliveryPerHost,
 		DeliveryTimeout: fed.DeliveryTimeout, DeliveryMaxAge: fed.DeliveryMaxAge,
 		Client:    f.client,
@@ -140,7 +142,7 @@ func New(opts Options) (*Federation, error) {
 		Key:       batchKey,
 		Retryable: spaces.Retryable,
 		Signer:    f.signer,
-		Allowed:   func(ctx context.Context) (func(string) bool, error) { return f.policy(ctx, f.db) },
+		Allowed:   func(ctx context.Context) (func(string) bool, error) { return f.policy(ctx) },
 		Expand:    f.resolveRecipients,
 	})
 	f.unavailable = f.queue.ErrorLog("database unavailable: requests answered 503")

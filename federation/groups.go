@@ -82,7 +82,7 @@ func (f *Federation) serveSpace(w http.ResponseWriter, r *http.Request) {
 		f.lookupError(w, r, err)
 		return
 	}
-	doc, err := f.groupDocument(r.Context(), f.db, sp, k)
+	doc, err := f.groupDocument(r.Context(), sp, k)
 	if err != nil {
 		f.lookupError(w, r, err)
 		return
@@ -92,7 +92,7 @@ func (f *Federation) serveSpace(w http.ResponseWriter, r *http.Request) {
 
 // groupDocument builds the Group actor of a local space, with its key k,
 // reading through d.
-func (f *Federation) groupDocument(ctx context.Context, d *db.DB, sp *spaces.Space, k *db.Key) (map[string]any, error) {
+func (f *Federation) groupDocument(ctx context.Context, sp *spaces.Space, k *db.Key) (map[string]any, error) {
 	a := sp.Account
 	id := f.ActorIRI(a)
 	public := sp.Visibility == spaces.VisibilityPublic
@@ -113,7 +113,7 @@ func (f *Federation) groupDocument(ctx context.Context, d *db.DB, sp *spaces.Spa
 		if img.id == "" {
 			continue
 		}
-		m, err := d.MediaByID(ctx, img.id)
+		m, err := f.rows.MediaByID(ctx, img.id)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +166,7 @@ func (f *Federation) writeGroupFollowers(w http.ResponseWriter, r *http.Request,
 		f.lookupError(w, r, err)
 		return
 	}
-	members, err := f.db.CountMembers(ctx, c.space.AccountID, spaces.StateActive)
+	members, err := f.rows.CountMembers(ctx, c.space.AccountID, spaces.StateActive)
 	if err != nil {
 		f.lookupError(w, r, err)
 		return
@@ -189,7 +189,7 @@ func (f *Federation) writeGroupFollowers(w http.ResponseWriter, r *http.Request,
 				last = "m"
 			}
 		} else {
-			list, err := f.db.ListMemberships(ctx, c.space.AccountID, db.MemberPage{State: spaces.StateActive, After: after, Limit: maxPageItems})
+			list, err := f.rows.ListMemberships(ctx, c.space.AccountID, db.MemberPage{State: spaces.StateActive, After: after, Limit: maxPageItems})
 			if err != nil {
 				f.lookupError(w, r, err)
 				return
@@ -207,7 +207,7 @@ func (f *Federation) writeGroupFollowers(w http.ResponseWriter, r *http.Request,
 // oldest first (the cursor is the last membership of the previous page).
 func (f *Federation) writeMembers(w http.ResponseWriter, r *http.Request, c *collectionRequest) {
 	ctx := r.Context()
-	total, err := f.db.CountMembers(ctx, c.space.AccountID, spaces.StateActive)
+	total, err := f.rows.CountMembers(ctx, c.space.AccountID, spaces.StateActive)
 	if err != nil {
 		f.lookupError(w, r, err)
 		return
@@ -215,7 +215,7 @@ func (f *Federation) writeMembers(w http.ResponseWriter, r *http.Request, c *col
 	var items []any
 	last := ""
 	if c.page {
-		list, err := f.db.ListMemberships(ctx, c.space.AccountID, db.MemberPage{State: spaces.StateActive, After: c.before, Limit: maxPageItems})
+		list, err := f.rows.ListMemberships(ctx, c.space.AccountID, db.MemberPage{State: spaces.StateActive, After: c.before, Limit: maxPageItems})
 		if err != nil {
 			f.lookupError(w, r, err)
 			return
@@ -231,7 +231,7 @@ func (f *Federation) writeMembers(w http.ResponseWriter, r *http.Request, c *col
 // writeModerators writes the moderators collection (the Group's
 // attributedTo, FEP-1b12): its owners and moderators, in one piece.
 func (f *Federation) writeModerators(w http.ResponseWriter, r *http.Request, c *collectionRequest) {
-	list, err := f.db.ListMemberships(r.Context(), c.space.AccountID, db.MemberPage{State: spaces.StateActive,
+	list, err := f.rows.ListMemberships(r.Context(), c.space.AccountID, db.MemberPage{State: spaces.StateActive,
 		Roles: []string{spaces.SpaceRoleOwner, spaces.SpaceRoleModerator}, Limit: 500})
 	if err != nil {
 		f.lookupError(w, r, err)
@@ -261,7 +261,7 @@ func (f *Federation) writeFeatured(w http.ResponseWriter, r *http.Request, c *co
 	}
 	items := []any{}
 	for _, p := range posts {
-		doc, err := f.objectDoc(ctx, f.db, p)
+		doc, err := f.objectDoc(ctx, p)
 		if err != nil {
 			f.lookupError(w, r, err)
 			return
@@ -295,7 +295,7 @@ func (f *Federation) mayReadActivity(ctx context.Context, act *db.Activity) (boo
 		if id, ok := f.localPostID(iri); ok {
 			return f.spaces.CanSee(ctx, signer(ctx), id)
 		}
-		if p, err := f.db.PostByURI(ctx, iri); err == nil {
+		if p, err := f.rows.PostByURI(ctx, iri); err == nil {
 			return f.spaces.CanSee(ctx, signer(ctx), p.ID)
 		} else if !errors.Is(err, db.ErrNotFound) {
 			return false, err

@@ -52,8 +52,8 @@ func (f *Federation) onFollow(ctx context.Context, r *Received) error {
 		return err
 	}
 	if fl.URI != r.ID && fl.State == spaces.FollowStateAccepted {
-		return f.db.InTx(ctx, func(tx *db.DB) error {
-			return f.sendAnswer(ctx, tx, "Accept", target, r.From, r.ID)
+		return f.store.Tx(ctx, func(ctx context.Context) error {
+			return f.sendAnswer(ctx, "Accept", target, r.From, r.ID)
 		})
 	}
 	return nil
@@ -66,14 +66,14 @@ func (f *Federation) followAnswered(ctx context.Context, r *Received) (*spaces.A
 	var fl *db.Follow
 	var err error
 	if r.Object.ID != "" {
-		fl, err = f.db.FollowByURI(ctx, r.Object.ID)
+		fl, err = f.rows.FollowByURI(ctx, r.Object.ID)
 	}
 	if fl == nil && r.Object.Actor != "" {
 		follower, lerr := f.localAccountByIRI(ctx, r.Object.Actor)
 		if lerr != nil {
 			return nil, lerr
 		}
-		fl, err = f.db.FollowBetween(ctx, follower.ID, r.From.ID)
+		fl, err = f.rows.FollowBetween(ctx, follower.ID, r.From.ID)
 	}
 	if err != nil || fl == nil {
 		if err == nil || errors.Is(err, db.ErrNotFound) {
@@ -84,7 +84,7 @@ func (f *Federation) followAnswered(ctx context.Context, r *Received) (*spaces.A
 	if fl.TargetID != r.From.ID {
 		return nil, &spaces.Error{Kind: spaces.KindForbidden, Code: "not_target", Message: "only the followed actor answers a follow"}
 	}
-	return f.db.AccountByID(ctx, fl.FollowerID)
+	return f.rows.AccountByID(ctx, fl.FollowerID)
 }
 
 // onAccept: a remote actor accepted a local account's follow.
@@ -116,7 +116,7 @@ func (f *Federation) onUndo(ctx context.Context, r *Received) error {
 	objType := r.Object.Type
 	var fl *db.Follow
 	if r.Object.ID != "" {
-		if got, err := f.db.FollowByURI(ctx, r.Object.ID); err == nil {
+		if got, err := f.rows.FollowByURI(ctx, r.Object.ID); err == nil {
 			fl, objType = got, "Follow"
 		}
 	}
@@ -129,7 +129,7 @@ func (f *Federation) onUndo(ctx context.Context, r *Received) error {
 		if fl.FollowerID != r.From.ID {
 			return &spaces.Error{Kind: spaces.KindForbidden, Code: "not_follower", Message: "only the follower undoes a follow"}
 		}
-		target, err = f.db.AccountByID(ctx, fl.TargetID)
+		target, err = f.rows.AccountByID(ctx, fl.TargetID)
 	} else {
 		target, err = f.localAccountByIRI(ctx, r.Object.Object)
 	}

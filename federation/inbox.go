@@ -83,7 +83,7 @@ func (f *Federation) receive(w http.ResponseWriter, r *http.Request, addressee f
 		// An actor the node never knew is being deleted: there is nothing to
 		// delete, and fetching its key (gone with it) would only make every
 		// server of the network hammer its origin. Accept and drop.
-		if _, err := f.db.KeyByKeyID(ctx, p.KeyID); errors.Is(err, db.ErrNotFound) {
+		if _, err := f.store.KeyByKeyID(ctx, p.KeyID); errors.Is(err, db.ErrNotFound) {
 			w.WriteHeader(http.StatusAccepted)
 			return
 		}

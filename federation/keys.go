@@ -47,29 +47,9 @@ func (f *Federation) signingKey(ctx context.Context, a *spaces.Account) (crypto.
 const InstanceUsername = "actor"
 
 // instanceActor returns the node's actor, creating it the first time (its
-// key is made by localKey, outside any transaction). Several processes
-// starting at once may race: the loser reads the winner's row.
+// key is made by localKey, outside any transaction).
 func (f *Federation) instanceActor(ctx context.Context) (*spaces.Account, error) {
-	a, err := f.db.LocalAccountByUsername(ctx, InstanceUsername)
-	if err == nil {
-		return a, nil
-	}
-	if !errors.Is(err, db.ErrNotFound) {
-		return nil, err
-	}
-	now := f.clock()
-	a = &spaces.Account{
-		ID: ulid.Make().String(), Type: spaces.TypeApplication, Username: InstanceUsername,
-		DisplayName: f.cfg.Node.Name, Status: spaces.StatusActive, CreatedAt: now, UpdatedAt: now,
-	}
-	err = f.db.InsertAccount(ctx, a)
-	if errors.Is(err, db.ErrConflict) {
-		return f.db.LocalAccountByUsername(ctx, InstanceUsername)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("create the instance actor: %w", err)
-	}
-	return a, nil
+	return f.spaces.ApplicationAccount(ctx, InstanceUsername, f.cfg.Node.Name)
 }
 
 // signAs returns a function that signs a GET as the local account as, or
@@ -162,7 +142,7 @@ func (f *Federation) publicKey(ctx context.Context, keyID string, refresh bool) 
 		if k, ok := f.keys.Get(keyID, now); ok {
 			return k, nil
 		}
-		row, err := f.db.KeyByKeyID(ctx, keyID)
+		row, err := f.store.KeyByKeyID(ctx, keyID)
 		if err == nil {
 			k, err := loadedKey(row)
 			if err == nil {
@@ -241,7 +221,7 @@ func (f *Federation) fetchKey(ctx context.Context, keyID string) (*remoteKey, er
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errKeyUnavailable, err)
 	}
-	row, err := f.db.KeyByKeyID(ctx, keyID)
+	row, err := f.store.KeyByKeyID(ctx, keyID)
 	if err != nil || row.AccountID != actor.ID {
 		return nil, fmt.Errorf("%w: the key %s is not stored as %s's", errKeyUnavailable, keyID, owner)
 	}
@@ -320,17 +300,17 @@ func (f *Federation) storeRemoteActor(ctx context.Context, ra *activitystreams.R
 
 // storeKeys records or refreshes the keys of a remote actor.
 func (f *Federation) storeKeys(ctx context.Context, a *spaces.Account, keys []activitystreams.PublicKey, now time.Time) error {
-	return f.db.InTx(ctx, func(tx *db.DB) error {
-		tx.AfterCommit(func() { f.keys.ForgetOwner(a.ID) })
+	return f.store.Tx(ctx, func(ctx context.Context) error {
+		f.store.AfterCommit(ctx, func() { f.keys.ForgetOwner(a.ID) })
 		for _, k := range keys {
 			_, pemKey, err := publicKeyOf(k)
 			if err != nil {
 				continue // a key the node cannot use
 			}
-			row, err := tx.KeyByKeyID(ctx, k.ID)
+			row, err := f.store.KeyByKeyID(ctx, k.ID)
 			switch {
 			case errors.Is(err, db.ErrNotFound):
-				if err := tx.InsertKey(ctx, &db.Key{ID: ulid.Make().String(), KeyID: k.ID, AccountID: a.ID,
+				if err := f.store.InsertKey(ctx, &db.Key{ID: ulid.Make().String(), KeyID: k.ID, AccountID: a.ID,
 					PublicKeyPEM: pemKey, CreatedAt: now, FetchedAt: now}); err != nil {
 					return err
 				}
@@ -340,7 +320,7 @@ func (f *Federation) storeKeys(ctx context.Context, a *spaces.Account, keys []ac
 				return fmt.Errorf("key %s already belongs to another actor", k.ID)
 			default:
 				row.PublicKeyPEM, row.FetchedAt = pemKey, now
-				if err := tx.UpdateKey(ctx, row, "public_key_pem", "fetched_at"); err != nil {
+				if err := f.store.UpdateKey(ctx, row, "public_key_pem", "fetched_at"); err != nil {
 					return err
 				}
 			}

@@ -56,7 +56,7 @@ func generateKey() (private, public string, err error) {
 // It reads and writes outside any transaction: never call it with one open
 // (on SQLite it would wait for the lock its caller holds).
 func (f *Federation) localKey(ctx context.Context, a *spaces.Account) (*db.Key, error) {
-	k, err := f.db.KeyOfAccount(ctx, a.ID)
+	k, err := f.store.KeyOfAccount(ctx, a.ID)
 	if !errors.Is(err, db.ErrNotFound) {
 		if err != nil {
 			return nil, fmt.Errorf("key of %s: %w", a.Username, err)
@@ -70,14 +70,14 @@ func (f *Federation) localKey(ctx context.Context, a *spaces.Account) (*db.Key, 
 	if err != nil {
 		return nil, fmt.Errorf("make the key of %s: %w", a.Username, err)
 	}
-	if _, err := f.db.InsertKeyIfAbsent(ctx, &db.Key{
+	if _, err := f.store.InsertKeyIfAbsent(ctx, &db.Key{
 		ID: ulid.Make().String(), KeyID: f.keyID(a), AccountID: a.ID,
 		PublicKeyPEM: pub, PrivateKeyPEM: priv, CreatedAt: f.clock(),
 	}); err != nil {
 		return nil, fmt.Errorf("store the key of %s: %w", a.Username, err)
 	}
 	// Ours, or the one another request stored first.
-	k, err = f.db.KeyOfAccount(ctx, a.ID)
+	k, err = f.store.KeyOfAccount(ctx, a.ID)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, fmt.Errorf("the keyId %s of %s is another account's", f.keyID(a), a.Username)
 	}
@@ -87,28 +87,29 @@ func (f *Federation) localKey(ctx context.Context, a *spaces.Account) (*db.Key, 
 	return k, nil
 }
 
-// makeKeyAfterCommit makes the key of the local actor a, created in tx, once
-// tx has committed. A failure is only logged: the key is then made when
+// makeKeyAfterCommit makes the key of the local actor a, created in the
+// transaction ctx carries, once it has committed. A failure is only logged: the key is then made when
 // first needed.
-func (f *Federation) makeKeyAfterCommit(ctx context.Context, tx *db.DB, a *spaces.Account) {
+func (f *Federation) makeKeyAfterCommit(ctx context.Context, a *spaces.Account) {
 	ctx = context.WithoutCancel(ctx) // the actor is stored: its key must follow
-	tx.AfterCommit(func() {
+	f.store.AfterCommit(ctx, func() {
 		if _, err := f.localKey(ctx, a); err != nil {
 			f.log.Warn("key of a new actor not made, it will be when first needed", "actor", a.Username, "err", err)
 		}
 	})
 }
 
-// keyInTx reads the key of the local actor a through tx, for a writer of
-// a's document. When a has no key yet, it returns nil and no error, and arranges for fn
-// to run in a transaction of its own once tx has committed and the key is
-// made: the caller returns, and fn does its work again.
+// keyInTx reads the key of the local actor a in the transaction ctx carries,
+// for a writer of a's document. When a has no key yet, it returns nil and no
+// error, and arranges for fn to run in a transaction of its own once that
+// one has committed and the key is made: the caller returns, and fn does its
+// work again.
 //
 // The deferred work is lost if the process stops before it runs. It is an
 // Update of an actor whose key was missing, which no other server can have
 // read (reading an actor makes its key): the next Update carries the same.
-func (f *Federation) keyInTx(ctx context.Context, tx *db.DB, a *spaces.Account, fn func(tx *db.DB) error) (*db.Key, error) {
-	k, err := tx.KeyOfAccount(ctx, a.ID)
+func (f *Federation) keyInTx(ctx context.Context, a *spaces.Account, fn func(ctx context.Context) error) (*db.Key, error) {
+	k, err := f.store.KeyOfAccount(ctx, a.ID)
 	switch {
 	case err == nil:
 		return k, nil
@@ -116,12 +117,12 @@ func (f *Federation) keyInTx(ctx context.Context, tx *db.DB, a *spaces.Account, 
 		return nil, fmt.Errorf("key of %s: %w", a.Username, err)
 	}
 	ctx = context.WithoutCancel(ctx)
-	tx.AfterCommit(func() {
+	f.store.AfterCommit(ctx, func() {
 		if _, err := f.localKey(ctx, a); err != nil {
 			f.log.Warn("key not made, update not sent", "actor", a.Username, "err", err)
 			return
 		}
-		if err := f.db.InTx(ctx, fn); err != nil {
+		if err := f.store.Tx(ctx, fn); err != nil {
 			f.log.Warn("update not sent", "actor", a.Username, "err", err)
 		}
 	})

@@ -21,7 +21,7 @@ import (
 
 // objectOf converts a post (its author, translations, tags, mentions and
 // attachments loaded) into the object the node publishes, reading through d.
-func (f *Federation) objectOf(ctx context.Context, d *db.DB, p *spaces.Post) (activitystreams.Object, error) {
+func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystreams.Object, error) {
 	o := activitystreams.Object{
 		ID: f.PostIRI(p), Type: "Note", AttributedTo: f.ActorIRI(p.Author), Context: f.contextIRI(p),
 		Published: p.CreatedAt, Updated: p.EditedAt, URL: f.postURL(p), Language: p.Language,
@@ -46,7 +46,7 @@ func (f *Federation) objectOf(ctx context.Context, d *db.DB, p *spaces.Post) (ac
 	if len(o.Content) == 0 { // a post stored without its parts
 		o.Content[p.Language] = p.Content
 	}
-	sp, err := f.spaceOf(ctx, d, p)
+	sp, err := f.spaceOf(ctx, p)
 	if err != nil {
 		return o, err
 	}
@@ -56,7 +56,7 @@ func (f *Federation) objectOf(ctx context.Context, d *db.DB, p *spaces.Post) (ac
 	if p.InReplyToID != "" {
 		parent := p.InReplyTo
 		if parent == nil || parent.ID != p.InReplyToID {
-			if parent, err = d.PostByID(ctx, p.InReplyToID); err != nil {
+			if parent, err = f.rows.PostByID(ctx, p.InReplyToID); err != nil {
 				return o, err
 			}
 		}
@@ -70,7 +70,7 @@ func (f *Federation) objectOf(ctx context.Context, d *db.DB, p *spaces.Post) (ac
 		if m.AccountID == "" {
 			continue
 		}
-		a, err := d.AccountByID(ctx, m.AccountID)
+		a, err := f.rows.AccountByID(ctx, m.AccountID)
 		if err != nil {
 			return o, err
 		}
@@ -95,12 +95,12 @@ func (f *Federation) objectOf(ctx context.Context, d *db.DB, p *spaces.Post) (ac
 
 // spaceOf returns the space of a post (nil for a profile post), loading it
 // when the post came without it.
-func (f *Federation) spaceOf(ctx context.Context, d *db.DB, p *spaces.Post) (*spaces.Space, error) {
+func (f *Federation) spaceOf(ctx context.Context, p *spaces.Post) (*spaces.Space, error) {
 	if p.SpaceID == "" {
 		return nil, nil
 	}
 	if p.Space == nil || p.Space.AccountID != p.SpaceID || p.Space.Account == nil {
-		sp, err := d.SpaceByAccountID(ctx, p.SpaceID)
+		sp, err := f.rows.SpaceByAccountID(ctx, p.SpaceID)
 		if err != nil {
 			return nil, err
 		}
@@ -132,8 +132,8 @@ func (f *Federation) addressing(p *spaces.Post, sp *spaces.Space, mentioned []st
 }
 
 // objectDoc is objectOf's JSON document.
-func (f *Federation) objectDoc(ctx context.Context, d *db.DB, p *spaces.Post) (map[string]any, error) {
-	o, err := f.objectOf(ctx, d, p)
+func (f *Federation) objectDoc(ctx context.Context, p *spaces.Post) (map[string]any, error) {
+	o, err := f.objectOf(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func (f *Federation) tombstoneOf(p *spaces.Post) map[string]any {
 // other servers are not served here: their own server speaks for them.
 func (f *Federation) servePost(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	p, err := f.db.PostByID(ctx, mux.Vars(r)["id"])
+	p, err := f.rows.PostByID(ctx, mux.Vars(r)["id"])
 	if errors.Is(err, db.ErrNotFound) || (err == nil && !p.Local) {
 		http.Error(w, "no such post", http.StatusNotFound)
 		return
@@ -171,7 +171,7 @@ func (f *Federation) servePost(w http.ResponseWriter, r *http.Request) {
 		f.notVisible(w, r, err)
 		return
 	}
-	doc, err := f.objectDoc(ctx, f.db, p)
+	doc, err := f.objectDoc(ctx, p)
 	if err != nil {
 		f.lookupError(w, r, err)
 		return

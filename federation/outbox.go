@@ -20,20 +20,20 @@ import (
 // in it, for delivery (a space's members, say). It reports ok=false for an
 // IRI that is not one of its collections. It runs inside the transaction of
 // the change being announced.
-type CollectionExpander func(ctx context.Context, tx *db.DB, iri string) (members []*spaces.Account, ok bool, err error)
+type CollectionExpander func(ctx context.Context, iri string) (members []*spaces.Account, ok bool, err error)
 
 // ExpandCollection teaches delivery a kind of collection. Followers
 // collections of local actors are known already.
 func (f *Federation) ExpandCollection(e CollectionExpander) { f.collections = append(f.collections, e) }
 
-// Send writes an activity of a local actor in tx — the transaction of the
-// change it announces, so both commit or neither does — and queues one
+// Send writes an activity of a local actor in the transaction ctx carries —
+// that of the change it announces, so both commit or neither does — and queues one
 // delivery per inbox of its recipients. Recipients are IRIs: remote actors
 // (delivered to their own inbox), collections (the actor's followers, or one
 // an expander knows: delivered to shared inboxes, each once) and as:Public
 // (nobody to deliver to). The activity's id and actor are set here.
 // Recipients the node has not met yet are resolved by the worker.
-func (f *Federation) Send(ctx context.Context, tx *db.DB, from *spaces.Account, act activitystreams.Activity, recipients ...string) (*db.Activity, error) {
+func (f *Federation) Send(ctx context.Context, from *spaces.Account, act activitystreams.Activity, recipients ...string) (*db.Activity, error) {
 	if !from.IsLocal() {
 		return nil, errors.New("send: only local actors send activities")
 	}
@@ -56,37 +56,27 @@ func (f *Federation) Send(ctx context.Context, tx *db.DB, from *spaces.Account, 
 		Public: slices.Contains(act.To, activitystreams.Public) || slices.Contains(act.Cc, activitystreams.Public),
 		Body:   string(body), CreatedAt: now,
 	}
-	inboxes, unresolved, err := f.expand(ctx, tx, from, recipients)
+	err = f.store.Tx(ctx, func(ctx context.Context) error {
+		inboxes, unresolved, err := f.expand(ctx, from, recipients)
+		if err != nil {
+			return fmt.Errorf("send %s: recipients: %w", act.Type, err)
+		}
+		row.Unresolved = strings.Join(unresolved, "\n")
+		if err := f.store.InsertActivity(ctx, row); err != nil {
+			return err
+		}
+		return f.queue.Enqueue(ctx, row, inboxes)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("send %s: recipients: %w", act.Type, err)
-	}
-	row.Unresolved = strings.Join(unresolved, "\n")
-	if err := tx.InsertActivity(ctx, row); err != nil {
 		return nil, err
 	}
-	if err := tx.InsertDeliveries(ctx, f.deliveries(row, inboxes)); err != nil {
-		return nil, err
-	}
-	tx.AfterCommit(f.notify)
 	return row, nil
-}
-
-// deliveries makes the delivery jobs of an activity, one per inbox.
-func (f *Federation) deliveries(a *db.Activity, inboxes []string) []*db.Delivery {
-	out := make([]*db.Delivery, 0, len(inboxes))
-	for _, in := range inboxes {
-		out = append(out, &db.Delivery{
-			ID: ulid.Make().String(), ActivityID: a.ID, Inbox: in, Host: activitystreams.Host(in),
-			State: db.JobPending, NextAt: a.CreatedAt, CreatedAt: a.CreatedAt,
-		})
-	}
-	return out
 }
 
 // expand turns recipients into inboxes (deduplicated, hosts the node does
 // not federate with left out) and the IRIs it could not resolve yet.
-func (f *Federation) expand(ctx context.Context, tx *db.DB, from *spaces.Account, recipients []string) (inboxes, unresolved []string, err error) {
-	allowed, err := f.policy(ctx, tx)
+func (f *Federation) expand(ctx context.Context, from *spaces.Account, recipients []string) (inboxes, unresolved []string, err error) {
+	allowed, err := f.policy(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -105,7 +95,7 @@ func (f *Federation) expand(ctx context.Context, tx *db.DB, from *spaces.Account
 		switch {
 		case iri == "" || iri == activitystreams.Public:
 		case iri == f.FollowersIRI(from):
-			followers, err := allFollows(ctx, tx, from.ID, true)
+			followers, err := f.allFollows(ctx, from.ID, true)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -113,7 +103,7 @@ func (f *Federation) expand(ctx context.Context, tx *db.DB, from *spaces.Account
 				add(a, true)
 			}
 		case activitystreams.SameOrigin(iri, f.origin):
-			members, ok, err := f.expandLocal(ctx, tx, iri)
+			members, ok, err := f.expandLocal(ctx, iri)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -121,7 +111,7 @@ func (f *Federation) expand(ctx context.Context, tx *db.DB, from *spaces.Account
 				add(a, ok)
 			}
 		default:
-			a, err := tx.AccountByURI(ctx, iri)
+			a, err := f.rows.AccountByURI(ctx, iri)
 			switch {
 			case errors.Is(err, db.ErrNotFound):
 				if allowed(activitystreams.Host(iri)) && !slices.Contains(unresolved, iri) {
@@ -138,9 +128,9 @@ func (f *Federation) expand(ctx context.Context, tx *db.DB, from *spaces.Account
 }
 
 // expandLocal asks the registered expanders about a collection of this node.
-func (f *Federation) expandLocal(ctx context.Context, tx *db.DB, iri string) ([]*spaces.Account, bool, error) {
+func (f *Federation) expandLocal(ctx context.Context, iri string) ([]*spaces.Account, bool, error) {
 	for _, e := range f.collections {
-		members, ok, err := e(ctx, tx, iri)
+		members, ok, err := e(ctx, iri)
 		if err != nil || ok {
 			return members, ok, err
 		}
@@ -150,16 +140,16 @@ func (f *Federation) expandLocal(ctx context.Context, tx *db.DB, iri string) ([]
 
 // allFollows lists every accepted follow of id (followers, or followed
 // accounts), page by page.
-func allFollows(ctx context.Context, tx *db.DB, id string, followers bool) ([]*spaces.Account, error) {
+func (f *Federation) allFollows(ctx context.Context, id string, followers bool) ([]*spaces.Account, error) {
 	var out []*spaces.Account
 	page := db.FollowPage{State: spaces.FollowStateAccepted, Limit: 500}
 	for {
 		var list []*db.Follow
 		var err error
 		if followers {
-			list, err = tx.ListFollowers(ctx, id, page)
+			list, err = f.rows.ListFollowers(ctx, id, page)
 		} else {
-			list, err = tx.ListFollowing(ctx, id, page)
+			list, err = f.rows.ListFollowing(ctx, id, page)
 		}
 		if err != nil {
 			return nil, err
@@ -180,8 +170,8 @@ func allFollows(ctx context.Context, tx *db.DB, id string, followers bool) ([]*s
 
 // policy returns the node's federation policy as a predicate on hosts,
 // reading the blocks once.
-func (f *Federation) policy(ctx context.Context, tx *db.DB) (func(host string) bool, error) {
-	blocks, allowed, err := f.rules(ctx, tx)
+func (f *Federation) policy(ctx context.Context) (func(host string) bool, error) {
+	blocks, allowed, err := f.rules(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -200,11 +190,11 @@ func (f *Federation) policy(ctx context.Context, tx *db.DB) (func(host string) b
 
 // sendAnswer sends an Accept or a Reject of a remote actor's Follow
 // (followID) of a local account.
-func (f *Federation) sendAnswer(ctx context.Context, tx *db.DB, typ string, target, follower *spaces.Account, followID string) error {
+func (f *Federation) sendAnswer(ctx context.Context, typ string, target, follower *spaces.Account, followID string) error {
 	follow := map[string]any{"id": followID, "type": "Follow", "actor": follower.URI, "object": f.ActorIRI(target)}
 	if followID == "" {
 		delete(follow, "id")
 	}
-	_, err := f.Send(ctx, tx, target, activitystreams.Activity{Type: typ, Object: follow, To: []string{follower.URI}}, follower.URI)
+	_, err := f.Send(ctx, target, activitystreams.Activity{Type: typ, Object: follow, To: []string{follower.URI}}, follower.URI)
 	return err
 }

@@ -26,7 +26,7 @@ func (f *Federation) hostAllowed(ctx context.Context, host string) error {
 	if host == "" {
 		return ErrHostRefused
 	}
-	blocks, allowed, err := f.rules(ctx, f.db)
+	blocks, allowed, err := f.rules(ctx)
 	if err != nil {
 		return err
 	}
@@ -51,15 +51,15 @@ const blocksTTL = 2 * time.Second
 // rules returns the blocked domains and the allowlist (the configuration's
 // hosts and those admins added), read through d when the copy in memory is
 // older than blocksTTL.
-func (f *Federation) rules(ctx context.Context, d *db.DB) ([]*db.DomainBlock, []string, error) {
+func (f *Federation) rules(ctx context.Context) ([]*db.DomainBlock, []string, error) {
 	f.blocksMu.Lock()
 	defer f.blocksMu.Unlock()
 	if f.blocksAt.IsZero() || time.Since(f.blocksAt) > blocksTTL {
-		blocks, err := d.ListDomainBlocks(ctx)
+		blocks, err := f.store.ListDomainBlocks(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
-		hosts, err := d.ListAllowedHosts(ctx)
+		hosts, err := f.store.ListAllowedHosts(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -88,7 +88,7 @@ func (f *Federation) forgetBlocks() {
 // InAllowlist tells whether host is on the node's allowlist: a partner node
 // that may see content of `network` visibility.
 func (f *Federation) InAllowlist(host string) bool {
-	_, allowed, err := f.rules(context.Background(), f.db)
+	_, allowed, err := f.rules(context.Background())
 	if err != nil {
 		f.log.Warn("allowlist", "err", err)
 		allowed = f.cfg.Federation.Allowlist // what the configuration says holds in any case
@@ -126,25 +126,14 @@ func (f *Federation) BlockDomain(ctx context.Context, domain, reason string) err
 	}
 	now := f.clock()
 	defer f.forgetBlocks()
-	return f.db.InTx(ctx, func(tx *db.DB) error {
-		if err := tx.InsertDomainBlock(ctx, &db.DomainBlock{Domain: d, Reason: reason, CreatedAt: now}); err != nil {
+	return f.store.Tx(ctx, func(ctx context.Context) error {
+		if err := f.store.InsertDomainBlock(ctx, &db.DomainBlock{Domain: d, Reason: reason, CreatedAt: now}); err != nil {
 			if errors.Is(err, db.ErrConflict) {
 				return spaces.ErrDomainBlocked.With(fmt.Errorf("%s is blocked already", d))
 			}
 			return err
 		}
-		hosts, err := tx.CountDeliveries(ctx)
-		if err != nil {
-			return err
-		}
-		for _, h := range hosts {
-			if hostMatches(h.Host, d) {
-				if err := tx.DropDeliveriesTo(ctx, h.Host, "domain blocked", now); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return f.queue.Drop(ctx, func(host string) bool { return hostMatches(host, d) }, "domain blocked")
 	})
 }
 
@@ -155,7 +144,7 @@ func (f *Federation) UnblockDomain(ctx context.Context, domain string) error {
 		return spaces.ErrDomainInvalid.With(err)
 	}
 	defer f.forgetBlocks()
-	if err := f.db.DeleteDomainBlock(ctx, d); err != nil {
+	if err := f.store.DeleteDomainBlock(ctx, d); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return spaces.ErrDomainNotHeld.With(fmt.Errorf("%s is not blocked", d))
 		}
@@ -166,7 +155,7 @@ func (f *Federation) UnblockDomain(ctx context.Context, domain string) error {
 
 // DomainBlocks lists the blocked domains.
 func (f *Federation) DomainBlocks(ctx context.Context) ([]*db.DomainBlock, error) {
-	return f.db.ListDomainBlocks(ctx)
+	return f.store.ListDomainBlocks(ctx)
 }
 
 // AllowHost puts a partner host on the allowlist: in allowlist mode the node
@@ -187,7 +176,7 @@ func (f *Federation) AllowHost(ctx context.Context, host, note string) error {
 		return spaces.ErrHostAllowed.With(fmt.Errorf("%s is in the configuration's allowlist", h))
 	}
 	defer f.forgetBlocks()
-	err = f.db.InsertAllowedHost(ctx, &db.AllowedHost{Host: h, Note: note, CreatedAt: f.clock()})
+	err = f.store.InsertAllowedHost(ctx, &db.AllowedHost{Host: h, Note: note, CreatedAt: f.clock()})
 	if errors.Is(err, db.ErrConflict) {
 		return spaces.ErrHostAllowed.With(err)
 	}
@@ -205,7 +194,7 @@ func (f *Federation) DisallowHost(ctx context.Context, host string) error {
 		return spaces.ErrHostConfigured.With(fmt.Errorf("%s is in the configuration's allowlist", h))
 	}
 	defer f.forgetBlocks()
-	if err := f.db.DeleteAllowedHost(ctx, h); err != nil {
+	if err := f.store.DeleteAllowedHost(ctx, h); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return spaces.ErrHostNotAllowed.With(err)
 		}

@@ -53,7 +53,7 @@ func received(ctx context.Context, typ, object string) map[string]any {
 // deletion), a local space's audience gets the author's activity as well:
 // those servers ignore the Group's Announce(Update) and Announce(Delete),
 // and apply only the author's own to a post the Group boosted.
-func (f *Federation) authorRecipients(ctx context.Context, tx *db.DB, p *spaces.Post, sp *spaces.Space, o activitystreams.Object, all bool) ([]string, error) {
+func (f *Federation) authorRecipients(ctx context.Context, p *spaces.Post, sp *spaces.Space, o activitystreams.Object, all bool) ([]string, error) {
 	if sp == nil {
 		return append(append([]string{}, o.To...), o.Cc...), nil // as:Public is nobody; followers expand
 	}
@@ -68,14 +68,14 @@ func (f *Federation) authorRecipients(ctx context.Context, tx *db.DB, p *spaces.
 		if m.AccountID == "" || m.Domain == "" {
 			continue
 		}
-		a, err := tx.AccountByID(ctx, m.AccountID)
+		a, err := f.rows.AccountByID(ctx, m.AccountID)
 		if err != nil {
 			return nil, err
 		}
 		if a.Status != spaces.StatusActive || a.URI == "" {
 			continue
 		}
-		ok, err := f.mayReceive(ctx, tx, a, sp, p)
+		ok, err := f.mayReceive(ctx, a, sp, p)
 		if err != nil {
 			return nil, err
 		}
@@ -87,8 +87,8 @@ func (f *Federation) authorRecipients(ctx context.Context, tx *db.DB, p *spaces.
 }
 
 // onPostCreated sends a new post or comment.
-func (f *Federation) onPostCreated(ctx context.Context, tx *db.DB, p *spaces.Post, top bool) error {
-	sp, err := f.spaceOf(ctx, tx, p)
+func (f *Federation) onPostCreated(ctx context.Context, p *spaces.Post, top bool) error {
+	sp, err := f.spaceOf(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (f *Federation) onPostCreated(ctx context.Context, tx *db.DB, p *spaces.Pos
 	verbatim := false
 	switch {
 	case p.Author.IsLocal():
-		row, err := f.sendPost(ctx, tx, sp, p, "Create", p.CreatedAt)
+		row, err := f.sendPost(ctx, sp, p, "Create", p.CreatedAt)
 		if err != nil || !localSpace(sp) {
 			return err
 		}
@@ -112,22 +112,22 @@ func (f *Federation) onPostCreated(ctx context.Context, tx *db.DB, p *spaces.Pos
 	default:
 		return nil // a remote post in a remote space or on a profile: its servers speak for it
 	}
-	if err := f.announce(ctx, tx, sp, p, inner, verbatim); err != nil {
+	if err := f.announce(ctx, sp, p, inner, verbatim); err != nil {
 		return err
 	}
 	if !top || p.Visibility != spaces.VisibilityPublic {
 		return nil
 	}
 	to, cc := f.groupAddressing(sp)
-	_, err = f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: "Announce", Object: f.PostIRI(p), To: to, Cc: cc,
+	_, err = f.Send(ctx, sp.Account, activitystreams.Activity{Type: "Announce", Object: f.PostIRI(p), To: to, Cc: cc,
 		Audience: f.ActorIRI(sp.Account)}, f.postAudience(p))
 	return err
 }
 
 // sendPost sends a local post, as its author's Create or Update of it,
 // addressed as the post is, and returns the activity sent.
-func (f *Federation) sendPost(ctx context.Context, tx *db.DB, sp *spaces.Space, p *spaces.Post, typ string, published time.Time) (*db.Activity, error) {
-	o, err := f.objectOf(ctx, tx, p)
+func (f *Federation) sendPost(ctx context.Context, sp *spaces.Space, p *spaces.Post, typ string, published time.Time) (*db.Activity, error) {
+	o, err := f.objectOf(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -135,17 +135,17 @@ func (f *Federation) sendPost(ctx context.Context, tx *db.DB, sp *spaces.Space, 
 	if err != nil {
 		return nil, err
 	}
-	recipients, err := f.authorRecipients(ctx, tx, p, sp, o, typ != "Create")
+	recipients, err := f.authorRecipients(ctx, p, sp, o, typ != "Create")
 	if err != nil {
 		return nil, err
 	}
-	return f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: typ, Object: doc, To: o.To, Cc: o.Cc,
+	return f.Send(ctx, p.Author, activitystreams.Activity{Type: typ, Object: doc, To: o.To, Cc: o.Cc,
 		Audience: o.Audience, Published: published}, recipients...)
 }
 
 // announceSent has the Group of a local space announce an activity this node
 // just sent about a post in it; a remote space's own server announces there.
-func (f *Federation) announceSent(ctx context.Context, tx *db.DB, sp *spaces.Space, p *spaces.Post, row *db.Activity) error {
+func (f *Federation) announceSent(ctx context.Context, sp *spaces.Space, p *spaces.Post, row *db.Activity) error {
 	if !localSpace(sp) {
 		return nil
 	}
@@ -153,34 +153,34 @@ func (f *Federation) announceSent(ctx context.Context, tx *db.DB, sp *spaces.Spa
 	if err != nil {
 		return err
 	}
-	return f.announce(ctx, tx, sp, p, inner, false)
+	return f.announce(ctx, sp, p, inner, false)
 }
 
 // announce sends a Group's Announce of an activity about p to those of the
 // space's audience who may see p.
-func (f *Federation) announce(ctx context.Context, tx *db.DB, sp *spaces.Space, p *spaces.Post, inner map[string]any, verbatim bool, extra ...string) error {
+func (f *Federation) announce(ctx context.Context, sp *spaces.Space, p *spaces.Post, inner map[string]any, verbatim bool, extra ...string) error {
 	to, cc := f.groupAddressing(sp)
-	_, err := f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: "Announce", Object: inner, Verbatim: verbatim,
+	_, err := f.Send(ctx, sp.Account, activitystreams.Activity{Type: "Announce", Object: inner, Verbatim: verbatim,
 		To: to, Cc: cc, Audience: f.ActorIRI(sp.Account)}, append([]string{f.postAudience(p)}, extra...)...)
 	return err
 }
 
 // onPostUpdated sends an edit.
-func (f *Federation) onPostUpdated(ctx context.Context, tx *db.DB, p *spaces.Post) error {
-	sp, err := f.spaceOf(ctx, tx, p)
+func (f *Federation) onPostUpdated(ctx context.Context, p *spaces.Post) error {
+	sp, err := f.spaceOf(ctx, p)
 	if err != nil {
 		return err
 	}
 	switch {
 	case p.Author.IsLocal():
-		row, err := f.sendPost(ctx, tx, sp, p, "Update", time.Time{})
+		row, err := f.sendPost(ctx, sp, p, "Update", time.Time{})
 		if err != nil {
 			return err
 		}
-		return f.announceSent(ctx, tx, sp, p, row)
+		return f.announceSent(ctx, sp, p, row)
 	case localSpace(sp):
 		if inner := received(ctx, "Update", f.PostIRI(p)); inner != nil {
-			return f.announce(ctx, tx, sp, p, inner, true)
+			return f.announce(ctx, sp, p, inner, true)
 		}
 	}
 	return nil
@@ -188,8 +188,8 @@ func (f *Federation) onPostUpdated(ctx context.Context, tx *db.DB, p *spaces.Pos
 
 // onPostDeleted sends a deletion: by its author (by nil), or a removal by a
 // moderator (by), which the Group of a local space sends itself.
-func (f *Federation) onPostDeleted(ctx context.Context, tx *db.DB, p *spaces.Post, by *spaces.Account) error {
-	sp, err := f.spaceOf(ctx, tx, p)
+func (f *Federation) onPostDeleted(ctx context.Context, p *spaces.Post, by *spaces.Account) error {
+	sp, err := f.spaceOf(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (f *Federation) onPostDeleted(ctx context.Context, tx *db.DB, p *spaces.Pos
 		o.Cc = []string{f.FollowersIRI(p.Author)}
 		for _, m := range p.Mentions { // kept in memory by the deletion
 			if m.AccountID != "" && m.Domain != "" {
-				if a, err := tx.AccountByID(ctx, m.AccountID); err == nil && a.URI != "" {
+				if a, err := f.rows.AccountByID(ctx, m.AccountID); err == nil && a.URI != "" {
 					o.Cc = append(o.Cc, a.URI)
 				}
 			}
@@ -218,41 +218,41 @@ func (f *Federation) onPostDeleted(ctx context.Context, tx *db.DB, p *spaces.Pos
 	case removal && !by.IsLocal():
 		return nil // a remote space's Group removed it, and told its audience
 	case removal && localSpace(sp):
-		doc, err := f.record(ctx, tx, sp.Account, activitystreams.Activity{Type: "Delete", Object: tomb, To: to, Cc: cc,
+		doc, err := f.record(ctx, sp.Account, activitystreams.Activity{Type: "Delete", Object: tomb, To: to, Cc: cc,
 			Audience: f.ActorIRI(sp.Account)})
 		if err != nil {
 			return err
 		}
-		return f.announce(ctx, tx, sp, p, doc, false, extra...)
+		return f.announce(ctx, sp, p, doc, false, extra...)
 	case p.Author.IsLocal():
 		// the author deleted it, or this node's staff removed a member's post
 		// elsewhere: the author's server speaks for its author
-		recipients, err := f.authorRecipients(ctx, tx, p, sp, o, true)
+		recipients, err := f.authorRecipients(ctx, p, sp, o, true)
 		if err != nil {
 			return err
 		}
-		row, err := f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: "Delete", Object: tomb, To: to, Cc: cc}, recipients...)
+		row, err := f.Send(ctx, p.Author, activitystreams.Activity{Type: "Delete", Object: tomb, To: to, Cc: cc}, recipients...)
 		if err != nil {
 			return err
 		}
-		return f.announceSent(ctx, tx, sp, p, row)
+		return f.announceSent(ctx, sp, p, row)
 	case localSpace(sp):
 		if inner := received(ctx, "Delete", f.PostIRI(p)); inner != nil {
-			return f.announce(ctx, tx, sp, p, inner, true)
+			return f.announce(ctx, sp, p, inner, true)
 		}
 	}
 	return nil
 }
 
 // onLiked sends a like or its undoing.
-func (f *Federation) onLiked(ctx context.Context, tx *db.DB, l *spaces.Like, like bool) error {
+func (f *Federation) onLiked(ctx context.Context, l *spaces.Like, like bool) error {
 	p := l.Post
-	sp, err := f.spaceOf(ctx, tx, p)
+	sp, err := f.spaceOf(ctx, p)
 	if err != nil {
 		return err
 	}
 	if p.Author == nil {
-		if p.Author, err = tx.AccountByID(ctx, p.AccountID); err != nil {
+		if p.Author, err = f.rows.AccountByID(ctx, p.AccountID); err != nil {
 			return err
 		}
 	}
@@ -277,23 +277,23 @@ func (f *Federation) onLiked(ctx context.Context, tx *db.DB, l *spaces.Like, lik
 			}
 			act = activitystreams.Activity{Type: "Undo", Object: liked, To: act.To, Audience: audience}
 		}
-		row, err := f.Send(ctx, tx, l.Account, act, recipients...)
+		row, err := f.Send(ctx, l.Account, act, recipients...)
 		if err != nil {
 			return err
 		}
 		if like {
-			if err := tx.SetLikeURI(ctx, l.ID, row.URI); err != nil {
+			if err := f.rows.SetLikeURI(ctx, l.ID, row.URI); err != nil {
 				return err
 			}
 		}
-		return f.announceSent(ctx, tx, sp, p, row)
+		return f.announceSent(ctx, sp, p, row)
 	case localSpace(sp):
 		typ := "Like"
 		if !like {
 			typ = "Undo"
 		}
 		if inner := received(ctx, typ, ""); inner != nil {
-			return f.announce(ctx, tx, sp, p, inner, true)
+			return f.announce(ctx, sp, p, inner, true)
 		}
 	}
 	return nil
@@ -301,14 +301,14 @@ func (f *Federation) onLiked(ctx context.Context, tx *db.DB, l *spaces.Like, lik
 
 // onPinned tells a local space's audience, or a member's followers, that
 // its featured collection changed (Add or Remove of the post).
-func (f *Federation) onPinned(ctx context.Context, tx *db.DB, p *spaces.Post, typ string) error {
-	sp, err := f.spaceOf(ctx, tx, p)
+func (f *Federation) onPinned(ctx context.Context, p *spaces.Post, typ string) error {
+	sp, err := f.spaceOf(ctx, p)
 	if err != nil {
 		return err
 	}
 	if sp == nil && p.Author != nil && p.Author.IsLocal() {
 		followers := f.FollowersIRI(p.Author)
-		_, err = f.Send(ctx, tx, p.Author, activitystreams.Activity{Type: typ, Object: f.PostIRI(p),
+		_, err = f.Send(ctx, p.Author, activitystreams.Activity{Type: typ, Object: f.PostIRI(p),
 			Target: f.ActorIRI(p.Author) + "/featured", To: []string{followers}}, followers)
 		return err
 	}
@@ -317,7 +317,7 @@ func (f *Federation) onPinned(ctx context.Context, tx *db.DB, p *spaces.Post, ty
 	}
 	to, cc := f.groupAddressing(sp)
 	g := f.ActorIRI(sp.Account)
-	_, err = f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: typ, Object: f.PostIRI(p), Target: g + "/featured",
+	_, err = f.Send(ctx, sp.Account, activitystreams.Activity{Type: typ, Object: f.PostIRI(p), Target: g + "/featured",
 		To: to, Cc: cc, Audience: g}, f.postAudience(p))
 	return err
 }

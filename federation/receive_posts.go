@@ -45,7 +45,7 @@ func (f *Federation) onCreate(ctx context.Context, r *Received) error {
 	if o.AttributedTo != r.From.URI {
 		return &spaces.Error{Kind: spaces.KindForbidden, Code: "not_author", Message: "a post is created by its author"}
 	}
-	if _, err := f.db.PostByURI(ctx, o.ID); err == nil {
+	if _, err := f.rows.PostByURI(ctx, o.ID); err == nil {
 		return nil // received already
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return err
@@ -99,7 +99,7 @@ func (f *Federation) parentOf(ctx context.Context, o *activitystreams.RemoteObje
 	case parent.SpaceID == "" || f.isLocalAccount(ctx, parent.SpaceID):
 		return parent, nil
 	}
-	group, err := f.db.AccountByID(ctx, parent.SpaceID)
+	group, err := f.rows.AccountByID(ctx, parent.SpaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (f *Federation) parentOf(ctx context.Context, o *activitystreams.RemoteObje
 // error.
 func (f *Federation) receivedTwice(ctx context.Context, iri string, err error) error {
 	if codeOf(err) == "post_exists" {
-		if _, gerr := f.db.PostByURI(ctx, iri); gerr == nil {
+		if _, gerr := f.rows.PostByURI(ctx, iri); gerr == nil {
 			return nil
 		}
 	}
@@ -124,7 +124,7 @@ func (f *Federation) receivedTwice(ctx context.Context, iri string, err error) e
 
 // isLocalAccount tells whether the account id (a space's) lives on this node.
 func (f *Federation) isLocalAccount(ctx context.Context, id string) bool {
-	a, err := f.db.AccountByID(ctx, id)
+	a, err := f.rows.AccountByID(ctx, id)
 	return err == nil && a.IsLocal()
 }
 
@@ -236,7 +236,7 @@ func (f *Federation) mentionedIn(ctx context.Context, o *activitystreams.RemoteO
 func (f *Federation) followedHere(ctx context.Context, a *spaces.Account) (bool, error) {
 	page := db.FollowPage{State: spaces.FollowStateAccepted, Limit: 200}
 	for {
-		list, err := f.db.ListFollowers(ctx, a.ID, page)
+		list, err := f.rows.ListFollowers(ctx, a.ID, page)
 		if err != nil {
 			return false, err
 		}
@@ -269,7 +269,7 @@ func (f *Federation) onUpdateObject(ctx context.Context, r *Received) error {
 
 // applyEdit replaces the text of a stored post with a newer version.
 func (f *Federation) applyEdit(ctx context.Context, author *spaces.Account, o *activitystreams.RemoteObject) error {
-	p, err := f.db.PostByURI(ctx, o.ID)
+	p, err := f.rows.PostByURI(ctx, o.ID)
 	if errors.Is(err, db.ErrNotFound) {
 		return ErrIgnored
 	}
@@ -288,7 +288,7 @@ func (f *Federation) applyEdit(ctx context.Context, author *spaces.Account, o *a
 // onDeleteObject: an author deletes a post, or a server's own actor
 // deletes one of its spaces' Groups.
 func (f *Federation) onDeleteObject(ctx context.Context, r *Received) error {
-	if g, err := f.db.AccountByURI(ctx, r.Object.ID); err == nil && g.Type == spaces.TypeGroup {
+	if g, err := f.rows.AccountByURI(ctx, r.Object.ID); err == nil && g.Type == spaces.TypeGroup {
 		if r.From.Type != spaces.TypeApplication && r.From.Type != "Service" {
 			return &spaces.Error{Kind: spaces.KindForbidden, Code: "not_server", Message: "a Group is deleted by its server's actor"}
 		}
@@ -344,7 +344,7 @@ func (f *Federation) onUndoLike(ctx context.Context, r *Received) error {
 func (f *Federation) unlikeBy(ctx context.Context, by *spaces.Account, likeID, object string) error {
 	postID := ""
 	if likeID != "" {
-		l, err := f.db.LikeByURI(ctx, likeID)
+		l, err := f.rows.LikeByURI(ctx, likeID)
 		switch {
 		case err == nil:
 			if l.AccountID != by.ID {

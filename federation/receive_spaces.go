@@ -70,7 +70,7 @@ func (f *Federation) onJoinGroup(ctx context.Context, r *Received) error {
 	m, err := f.spaces.JoinSpace(ctx, r.From, g.Username, "", r.ID)
 	if err == nil {
 		if m.URI != r.ID && m.State == spaces.StateActive { // asked again: the other server lost our answer
-			return f.db.InTx(ctx, func(tx *db.DB) error { return f.answerMember(ctx, tx, m, "Accept") })
+			return f.store.Tx(ctx, func(ctx context.Context) error { return f.answerMember(ctx, m, "Accept") })
 		}
 		return nil
 	}
@@ -83,7 +83,7 @@ func (f *Federation) onJoinGroup(ctx context.Context, r *Received) error {
 		}
 	}
 	if spaces.KindOf(err) != spaces.KindInternal {
-		if rerr := f.db.InTx(ctx, func(tx *db.DB) error { return f.sendAnswer(ctx, tx, "Reject", g, r.From, r.ID) }); rerr != nil {
+		if rerr := f.store.Tx(ctx, func(ctx context.Context) error { return f.sendAnswer(ctx, "Reject", g, r.From, r.ID) }); rerr != nil {
 			return rerr
 		}
 	}
@@ -111,12 +111,12 @@ func ignoreNotFound(err error) error {
 // of a local space is leaving it; other undos are the core's.
 func (f *Federation) onUndoAny(ctx context.Context, r *Received) error {
 	if r.Object.ID != "" {
-		m, err := f.db.MembershipByURI(ctx, r.Object.ID)
+		m, err := f.rows.MembershipByURI(ctx, r.Object.ID)
 		if err == nil {
 			if m.AccountID != r.From.ID {
 				return &spaces.Error{Kind: spaces.KindForbidden, Code: "not_member", Message: "only the member undoes their request"}
 			}
-			sp, err := f.db.SpaceByAccountID(ctx, m.SpaceID)
+			sp, err := f.rows.SpaceByAccountID(ctx, m.SpaceID)
 			if err != nil {
 				return err
 			}
@@ -175,7 +175,7 @@ func (f *Federation) onAnswer(accept bool) Handler {
 func (f *Federation) membershipAnswered(ctx context.Context, r *Received) (*spaces.Membership, *spaces.Space, error) {
 	var m *spaces.Membership
 	if r.Object.ID != "" {
-		got, err := f.db.MembershipByURI(ctx, r.Object.ID)
+		got, err := f.rows.MembershipByURI(ctx, r.Object.ID)
 		switch {
 		case err == nil:
 			m = got
@@ -192,7 +192,7 @@ func (f *Federation) membershipAnswered(ctx context.Context, r *Received) (*spac
 		if err != nil {
 			return nil, nil, ignoreNotFound(err)
 		}
-		got, err := f.db.MembershipOf(ctx, r.From.ID, member.ID)
+		got, err := f.rows.MembershipOf(ctx, r.From.ID, member.ID)
 		switch {
 		case err == nil:
 			m = got
@@ -206,7 +206,7 @@ func (f *Federation) membershipAnswered(ctx context.Context, r *Received) (*spac
 	if m.SpaceID != r.From.ID || !m.Account.IsLocal() {
 		return nil, nil, &spaces.Error{Kind: spaces.KindForbidden, Code: "not_group", Message: "only the space's Group answers a request to join it"}
 	}
-	sp, err := f.db.SpaceByAccountID(ctx, m.SpaceID)
+	sp, err := f.rows.SpaceByAccountID(ctx, m.SpaceID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -30,17 +30,17 @@ import (
 // remote one by its id.
 func (f *Federation) postByIRI(ctx context.Context, iri string) (*spaces.Post, error) {
 	if id, ok := f.localPostID(iri); ok {
-		return f.db.PostByID(ctx, id)
+		return f.rows.PostByID(ctx, id)
 	}
-	return f.db.PostByURI(ctx, iri)
+	return f.rows.PostByURI(ctx, iri)
 }
 
 // postIDByIRI is postByIRI for callers that need only the post's id.
 func (f *Federation) postIDByIRI(ctx context.Context, iri string) (string, error) {
 	if id, ok := f.localPostID(iri); ok {
-		return f.db.PostIDByIDOrURI(ctx, id, "")
+		return f.rows.PostIDByIDOrURI(ctx, id, "")
 	}
-	return f.db.PostIDByIDOrURI(ctx, "", iri)
+	return f.rows.PostIDByIDOrURI(ctx, "", iri)
 }
 
 // remoteObject reads the post an activity is about: the embedded document
@@ -243,7 +243,7 @@ func (f *Federation) mirroredSpace(ctx context.Context, g *spaces.Account) (*spa
 	if g.Type != spaces.TypeGroup || g.IsLocal() {
 		return nil, ErrIgnored
 	}
-	sp, err := f.db.SpaceByAccountID(ctx, g.ID)
+	sp, err := f.rows.SpaceByAccountID(ctx, g.ID)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, ErrIgnored
 	}

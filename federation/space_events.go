@@ -18,50 +18,50 @@ import (
 
 // handleSpaceEvent turns the events of spaces, memberships and posts into
 // activities; HandleEvent gives it what the core does not handle.
-func (f *Federation) handleSpaceEvent(ctx context.Context, tx *db.DB, ev spaces.Event) error {
+func (f *Federation) handleSpaceEvent(ctx context.Context, ev spaces.Event) error {
 	switch e := ev.(type) {
 	case spaces.PostCreated:
-		return f.onPostCreated(ctx, tx, e.Post, true)
+		return f.onPostCreated(ctx, e.Post, true)
 	case spaces.CommentCreated:
-		return f.onPostCreated(ctx, tx, e.Post, false)
+		return f.onPostCreated(ctx, e.Post, false)
 	case spaces.PostUpdated:
-		return f.onPostUpdated(ctx, tx, e.Post)
+		return f.onPostUpdated(ctx, e.Post)
 	case spaces.PostDeleted:
-		return f.onPostDeleted(ctx, tx, e.Post, nil)
+		return f.onPostDeleted(ctx, e.Post, nil)
 	case spaces.PostRemoved:
-		return f.onPostDeleted(ctx, tx, e.Post, e.By)
+		return f.onPostDeleted(ctx, e.Post, e.By)
 	case spaces.PostLiked:
-		return f.onLiked(ctx, tx, e.Like, true)
+		return f.onLiked(ctx, e.Like, true)
 	case spaces.PostUnliked:
-		return f.onLiked(ctx, tx, e.Like, false)
+		return f.onLiked(ctx, e.Like, false)
 	case spaces.PostPinned:
-		return f.onPinned(ctx, tx, e.Post, "Add")
+		return f.onPinned(ctx, e.Post, "Add")
 	case spaces.PostUnpinned:
-		return f.onPinned(ctx, tx, e.Post, "Remove")
+		return f.onPinned(ctx, e.Post, "Remove")
 	case spaces.MembershipRequested:
-		return f.onMembershipRequested(ctx, tx, e.Membership)
+		return f.onMembershipRequested(ctx, e.Membership)
 	case spaces.MemberJoined:
-		return f.answerMember(ctx, tx, e.Membership, "Accept")
+		return f.answerMember(ctx, e.Membership, "Accept")
 	case spaces.MembershipAccepted:
-		return f.answerMember(ctx, tx, e.Membership, "Accept")
+		return f.answerMember(ctx, e.Membership, "Accept")
 	case spaces.MembershipRejected:
-		return f.answerMember(ctx, tx, e.Membership, "Reject")
+		return f.answerMember(ctx, e.Membership, "Reject")
 	case spaces.MemberLeft:
-		return f.onMemberLeft(ctx, tx, e.Membership)
+		return f.onMemberLeft(ctx, e.Membership)
 	case spaces.MemberRemoved:
-		return f.moderateMember(ctx, tx, e.Membership, "Remove", false)
+		return f.moderateMember(ctx, e.Membership, "Remove", false)
 	case spaces.MemberBanned:
-		return f.moderateMember(ctx, tx, e.Membership, "Block", false)
+		return f.moderateMember(ctx, e.Membership, "Block", false)
 	case spaces.MemberUnbanned:
-		return f.moderateMember(ctx, tx, e.Membership, "Block", true)
+		return f.moderateMember(ctx, e.Membership, "Block", true)
 	case spaces.MemberRoleChanged:
-		return f.sendGroupUpdate(ctx, tx, e.Membership.Space)
+		return f.sendGroupUpdate(ctx, e.Membership.Space)
 	case spaces.SpaceUpdated:
-		return f.sendGroupUpdate(ctx, tx, e.Space)
+		return f.sendGroupUpdate(ctx, e.Space)
 	case spaces.SpaceDeleted:
-		return f.onSpaceDeleted(ctx, tx, e.Space)
+		return f.onSpaceDeleted(ctx, e.Space)
 	case spaces.SpaceInvited:
-		return f.onInvited(ctx, tx, e.Invitation)
+		return f.onInvited(ctx, e.Invitation)
 	}
 	return nil
 }
@@ -70,16 +70,16 @@ func (f *Federation) handleSpaceEvent(ctx context.Context, tx *db.DB, ev spaces.
 func localSpace(sp *spaces.Space) bool { return sp != nil && sp.Account != nil && sp.Account.IsLocal() }
 
 // withSpace makes sure a membership carries its space and the space's account.
-func (f *Federation) withSpace(ctx context.Context, tx *db.DB, m *spaces.Membership) (*spaces.Space, error) {
+func (f *Federation) withSpace(ctx context.Context, m *spaces.Membership) (*spaces.Space, error) {
 	if m.Space == nil || m.Space.Account == nil {
-		sp, err := tx.SpaceByAccountID(ctx, m.SpaceID)
+		sp, err := f.rows.SpaceByAccountID(ctx, m.SpaceID)
 		if err != nil {
 			return nil, err
 		}
 		m.Space = sp
 	}
 	if m.Account == nil {
-		a, err := tx.AccountByID(ctx, m.AccountID)
+		a, err := f.rows.AccountByID(ctx, m.AccountID)
 		if err != nil {
 			return nil, err
 		}
@@ -91,24 +91,24 @@ func (f *Federation) withSpace(ctx context.Context, tx *db.DB, m *spaces.Members
 // onMembershipRequested: a local member asks to join a remote space. The
 // request is a Follow of its Group, which every implementation of
 // FEP-1b12 understands; its id is kept to match the answer.
-func (f *Federation) onMembershipRequested(ctx context.Context, tx *db.DB, m *spaces.Membership) error {
-	sp, err := f.withSpace(ctx, tx, m)
+func (f *Federation) onMembershipRequested(ctx context.Context, m *spaces.Membership) error {
+	sp, err := f.withSpace(ctx, m)
 	if err != nil || localSpace(sp) || !m.Account.IsLocal() {
 		return err
 	}
 	g := sp.Account.URI
-	act, err := f.Send(ctx, tx, m.Account, activitystreams.Activity{Type: "Follow", Object: g, To: []string{g}}, g)
+	act, err := f.Send(ctx, m.Account, activitystreams.Activity{Type: "Follow", Object: g, To: []string{g}}, g)
 	if err != nil {
 		return err
 	}
 	m.URI = act.URI
-	return tx.UpdateMembership(ctx, m, "uri")
+	return f.rows.SetMembershipURI(ctx, m.ID, m.URI)
 }
 
 // answerMember: a local space's Group accepts or refuses a remote account's
 // request (its Follow or Join, embedded).
-func (f *Federation) answerMember(ctx context.Context, tx *db.DB, m *spaces.Membership, typ string) error {
-	sp, err := f.withSpace(ctx, tx, m)
+func (f *Federation) answerMember(ctx context.Context, m *spaces.Membership, typ string) error {
+	sp, err := f.withSpace(ctx, m)
 	if err != nil || !localSpace(sp) || m.Account.IsLocal() {
 		return err
 	}
@@ -120,14 +120,14 @@ func (f *Federation) answerMember(ctx context.Context, tx *db.DB, m *spaces.Memb
 	if m.URI != "" {
 		asked["id"] = m.URI
 	}
-	_, err = f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: typ, Object: asked, To: []string{m.Account.URI}}, m.Account.URI)
+	_, err = f.Send(ctx, sp.Account, activitystreams.Activity{Type: typ, Object: asked, To: []string{m.Account.URI}}, m.Account.URI)
 	return err
 }
 
 // onMemberLeft: a local member leaves a remote space (or withdraws the
 // request): Undo of the Follow that asked.
-func (f *Federation) onMemberLeft(ctx context.Context, tx *db.DB, m *spaces.Membership) error {
-	sp, err := f.withSpace(ctx, tx, m)
+func (f *Federation) onMemberLeft(ctx context.Context, m *spaces.Membership) error {
+	sp, err := f.withSpace(ctx, m)
 	if err != nil || localSpace(sp) || !m.Account.IsLocal() {
 		return err
 	}
@@ -136,15 +136,15 @@ func (f *Federation) onMemberLeft(ctx context.Context, tx *db.DB, m *spaces.Memb
 	if m.URI != "" {
 		follow["id"] = m.URI
 	}
-	_, err = f.Send(ctx, tx, m.Account, activitystreams.Activity{Type: "Undo", Object: follow, To: []string{g}}, g)
+	_, err = f.Send(ctx, m.Account, activitystreams.Activity{Type: "Undo", Object: follow, To: []string{g}}, g)
 	return err
 }
 
 // moderateMember: a local space's Group removes (Remove from its members),
 // bans (Block) or lifts a ban (Undo(Block)) on a remote account, and tells
 // that account's server.
-func (f *Federation) moderateMember(ctx context.Context, tx *db.DB, m *spaces.Membership, typ string, undo bool) error {
-	sp, err := f.withSpace(ctx, tx, m)
+func (f *Federation) moderateMember(ctx context.Context, m *spaces.Membership, typ string, undo bool) error {
+	sp, err := f.withSpace(ctx, m)
 	if err != nil || !localSpace(sp) || m.Account.IsLocal() {
 		return err
 	}
@@ -154,20 +154,20 @@ func (f *Federation) moderateMember(ctx context.Context, tx *db.DB, m *spaces.Me
 		act.Target = f.ActorIRI(g) + "/members"
 	}
 	if undo {
-		doc, err := f.record(ctx, tx, g, act)
+		doc, err := f.record(ctx, g, act)
 		if err != nil {
 			return err
 		}
 		act = activitystreams.Activity{Type: "Undo", Object: doc, To: []string{who}}
 	}
-	_, err = f.Send(ctx, tx, g, act, who)
+	_, err = f.Send(ctx, g, act, who)
 	return err
 }
 
 // record writes an activity of a local actor that is delivered to nobody by
 // itself (it is sent embedded in another), and returns its document.
-func (f *Federation) record(ctx context.Context, tx *db.DB, from *spaces.Account, act activitystreams.Activity) (map[string]any, error) {
-	row, err := f.Send(ctx, tx, from, act)
+func (f *Federation) record(ctx context.Context, from *spaces.Account, act activitystreams.Activity) (map[string]any, error) {
+	row, err := f.Send(ctx, from, act)
 	if err != nil {
 		return nil, err
 	}
@@ -195,59 +195,59 @@ func (f *Federation) groupAddressing(sp *spaces.Space) (to, cc []string) {
 
 // sendGroupUpdate tells a local space's audience its new profile, settings
 // or moderators.
-func (f *Federation) sendGroupUpdate(ctx context.Context, tx *db.DB, sp *spaces.Space) error {
+func (f *Federation) sendGroupUpdate(ctx context.Context, sp *spaces.Space) error {
 	if sp == nil {
 		return nil
 	}
 	if sp.Account == nil {
 		var err error
-		if sp, err = tx.SpaceByAccountID(ctx, sp.AccountID); err != nil {
+		if sp, err = f.rows.SpaceByAccountID(ctx, sp.AccountID); err != nil {
 			return err
 		}
 	}
 	if !localSpace(sp) {
 		return nil
 	}
-	k, err := f.keyInTx(ctx, tx, sp.Account, func(tx *db.DB) error { return f.sendGroupUpdate(ctx, tx, sp) })
+	k, err := f.keyInTx(ctx, sp.Account, func(ctx context.Context) error { return f.sendGroupUpdate(ctx, sp) })
 	if k == nil {
 		return err
 	}
-	doc, err := f.groupDocument(ctx, tx, sp, k)
+	doc, err := f.groupDocument(ctx, sp, k)
 	if err != nil {
 		return err
 	}
 	to, cc := f.groupAddressing(sp)
-	_, err = f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: "Update", Object: doc, To: to, Cc: cc}, f.spaceAudience(sp.Account))
+	_, err = f.Send(ctx, sp.Account, activitystreams.Activity{Type: "Update", Object: doc, To: to, Cc: cc}, f.spaceAudience(sp.Account))
 	return err
 }
 
 // onSpaceDeleted tells a local space's audience that its Group is gone. The
 // node's own actor says it: the Group's account, its keys and what it sent
 // are deleted with the space, in this very transaction.
-func (f *Federation) onSpaceDeleted(ctx context.Context, tx *db.DB, sp *spaces.Space) error {
+func (f *Federation) onSpaceDeleted(ctx context.Context, sp *spaces.Space) error {
 	if !localSpace(sp) {
 		return nil
 	}
-	inst, err := tx.LocalAccountByUsername(ctx, InstanceUsername)
+	inst, err := f.rows.LocalAccountByUsername(ctx, InstanceUsername)
 	if err != nil {
 		return err
 	}
 	g := f.ActorIRI(sp.Account)
 	to, cc := f.groupAddressing(sp)
-	_, err = f.Send(ctx, tx, inst, activitystreams.Activity{Type: "Delete", Object: g, To: to, Cc: cc}, f.spaceAudience(sp.Account))
+	_, err = f.Send(ctx, inst, activitystreams.Activity{Type: "Delete", Object: g, To: to, Cc: cc}, f.spaceAudience(sp.Account))
 	return err
 }
 
 // onInvited: a local space's Group invites a remote account (the object is
 // the Group, the target the invitee, as ActivityStreams reads Invite).
-func (f *Federation) onInvited(ctx context.Context, tx *db.DB, inv *spaces.SpaceInvitation) error {
+func (f *Federation) onInvited(ctx context.Context, inv *spaces.SpaceInvitation) error {
 	if inv.Account == nil || inv.Account.IsLocal() {
 		return nil
 	}
 	sp := inv.Space
 	if sp == nil || sp.Account == nil {
 		var err error
-		if sp, err = tx.SpaceByAccountID(ctx, inv.SpaceID); err != nil {
+		if sp, err = f.rows.SpaceByAccountID(ctx, inv.SpaceID); err != nil {
 			return err
 		}
 	}
@@ -255,6 +255,6 @@ func (f *Federation) onInvited(ctx context.Context, tx *db.DB, inv *spaces.Space
 		return nil
 	}
 	g, who := f.ActorIRI(sp.Account), inv.Account.URI
-	_, err := f.Send(ctx, tx, sp.Account, activitystreams.Activity{Type: "Invite", Object: g, Target: who, To: []string{who}}, who)
+	_, err := f.Send(ctx, sp.Account, activitystreams.Activity{Type: "Invite", Object: g, Target: who, To: []string{who}}, who)
 	return err
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto"
 	"strings"
-
-	"github.com/ruche-social/ruche/db"
 )
 
 // Run is the worker of a process: the queue's (package queue), which calls
@@ -19,7 +17,7 @@ func (f *Federation) RunUntilIdle(ctx context.Context) (int, error) { return f.q
 // signer returns the key that signs an actor's deliveries: the queue's
 // Signer.
 func (f *Federation) signer(ctx context.Context, actorID string) (crypto.PrivateKey, string, error) {
-	actor, err := f.db.AccountByID(ctx, actorID)
+	actor, err := f.rows.AccountByID(ctx, actorID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -31,7 +29,7 @@ func (f *Federation) signer(ctx context.Context, actorID string) (crypto.Private
 // actor that cannot be fetched is given up (logged): the activity reaches
 // everyone else.
 func (f *Federation) resolveRecipients(ctx context.Context) (int, error) {
-	acts, err := f.db.ActivitiesUnresolved(ctx, 20)
+	acts, err := f.store.ActivitiesUnresolved(ctx, 20)
 	if err != nil || len(acts) == 0 {
 		return 0, err
 	}
@@ -47,11 +45,11 @@ func (f *Federation) resolveRecipients(ctx context.Context) (int, error) {
 				inboxes = append(inboxes, in)
 			}
 		}
-		err := f.db.InTx(ctx, func(tx *db.DB) error {
-			if err := tx.InsertDeliveries(ctx, f.deliveries(act, inboxes)); err != nil {
+		err := f.store.Tx(ctx, func(ctx context.Context) error {
+			if err := f.queue.Enqueue(ctx, act, inboxes); err != nil {
 				return err
 			}
-			return tx.ClearUnresolved(ctx, act.ID)
+			return f.store.ClearUnresolved(ctx, act.ID)
 		})
 		if err != nil {
 			return 0, err

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -263,6 +264,30 @@ func (s *Service) LocalAccount(ctx context.Context, username string) (*Account, 
 	a, err := s.db.LocalAccountByUsername(ctx, username)
 	if err != nil {
 		return nil, notFoundOr("find account", err, notFound("account_not_found", "no such account"))
+	}
+	return a, nil
+}
+
+// ApplicationAccount returns the local Application account username (the
+// node's own actor, which signs its fetches), creating it the first time
+// with displayName. Processes starting at once may race: the loser reads
+// the winner's row.
+func (s *Service) ApplicationAccount(ctx context.Context, username, displayName string) (*Account, error) {
+	a, err := s.db.LocalAccountByUsername(ctx, username)
+	if !errors.Is(err, db.ErrNotFound) {
+		return a, err
+	}
+	now := s.now()
+	a = &Account{
+		ID: newID(), Type: TypeApplication, Username: username,
+		DisplayName: displayName, Status: StatusActive, CreatedAt: now, UpdatedAt: now,
+	}
+	err = s.db.InsertAccount(ctx, a)
+	if errors.Is(err, db.ErrConflict) {
+		return s.db.LocalAccountByUsername(ctx, username)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create the account %s: %w", username, err)
 	}
 	return a, nil
 }

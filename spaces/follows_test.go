@@ -15,7 +15,7 @@ import (
 // recorder is a listener that keeps the names of the events it sees.
 type recorder struct{ events []string }
 
-func (r *recorder) HandleEvent(_ context.Context, _ *db.DB, ev spaces.Event) error {
+func (r *recorder) HandleEvent(_ context.Context, ev spaces.Event) error {
 	r.events = append(r.events, fmt.Sprintf("%T", ev))
 	return nil
 }

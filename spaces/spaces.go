@@ -152,11 +152,13 @@ func newID() string { return ulid.Make().String() }
 // turns them into activities). Listeners see it inside the change's transaction.
 type Event interface{ eventName() string }
 
-// Listener observes events. It runs inside the transaction of the change, with
-// tx, so that what it writes (an outgoing activity, a key pair) commits or rolls
-// back with the change itself. An error from a listener aborts the change.
+// Listener observes events. It runs inside the transaction of the change,
+// which its context carries (db.WithTx), so that what it writes (an outgoing
+// activity, a key pair) commits or rolls back with the change itself and
+// what it reads through the service sees the change. An error from a
+// listener aborts the change.
 type Listener interface {
-	HandleEvent(ctx context.Context, tx *db.DB, ev Event) error
+	HandleEvent(ctx context.Context, ev Event) error
 }
 
 // Listen registers a listener. Call it while wiring the node, before serving.
@@ -164,7 +166,7 @@ func (s *Service) Listen(l Listener) { s.listeners = append(s.listeners, l) }
 
 func (s *Service) emit(ctx context.Context, tx *db.DB, ev Event) error {
 	for _, l := range s.listeners {
-		if err := l.HandleEvent(ctx, tx, ev); err != nil {
+		if err := l.HandleEvent(db.WithTx(ctx, tx), ev); err != nil {
 			return internal(fmt.Sprintf("listener on %s", ev.eventName()), err)
 		}
 	}
