@@ -65,10 +65,6 @@ func TestAfterCommit(t *testing.T) {
 func TestBatch(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		now := db.Now()
-		account := func(id string) *db.Account {
-			return &db.Account{ID: id, Type: "Person", Username: "u" + id, Status: "active", CreatedAt: now, UpdatedAt: now}
-		}
 		var ran []string
 		var kept context.Context
 		unit := func(ctx context.Context, id string, keep bool) error {
@@ -147,13 +143,12 @@ func TestBatch(t *testing.T) {
 func TestBatchRolledBack(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		now := db.Now()
 		ran := false
 		err := d.Batch(ctx, func(ctx context.Context) error {
 			err := db.Savepoint(ctx, func() bool {
 				d.InTx(ctx, func(tx *db.DB) error {
 					tx.AfterCommit(ctx, func() { ran = true })
-					return tx.InsertAccount(ctx, &db.Account{ID: "A", Type: "Person", Username: "a", Status: "active", CreatedAt: now, UpdatedAt: now})
+					return tx.InsertAccount(ctx, account("A"))
 				})
 				return true
 			})
@@ -179,10 +174,6 @@ func TestBatchRolledBack(t *testing.T) {
 func TestCarriedTx(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		now := db.Now()
-		account := func(id string) *db.Account {
-			return &db.Account{ID: id, Type: "Person", Username: "u" + id, Status: "active", CreatedAt: now, UpdatedAt: now}
-		}
 		var kept context.Context
 		ran := false
 		err := d.Tx(ctx, func(ctx context.Context) error {
@@ -229,4 +220,10 @@ func TestCarriedTx(t *testing.T) {
 			t.Errorf("a write of a rolled back transaction: %v, want not found", err)
 		}
 	})
+}
+
+// account is a local Person with id.
+func account(id string) *db.Account {
+	now := db.Now()
+	return &db.Account{ID: id, Type: "Person", Username: "u" + id, Status: "active", CreatedAt: now, UpdatedAt: now}
 }
