@@ -48,6 +48,7 @@ type ingestNode struct {
 // when it was signed ahead of the measure (nil: signed just before it is
 // sent).
 type outgoing struct {
+	id   string // the activity's id
 	body []byte
 	hdr  http.Header
 	by   *peerActor
@@ -112,7 +113,9 @@ func ingestOn(ctx context.Context, e *env, r *Report, p *peers, eng engine, base
 	// of Likes likes posts of its own (and the warm-up one more): a second
 	// Like of a post by the same sender would be a read only.
 	signedOnTheFly := []bool{false, true}
-	n, err := seedIngest(ctx, cfg, p, len(signedOnTheFly)*per+1)
+	// The posts: per for each load of Likes, per for the crash, one for
+	// the warm-up.
+	n, err := seedIngest(ctx, cfg, p, (len(signedOnTheFly)+1)*per+1)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
@@ -120,7 +123,7 @@ func ingestOn(ctx context.Context, e *env, r *Report, p *peers, eng engine, base
 	if err != nil {
 		return err
 	}
-	defer node.stop()
+	defer func() { node.stop() }() // the node restarted after the crash, too
 	bp, _, err := start2(ctx, dir, base)
 	if err != nil {
 		return err
@@ -149,7 +152,7 @@ func ingestOn(ctx context.Context, e *env, r *Report, p *peers, eng engine, base
 				return err
 			}
 			stopBase := sampleRSS(bp, &basePeak)
-			bres, err := postAll(ctx, "http://"+bp.addr+"/inbox", acts)
+			bres, err := postAll(ctx, "http://"+bp.addr+"/inbox", acts, nil)
 			stopBase()
 			if err != nil {
 				return fmt.Errorf("baseline: %w", err)
@@ -163,6 +166,74 @@ func ingestOn(ctx context.Context, e *env, r *Report, p *peers, eng engine, base
 		Value: rss, Unit: "MB", Baseline: "bare net/http handler under the same loads",
 		BaseVal: float64(basePeak.Load()) / (1 << 20), BaseUnit: "MB",
 		Target: "< 150 MB", Met: met(rss < 150)})
+	return ingestCrash(ctx, e, r, p, eng, n, &node, dir, cfg, posts[:per])
+}
+
+// ingestCrash posts one more load of Likes, pre-signed, kills the node
+// (SIGKILL) once a third of them are accepted, restarts it on the same
+// database, and counts the Likes it accepted (202) but never stored once its
+// inbox has drained: a 202 is a promise, which a crash must not break.
+func ingestCrash(ctx context.Context, e *env, r *Report, p *peers, eng engine, n *ingestNode, node **proc, dir string, cfg config.Config, posts []string) error {
+	acts, err := prepare(p, n, ingestTraffic[0], posts, "crash", len(posts), true)
+	if err != nil {
+		return err
+	}
+	total := int64(len(p.hosts) * len(posts))
+	var accepted atomic.Int64
+	killed := make(chan struct{})
+	go func() {
+		defer close(killed)
+		for accepted.Load() < total/3 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		(*node).kill()
+	}()
+	res, _ := postAll(ctx, n.inbox, acts, &accepted) // the POSTs under way when it dies fail
+	<-killed
+	restarted, _, err := e.serve(ctx, dir, cfg)
+	if err != nil {
+		return fmt.Errorf("restart after kill: %w", err)
+	}
+	*node = restarted
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		m, err := scrape(ctx, n.metrics)
+		if err != nil {
+			return err
+		}
+		if m[`ruche_inbox_jobs{state="pending"}`] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("received activities still pending 5 minutes after the restart")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	nd, err := setupNode(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer nd.Close()
+	isLike := map[string]bool{} // a load mixes in profile Updates
+	for _, list := range acts {
+		for _, a := range list {
+			isLike[a.id] = bytes.Contains(a.body, []byte(`"type":"Like"`))
+		}
+	}
+	likes, lost := 0, 0
+	for _, id := range res.ids {
+		if !isLike[id] {
+			continue
+		}
+		likes++
+		if _, err := nd.Spaces.Rows().LikeByURI(ctx, id); err != nil {
+			lost++
+		}
+	}
+	const sec = "Crash safety: SIGKILL during the inbox ingest, restart"
+	r.add(Figure{Section: sec, Name: fmt.Sprintf("%s: Likes accepted (202) but not stored (killed after %d of %d accepted)", eng.name, res.accepted, total),
+		Value: float64(lost), Unit: "", Baseline: "Likes accepted", BaseVal: float64(likes), BaseUnit: "",
+		Target: "0 lost", Met: met(lost == 0 && likes > 0)})
 	return nil
 }
 
@@ -309,8 +380,9 @@ func prepare(p *peers, n *ingestNode, t traffic, posts []string, run string, per
 			a := h.actors["a0"]
 			for i := range per {
 				id := fmt.Sprintf("%s-%d-%d", run, now.UnixNano(), i)
-				body, _ := json.Marshal(t.activity(a, n, posts, id, i, now))
-				o := outgoing{body: body, by: a}
+				doc := t.activity(a, n, posts, id, i, now)
+				body, _ := json.Marshal(doc)
+				o := outgoing{id: doc["id"].(string), body: body, by: a}
 				if presign {
 					if o.hdr, errs[k] = a.sign(n.inbox, body, now); errs[k] != nil {
 						return
@@ -365,12 +437,14 @@ type postResult struct {
 	accepted  int
 	took      time.Duration
 	latencies []time.Duration
+	ids       []string // of the activities accepted
 }
 
 // postAll has each sender post its activities, one after the other, all
 // senders at once, over kept-alive connections. An activity not signed
-// yet is signed just before its POST, outside the latency measured.
-func postAll(ctx context.Context, url string, acts [][]outgoing) (*postResult, error) {
+// yet is signed just before its POST, outside the latency measured. Each
+// activity accepted adds one to counter, when there is one.
+func postAll(ctx context.Context, url string, acts [][]outgoing, counter *atomic.Int64) (*postResult, error) {
 	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: len(acts)}}
 	defer client.CloseIdleConnections()
 	var mu sync.Mutex
@@ -388,7 +462,14 @@ func postAll(ctx context.Context, url string, acts [][]outgoing) (*postResult, e
 	for _, list := range acts {
 		wg.Go(func() {
 			lat := make([]time.Duration, 0, len(list))
-			ok := 0
+			var ids []string
+			defer func() {
+				mu.Lock()
+				res.accepted += len(ids)
+				res.ids = append(res.ids, ids...)
+				res.latencies = append(res.latencies, lat...)
+				mu.Unlock()
+			}()
 			for _, a := range list {
 				hdr := a.hdr
 				if hdr == nil {
@@ -410,15 +491,14 @@ func postAll(ctx context.Context, url string, acts [][]outgoing) (*postResult, e
 				resp.Body.Close()
 				lat = append(lat, time.Since(t))
 				if resp.StatusCode == http.StatusAccepted {
-					ok++
+					ids = append(ids, a.id)
+					if counter != nil {
+						counter.Add(1)
+					}
 				} else {
 					fail(fmt.Errorf("status %d: %s", resp.StatusCode, strings.TrimSpace(string(msg))))
 				}
 			}
-			mu.Lock()
-			res.accepted += ok
-			res.latencies = append(res.latencies, lat...)
-			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -450,7 +530,7 @@ func measureNode(ctx context.Context, n *ingestNode, acts [][]outgoing) (*loadRe
 		return nil, err
 	}
 	start := time.Now()
-	res, err := postAll(ctx, n.inbox, acts)
+	res, err := postAll(ctx, n.inbox, acts, nil)
 	if err != nil {
 		return nil, err
 	}

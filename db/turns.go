@@ -98,6 +98,7 @@ type turnConn struct {
 	sqliteConn
 	turns turns
 	inTx  bool
+	stmts map[string]*statement // compiled statements (statements.go)
 }
 
 func (c *turnConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -115,22 +116,17 @@ func (c *turnConn) ExecContext(ctx context.Context, query string, args []driver.
 	if !c.inTx && writes(query) {
 		defer c.turns.take(ctx)()
 	}
-	return c.sqliteConn.ExecContext(ctx, query, args)
+	return c.exec(ctx, query, args)
 }
 
 // QueryContext keeps the turn of a write (an INSERT … RETURNING) until its
 // rows are closed: the statement runs as they are read.
 func (c *turnConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if c.inTx || !writes(query) {
-		return c.sqliteConn.QueryContext(ctx, query, args)
+	end := func() {}
+	if !c.inTx && writes(query) {
+		end = c.turns.take(ctx)
 	}
-	end := c.turns.take(ctx)
-	rows, err := c.sqliteConn.QueryContext(ctx, query, args)
-	if err != nil {
-		end()
-		return nil, err
-	}
-	return &turnRows{Rows: rows, end: end}, nil
+	return c.query(ctx, query, args, end)
 }
 
 // turnTx ends its connection's turn when it ends.
@@ -149,7 +145,8 @@ func (t *turnTx) Rollback() error {
 	return t.Tx.Rollback()
 }
 
-// turnRows ends a write's turn once its rows are closed.
+// turnRows ends a write's turn, and frees its compiled statement, once its
+// rows are closed.
 type turnRows struct {
 	driver.Rows
 	end func()
