@@ -138,10 +138,12 @@ func parameterize(query string) (text string, values []driver.NamedValue, ok boo
 	}
 	var b strings.Builder
 	b.Grow(len(query))
-	for i := 0; i < len(query); {
+	done := 0 // query[:done] is in b
+	for i := 0; i < len(query); i++ {
 		c := query[i]
 		switch {
 		case c == '\'' || (c == 'X' || c == 'x') && i+1 < len(query) && query[i+1] == '\'' && (i == 0 || !identifierByte(query[i-1])):
+			b.WriteString(query[done:i])
 			blob := c != '\''
 			if blob {
 				i++
@@ -150,7 +152,6 @@ func parameterize(query string) (text string, values []driver.NamedValue, ok boo
 			if !ok {
 				return "", nil, false
 			}
-			i += n
 			var v any = s
 			if blob {
 				raw, err := hex.DecodeString(s)
@@ -161,41 +162,43 @@ func parameterize(query string) (text string, values []driver.NamedValue, ok boo
 			}
 			values = append(values, driver.NamedValue{Ordinal: len(values) + 1, Value: v})
 			b.WriteByte('?')
+			i += n - 1
+			done = i + 1
 		case c == '"' || c == '`':
 			_, n, ok := quoted(query[i:], c)
 			if !ok {
 				return "", nil, false
 			}
-			b.WriteString(query[i : i+n])
-			i += n
+			i += n - 1
 		case c == '?' || c == ':' || c == '@' || c == '$' || c == ';' || c == '[' ||
 			c == '-' && strings.HasPrefix(query[i:], "--") || c == '/' && strings.HasPrefix(query[i:], "/*"):
 			return "", nil, false
-		default:
-			b.WriteByte(c)
-			i++
 		}
 	}
+	b.WriteString(query[done:])
 	return b.String(), values, true
 }
 
 // quoted reads the quoted token s starts with (its quote doubled inside it),
 // returning its content and its length.
 func quoted(s string, quote byte) (content string, n int, ok bool) {
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		if s[i] != quote {
-			b.WriteByte(s[i])
+	end := 1
+	for {
+		j := strings.IndexByte(s[end:], quote)
+		if j < 0 {
+			return "", 0, false
+		}
+		end += j
+		if end+1 < len(s) && s[end+1] == quote { // a doubled quote: one of the content
+			end += 2
 			continue
 		}
-		if i+1 < len(s) && s[i+1] == quote {
-			b.WriteByte(quote)
-			i++
-			continue
+		content = s[1:end]
+		if strings.Contains(content, string(quote)) {
+			content = strings.ReplaceAll(content, string([]byte{quote, quote}), string(quote))
 		}
-		return b.String(), i + 1, true
+		return content, end + 1, true
 	}
-	return "", 0, false
 }
 
 func identifierByte(c byte) bool {

@@ -11,12 +11,12 @@ import (
 // identifiers and numbers stay, and what the reading does not follow runs
 // as written.
 func TestParameterize(t *testing.T) {
-	text, values, ok := parameterize(`SELECT "l"."id", 'it''s' FROM "likes" AS "l" WHERE ("l"."uri" = 'https://x.example/a?b=1;c') AND "l"."data" = X'00ff' AND "o""k" = '' ORDER BY 1 LIMIT 32`)
-	want := `SELECT "l"."id", ? FROM "likes" AS "l" WHERE ("l"."uri" = ?) AND "l"."data" = ? AND "o""k" = ? ORDER BY 1 LIMIT 32`
+	text, values, ok := parameterize(`SELECT "l"."id", 'it''s' FROM "likes" AS "l" WHERE ("l"."uri" = 'https://x.example/a?b=1;c') AND "l"."data" = X'00ff' AND "o""k" = '' AND q = '''' ORDER BY 1 LIMIT 32`)
+	want := `SELECT "l"."id", ? FROM "likes" AS "l" WHERE ("l"."uri" = ?) AND "l"."data" = ? AND "o""k" = ? AND q = ? ORDER BY 1 LIMIT 32`
 	if !ok || text != want {
 		t.Fatalf("parameterize:\n got %q (%v)\nwant %q", text, ok, want)
 	}
-	if len(values) != 4 || values[0].Value != "it's" || values[1].Value != "https://x.example/a?b=1;c" ||
+	if len(values) != 5 || values[4].Value != "'" || values[0].Value != "it's" || values[1].Value != "https://x.example/a?b=1;c" ||
 		!bytes.Equal(values[2].Value.([]byte), []byte{0, 0xff}) || values[3].Value != "" {
 		t.Fatalf("values: %#v", values)
 	}
