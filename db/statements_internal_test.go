@@ -70,22 +70,13 @@ func TestCompiledStatements(t *testing.T) {
 		t.Fatalf("%d statements compiled for one INSERT run three times, want 1", len(c.stmts))
 	}
 	read := func(k string) string {
-		rows, err := c.QueryContext(ctx, `SELECT "k", "v" FROM "t" WHERE "k" >= '`+k+`' ORDER BY 1`, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		out := ""
-		row := make([]driver.Value, 2)
-		for rows.Next(row) == nil {
-			out += row[0].(string) + fmt.Sprintf("%x", row[1].([]byte)) + " "
-			if row[0] == "b" { // the same statement while this one's rows are open
-				if inner := readAll(t, c, `SELECT "k", "v" FROM "t" WHERE "k" >= 'c' ORDER BY 1`); inner != "c" {
+		return rowsOf(t, c, `SELECT "k", "v" FROM "t" WHERE "k" >= '`+k+`' ORDER BY 1`, func(k string) {
+			if k == "b" { // the same statement while this one's rows are open
+				if inner := rowsOf(t, c, `SELECT "k", "v" FROM "t" WHERE "k" >= 'c' ORDER BY 1`, nil); inner != "c0c " {
 					t.Errorf("inner read: %q", inner)
 				}
 			}
-		}
-		return out
+		})
 	}
 	if got := read("a"); got != "a0a b0b c0c " {
 		t.Errorf("read from a: %q", got)
@@ -98,7 +89,9 @@ func TestCompiledStatements(t *testing.T) {
 	}
 }
 
-func readAll(t *testing.T, c *turnConn, q string) string {
+// rowsOf runs q on c and returns its rows, each as its key and its value in
+// hex; during, when set, runs on each key while the rows are still open.
+func rowsOf(t *testing.T, c *turnConn, q string, during func(k string)) string {
 	rows, err := c.QueryContext(t.Context(), q, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +100,11 @@ func readAll(t *testing.T, c *turnConn, q string) string {
 	out := ""
 	row := make([]driver.Value, 2)
 	for rows.Next(row) == nil {
-		out += row[0].(string)
+		k := row[0].(string)
+		out += k + fmt.Sprintf("%x", row[1].([]byte)) + " "
+		if during != nil {
+			during(k)
+		}
 	}
 	return out
 }
