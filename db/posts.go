@@ -49,6 +49,7 @@ type Post struct {
 	// Set by the domain when it needs them.
 	Space     *Space `bun:"-"`
 	InReplyTo *Post  `bun:"-"`
+	Poll      *Poll  `bun:"-"` // the poll it carries, if any
 }
 
 // IsDeleted tells whether the post is a tombstone.

@@ -85,7 +85,14 @@ type (
 		By   *Account
 	}
 	// PostLiked and PostUnliked: Like.Post and Like.Account are loaded.
-	PostLiked   struct{ Like *Like }
+	PostLiked struct{ Like *Like }
+	// PollVoted: Voter chose Votes in the poll of Post (Post.Poll loaded,
+	// with the new counts).
+	PollVoted struct {
+		Post  *Post
+		Voter *Account
+		Votes []*PollVote
+	}
 	PostUnliked struct{ Like *Like }
 	// PostPinned and PostUnpinned: a moderator (By) pinned or unpinned a post
 	// of the space's featured collection.
@@ -118,6 +125,7 @@ func (PostUpdated) eventName() string         { return "post updated" }
 func (PostDeleted) eventName() string         { return "post deleted" }
 func (PostRemoved) eventName() string         { return "post removed" }
 func (PostLiked) eventName() string           { return "post liked" }
+func (PollVoted) eventName() string           { return "poll voted" }
 func (PostUnliked) eventName() string         { return "post unliked" }
 func (PostPinned) eventName() string          { return "post pinned" }
 func (PostUnpinned) eventName() string        { return "post unpinned" }

@@ -25,7 +25,7 @@ func (s *Service) feed(ctx context.Context, viewer *Account, f db.Feed) ([]*Post
 	return out, s.withSpaces(ctx, out)
 }
 
-// withSpaces sets each post's Space.
+// withSpaces sets each post's Space, and its Poll when it carries one.
 func (s *Service) withSpaces(ctx context.Context, posts []*Post) error {
 	var ids []string
 	for _, p := range posts {
@@ -43,6 +43,9 @@ func (s *Service) withSpaces(ctx context.Context, posts []*Post) error {
 	}
 	for _, p := range posts {
 		p.Space = byID[p.SpaceID]
+	}
+	if err := s.withPolls(ctx, s.db, posts); err != nil {
+		return internal("polls of posts", err)
 	}
 	return nil
 }

@@ -47,9 +47,10 @@ type PostInput struct {
 	Body         string
 	HTML         bool
 	Translations []TranslationInput
-	Themes       []string // articles
-	AppliesTo    string   // articles: e.g. a type of authority
-	Attachments  []string // ids of media the author uploaded
+	Themes       []string   // articles
+	AppliesTo    string     // articles: e.g. a type of authority
+	Attachments  []string   // ids of media the author uploaded
+	Poll         *PollInput // notes and comments
 	// Warning hides a note or comment behind a content warning; nil gives a
 	// new post none and leaves an edited post's as it was.
 	Warning *ContentWarning
@@ -346,8 +347,20 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 	if err := applyWarning(p, in.Warning, !by.IsLocal()); err != nil {
 		return nil, err
 	}
+	var poll *Poll
+	if in.Poll != nil {
+		var err error
+		if poll, err = s.newPoll(p, in.Poll, !by.IsLocal()); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.InsertPost(ctx, p); err != nil {
 		return nil, err
+	}
+	if poll != nil {
+		if err := tx.InsertPoll(ctx, poll); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.attach(ctx, tx, by, p, in); err != nil {
 		return nil, err
@@ -579,7 +592,7 @@ func (s *Service) reload(ctx context.Context, tx *db.DB, id string, sp *Space, p
 		return nil, err
 	}
 	p.Space, p.InReplyTo = sp, parent
-	return p, nil
+	return p, s.withPolls(ctx, tx, []*Post{p})
 }
 
 // notifyMentions notifies the local members a post mentions who may see it.

@@ -32,6 +32,9 @@ type (
 	Mention         = db.Mention
 	Media           = db.Media
 	Like            = db.Like
+	Poll            = db.Poll
+	PollOption      = db.PollOption
+	PollVote        = db.PollVote
 	Notification    = db.Notification
 	// Reader is who reads, as the visibility rule sees them (see Service.Reader).
 	Reader = db.Reader

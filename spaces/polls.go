@@ -1,0 +1,192 @@
+package spaces
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ruche-social/ruche/db"
+)
+
+// Polls. A note or a comment may carry a poll: 2 to 10 options, one choice
+// or several, an end; its results are shown as votes come, or only once it
+// has ended. Members who may see the post vote once, before the end; its
+// author does not vote. A remote poll arrives with the counts its server
+// published, which replace the node's.
+
+// Limits of a poll.
+const (
+	MinPollOptions      = 2
+	MaxPollOptions      = 10
+	MaxPollOptionLength = 100 // characters
+	MinPollDuration     = 5 * time.Minute
+	MaxPollDuration     = 31 * 24 * time.Hour
+)
+
+// PollInput is the poll a new post carries.
+type PollInput struct {
+	Options    []string
+	Multiple   bool          // several choices allowed
+	ExpiresIn  time.Duration // local polls: how long it is open
+	HideTotals bool          // results shown once it has ended
+
+	// Remote polls: its end, and the counts its server published (votes
+	// by option, voters).
+	EndsAt time.Time
+	Votes  []int
+	Voters int
+}
+
+// newPoll checks in and makes the poll of post p.
+func (s *Service) newPoll(p *Post, in *PollInput, remote bool) (*Poll, error) {
+	if p.Kind != KindNote {
+		return nil, invalid("poll", "poll_not_allowed", "only notes and comments carry a poll")
+	}
+	if len(in.Options) < MinPollOptions || len(in.Options) > MaxPollOptions {
+		return nil, invalid("poll", "poll_options_count", "a poll has 2 to 10 options")
+	}
+	poll := &Poll{PostID: p.ID, Multiple: in.Multiple, HideTotals: in.HideTotals}
+	seen := map[string]bool{}
+	for i, title := range in.Options {
+		title = strings.Join(strings.Fields(title), " ")
+		if title == "" || len([]rune(title)) > MaxPollOptionLength {
+			return nil, invalid("poll", "poll_option_invalid", "each option has 1 to 100 characters")
+		}
+		if seen[strings.ToLower(title)] && !remote {
+			return nil, invalid("poll", "poll_option_repeated", "each option appears once")
+		}
+		seen[strings.ToLower(title)] = true
+		o := &PollOption{Title: title}
+		if remote && i < len(in.Votes) {
+			o.VotesCount = max(in.Votes[i], 0)
+		}
+		poll.Options = append(poll.Options, o)
+	}
+	if remote {
+		poll.EndsAt, poll.VotersCount = in.EndsAt.UTC().Truncate(time.Microsecond), max(in.Voters, 0)
+		if poll.EndsAt.IsZero() {
+			poll.EndsAt = p.CreatedAt.Add(MaxPollDuration)
+		}
+		return poll, nil
+	}
+	if in.ExpiresIn < MinPollDuration || in.ExpiresIn > MaxPollDuration {
+		return nil, invalid("poll", "poll_duration", "a poll is open from 5 minutes to 31 days")
+	}
+	poll.EndsAt = p.CreatedAt.Add(in.ExpiresIn)
+	return poll, nil
+}
+
+// Vote records by's choices (positions of options) in the poll of a post
+// they may see, and returns the poll with its counts and their choices.
+func (s *Service) Vote(ctx context.Context, by *Account, postID string, choices []int) (*Poll, error) {
+	if !canAct(by) {
+		return nil, errUnauthenticated
+	}
+	var out *Poll
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		p, err := s.visiblePost(ctx, tx, by, postID, tx.VisiblePostHead)
+		if err != nil {
+			return err
+		}
+		polls, err := tx.PollsOf(ctx, []string{p.ID})
+		if err != nil {
+			return err
+		}
+		poll := polls[p.ID]
+		switch {
+		case poll == nil:
+			return notFound("poll_not_found", "this post has no poll")
+		case poll.Ended(s.now()):
+			return conflict("choices", "poll_ended", "this poll has ended")
+		case p.AccountID == by.ID:
+			return forbidden("own_poll", "the author of a poll does not vote in it")
+		}
+		if err := checkChoices(poll, choices); err != nil {
+			return err
+		}
+		now := s.now()
+		var votes []*PollVote
+		for _, c := range choices {
+			votes = append(votes, &PollVote{ID: newID(), PostID: p.ID, AccountID: by.ID, Choice: c, CreatedAt: now})
+		}
+		if err := tx.InsertPollVotes(ctx, votes); errors.Is(err, db.ErrConflict) {
+			return conflict("choices", "already_voted", "you voted in this poll already")
+		} else if err != nil {
+			return err
+		}
+		if polls, err = tx.PollsOf(ctx, []string{p.ID}); err != nil {
+			return err
+		}
+		out = polls[p.ID]
+		out.Chosen = slices.Sorted(slices.Values(choices))
+		p.Poll = out
+		return s.emit(ctx, tx, PollVoted{Post: p, Voter: by, Votes: votes})
+	})
+	if err != nil {
+		return nil, internal("vote", err)
+	}
+	return out, nil
+}
+
+// checkChoices tells whether choices are a valid vote in poll: at least
+// one, each an option once, a single one unless the poll allows several.
+func checkChoices(poll *Poll, choices []int) error {
+	errChoices := invalid("choices", "choices_invalid", "choose one of the poll's options (several if it allows)")
+	if len(choices) == 0 || (!poll.Multiple && len(choices) > 1) {
+		return errChoices
+	}
+	seen := map[int]bool{}
+	for _, c := range choices {
+		if c < 0 || c >= len(poll.Options) || seen[c] {
+			return errChoices
+		}
+		seen[c] = true
+	}
+	return nil
+}
+
+// withPolls attaches to posts the polls they carry.
+func (s *Service) withPolls(ctx context.Context, r interface {
+	PollsOf(ctx context.Context, postIDs []string) (map[string]*Poll, error)
+}, posts []*Post) error {
+	ids := make([]string, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
+	}
+	polls, err := r.PollsOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range posts {
+		p.Poll = polls[p.ID]
+	}
+	return nil
+}
+
+// PollChoices returns, by post id, the choices viewer made in the polls of
+// posts (attached already).
+func (s *Service) PollChoices(ctx context.Context, viewer *Account, posts []*Post) (map[string][]int, error) {
+	var ids []string
+	for _, p := range posts {
+		if p.Poll != nil {
+			ids = append(ids, p.ID)
+		}
+	}
+	if !canAct(viewer) || len(ids) == 0 {
+		return map[string][]int{}, nil
+	}
+	out, err := s.db.ChoicesOf(ctx, ids, viewer.ID)
+	if err != nil {
+		return nil, internal("poll choices", err)
+	}
+	return out, nil
+}
+
+// TotalsShown tells whether viewer sees the counts of a poll: always its
+// author, everyone once it has ended, and everyone at any time unless it
+// hides them.
+func (s *Service) TotalsShown(viewer *Account, p *Post) bool {
+	return p.Poll != nil && (!p.Poll.HideTotals || p.Poll.Ended(s.now()) || (viewer != nil && viewer.ID == p.AccountID))
+}
