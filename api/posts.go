@@ -37,6 +37,13 @@ type postInputJSON struct {
 	// note sensitive. Given neither, an edit keeps the warning it had.
 	Sensitive   *bool   `json:"sensitive"`
 	SpoilerText *string `json:"spoiler_text"`
+	// A poll, as Mastodon's API takes one (expires_in in seconds).
+	Poll *struct {
+		Options    []string `json:"options"`
+		Multiple   bool     `json:"multiple"`
+		ExpiresIn  int      `json:"expires_in"`
+		HideTotals bool     `json:"hide_totals"`
+	} `json:"poll"`
 }
 
 func (in postInputJSON) input() spaces.PostInput {
@@ -53,6 +60,10 @@ func (in postInputJSON) input() spaces.PostInput {
 	}
 	for _, t := range in.Translations {
 		p.Translations = append(p.Translations, spaces.TranslationInput{Language: t.Language, Title: t.Title, Summary: t.Summary, Body: t.Body})
+	}
+	if in.Poll != nil {
+		p.Poll = &spaces.PollInput{Options: in.Poll.Options, Multiple: in.Poll.Multiple,
+			ExpiresIn: time.Duration(in.Poll.ExpiresIn) * time.Second, HideTotals: in.Poll.HideTotals}
 	}
 	return p
 }
@@ -80,7 +91,7 @@ func (a *API) createPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, postOf(p, by, false))
+	writeJSON(w, http.StatusCreated, a.postOf(p, by, false, nil))
 	return nil
 }
 
@@ -94,7 +105,32 @@ func (a *API) createComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, postOf(p, by, false))
+	writeJSON(w, http.StatusCreated, a.postOf(p, by, false, nil))
+	return nil
+}
+
+// vote: POST /api/v1/posts/{id}/votes {"choices": [0]} → the poll, with the
+// viewer's choices.
+func (a *API) vote(w http.ResponseWriter, r *http.Request) error {
+	by, _, err := viewer(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Choices []int `json:"choices"`
+	}
+	if err := decodeLimit(w, r, &in, maxPostBody); err != nil {
+		return err
+	}
+	poll, err := a.spaces.Vote(r.Context(), by, pathVar(r, "id"), in.Choices)
+	if err != nil {
+		return err
+	}
+	p, err := a.spaces.GetPost(r.Context(), by, poll.PostID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a.pollOf(p, by, poll.Chosen))
 	return nil
 }
 
@@ -182,13 +218,9 @@ func (a *API) pin(pin bool) handlerFunc {
 // writePosts writes one post (limit < 0) or a page of posts, each with
 // whether the viewer likes it.
 func (a *API) writePosts(w http.ResponseWriter, r *http.Request, v *spaces.Account, posts []*spaces.Post, limit int) error {
-	liked, err := a.spaces.LikedAmong(r.Context(), v, posts)
+	out, err := a.postsOf(r.Context(), v, posts)
 	if err != nil {
 		return err
-	}
-	out := make([]postJSON, len(posts))
-	for i, p := range posts {
-		out[i] = postOf(p, v, liked[p.ID])
 	}
 	if limit < 0 {
 		writeJSON(w, http.StatusOK, out[0])
@@ -389,14 +421,11 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	liked, err := a.spaces.LikedAmong(r.Context(), v, res.Posts)
+	posts, err := a.postsOf(r.Context(), v, res.Posts)
 	if err != nil {
 		return err
 	}
-	out := searchJSON{Posts: []postJSON{}, Spaces: []*spaceJSON{}, Accounts: []*publicAccountJSON{}}
-	for _, post := range res.Posts {
-		out.Posts = append(out.Posts, postOf(post, v, liked[post.ID]))
-	}
+	out := searchJSON{Posts: posts, Spaces: []*spaceJSON{}, Accounts: []*publicAccountJSON{}}
 	for _, sp := range res.Spaces {
 		out.Spaces = append(out.Spaces, spaceOf(sp))
 	}

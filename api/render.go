@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -136,6 +137,7 @@ type postJSON struct {
 	CommentCount int                `json:"comment_count"`
 	Liked        bool               `json:"liked"`
 	Pinned       bool               `json:"pinned"`
+	Poll         *pollJSON          `json:"poll"`
 	CreatedAt    time.Time          `json:"created_at"`
 	EditedAt     *time.Time         `json:"edited_at,omitempty"`
 }
@@ -146,6 +148,72 @@ type spaceRefJSON struct {
 	Acct       string `json:"acct"`
 	Name       string `json:"name"`
 	Visibility string `json:"visibility"`
+}
+
+// postsOf renders posts for viewer: whether they like each, their choices
+// in its poll.
+func (a *API) postsOf(ctx context.Context, viewer *spaces.Account, posts []*spaces.Post) ([]postJSON, error) {
+	liked, err := a.spaces.LikedAmong(ctx, viewer, posts)
+	if err != nil {
+		return nil, err
+	}
+	chosen, err := a.spaces.PollChoices(ctx, viewer, posts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]postJSON, len(posts))
+	for i, p := range posts {
+		out[i] = a.postOf(p, viewer, liked[p.ID], chosen[p.ID])
+	}
+	return out, nil
+}
+
+// postOf is a post as viewer sees it, with its poll.
+func (a *API) postOf(p *spaces.Post, viewer *spaces.Account, liked bool, chosen []int) postJSON {
+	j := postOf(p, viewer, liked)
+	if p.Poll != nil {
+		j.Poll = a.pollOf(p, viewer, chosen)
+	}
+	return j
+}
+
+// pollJSON is a poll as Mastodon's API shows one; the counts are null while
+// the poll hides them from the viewer.
+type pollJSON struct {
+	ExpiresAt   time.Time        `json:"expires_at"`
+	Expired     bool             `json:"expired"`
+	Multiple    bool             `json:"multiple"`
+	HideTotals  bool             `json:"hide_totals"`
+	VotesCount  *int             `json:"votes_count"`
+	VotersCount *int             `json:"voters_count"`
+	Options     []pollOptionJSON `json:"options"`
+	Voted       bool             `json:"voted"`
+	OwnVotes    []int            `json:"own_votes"`
+}
+
+type pollOptionJSON struct {
+	Title      string `json:"title"`
+	VotesCount *int   `json:"votes_count"`
+}
+
+func (a *API) pollOf(p *spaces.Post, viewer *spaces.Account, chosen []int) *pollJSON {
+	poll := p.Poll
+	j := &pollJSON{ExpiresAt: poll.EndsAt, Expired: a.spaces.PollEnded(poll), Multiple: poll.Multiple,
+		HideTotals: poll.HideTotals, Voted: len(chosen) > 0, OwnVotes: append([]int{}, chosen...)}
+	shown := a.spaces.TotalsShown(viewer, p)
+	total := 0
+	for _, o := range poll.Options {
+		oj := pollOptionJSON{Title: o.Title}
+		if shown {
+			oj.VotesCount = &o.VotesCount
+		}
+		total += o.VotesCount
+		j.Options = append(j.Options, oj)
+	}
+	if shown {
+		j.VotesCount, j.VotersCount = &total, &poll.VotersCount
+	}
+	return j
 }
 
 func postOf(p *spaces.Post, viewer *spaces.Account, liked bool) postJSON {

@@ -33,6 +33,7 @@ func (a *API) mountSpaces(r *mux.Router) {
 	a.route(r, "/api/v1/posts/{id}", methods{get: a.getPost, patch: a.editPost, del: a.deletePost})
 	a.route(r, "/api/v1/posts/{id}/comments", methods{get: a.comments, post: a.createComment})
 	a.route(r, "/api/v1/posts/{id}/like", methods{put: a.like, del: a.unlike})
+	a.route(r, "/api/v1/posts/{id}/votes", methods{post: a.vote})
 	a.route(r, "/api/v1/posts/{id}/pin", methods{put: a.pin(true), del: a.pin(false)})
 	a.route(r, "/api/v1/media", methods{post: a.upload})
 	a.route(r, "/api/v1/media/{id}", methods{get: a.media})

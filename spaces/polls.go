@@ -184,9 +184,12 @@ func (s *Service) PollChoices(ctx context.Context, viewer *Account, posts []*Pos
 	return out, nil
 }
 
+// PollEnded tells whether poll has ended.
+func (s *Service) PollEnded(poll *Poll) bool { return poll.Ended(s.now()) }
+
 // TotalsShown tells whether viewer sees the counts of a poll: always its
 // author, everyone once it has ended, and everyone at any time unless it
 // hides them.
 func (s *Service) TotalsShown(viewer *Account, p *Post) bool {
-	return p.Poll != nil && (!p.Poll.HideTotals || p.Poll.Ended(s.now()) || (viewer != nil && viewer.ID == p.AccountID))
+	return p.Poll != nil && (!p.Poll.HideTotals || s.PollEnded(p.Poll) || (viewer != nil && viewer.ID == p.AccountID))
 }
