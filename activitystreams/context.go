@@ -42,6 +42,7 @@ func Context() []any {
 			"discoverable":              "toot:discoverable",
 			"indexable":                 "toot:indexable",
 			"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
+			"votersCount":               "toot:votersCount",
 			"lemmy":                     "https://join-lemmy.org/ns#",
 			"postingRestrictedToMods":   "lemmy:postingRestrictedToMods",
 			"ruche":                     NSRuche,

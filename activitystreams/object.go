@@ -38,6 +38,26 @@ type Object struct {
 	// GoToSocial read a content warning.
 	Sensitive bool
 	Warning   string
+	// Poll makes a Note a Question, as Mastodon publishes a poll.
+	Poll *Question
+}
+
+// Question is the poll a note carries: its options (oneOf, or anyOf when
+// several may be chosen), each with its votes as the totalItems of its
+// replies, its end and its voters. Counts the author hides until the end
+// are published as zero until then.
+type Question struct {
+	Multiple bool
+	Options  []QuestionOption
+	EndTime  time.Time
+	Closed   bool // it has ended
+	Voters   int
+}
+
+// QuestionOption is one answer of a Question.
+type QuestionOption struct {
+	Name  string
+	Votes int
 }
 
 // Tag is a Hashtag (Name "#tag", Href its page) or a Mention (Name
@@ -207,7 +227,31 @@ func (o Object) Document() (map[string]any, error) {
 	if len(files) > 0 {
 		m["attachment"] = files
 	}
+	if o.Poll != nil {
+		setQuestion(m, o.Poll)
+	}
 	return m, nil
+}
+
+// setQuestion makes the note's document a Question.
+func setQuestion(m map[string]any, q *Question) {
+	m["type"] = "Question"
+	options := make([]any, len(q.Options))
+	for i, o := range q.Options {
+		options[i] = map[string]any{"type": "Note", "name": o.Name,
+			"replies": map[string]any{"type": "Collection", "totalItems": o.Votes}}
+	}
+	key := "oneOf"
+	if q.Multiple {
+		key = "anyOf"
+	}
+	m[key] = options
+	end := q.EndTime.UTC().Truncate(time.Second).Format(time.RFC3339)
+	m["endTime"] = end
+	if q.Closed {
+		m["closed"] = end
+	}
+	m["votersCount"] = q.Voters
 }
 
 // setArticleText writes an article's title, summary and text so that it

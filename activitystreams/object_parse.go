@@ -1,8 +1,10 @@
 package activitystreams
 
 import (
+	"encoding/json"
 	"errors"
 	"html"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -45,6 +47,8 @@ type RemoteObject struct {
 	// warning here.
 	Sensitive bool
 	Warning   string
+	// Poll is the poll of a Question, read as a note.
+	Poll *Question
 }
 
 // LangText is a post's text in one language.
@@ -63,7 +67,7 @@ type RemoteAttachment struct {
 }
 
 // PostTypes are the object types the node stores as posts.
-var PostTypes = map[string]bool{"Note": true, "Article": true, "Page": true}
+var PostTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true}
 
 var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 
@@ -83,7 +87,7 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 	if o.ID == "" || !PostTypes[o.Type] {
 		return nil, ErrNotAPost
 	}
-	o.Article = o.Type != "Note"
+	o.Article = o.Type == "Article" || o.Type == "Page"
 	authors := IRIs(m["attributedTo"])
 	for _, a := range authors {
 		if SameOrigin(a, o.ID) {
@@ -121,7 +125,102 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 	if s, ok := m["appliesTo"].(string); ok {
 		o.AppliesTo = PlainText(s)
 	}
+	if o.Type == "Question" {
+		if o.Poll = questionOf(m); o.Poll == nil {
+			return nil, errors.Join(ErrNotAPost, errors.New("a Question without options"))
+		}
+	}
 	return o, nil
+}
+
+// MaxQuestionOptions bounds the options read of a remote poll.
+const MaxQuestionOptions = 20
+
+// questionOf reads the poll of a Question: its options (oneOf, or anyOf),
+// their votes, its end and its voters; nil without options.
+func questionOf(m map[string]any) *Question {
+	q := &Question{}
+	list, _ := m["oneOf"].([]any)
+	if anyOf, ok := m["anyOf"].([]any); ok && len(list) == 0 {
+		list, q.Multiple = anyOf, true
+	}
+	for _, v := range list {
+		o, _ := v.(map[string]any)
+		name, _ := o["name"].(string)
+		name = strings.Join(strings.Fields(PlainText(name)), " ")
+		if name == "" {
+			continue
+		}
+		votes := 0
+		if r, ok := o["replies"].(map[string]any); ok {
+			votes = countOf(r["totalItems"])
+		}
+		q.Options = append(q.Options, QuestionOption{Name: name, Votes: votes})
+		if len(q.Options) == MaxQuestionOptions {
+			break
+		}
+	}
+	if len(q.Options) == 0 {
+		return nil
+	}
+	q.EndTime = timeOf(m["endTime"])
+	if closed := timeOf(m["closed"]); !closed.IsZero() {
+		q.Closed = true
+		if q.EndTime.IsZero() || closed.Before(q.EndTime) {
+			q.EndTime = closed
+		}
+	}
+	q.Voters = countOf(m["votersCount"])
+	return q
+}
+
+// countOf reads a count (a JSON number, decoded as json.Number or float64);
+// 0 for anything else, or below 0.
+func countOf(v any) int {
+	var n float64
+	switch x := v.(type) {
+	case json.Number:
+		n, _ = x.Float64()
+	case float64:
+		n = x
+	}
+	if n < 0 || n > math.MaxInt32 {
+		return 0
+	}
+	return int(n)
+}
+
+// Vote is a choice in a poll, as Mastodon sends one: a Note with the
+// option's name, in reply to the Question, and no content.
+type Vote struct {
+	ID       string
+	Voter    string // attributedTo, on the vote's server
+	Question string // inReplyTo
+	Name     string // the option chosen
+}
+
+// VoteOf reads a vote; ok is false for any other document.
+func VoteOf(m map[string]any) (v *Vote, ok bool) {
+	if TypeOf(m) != "Note" {
+		return nil, false
+	}
+	if content, _ := LangTextOf(m, "content"); strings.TrimSpace(content) != "" {
+		return nil, false
+	}
+	name, _ := m["name"].(string)
+	v = &Vote{ID: IRIOf(m["id"]), Name: strings.Join(strings.Fields(PlainText(name)), " ")}
+	if r := IRIs(m["inReplyTo"]); len(r) == 1 {
+		v.Question = r[0]
+	}
+	for _, a := range IRIs(m["attributedTo"]) {
+		if SameOrigin(a, v.ID) {
+			v.Voter = a
+		}
+	}
+	if v.ID == "" || v.Name == "" || v.Question == "" || v.Voter == "" {
+		return nil, false
+	}
+	return v, true
 }
 
 func timeOf(v any) time.Time {

@@ -95,8 +95,10 @@ func (d *DB) ChoicesOf(ctx context.Context, postIDs []string, accountID string) 
 
 // InsertPollVotes records one voter's choices in a poll and counts them: a
 // vote per chosen option, one voter more. A second vote of the same voter
-// is ErrConflict.
-func (d *DB) InsertPollVotes(ctx context.Context, votes []*PollVote) error {
+// is ErrConflict — unless more is set, for a choice added to a vote (a
+// remote voter's choices in a poll of several come one by one): the same
+// voter is then counted once. A choice made already is ErrConflict.
+func (d *DB) InsertPollVotes(ctx context.Context, votes []*PollVote, more bool) error {
 	if len(votes) == 0 {
 		return nil
 	}
@@ -106,7 +108,7 @@ func (d *DB) InsertPollVotes(ctx context.Context, votes []*PollVote) error {
 		if err != nil {
 			return wrap(err, "votes of a voter")
 		}
-		if n > 0 {
+		if n > 0 && !more {
 			return ErrConflict
 		}
 		if _, err := tx.q(ctx).NewInsert().Model(&votes).Exec(ctx); err != nil {
@@ -119,6 +121,9 @@ func (d *DB) InsertPollVotes(ctx context.Context, votes []*PollVote) error {
 		if _, err := tx.q(ctx).NewUpdate().Model((*PollOption)(nil)).Set("votes_count = votes_count + 1").
 			Where("post_id = ?", votes[0].PostID).Where("position IN (?)", bun.In(choices)).Exec(ctx); err != nil {
 			return wrap(err, "count votes")
+		}
+		if n > 0 {
+			return nil // counted already
 		}
 		_, err = tx.q(ctx).NewUpdate().Model((*Poll)(nil)).Set("voters_count = voters_count + 1").
 			Where("post_id = ?", votes[0].PostID).Exec(ctx)

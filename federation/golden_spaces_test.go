@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/internal/golden"
@@ -48,6 +49,11 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	poll, err := a.Spaces.CreatePost(ctx, olga, "", spaces.PostInput{Language: "fr", Body: "Quel jour pour la réunion ?",
+		Poll: &spaces.PollInput{Options: []string{"Lundi", "Jeudi"}, ExpiresIn: 48 * time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var announce db.Activity
 	if err := a.DB.Bun().NewSelect().Model(&announce).Where("type = 'Announce'").Where("object_uri <> ?", a.URL+"/posts/"+article.ID).
 		OrderExpr("id").Limit(1).Scan(ctx); err != nil {
@@ -69,7 +75,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 		s = strings.ReplaceAll(s, host(a), "node.example")
 		s = regexp.MustCompile(`-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n`).ReplaceAllString(s, "PEM")
 		s = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`).ReplaceAllString(s, `"DATE"`)
-		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}} {
+		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}} {
 			s = strings.ReplaceAll(s, id.id, id.name)
 		}
 		return []byte(ulid.ReplaceAllString(s, "ULID"))
@@ -87,6 +93,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	golden.Bytes(t, "article.json", get("/posts/"+article.ID))
 	golden.Bytes(t, "comment.json", get("/posts/"+comment.ID))
 	golden.Bytes(t, "note-warning.json", get("/posts/"+warned.ID))
+	golden.Bytes(t, "question.json", get("/posts/"+poll.ID))
 	golden.Bytes(t, "thread.json", get("/posts/"+article.ID+"/context?page=true"))
 	golden.Bytes(t, "members-page.json", get("/spaces/cantines/members?page=true"))
 	golden.Bytes(t, "moderators.json", get("/spaces/cantines/moderators"))

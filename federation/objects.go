@@ -90,6 +90,14 @@ func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystre
 		o.Attachments = append(o.Attachments, activitystreams.Attachment{MediaType: m.MediaType, URL: f.fileURL(m), Name: name})
 	}
 	o.To, o.Cc = f.addressing(p, sp, mentioned)
+	if p.Poll == nil { // loaded by the domain for its events; not by a fetch
+		polls, err := f.rows.PollsOf(ctx, []string{p.ID})
+		if err != nil {
+			return o, err
+		}
+		p.Poll = polls[p.ID]
+	}
+	o.Poll = f.questionOf(p)
 	return o, nil
 }
 

@@ -28,6 +28,9 @@ import (
 
 // onCreate: a post from its author's server.
 func (f *Federation) onCreate(ctx context.Context, r *Received) error {
+	if v, ok := activitystreams.VoteOf(r.Object.Embedded); ok {
+		return f.onVote(ctx, r, v)
+	}
 	if r.Object.Embedded != nil && !activitystreams.PostTypes[r.Object.Type] {
 		return ErrIgnored
 	}
@@ -276,8 +279,20 @@ func (f *Federation) applyEdit(ctx context.Context, author *spaces.Account, o *a
 	if err != nil {
 		return err
 	}
-	if p.IsDeleted() || (!o.Updated.IsZero() && !p.EditedAt.IsZero() && !o.Updated.After(p.EditedAt)) {
-		return nil // deleted since, or an edit older than the one kept
+	if p.IsDeleted() {
+		return nil
+	}
+	if o.Poll != nil {
+		// a poll's counts come as Updates that edit nothing else
+		if err := f.spaces.UpdateRemotePoll(ctx, author, p.ID, *pollInput(o.Poll)); err != nil {
+			return err
+		}
+		if o.Updated.IsZero() {
+			return nil
+		}
+	}
+	if !o.Updated.IsZero() && !p.EditedAt.IsZero() && !o.Updated.After(p.EditedAt) {
+		return nil // an edit older than the one kept
 	}
 	in := editInput(o)
 	in.Mentioned = f.mentionedIn(ctx, o)

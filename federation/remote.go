@@ -141,6 +141,7 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 		}
 		in.RemoteAttachments = append(in.RemoteAttachments, spaces.RemoteFile{URI: a.URL, MediaType: mt, Name: cutRunes(a.Name, 200)})
 	}
+	in.Poll = pollInput(o.Poll)
 	return in
 }
 
@@ -148,7 +149,7 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 // kind or the files, which stay.
 func editInput(o *activitystreams.RemoteObject) spaces.PostInput {
 	in := postInput(o)
-	in.Kind, in.URI, in.URL, in.ContextURI, in.RemoteAttachments = "", "", "", "", nil
+	in.Kind, in.URI, in.URL, in.ContextURI, in.RemoteAttachments, in.Poll = "", "", "", "", nil, nil
 	in.Published = o.Updated
 	if !o.Article {
 		in.Themes, in.AppliesTo = nil, ""

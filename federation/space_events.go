@@ -32,6 +32,8 @@ func (f *Federation) handleSpaceEvent(ctx context.Context, ev spaces.Event) erro
 		return f.onPostDeleted(ctx, e.Post, e.By)
 	case spaces.PostLiked:
 		return f.onLiked(ctx, e.Like, true)
+	case spaces.PollVoted:
+		return f.onVoted(ctx, e.Post, e.Voter, e.Votes)
 	case spaces.PostUnliked:
 		return f.onLiked(ctx, e.Like, false)
 	case spaces.PostPinned:

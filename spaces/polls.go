@@ -3,7 +3,6 @@ package spaces
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -44,7 +43,8 @@ func (s *Service) newPoll(p *Post, in *PollInput, remote bool) (*Poll, error) {
 	if p.Kind != KindNote {
 		return nil, invalid("poll", "poll_not_allowed", "only notes and comments carry a poll")
 	}
-	if len(in.Options) < MinPollOptions || len(in.Options) > MaxPollOptions {
+	if (!remote && len(in.Options) < MinPollOptions) || len(in.Options) == 0 || len(in.Options) > 2*MaxPollOptions ||
+		(!remote && len(in.Options) > MaxPollOptions) {
 		return nil, invalid("poll", "poll_options_count", "a poll has 2 to 10 options")
 	}
 	poll := &Poll{PostID: p.ID, Multiple: in.Multiple, HideTotals: in.HideTotals}
@@ -81,6 +81,20 @@ func (s *Service) newPoll(p *Post, in *PollInput, remote bool) (*Poll, error) {
 // Vote records by's choices (positions of options) in the poll of a post
 // they may see, and returns the poll with its counts and their choices.
 func (s *Service) Vote(ctx context.Context, by *Account, postID string, choices []int) (*Poll, error) {
+	return s.vote(ctx, by, postID, choices, "")
+}
+
+// ReceiveVote records a remote voter's choice in a poll of this node, sent
+// as uri. In a poll of several choices, each comes on its own: a choice
+// added to the voter's earlier ones is counted, the voter once.
+func (s *Service) ReceiveVote(ctx context.Context, by *Account, postID string, choice int, uri string) (*Poll, error) {
+	if by.IsLocal() || uri == "" {
+		return nil, invalid("uri", "remote_vote_fields", "a remote vote comes with its IRI")
+	}
+	return s.vote(ctx, by, postID, []int{choice}, uri)
+}
+
+func (s *Service) vote(ctx context.Context, by *Account, postID string, choices []int, uri string) (*Poll, error) {
 	if !canAct(by) {
 		return nil, errUnauthenticated
 	}
@@ -109,9 +123,10 @@ func (s *Service) Vote(ctx context.Context, by *Account, postID string, choices 
 		now := s.now()
 		var votes []*PollVote
 		for _, c := range choices {
-			votes = append(votes, &PollVote{ID: newID(), PostID: p.ID, AccountID: by.ID, Choice: c, CreatedAt: now})
+			votes = append(votes, &PollVote{ID: newID(), PostID: p.ID, AccountID: by.ID, Choice: c, URI: uri, CreatedAt: now})
 		}
-		if err := tx.InsertPollVotes(ctx, votes); errors.Is(err, db.ErrConflict) {
+		more := uri != "" && poll.Multiple
+		if err := tx.InsertPollVotes(ctx, votes, more); errors.Is(err, db.ErrConflict) {
 			return conflict("choices", "already_voted", "you voted in this poll already")
 		} else if err != nil {
 			return err
@@ -120,7 +135,11 @@ func (s *Service) Vote(ctx context.Context, by *Account, postID string, choices 
 			return err
 		}
 		out = polls[p.ID]
-		out.Chosen = slices.Sorted(slices.Values(choices))
+		chosen, err := tx.ChoicesOf(ctx, []string{p.ID}, by.ID)
+		if err != nil {
+			return err
+		}
+		out.Chosen = chosen[p.ID]
 		p.Poll = out
 		return s.emit(ctx, tx, PollVoted{Post: p, Voter: by, Votes: votes})
 	})
@@ -128,6 +147,41 @@ func (s *Service) Vote(ctx context.Context, by *Account, postID string, choices 
 		return nil, internal("vote", err)
 	}
 	return out, nil
+}
+
+// UpdateRemotePoll records the counts the server of a remote poll
+// published (by: its author): votes by option, voters, its end. A vote is
+// never taken back, so a count only grows: an Update delivered after a
+// newer one changes nothing.
+func (s *Service) UpdateRemotePoll(ctx context.Context, by *Account, postID string, in PollInput) error {
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		p, err := tx.PostByID(ctx, postID)
+		if err != nil {
+			return err
+		}
+		if p.Local || p.AccountID != by.ID {
+			return forbidden("not_author", "a poll's counts come from its author's server")
+		}
+		polls, err := tx.PollsOf(ctx, []string{p.ID})
+		if err != nil || polls[p.ID] == nil {
+			return err
+		}
+		poll := polls[p.ID]
+		for i, o := range poll.Options {
+			if i < len(in.Votes) {
+				o.VotesCount = max(in.Votes[i], o.VotesCount)
+			}
+		}
+		poll.VotersCount = max(in.Voters, poll.VotersCount)
+		if !in.EndsAt.IsZero() {
+			poll.EndsAt = in.EndsAt.UTC().Truncate(time.Microsecond)
+		}
+		return tx.SetPollCounts(ctx, poll)
+	})
+	if err != nil {
+		return internal("update remote poll", err)
+	}
+	return nil
 }
 
 // checkChoices tells whether choices are a valid vote in poll: at least

@@ -39,6 +39,7 @@ type Rows interface {
 	CountLocalPosts(ctx context.Context) (int, error)
 	LikeByURI(ctx context.Context, uri string) (*Like, error)
 	MediaByID(ctx context.Context, id string) (*Media, error)
+	PollsOf(ctx context.Context, postIDs []string) (map[string]*Poll, error)
 
 	// The IRIs of the activities sent for a follow, a membership (its
 	// Join) and a like, which the answers and undos name.
