@@ -135,7 +135,7 @@ func FuzzObjectFrom(f *testing.F) {
 			return
 		}
 		mustIRI(t, "id", o.ID)
-		if !activitystreams.PostTypes[o.Type] || o.Article != (o.Type != "Note") {
+		if !activitystreams.PostTypes[o.Type] || o.Article != (o.Type == "Article" || o.Type == "Page") || (o.Poll != nil) != (o.Type == "Question") {
 			t.Fatalf("type %q taken (article: %v)", o.Type, o.Article)
 		}
 		if !activitystreams.SameOrigin(o.AttributedTo, o.ID) {
