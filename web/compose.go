@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ruche-social/ruche/internal/httpx"
 	"github.com/ruche-social/ruche/spaces"
@@ -114,7 +115,8 @@ func newKey() string {
 
 // composeFields are the fields of a composer for langs.
 func composeFields(langs []string) []string {
-	f := []string{"space", "kind", "language", "body", "sensitive", "content_warning", "themes", "applies_to", "files", "key", "next"}
+	f := []string{"space", "kind", "language", "body", "sensitive", "content_warning", "themes", "applies_to", "files", "key", "next",
+		"poll_option", "poll_multiple", "poll_duration", "poll_hide_totals"}
 	for _, l := range langs {
 		f = append(f, "title_"+l, "summary_"+l, "body_"+l)
 	}
@@ -127,7 +129,7 @@ func postInput(r *http.Request, kind string, langs []string) spaces.PostInput {
 	f := r.PostForm
 	in := spaces.PostInput{Kind: kind, Language: f.Get("language"), Key: f.Get("key")}
 	if kind != spaces.KindArticle {
-		in.Body, in.Warning = f.Get("body"), warningInput(f)
+		in.Body, in.Warning, in.Poll = f.Get("body"), warningInput(f), pollInput(f)
 		return in
 	}
 	in.AppliesTo = f.Get("applies_to")
@@ -143,6 +145,28 @@ func postInput(r *http.Request, kind string, langs []string) spaces.PostInput {
 		}
 	}
 	return in
+}
+
+// pollDurations are the durations the composer offers a poll.
+var pollDurations = map[string]time.Duration{"1h": time.Hour, "1d": 24 * time.Hour, "3d": 72 * time.Hour, "7d": 7 * 24 * time.Hour}
+
+// pollInput reads the poll of a note's form: nil when no answer is filled
+// (the poll was not opened).
+func pollInput(f url.Values) *spaces.PollInput {
+	var options []string
+	for _, o := range f["poll_option"] {
+		if strings.TrimSpace(o) != "" {
+			options = append(options, o)
+		}
+	}
+	if len(options) == 0 {
+		return nil
+	}
+	d, ok := pollDurations[f.Get("poll_duration")]
+	if !ok {
+		d = 24 * time.Hour
+	}
+	return &spaces.PollInput{Options: options, Multiple: f.Get("poll_multiple") != "", ExpiresIn: d, HideTotals: f.Get("poll_hide_totals") != ""}
 }
 
 // warningInput reads the content warning of a note's or comment's form: the

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -132,6 +133,28 @@ func (w *Web) like(rw http.ResponseWriter, r *http.Request, rq *request) error {
 		err = nil // taken back already (a second click)
 	}
 	if err != nil {
+		return err
+	}
+	return redirect(rw, r, localPath(r.PostForm.Get("next"), "/posts/"+url.PathEscape(id)))
+}
+
+// vote: POST /posts/{id}/votes — the reader's choices (choice, one or
+// several) in the post's poll.
+func (w *Web) vote(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	me, ok := requireViewer(rw, r, rq)
+	if !ok {
+		return nil
+	}
+	id := mux.Vars(r)["id"]
+	var choices []int
+	for _, c := range r.PostForm["choice"] {
+		n, err := strconv.Atoi(c)
+		if err != nil {
+			return spaces.AsError(&spaces.Error{Kind: spaces.KindInvalid, Field: "choices", Code: "choices_invalid", Message: "choose one of the poll's options"})
+		}
+		choices = append(choices, n)
+	}
+	if _, err := w.spaces.Vote(r.Context(), me, id, choices); err != nil {
 		return err
 	}
 	return redirect(rw, r, localPath(r.PostForm.Get("next"), "/posts/"+url.PathEscape(id)))

@@ -122,6 +122,7 @@ func (w *Web) funcs(c *catalogue) template.FuncMap {
 		"profile":  ProfilePath,
 		"handle":   func(username string) string { return "@" + username + "@" + w.host },
 		"dict":     dict,
+		"seq":      seq,
 		"initial":  initial,
 		"tone":     tone,
 		"avatar":   avatarSrc,
@@ -295,4 +296,13 @@ func device(ua string) *deviceView {
 		return nil
 	}
 	return &d
+}
+
+// seq is 1 to n, for a form's numbered fields.
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -22,7 +23,32 @@ type postView struct {
 	Langs  []*spaces.Translation // every language, the main one first
 	Rights spaces.PostRights
 	Liked  bool
+	Poll   *pollView // nil: the post carries none
 }
+
+// pollView is a post's poll as its reader sees it.
+type pollView struct {
+	*spaces.Poll
+	Chosen  []int // the reader's choices; none: not voted
+	Totals  bool  // the counts are shown to the reader
+	Ended   bool
+	CanVote bool
+}
+
+// Percent is an option's share of the votes, rounded.
+func (v *pollView) Percent(votes int) int {
+	total := 0
+	for _, o := range v.Options {
+		total += o.VotesCount
+	}
+	if total == 0 {
+		return 0
+	}
+	return (votes*100 + total/2) / total
+}
+
+// Chose tells whether the reader chose option i.
+func (v *pollView) Chose(i int) bool { return slices.Contains(v.Chosen, i) }
 
 // HTML is the post's text in the language shown. The domain sanitised it
 // (spaces.SanitizeHTML) before storing it: this is the one place where the
@@ -118,10 +144,19 @@ func (w *Web) postViews(ctx context.Context, viewer *spaces.Account, lang string
 	if err != nil {
 		return nil, err
 	}
+	chosen, err := w.spaces.PollChoices(ctx, viewer, posts)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]postView, len(posts))
 	for i, p := range posts {
 		out[i] = postView{P: p, Text: pickText(p, lang), Langs: spaces.MainFirst(p), Liked: liked[p.ID],
 			Rights: spaces.PostRightsOf(viewer, p, rights)}
+		if p.Poll != nil {
+			ended := w.spaces.PollEnded(p.Poll)
+			out[i].Poll = &pollView{Poll: p.Poll, Chosen: chosen[p.ID], Totals: w.spaces.TotalsShown(viewer, p), Ended: ended,
+				CanVote: viewer != nil && viewer.ID != p.AccountID && !ended && len(chosen[p.ID]) == 0 && !p.IsDeleted()}
+		}
 	}
 	return out, nil
 }

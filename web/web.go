@@ -156,6 +156,7 @@ func (w *Web) Mount(r *mux.Router) {
 
 	w.route(r, "/posts/{id}/comments", nil, w.comment)
 	w.route(r, "/posts/{id}/like", nil, w.like)
+	w.route(r, "/posts/{id}/votes", nil, w.vote)
 	w.route(r, "/posts/{id}/pin", nil, w.pin)
 	w.route(r, "/posts/{id}/delete", nil, w.deletePost)
 	w.routeWith(r, "/posts/{id}/edit", bodyLimit{max: maxComposer}, w.editForm, w.edit)
