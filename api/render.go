@@ -197,10 +197,10 @@ type pollOptionJSON struct {
 }
 
 func (a *API) pollOf(p *spaces.Post, viewer *spaces.Account, chosen []int) *pollJSON {
-	poll := p.Poll
-	j := &pollJSON{ExpiresAt: poll.EndsAt, Expired: a.spaces.PollEnded(poll), Multiple: poll.Multiple,
+	poll, state := p.Poll, a.spaces.PollStateFor(viewer, p, chosen)
+	j := &pollJSON{ExpiresAt: poll.EndsAt, Expired: state.Ended, Multiple: poll.Multiple,
 		HideTotals: poll.HideTotals, Voted: len(chosen) > 0, OwnVotes: append([]int{}, chosen...)}
-	shown := a.spaces.TotalsShown(viewer, p)
+	shown := state.Totals
 	total := 0
 	for _, o := range poll.Options {
 		oj := pollOptionJSON{Title: o.Title}

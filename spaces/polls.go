@@ -238,12 +238,29 @@ func (s *Service) PollChoices(ctx context.Context, viewer *Account, posts []*Pos
 	return out, nil
 }
 
+// PollState is what a reader sees and may do of a post's poll.
+type PollState struct {
+	Ended   bool
+	Totals  bool // the counts are shown to the reader
+	CanVote bool
+}
+
+// PollStateFor says what viewer, who chose chosen already, sees and may do
+// of the poll of p: the counts always for its author, for everyone once it
+// has ended, and at any time unless it hides them; a vote for a member who
+// sees it, is not its author, has not voted, before its end.
+func (s *Service) PollStateFor(viewer *Account, p *Post, chosen []int) PollState {
+	if p.Poll == nil {
+		return PollState{}
+	}
+	ended := s.PollEnded(p.Poll)
+	author := viewer != nil && viewer.ID == p.AccountID
+	return PollState{
+		Ended:   ended,
+		Totals:  !p.Poll.HideTotals || ended || author,
+		CanVote: canAct(viewer) && !author && !ended && len(chosen) == 0 && !p.IsDeleted(),
+	}
+}
+
 // PollEnded tells whether poll has ended.
 func (s *Service) PollEnded(poll *Poll) bool { return poll.Ended(s.now()) }
-
-// TotalsShown tells whether viewer sees the counts of a poll: always its
-// author, everyone once it has ended, and everyone at any time unless it
-// hides them.
-func (s *Service) TotalsShown(viewer *Account, p *Post) bool {
-	return p.Poll != nil && (!p.Poll.HideTotals || s.PollEnded(p.Poll) || (viewer != nil && viewer.ID == p.AccountID))
-}

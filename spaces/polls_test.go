@@ -88,8 +88,11 @@ func TestPolls(t *testing.T) {
 		if got.Poll == nil || got.Poll.VotersCount != 1 || !slices.Equal(choices[p.ID], []int{0, 2}) {
 			t.Fatalf("bob reads the poll: %+v, his choices %v", got.Poll, choices)
 		}
-		if s.TotalsShown(bob, got) || !s.TotalsShown(ann, got) {
-			t.Error("hidden totals: shown to a voter before the end, or not to the author")
+		if st := s.PollStateFor(bob, got, choices[p.ID]); st.Totals || st.CanVote || st.Ended {
+			t.Errorf("bob, who voted, before the end: %+v; want no counts (hidden) and no vote", st)
+		}
+		if st := s.PollStateFor(ann, got, nil); !st.Totals || st.CanVote {
+			t.Errorf("the author: %+v; want the counts and no vote", st)
 		}
 
 		// A single-choice poll takes one choice.
@@ -104,8 +107,8 @@ func TestPolls(t *testing.T) {
 		clk.advance(25 * time.Hour)
 		_, err = s.Vote(ctx, bob, single.ID, []int{1})
 		wantCode(t, err, "poll_ended")
-		if !s.TotalsShown(bob, got) {
-			t.Error("hidden totals not shown once the poll has ended")
+		if st := s.PollStateFor(bob, got, choices[p.ID]); !st.Totals || !st.Ended || st.CanVote {
+			t.Errorf("once ended: %+v; want the counts, ended, no vote", st)
 		}
 		feed, err := s.SpaceFeed(ctx, bob, "club", spaces.Page{})
 		if err != nil {

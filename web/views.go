@@ -29,10 +29,8 @@ type postView struct {
 // pollView is a post's poll as its reader sees it.
 type pollView struct {
 	*spaces.Poll
-	Chosen  []int // the reader's choices; none: not voted
-	Totals  bool  // the counts are shown to the reader
-	Ended   bool
-	CanVote bool
+	spaces.PollState
+	Chosen []int // the reader's choices; none: not voted
 }
 
 // Percent is an option's share of the votes, rounded.
@@ -153,9 +151,7 @@ func (w *Web) postViews(ctx context.Context, viewer *spaces.Account, lang string
 		out[i] = postView{P: p, Text: pickText(p, lang), Langs: spaces.MainFirst(p), Liked: liked[p.ID],
 			Rights: spaces.PostRightsOf(viewer, p, rights)}
 		if p.Poll != nil {
-			ended := w.spaces.PollEnded(p.Poll)
-			out[i].Poll = &pollView{Poll: p.Poll, Chosen: chosen[p.ID], Totals: w.spaces.TotalsShown(viewer, p), Ended: ended,
-				CanVote: viewer != nil && viewer.ID != p.AccountID && !ended && len(chosen[p.ID]) == 0 && !p.IsDeleted()}
+			out[i].Poll = &pollView{Poll: p.Poll, PollState: w.spaces.PollStateFor(viewer, p, chosen[p.ID]), Chosen: chosen[p.ID]}
 		}
 	}
 	return out, nil
