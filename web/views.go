@@ -33,11 +33,15 @@ type pollView struct {
 	Chosen []int // the reader's choices; none: not voted
 }
 
-// Percent is an option's share of the votes, rounded.
+// Percent is an option's share, rounded: of the votes, or of the voters
+// when each may choose several answers (as Mastodon counts).
 func (v *pollView) Percent(votes int) int {
-	total := 0
-	for _, o := range v.Options {
-		total += o.VotesCount
+	total := v.VotersCount
+	if !v.Multiple {
+		total = 0
+		for _, o := range v.Options {
+			total += o.VotesCount
+		}
 	}
 	if total == 0 {
 		return 0
