@@ -116,7 +116,7 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 	if !o.Article {
 		summary, _ := LangTextOf(m, "summary")
 		sensitive, _ := m["sensitive"].(bool)
-		o.Warning = strings.Join(strings.Fields(PlainText(summary)), " ")
+		o.Warning = PlainLine(summary)
 		o.Sensitive = sensitive || o.Warning != ""
 	}
 	o.Hashtags = hashtagsOf(m["tag"])
@@ -147,7 +147,7 @@ func questionOf(m map[string]any) *Question {
 	for _, v := range list {
 		o, _ := v.(map[string]any)
 		name, _ := o["name"].(string)
-		name = strings.Join(strings.Fields(PlainText(name)), " ")
+		name = PlainLine(name)
 		if name == "" {
 			continue
 		}
@@ -208,7 +208,7 @@ func VoteOf(m map[string]any) (v *Vote, ok bool) {
 		return nil, false
 	}
 	name, _ := m["name"].(string)
-	v = &Vote{ID: IRIOf(m["id"]), Name: strings.Join(strings.Fields(PlainText(name)), " ")}
+	v = &Vote{ID: IRIOf(m["id"]), Name: PlainLine(name)}
 	if r := IRIs(m["inReplyTo"]); len(r) == 1 {
 		v.Question = r[0]
 	}

@@ -52,6 +52,9 @@ func PlainText(s string) string {
 	return strings.TrimSpace(newlines.ReplaceAllString(strings.Join(lines, "\n"), "\n\n"))
 }
 
+// PlainLine is PlainText on one line: a name, a label, a content warning.
+func PlainLine(s string) string { return strings.Join(strings.Fields(PlainText(s)), " ") }
+
 // TextToHTML turns the node's plain text (a bio) into the HTML other servers
 // expect in summary: escaped, paragraphs on blank lines, <br> on newlines.
 func TextToHTML(s string) string {

@@ -195,19 +195,8 @@ func ingestCrash(ctx context.Context, e *env, r *Report, p *peers, eng engine, n
 		return fmt.Errorf("restart after kill: %w", err)
 	}
 	*node = restarted
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		m, err := scrape(ctx, n.metrics)
-		if err != nil {
-			return err
-		}
-		if m[`ruche_inbox_jobs{state="pending"}`] == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("received activities still pending 5 minutes after the restart")
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := n.waitNone(ctx, `ruche_inbox_jobs{state="pending"}`, 5*time.Minute); err != nil {
+		return fmt.Errorf("after the restart: %w", err)
 	}
 	nd, err := setupNode(ctx, cfg)
 	if err != nil {
@@ -354,18 +343,29 @@ func warmUp(ctx context.Context, p *peers, n *ingestNode) error {
 	if _, err := measureNode(ctx, n, warm); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
+	if err := n.waitNone(ctx, `ruche_delivery_jobs{state="pending"}`, time.Minute); err != nil {
+		return fmt.Errorf("the Follows were still being delivered: %w", err)
+	}
+	return nil
+}
+
+// waitNone polls the node's metrics every 100 ms until gauge is 0.
+func (n *ingestNode) waitNone(ctx context.Context, gauge string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for ctx.Err() == nil {
 		m, err := scrape(ctx, n.metrics)
 		if err != nil {
 			return err
 		}
-		if m[`ruche_delivery_jobs{state="pending"}`] == 0 {
+		if m[gauge] == 0 {
 			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s still %.0f after %s", gauge, m[gauge], within)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("the Follows were still being delivered after a minute")
+	return ctx.Err()
 }
 
 // prepare makes per activities for each sender; when presign is set, each

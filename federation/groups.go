@@ -90,8 +90,7 @@ func (f *Federation) serveSpace(w http.ResponseWriter, r *http.Request) {
 	asJSON(w, http.StatusOK, doc)
 }
 
-// groupDocument builds the Group actor of a local space, with its key k,
-// reading through d.
+// groupDocument builds the Group actor of a local space, with its key k.
 func (f *Federation) groupDocument(ctx context.Context, sp *spaces.Space, k *db.Key) (map[string]any, error) {
 	a := sp.Account
 	id := f.ActorIRI(a)

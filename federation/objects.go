@@ -19,8 +19,8 @@ import (
 // rule lets see it — the signer of the request, or an anonymous reader — and
 // is otherwise unknown (404), whatever its visibility.
 
-// objectOf converts a post (its author, translations, tags, mentions and
-// attachments loaded) into the object the node publishes, reading through d.
+// objectOf converts a post (its author, translations, tags, mentions,
+// attachments and poll loaded) into the object the node publishes.
 func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystreams.Object, error) {
 	o := activitystreams.Object{
 		ID: f.PostIRI(p), Type: "Note", AttributedTo: f.ActorIRI(p.Author), Context: f.contextIRI(p),
@@ -90,13 +90,6 @@ func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystre
 		o.Attachments = append(o.Attachments, activitystreams.Attachment{MediaType: m.MediaType, URL: f.fileURL(m), Name: name})
 	}
 	o.To, o.Cc = f.addressing(p, sp, mentioned)
-	if p.Poll == nil { // loaded by the domain for its events; not by a fetch
-		polls, err := f.rows.PollsOf(ctx, []string{p.ID})
-		if err != nil {
-			return o, err
-		}
-		p.Poll = polls[p.ID]
-	}
 	o.Poll = f.questionOf(p)
 	return o, nil
 }
@@ -179,6 +172,12 @@ func (f *Federation) servePost(w http.ResponseWriter, r *http.Request) {
 		f.notVisible(w, r, err)
 		return
 	}
+	polls, err := f.rows.PollsOf(ctx, []string{p.ID}) // the row alone: a poll is a Question
+	if err != nil {
+		f.lookupError(w, r, err)
+		return
+	}
+	p.Poll = polls[p.ID]
 	doc, err := f.objectDoc(ctx, p)
 	if err != nil {
 		f.lookupError(w, r, err)

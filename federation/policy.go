@@ -49,7 +49,7 @@ func (f *Federation) hostAllowed(ctx context.Context, host string) error {
 const blocksTTL = 2 * time.Second
 
 // rules returns the blocked domains and the allowlist (the configuration's
-// hosts and those admins added), read through d when the copy in memory is
+// hosts and those admins added), read again when the copy in memory is
 // older than blocksTTL.
 func (f *Federation) rules(ctx context.Context) ([]*db.DomainBlock, []string, error) {
 	f.blocksMu.Lock()

@@ -95,7 +95,7 @@ func (s *Service) ProfilePinnedPosts(ctx context.Context, viewer *Account, handl
 	if err != nil {
 		return nil, internal("pinned posts", err)
 	}
-	return out, nil
+	return out, s.withSpaces(ctx, out)
 }
 
 // ProfileFeed is an account's top-level posts that viewer may see, in every

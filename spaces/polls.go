@@ -202,9 +202,7 @@ func checkChoices(poll *Poll, choices []int) error {
 }
 
 // withPolls attaches to posts the polls they carry.
-func (s *Service) withPolls(ctx context.Context, r interface {
-	PollsOf(ctx context.Context, postIDs []string) (map[string]*Poll, error)
-}, posts []*Post) error {
+func (s *Service) withPolls(ctx context.Context, r *db.DB, posts []*Post) error {
 	ids := make([]string, len(posts))
 	for i, p := range posts {
 		ids[i] = p.ID

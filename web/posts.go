@@ -150,7 +150,7 @@ func (w *Web) vote(rw http.ResponseWriter, r *http.Request, rq *request) error {
 	for _, c := range r.PostForm["choice"] {
 		n, err := strconv.Atoi(c)
 		if err != nil {
-			return spaces.AsError(&spaces.Error{Kind: spaces.KindInvalid, Field: "choices", Code: "choices_invalid", Message: "choose one of the poll's options"})
+			n = -1 // no option: the domain refuses it
 		}
 		choices = append(choices, n)
 	}
