@@ -13,7 +13,7 @@ type Notification struct {
 
 	ID        string    `bun:",pk"`
 	AccountID string    // the member notified
-	Kind      string    // mention, reply, like, join_request, join_accepted, invitation, new_post
+	Kind      string    // mention, reply, like, join_request, join_accepted, invitation, new_post, event_reminder, event_place
 	ActorID   string    `bun:",nullzero"`
 	PostID    string    `bun:",nullzero"`
 	SpaceID   string    `bun:",nullzero"`

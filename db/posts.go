@@ -16,7 +16,7 @@ type Post struct {
 	ID           string `bun:",pk"`
 	URI          string `bun:",nullzero"` // remote posts: the object's IRI
 	URL          string // remote posts: the page to show people
-	Kind         string // note, article
+	Kind         string // note, article, event
 	AccountID    string
 	SpaceID      string `bun:",nullzero"` // empty for a profile post
 	InReplyToID  string `bun:",nullzero"` // comments: the post they answer
@@ -50,6 +50,8 @@ type Post struct {
 	Space     *Space `bun:"-"`
 	InReplyTo *Post  `bun:"-"`
 	Poll      *Poll  `bun:"-"` // the poll it carries, if any
+	// Event is the when and where of a post of kind event.
+	Event *CalendarEvent `bun:"-"`
 }
 
 // IsDeleted tells whether the post is a tombstone.

@@ -20,6 +20,7 @@ type Space struct {
 	Visibility  string    // public, network, members
 	JoinPolicy  string    // open, approval, invite
 	Posting     string    // members, moderators
+	ToolsOff    string    // the tools switched off, separated by spaces
 	AvatarID    string    `bun:",nullzero"`
 	BannerID    string    `bun:",nullzero"`
 	CreatedByID string    `bun:",nullzero"`
@@ -37,6 +38,16 @@ func (s *Space) LanguageList() []string { return strings.Fields(s.Languages) }
 
 // Slug is the space's name in URLs and handles.
 func (s *Space) Slug() string { return s.Account.Username }
+
+// ToolOn tells whether the space's moderators left tool switched on.
+func (s *Space) ToolOn(tool string) bool {
+	for _, t := range strings.Fields(s.ToolsOff) {
+		if t == tool {
+			return false
+		}
+	}
+	return true
+}
 
 // IsArchived tells whether the space is read-only.
 func (s *Space) IsArchived() bool { return !s.ArchivedAt.IsZero() }

@@ -94,6 +94,25 @@ type (
 		Votes []*PollVote
 	}
 	PostUnliked struct{ Like *Like }
+	// EventRegistered: Registration.Account registered for the event of
+	// Post (Post.Event loaded): going, waiting, or (another server's event)
+	// pending its answer.
+	EventRegistered struct {
+		Post         *Post
+		Registration *Registration
+	}
+	// EventUnregistered: Registration.Account is off the list of the event
+	// of Post.
+	EventUnregistered struct {
+		Post         *Post
+		Registration *Registration
+	}
+	// RegistrationsPromoted: places freed in the local event of Post went
+	// to the first who waited (Account loaded), now going.
+	RegistrationsPromoted struct {
+		Post          *Post
+		Registrations []*Registration
+	}
 	// PostPinned and PostUnpinned: a moderator (By) pinned or unpinned a post
 	// of the space's featured collection.
 	PostPinned struct {
@@ -106,26 +125,29 @@ type (
 	}
 )
 
-func (SpaceCreated) eventName() string        { return "space created" }
-func (SpaceUpdated) eventName() string        { return "space updated" }
-func (SpaceDeleted) eventName() string        { return "space deleted" }
-func (MembershipRequested) eventName() string { return "membership requested" }
-func (MemberJoined) eventName() string        { return "member joined" }
-func (MembershipAccepted) eventName() string  { return "membership accepted" }
-func (MembershipRejected) eventName() string  { return "membership rejected" }
-func (MemberLeft) eventName() string          { return "member left" }
-func (MemberRemoved) eventName() string       { return "member removed" }
-func (MemberBanned) eventName() string        { return "member banned" }
-func (MemberUnbanned) eventName() string      { return "member unbanned" }
-func (MemberRoleChanged) eventName() string   { return "member role changed" }
-func (SpaceInvited) eventName() string        { return "space invited" }
-func (PostCreated) eventName() string         { return "post created" }
-func (CommentCreated) eventName() string      { return "comment created" }
-func (PostUpdated) eventName() string         { return "post updated" }
-func (PostDeleted) eventName() string         { return "post deleted" }
-func (PostRemoved) eventName() string         { return "post removed" }
-func (PostLiked) eventName() string           { return "post liked" }
-func (PollVoted) eventName() string           { return "poll voted" }
-func (PostUnliked) eventName() string         { return "post unliked" }
-func (PostPinned) eventName() string          { return "post pinned" }
-func (PostUnpinned) eventName() string        { return "post unpinned" }
+func (SpaceCreated) eventName() string          { return "space created" }
+func (SpaceUpdated) eventName() string          { return "space updated" }
+func (SpaceDeleted) eventName() string          { return "space deleted" }
+func (MembershipRequested) eventName() string   { return "membership requested" }
+func (MemberJoined) eventName() string          { return "member joined" }
+func (MembershipAccepted) eventName() string    { return "membership accepted" }
+func (MembershipRejected) eventName() string    { return "membership rejected" }
+func (MemberLeft) eventName() string            { return "member left" }
+func (MemberRemoved) eventName() string         { return "member removed" }
+func (MemberBanned) eventName() string          { return "member banned" }
+func (MemberUnbanned) eventName() string        { return "member unbanned" }
+func (MemberRoleChanged) eventName() string     { return "member role changed" }
+func (SpaceInvited) eventName() string          { return "space invited" }
+func (PostCreated) eventName() string           { return "post created" }
+func (CommentCreated) eventName() string        { return "comment created" }
+func (PostUpdated) eventName() string           { return "post updated" }
+func (PostDeleted) eventName() string           { return "post deleted" }
+func (PostRemoved) eventName() string           { return "post removed" }
+func (PostLiked) eventName() string             { return "post liked" }
+func (PollVoted) eventName() string             { return "poll voted" }
+func (EventRegistered) eventName() string       { return "event registered" }
+func (EventUnregistered) eventName() string     { return "event unregistered" }
+func (RegistrationsPromoted) eventName() string { return "registrations promoted" }
+func (PostUnliked) eventName() string           { return "post unliked" }
+func (PostPinned) eventName() string            { return "post pinned" }
+func (PostUnpinned) eventName() string          { return "post unpinned" }

@@ -25,7 +25,7 @@ func (s *Service) feed(ctx context.Context, viewer *Account, f db.Feed) ([]*Post
 	return out, s.withSpaces(ctx, out)
 }
 
-// withSpaces sets each post's Space, and its Poll when it carries one.
+// withSpaces sets each post's Space, and its Poll or Event when it has one.
 func (s *Service) withSpaces(ctx context.Context, posts []*Post) error {
 	var ids []string
 	for _, p := range posts {
@@ -46,6 +46,9 @@ func (s *Service) withSpaces(ctx context.Context, posts []*Post) error {
 	}
 	if err := s.withPolls(ctx, s.db, posts); err != nil {
 		return internal("polls of posts", err)
+	}
+	if err := s.withEvents(ctx, s.db, posts); err != nil {
+		return internal("events of posts", err)
 	}
 	return nil
 }

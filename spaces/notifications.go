@@ -17,11 +17,15 @@ const (
 	NotifyJoinAccepted = "join_accepted"
 	NotifyInvitation   = "invitation"
 	NotifyNewPost      = "new_post" // in a space the member watches
+	// NotifyEventReminder: an event the member goes to starts within a day.
+	NotifyEventReminder = "event_reminder"
+	// NotifyEventPlace: a place freed up; the member, who waited, goes.
+	NotifyEventPlace = "event_place"
 )
 
 // NotificationKinds are the kinds of notifications, each of which a member
 // may turn off.
-var NotificationKinds = []string{NotifyMention, NotifyReply, NotifyLike, NotifyJoinRequest, NotifyJoinAccepted, NotifyInvitation, NotifyNewPost}
+var NotificationKinds = []string{NotifyMention, NotifyReply, NotifyLike, NotifyJoinRequest, NotifyJoinAccepted, NotifyInvitation, NotifyNewPost, NotifyEventReminder, NotifyEventPlace}
 
 // NotificationOn tells whether the member receives notifications of kind.
 func NotificationOn(a *Account, kind string) bool {

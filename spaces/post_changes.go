@@ -39,6 +39,9 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 		if err := applyWarning(p, in.Warning, !by.IsLocal()); err != nil {
 			return err
 		}
+		if err := s.editEvent(ctx, tx, by, p, in.Event); err != nil {
+			return err
+		}
 		p.EditedAt = s.now()
 		if !by.IsLocal() && !in.Published.IsZero() {
 			p.EditedAt = in.Published.UTC().Truncate(time.Microsecond)

@@ -40,17 +40,18 @@ var (
 // its main language and possibly translations. Local authors write Markdown;
 // posts from other servers come as HTML (HTML true), sanitised here.
 type PostInput struct {
-	Kind         string // note (default) or article
+	Kind         string // note (default), article or event
 	Language     string // main language; default: the space's main language, else the author's
 	Title        string // articles
 	Summary      string // articles
 	Body         string
 	HTML         bool
 	Translations []TranslationInput
-	Themes       []string   // articles
-	AppliesTo    string     // articles: e.g. a type of authority
-	Attachments  []string   // ids of media the author uploaded
-	Poll         *PollInput // notes and comments
+	Themes       []string    // articles
+	AppliesTo    string      // articles: e.g. a type of authority
+	Attachments  []string    // ids of media the author uploaded
+	Poll         *PollInput  // notes and comments
+	Event        *EventInput // events: when and where
 	// Warning hides a note or comment behind a content warning; nil gives a
 	// new post none and leaves an edited post's as it was.
 	Warning *ContentWarning
@@ -347,10 +348,23 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 	if err := applyWarning(p, in.Warning, !by.IsLocal()); err != nil {
 		return nil, err
 	}
+	if err := toolsAllow(sp, p, in); err != nil {
+		return nil, err
+	}
 	var poll *Poll
 	if in.Poll != nil {
 		var err error
 		if poll, err = s.newPoll(p, in.Poll, !by.IsLocal()); err != nil {
+			return nil, err
+		}
+	}
+	var event *CalendarEvent
+	if p.Kind == KindEvent || in.Event != nil {
+		if in.Event == nil {
+			return nil, invalid("event", "event_required", "an event needs a date")
+		}
+		var err error
+		if event, err = s.newEvent(p, in.Event, !by.IsLocal()); err != nil {
 			return nil, err
 		}
 	}
@@ -359,6 +373,11 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 	}
 	if poll != nil {
 		if err := tx.InsertPoll(ctx, poll); err != nil {
+			return nil, err
+		}
+	}
+	if event != nil {
+		if err := tx.InsertEvent(ctx, event); err != nil {
 			return nil, err
 		}
 	}
@@ -378,12 +397,13 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 // fillText checks and renders the text of in onto p: the main language in
 // the row, every language in Translations, hashtags, themes and mentions.
 func (s *Service) fillText(ctx context.Context, tx *db.DB, p *Post, in PostInput, defaultLang string) error {
-	if p.Kind != KindNote && p.Kind != KindArticle {
-		return invalid("kind", "kind_invalid", "a post is a note or an article")
+	if p.Kind != KindNote && p.Kind != KindArticle && p.Kind != KindEvent {
+		return invalid("kind", "kind_invalid", "a post is a note, an article or an event")
 	}
 	article := p.Kind == KindArticle
-	if !article && (in.Title != "" || in.Summary != "" || len(in.Themes) > 0 || in.AppliesTo != "") {
-		return invalid("title", "note_fields", "title, summary, themes and applies_to belong to articles")
+	titled := p.Kind != KindNote // articles and events
+	if !titled && in.Title != "" || !article && (in.Summary != "" || len(in.Themes) > 0 || in.AppliesTo != "") {
+		return invalid("title", "note_fields", "title, summary, themes and applies_to belong to articles (and a title to events)")
 	}
 	p.Language = strings.ToLower(strings.TrimSpace(in.Language))
 	if p.Language == "" {
@@ -415,7 +435,7 @@ func (s *Service) fillText(ctx context.Context, tx *db.DB, p *Post, in PostInput
 			return invalid(field, "language_twice", "each language is written once")
 		}
 		seen[t.Language] = true
-		tr, r, err := s.checkText(ctx, tx, field, t, article, in.HTML)
+		tr, r, err := s.checkText(ctx, tx, field, t, titled, in.HTML)
 		if err != nil {
 			return err
 		}
@@ -474,7 +494,7 @@ func applyWarning(p *Post, w *ContentWarning, remote bool) error {
 		p.Sensitive, p.Warning = false, ""
 		return nil
 	}
-	if p.Kind == KindArticle {
+	if p.Kind != KindNote {
 		return invalid("content_warning", "warning_notes_only", "a content warning belongs to notes and comments")
 	}
 	if err := checkText("content_warning", text, maxWarningRunes, false); err != nil {
@@ -484,8 +504,9 @@ func applyWarning(p *Post, w *ContentWarning, remote bool) error {
 	return nil
 }
 
-// checkText checks one language's text and renders its body.
-func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t TranslationInput, article, isHTML bool) (*Translation, rendered, error) {
+// checkText checks one language's text and renders its body; titled texts
+// (articles, events) need a title and may be long.
+func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t TranslationInput, titled, isHTML bool) (*Translation, rendered, error) {
 	title, summary := strings.TrimSpace(t.Title), strings.TrimSpace(t.Summary)
 	body := strings.TrimSpace(t.Body)
 	if isHTML {
@@ -493,7 +514,7 @@ func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t Tran
 		// reduced to its text, as Mastodon does for content warnings.
 		title, summary = PlainText(title), PlainText(summary)
 	}
-	if article && title == "" && field == "body" {
+	if titled && title == "" && field == "body" {
 		return nil, rendered{}, invalid("title", "title_required", "an article needs a title")
 	}
 	if err := checkText("title", title, maxTitleRunes, false); err != nil {
@@ -506,7 +527,7 @@ func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t Tran
 		return nil, rendered{}, invalid(field, "body_required", "the text is empty")
 	}
 	limit := maxNoteRunes
-	if article {
+	if titled {
 		limit = maxArticleRunes
 	}
 	if isHTML {
@@ -592,7 +613,10 @@ func (s *Service) reload(ctx context.Context, tx *db.DB, id string, sp *Space, p
 		return nil, err
 	}
 	p.Space, p.InReplyTo = sp, parent
-	return p, s.withPolls(ctx, tx, []*Post{p})
+	if err := s.withPolls(ctx, tx, []*Post{p}); err != nil {
+		return nil, err
+	}
+	return p, s.withEvents(ctx, tx, []*Post{p})
 }
 
 // notifyMentions notifies the local members a post mentions who may see it.

@@ -44,7 +44,16 @@ const (
 	StateBanned  = "banned"
 )
 
+// Tools a space's moderators switch on or off. Posts are always on: they
+// are the space's conversation.
+const (
+	ToolArticles = "articles"
+	ToolEvents   = "events"
+	ToolPolls    = "polls"
+)
+
 var (
+	Tools             = []string{ToolArticles, ToolEvents, ToolPolls}
 	SpaceVisibilities = []string{VisibilityPublic, VisibilityNetwork, VisibilityMembers}
 	JoinPolicies      = []string{JoinOpen, JoinApproval, JoinInvite}
 	PostingRights     = []string{PostingMembers, PostingModerators}
@@ -66,6 +75,7 @@ type SpaceSettings struct {
 	Posting     *string
 	AvatarID    *string // a media id the editor uploaded; "" clears it
 	BannerID    *string
+	Tools       []string // the tools switched on; nil: unchanged (all on for a new space)
 }
 
 // NewSpace is what it takes to create a space.
@@ -227,6 +237,20 @@ func (s *Service) applySettings(ctx context.Context, d *db.DB, by *Account, sp *
 		*c.dst = *c.val
 	}
 	sp.Account.Locked = sp.JoinPolicy != JoinOpen
+	if in.Tools != nil {
+		var off []string
+		for _, t := range in.Tools {
+			if !slices.Contains(Tools, t) {
+				return invalid("tools", "tool_invalid", "the tools are "+strings.Join(Tools, ", "))
+			}
+		}
+		for _, t := range Tools {
+			if !slices.Contains(in.Tools, t) {
+				off = append(off, t)
+			}
+		}
+		sp.ToolsOff = strings.Join(off, " ")
+	}
 	for _, c := range []struct {
 		field string
 		val   *string
@@ -290,7 +314,7 @@ func (s *Service) UpdateSpace(ctx context.Context, by *Account, slug string, in 
 		if err := tx.UpdateAccount(ctx, sp.Account, "display_name", "bio", "locked", "updated_at"); err != nil {
 			return err
 		}
-		if err := tx.UpdateSpace(ctx, sp, "rules", "languages", "visibility", "join_policy", "posting", "avatar_id", "banner_id", "updated_at"); err != nil {
+		if err := tx.UpdateSpace(ctx, sp, "rules", "languages", "visibility", "join_policy", "posting", "tools_off", "avatar_id", "banner_id", "updated_at"); err != nil {
 			return err
 		}
 		if in.Themes != nil {
@@ -519,4 +543,19 @@ func (s *Service) MemberCount(ctx context.Context, sp *Space) (int, error) {
 // requests, removing and banning, deleting posts.
 func speaksFor(by *Account, sp *Space) bool {
 	return by != nil && sp != nil && !sp.Account.IsLocal() && by.ID == sp.AccountID
+}
+
+// toolsAllow refuses a post that needs a tool its space switched off: an
+// article, an event, a poll. What was made before stays.
+func toolsAllow(sp *Space, p *Post, in PostInput) error {
+	if sp == nil {
+		return nil
+	}
+	for tool, used := range map[string]bool{ToolArticles: p.Kind == KindArticle, ToolEvents: p.Kind == KindEvent, ToolPolls: in.Poll != nil} {
+		if used && !sp.ToolOn(tool) {
+			// the tool's name says which
+			return forbidden("tool_off", "this space has switched off its "+tool)
+		}
+	}
+	return nil
 }

@@ -35,6 +35,8 @@ type (
 	Poll            = db.Poll
 	PollOption      = db.PollOption
 	PollVote        = db.PollVote
+	CalendarEvent   = db.CalendarEvent
+	Registration    = db.Registration
 	Notification    = db.Notification
 	// Reader is who reads, as the visibility rule sees them (see Service.Reader).
 	Reader = db.Reader
