@@ -29,7 +29,8 @@ const (
 // standard contexts are ones every JSON-LD processor of the fediverse keeps
 // preloaded; the terms they lack are defined inline, so nobody has to fetch a
 // context document (Mastodon's namespace, for one, has none to fetch): those
-// Mastodon and Lemmy use for actors, posts and groups, and Ruche's own.
+// Mastodon and Lemmy use for actors, posts and groups, Mobilizon and
+// schema.org for events, and Ruche's own.
 func Context() []any {
 	return []any{
 		NSActivityStreams,
@@ -43,6 +44,18 @@ func Context() []any {
 			"indexable":                 "toot:indexable",
 			"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
 			"votersCount":               "toot:votersCount",
+			"mz":                        "https://joinmobilizon.org/ns#",
+			"sc":                        "http://schema.org/",
+			"ical":                      "http://www.w3.org/2002/12/cal/ical#",
+			"timezone":                  "mz:timezone",
+			"joinMode":                  "mz:joinMode",
+			"isOnline":                  "mz:isOnline",
+			"participantCount":          "mz:participantCount",
+			"maximumAttendeeCapacity":   "sc:maximumAttendeeCapacity",
+			"remainingAttendeeCapacity": "sc:remainingAttendeeCapacity",
+			"PostalAddress":             "sc:PostalAddress",
+			"address":                   "sc:address",
+			"streetAddress":             "sc:streetAddress",
 			"lemmy":                     "https://join-lemmy.org/ns#",
 			"postingRestrictedToMods":   "lemmy:postingRestrictedToMods",
 			"ruche":                     NSRuche,

@@ -15,7 +15,7 @@ import (
 // comment) or an Article (a best practice), in every language it is written in.
 type Object struct {
 	ID           string
-	Type         string // Note or Article
+	Type         string // Note, Article or Event
 	AttributedTo string // the author
 	Audience     string // the Group of a post in a space (FEP-1b12)
 	Context      string // the thread, an OrderedCollection (FEP-7888)
@@ -40,6 +40,8 @@ type Object struct {
 	Warning   string
 	// Poll makes a Note a Question, as Mastodon publishes a poll.
 	Poll *Question
+	// Event is the when and where of an Event.
+	Event *Event
 }
 
 // Question is the poll a note carries: its options (oneOf, or anyOf when
@@ -99,6 +101,11 @@ func (o Object) Document() (map[string]any, error) {
 		t = streams.NewActivityStreamsNote()
 	case "Article":
 		t = streams.NewActivityStreamsArticle()
+	case "Event":
+		if o.Event == nil {
+			return nil, fmt.Errorf("an Event needs its date")
+		}
+		t = streams.NewActivityStreamsEvent()
 	default:
 		return nil, fmt.Errorf("object type %q is not supported", o.Type)
 	}
@@ -186,10 +193,16 @@ func (o Object) Document() (map[string]any, error) {
 			m[k] = []any{s}
 		}
 	}
-	if o.Type == "Article" {
+	switch o.Type {
+	case "Article":
 		setArticleText(m, o)
 		m["sensitive"] = false
-	} else {
+	case "Event":
+		// name plain too: Mobilizon reads an Event's title there alone
+		SetLangText(m, "content", o.Language, o.Content)
+		SetLangText(m, "name", o.Language, o.Name)
+		m["sensitive"] = false
+	default:
 		SetLangText(m, "content", o.Language, o.Content)
 		m["sensitive"] = o.Sensitive
 		if o.Sensitive && o.Warning != "" {
@@ -229,6 +242,9 @@ func (o Object) Document() (map[string]any, error) {
 	}
 	if o.Poll != nil {
 		setQuestion(m, o.Poll)
+	}
+	if o.Event != nil {
+		setEvent(m, o.Event)
 	}
 	return m, nil
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // ErrNotAPost is returned for a document that is not a post the node keeps:
-// not a Note, Article or Page, or without its id, author or text.
+// not a Note, Article, Page, Question or Event, or without its id, author
+// or text.
 var ErrNotAPost = errors.New("the document is not a post (Note, Article or Page)")
 
 // MaxAttachments bounds the files the node takes from one remote post; more
@@ -49,6 +50,9 @@ type RemoteObject struct {
 	Warning   string
 	// Poll is the poll of a Question, read as a note.
 	Poll *Question
+	// Event is the when and where of an Event, which has a title like an
+	// Article; its summary (a line of when and where) is not kept.
+	Event *Event
 }
 
 // LangText is a post's text in one language.
@@ -67,7 +71,7 @@ type RemoteAttachment struct {
 }
 
 // PostTypes are the object types the node stores as posts.
-var PostTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true}
+var PostTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true, "Event": true}
 
 var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 
@@ -109,11 +113,18 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 	o.Published = timeOf(m["published"])
 	o.Updated = timeOf(m["updated"])
 	o.URL = urlOf(m["url"])
-	o.Texts = textsOf(m, o.Article)
+	o.Texts = textsOf(m, o.Article || o.Type == "Event")
 	if len(o.Texts) == 0 {
 		return nil, errors.Join(ErrNotAPost, errors.New("no text"))
 	}
-	if !o.Article {
+	if o.Type == "Event" {
+		if o.Event = eventOf(m); o.Event == nil {
+			return nil, errors.Join(ErrNotAPost, errors.New("an Event without its start"))
+		}
+		for i := range o.Texts {
+			o.Texts[i].Summary = ""
+		}
+	} else if !o.Article {
 		summary, _ := LangTextOf(m, "summary")
 		sensitive, _ := m["sensitive"].(bool)
 		o.Warning = PlainLine(summary)
@@ -366,7 +377,8 @@ func mentionsOf(v any) []string {
 }
 
 // attachmentsOf reads the files of a post: documents, images, videos and
-// sounds with an http(s) URL, at most MaxAttachments.
+// sounds with an http(s) URL, at most MaxAttachments; links to files, not
+// to web pages.
 func attachmentsOf(v any) []RemoteAttachment {
 	var out []RemoteAttachment
 	for _, it := range listOf(v) {
@@ -384,6 +396,9 @@ func attachmentsOf(v any) []RemoteAttachment {
 			a.URL = IRIOf(d["href"])
 		}
 		a.MediaType, _ = d["mediaType"].(string)
+		if TypeOf(d) == "Link" && strings.HasPrefix(a.MediaType, "text/html") {
+			continue // a web page (an event's online address), not a file
+		}
 		name, _ := d["name"].(string)
 		a.Name = PlainText(name)
 		if a.URL != "" && len(out) < MaxAttachments {

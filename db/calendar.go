@@ -172,6 +172,12 @@ func (d *DB) SetRegistration(ctx context.Context, r *Registration) error {
 	return wrap(err, "set registration")
 }
 
+// SetRegistrationURI records the IRI of the Join a registration was sent as.
+func (d *DB) SetRegistrationURI(ctx context.Context, id, uri string) error {
+	_, err := d.q(ctx).NewUpdate().Model((*Registration)(nil)).Set("uri = ?", uri).Where("id = ?", id).Exec(ctx)
+	return wrap(err, "set registration uri")
+}
+
 // DeleteRegistration removes a registration.
 func (d *DB) DeleteRegistration(ctx context.Context, id string) error {
 	_, err := d.q(ctx).NewDelete().Model((*Registration)(nil)).Where("id = ?", id).Exec(ctx)

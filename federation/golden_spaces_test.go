@@ -16,7 +16,7 @@ import (
 
 // TestGoldenSpaceDocuments pins what a node serves of a space and its posts:
 // the Group, an Article with its languages, themes and file, a comment, a
-// note behind a content warning, the collections, and the Group's Announce. Addresses, keys, dates and ids vary
+// note behind a content warning, a poll, an event, the collections, and the Group's Announce. Addresses, keys, dates and ids vary
 // from run to run and are replaced by placeholders.
 func TestGoldenSpaceDocuments(t *testing.T) {
 	a := nodetest.New(t, db.SQLite)
@@ -54,6 +54,15 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// a fixed date, so that the summary's line of when and where is too
+	start := time.Date(2031, 3, 14, 13, 30, 0, 0, time.UTC)
+	event, err := a.Spaces.CreatePost(ctx, olga, "cantines", spaces.PostInput{Kind: spaces.KindEvent, Language: "fr",
+		Title: "Visite de la cuisine centrale", Body: "Inscription conseillée : **20 places**.",
+		Event: &spaces.EventInput{StartsAt: start, EndsAt: start.Add(2 * time.Hour), TimeZone: "Europe/Paris",
+			PlaceName: "Cuisine centrale", Address: "12 rue des Écoles\n69003 Lyon", OnlineURL: "https://visio.example/cuisine", Capacity: 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var announce db.Activity
 	if err := a.DB.Bun().NewSelect().Model(&announce).Where("type = 'Announce'").Where("object_uri <> ?", a.URL+"/posts/"+article.ID).
 		OrderExpr("id").Limit(1).Scan(ctx); err != nil {
@@ -75,7 +84,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 		s = strings.ReplaceAll(s, host(a), "node.example")
 		s = regexp.MustCompile(`-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n`).ReplaceAllString(s, "PEM")
 		s = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`).ReplaceAllString(s, `"DATE"`)
-		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}} {
+		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}, {event.ID, "EVENT"}} {
 			s = strings.ReplaceAll(s, id.id, id.name)
 		}
 		return []byte(ulid.ReplaceAllString(s, "ULID"))
@@ -94,6 +103,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	golden.Bytes(t, "comment.json", get("/posts/"+comment.ID))
 	golden.Bytes(t, "note-warning.json", get("/posts/"+warned.ID))
 	golden.Bytes(t, "question.json", get("/posts/"+poll.ID))
+	golden.Bytes(t, "event.json", get("/posts/"+event.ID))
 	golden.Bytes(t, "thread.json", get("/posts/"+article.ID+"/context?page=true"))
 	golden.Bytes(t, "members-page.json", get("/spaces/cantines/members?page=true"))
 	golden.Bytes(t, "moderators.json", get("/spaces/cantines/moderators"))

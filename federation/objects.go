@@ -91,6 +91,18 @@ func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystre
 	}
 	o.To, o.Cc = f.addressing(p, sp, mentioned)
 	o.Poll = f.questionOf(p)
+	if o.Event = eventOf(p); o.Event != nil {
+		o.Type, o.Sensitive, o.Warning = "Event", false, ""
+		o.Name = map[string]string{}
+		for _, t := range p.Translations {
+			if t.Title != "" {
+				o.Name[t.Language] = t.Title
+			}
+		}
+		if len(o.Name) == 0 {
+			o.Name[p.Language] = p.Title
+		}
+	}
 	return o, nil
 }
 
@@ -172,12 +184,10 @@ func (f *Federation) servePost(w http.ResponseWriter, r *http.Request) {
 		f.notVisible(w, r, err)
 		return
 	}
-	polls, err := f.rows.PollsOf(ctx, []string{p.ID}) // the row alone: a poll is a Question
-	if err != nil {
+	if err := f.withPollAndEvent(ctx, p); err != nil {
 		f.lookupError(w, r, err)
 		return
 	}
-	p.Poll = polls[p.ID]
 	doc, err := f.objectDoc(ctx, p)
 	if err != nil {
 		f.lookupError(w, r, err)
@@ -271,4 +281,20 @@ func nonEmpty(list []string) []string {
 		}
 	}
 	return out
+}
+
+// withPollAndEvent loads the rows that make a post a Question or an Event,
+// for a post read alone.
+func (f *Federation) withPollAndEvent(ctx context.Context, p *spaces.Post) error {
+	polls, err := f.rows.PollsOf(ctx, []string{p.ID})
+	if err != nil {
+		return err
+	}
+	p.Poll = polls[p.ID]
+	if p.Kind != spaces.KindEvent {
+		return nil
+	}
+	events, err := f.rows.EventsOf(ctx, []string{p.ID})
+	p.Event = events[p.ID]
+	return err
 }

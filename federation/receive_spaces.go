@@ -24,8 +24,8 @@ import (
 func (f *Federation) registerSpaceHandlers() {
 	f.ExpandCollection(f.expandAudience)
 	f.Handle("Follow", f.onFollowAny)
-	f.Handle("Join", f.onJoinGroup)
-	f.Handle("Leave", f.onLeave)
+	f.Handle("Join", f.onJoin)
+	f.Handle("Leave", f.onLeaveAny)
 	f.Handle("Undo", f.onUndoAny)
 	f.Handle("Accept", f.onAnswer(true))
 	f.Handle("Reject", f.onAnswer(false))
@@ -110,6 +110,9 @@ func ignoreNotFound(err error) error {
 // onUndoAny: Undo of the Follow (or Join) that made a remote account member
 // of a local space is leaving it; other undos are the core's.
 func (f *Federation) onUndoAny(ctx context.Context, r *Received) error {
+	if ok, err := f.undoEventJoin(ctx, r); ok {
+		return err
+	}
 	if r.Object.ID != "" {
 		m, err := f.rows.MembershipByURI(ctx, r.Object.ID)
 		if err == nil {
@@ -146,6 +149,9 @@ func (f *Federation) onUndoAny(ctx context.Context, r *Received) error {
 // removal, as Mastodon uses it for followers — or the core's follows.
 func (f *Federation) onAnswer(accept bool) Handler {
 	return func(ctx context.Context, r *Received) error {
+		if ok, err := f.answeredEventJoin(ctx, r, accept); ok {
+			return err
+		}
 		m, sp, err := f.membershipAnswered(ctx, r)
 		if err != nil {
 			return err

@@ -117,10 +117,14 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 	in := spaces.PostInput{Kind: spaces.KindNote, Language: main.Language, Title: cutRunes(main.Title, maxTitle),
 		Summary: cutRunes(main.Summary, maxSummary), Body: main.Body, HTML: true, URI: o.ID, URL: o.URL,
 		ContextURI: o.Context, Published: o.Published, AppliesTo: cutRunes(o.AppliesTo, maxAppliesTo)}
-	if !o.Article {
+	switch {
+	case o.Event != nil:
+		in.Kind, in.Summary, in.AppliesTo = spaces.KindEvent, "", ""
+		in.Event = eventInput(o.Event)
+	case !o.Article:
 		// always given, so that an edit that drops the warning drops it here
 		in.Warning = &spaces.ContentWarning{Sensitive: o.Sensitive, Text: cutRunes(o.Warning, maxWarning)}
-	} else {
+	default:
 		in.Kind = spaces.KindArticle
 		for _, t := range o.Hashtags {
 			if themePattern.MatchString(t) && len(in.Themes) < 10 {
@@ -151,7 +155,7 @@ func editInput(o *activitystreams.RemoteObject) spaces.PostInput {
 	in := postInput(o)
 	in.Kind, in.URI, in.URL, in.ContextURI, in.RemoteAttachments, in.Poll = "", "", "", "", nil, nil
 	in.Published = o.Updated
-	if !o.Article {
+	if !o.Article { // an event's date and place change with its text
 		in.Themes, in.AppliesTo = nil, ""
 	}
 	return in

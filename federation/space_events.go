@@ -34,6 +34,12 @@ func (f *Federation) handleSpaceEvent(ctx context.Context, ev spaces.Event) erro
 		return f.onLiked(ctx, e.Like, true)
 	case spaces.PollVoted:
 		return f.onVoted(ctx, e.Post, e.Voter, e.Votes)
+	case spaces.EventRegistered:
+		return f.onEventRegistered(ctx, e.Post, e.Registration)
+	case spaces.EventUnregistered:
+		return f.onEventUnregistered(ctx, e.Post, e.Registration)
+	case spaces.RegistrationsPromoted:
+		return f.onPromoted(ctx, e.Post, e.Registrations)
 	case spaces.PostUnliked:
 		return f.onLiked(ctx, e.Like, false)
 	case spaces.PostPinned:

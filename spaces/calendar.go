@@ -96,8 +96,12 @@ func (s *Service) fillEvent(e *CalendarEvent, in *EventInput, remote bool) error
 		return invalid("ends_at", "event_past", "this event would be over already")
 	}
 	place, address := strings.Join(strings.Fields(in.PlaceName), " "), strings.TrimSpace(in.Address)
-	if remote {
-		place, address = PlainText(place), PlainText(address)
+	if remote { // text, line by line: an address keeps its lines
+		lines := strings.Split(address, "\n")
+		for i, l := range lines {
+			lines[i] = PlainText(l)
+		}
+		place, address = PlainText(place), strings.TrimSpace(strings.Join(lines, "\n"))
 	}
 	if err := checkText("place_name", place, maxPlaceNameRunes, false); err != nil {
 		return err

@@ -40,12 +40,16 @@ type Rows interface {
 	LikeByURI(ctx context.Context, uri string) (*Like, error)
 	MediaByID(ctx context.Context, id string) (*Media, error)
 	PollsOf(ctx context.Context, postIDs []string) (map[string]*Poll, error)
+	EventsOf(ctx context.Context, postIDs []string) (map[string]*CalendarEvent, error)
+	RegistrationByURI(ctx context.Context, uri string) (*Registration, error)
 
 	// The IRIs of the activities sent for a follow, a membership (its
-	// Join) and a like, which the answers and undos name.
+	// Join), a like and an event registration (its Join), which the
+	// answers and undos name.
 	SetFollowURI(ctx context.Context, id, uri string) error
 	SetMembershipURI(ctx context.Context, id, uri string) error
 	SetLikeURI(ctx context.Context, id, uri string) error
+	SetRegistrationURI(ctx context.Context, id, uri string) error
 }
 
 // Rows returns the domain's rows for the protocol side.
