@@ -219,6 +219,18 @@ func (d *DB) EventsToRemind(ctx context.Context, now, until time.Time, limit int
 	return out, wrap(err, "events to remind")
 }
 
+// ClaimReminder marks the event of postID reminded at now, and tells
+// whether this call did (another may have, in the meantime).
+func (d *DB) ClaimReminder(ctx context.Context, postID string, now time.Time) (bool, error) {
+	res, err := d.q(ctx).NewUpdate().Model((*CalendarEvent)(nil)).Set("reminded_at = ?", now).
+		Where("post_id = ? AND reminded_at IS NULL", postID).Exec(ctx)
+	if err != nil {
+		return false, wrap(err, "claim reminder")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, wrap(err, "claim reminder")
+}
+
 // GoingLocalIDs returns the local accounts going to the event of postID.
 func (d *DB) GoingLocalIDs(ctx context.Context, postID string) ([]string, error) {
 	var ids []string

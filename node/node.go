@@ -272,6 +272,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if n.role != RoleWeb {
 		workers.Go(func() { n.Federation.Run(ctx) })
+		workers.Go(func() { n.remindEvents(ctx) })
 	}
 	srv := &http.Server{
 		Handler:           n.handler,
@@ -322,6 +323,26 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	return nil
+}
+
+// remindEvents reminds members of the events they go to, every minute,
+// until ctx is done. Each event's reminder is claimed in the database, so
+// that several workers remind once.
+func (n *Node) remindEvents(ctx context.Context) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		if count, err := n.Spaces.RemindEvents(ctx); err != nil && ctx.Err() == nil {
+			n.Log.Warn("event reminders", "err", err)
+		} else if count > 0 {
+			n.Log.Info("event reminders", "events", count)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Close releases the database.

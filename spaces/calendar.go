@@ -541,15 +541,21 @@ func (s *Service) Registrants(ctx context.Context, viewer *Account, postID strin
 
 // RemindEvents notifies the local members going to an event that starts
 // within EventReminderLead, once per event (and again if its date moves).
-// The node calls it every minute; it returns how many events it reminded.
+// The node calls it every minute, from every worker: each event is claimed
+// by one. It returns how many events it reminded of.
 func (s *Service) RemindEvents(ctx context.Context) (int, error) {
 	now := s.now()
 	events, err := s.db.EventsToRemind(ctx, now, now.Add(EventReminderLead), 100)
 	if err != nil {
 		return 0, internal("remind events", err)
 	}
+	reminded := 0
 	for _, e := range events {
 		err := s.db.InTx(ctx, func(tx *db.DB) error {
+			if claimed, err := tx.ClaimReminder(ctx, e.PostID, now); err != nil || !claimed {
+				return err // another worker reminds of it
+			}
+			reminded++
 			p, err := tx.PostByID(ctx, e.PostID)
 			if err != nil {
 				return err
@@ -564,17 +570,13 @@ func (s *Service) RemindEvents(ctx context.Context) (int, error) {
 					return err
 				}
 			}
-			if err := s.notifyIDs(ctx, tx, NotifyEventReminder, p.Author, p, sp, ids); err != nil {
-				return err
-			}
-			e.RemindedAt = now
-			return tx.UpdateEvent(ctx, e, "reminded_at")
+			return s.notifyIDs(ctx, tx, NotifyEventReminder, p.Author, p, sp, ids)
 		})
 		if err != nil {
-			return 0, internal("remind events", err)
+			return reminded, internal("remind events", err)
 		}
 	}
-	return len(events), nil
+	return reminded, nil
 }
 
 // Calendars. A space's calendar is public like the space; a member's

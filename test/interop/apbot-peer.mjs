@@ -114,7 +114,8 @@ const iri = (v) => (typeof v === "string" ? (v === "as:Public" ? PUBLIC : v) : v
 const iris = (v) => (v == null ? [] : [].concat(v).map(iri).filter(Boolean));
 const isEmbedded = (v) => v != null && typeof v === "object" && Object.keys(v).some((k) => k !== "id");
 
-// describePost is what the server shows of a post (Note, Article, Tombstone).
+// describePost is what the server shows of a post (Note, Article, Event,
+// Tombstone).
 function describePost(doc) {
   const content = field(doc, "content");
   return {
@@ -131,6 +132,9 @@ function describePost(doc) {
     audience: iris(field(doc, "audience")),
     to: iris(field(doc, "to")),
     cc: iris(field(doc, "cc")),
+    startTime: field(doc, "startTime"),
+    endTime: field(doc, "endTime"),
+    location: field(field(doc, "location"), "name"),
     tags: [].concat(field(doc, "tag") ?? []).map((t) => ({
       type: short(field(t, "type")),
       name: field(t, "name"),

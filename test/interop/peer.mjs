@@ -6,17 +6,19 @@
 //   peer → test: {"ready": origin}, then {"id": n, ...result} per command,
 //                and {"event": Type, ...} for each activity its inboxes accept
 //                (Fedify has verified the HTTP signature by then).
-//   test → peer: {"id": n, "cmd": "webfinger"|"lookup"|"follow"|"unfollow"|"post"|"note"|"reply"|"like", ...};
-//                follow, unfollow, post, note, reply and like act as the
-//                actor named by "as" and reply with the keyId they signed with.
+//   test → peer: {"id": n, "cmd": "webfinger"|"lookup"|"follow"|"unfollow"|"post"|"note"|"reply"|"like"|
+//                "vote"|"join"|"leave", ...};
+//                follow, unfollow, post, note, reply, like, vote, join and
+//                leave act as the actor named by "as" and reply with the
+//                keyId they signed with.
 // Like a Mastodon server, it accepts every Follow of its actors at once, and
 // reports Creates with their mentions, and Updates and Deletes with what they
 // change.
 import http from "node:http";
 import readline from "node:readline";
 import {
-  Accept, Announce, Article, Create, CryptographicKey, Delete, Endpoints, Follow, LanguageString, Like, Mention,
-  Multikey, Note, Person, PUBLIC_COLLECTION, Reject, Undo, Update, createFederation, generateCryptoKeyPair,
+  Accept, Announce, Article, Create, CryptographicKey, Delete, Endpoints, Follow, Join, LanguageString, Leave, Like,
+  Mention, Multikey, Note, Person, PUBLIC_COLLECTION, Question, Reject, Undo, Update, createFederation, generateCryptoKeyPair,
   lookupWebFinger, MemoryKvStore,
 } from "@fedify/fedify";
 
@@ -153,7 +155,15 @@ const postFields = async (post) => {
   for await (const tag of post?.getTags?.() ?? []) {
     if (tag instanceof Mention) mentions.push(tag.href?.href);
   }
+  const options = [];
+  if (post instanceof Question) {
+    for await (const o of post.getExclusiveOptions?.() ?? []) options.push(o.name?.toString());
+    for await (const o of post.getInclusiveOptions?.() ?? []) options.push(o.name?.toString());
+  }
+  const location = await post?.getLocation?.().catch(() => null);
   return {
+    startTime: post?.startTime?.toString(), endTime: post?.endTime?.toString(), location: location?.name?.toString(),
+    options, voters: post?.voters ?? undefined,
     postType: post?.constructor?.name, content: post?.content?.toString(), languages: languagesOf(post),
     audience: post?.audienceId?.href, name: post?.name?.toString(), summary: post?.summary?.toString(),
     sensitive: post?.sensitive ?? false, mentions, inReplyTo: post?.replyTargetId?.href,
@@ -385,6 +395,38 @@ const commands = {
     const author = await parent.getAttribution({ documentLoader: loader });
     const like = new Like({ id: new URL(`${origin}/likes/${crypto.randomUUID()}`), actor: c.getActorUri(as), object: parent.id });
     return { sent: like.id.href, keyId: await deliver(c, as, author, like) };
+  },
+  // A vote in a poll, as Mastodon sends it: a Create of a Note named as the
+  // answer chosen, in reply to the Question, to its author alone.
+  async vote({ post, choice, as = "peer" }) {
+    const c = ctx();
+    const loader = await loaderFor(c, as);
+    const question = await c.lookupObject(post, { documentLoader: loader });
+    const author = await question.getAttribution({ documentLoader: loader });
+    const id = crypto.randomUUID();
+    const note = new Note({
+      id: new URL(`${origin}/votes/${id}`), attribution: c.getActorUri(as), name: choice, replyTarget: question.id, to: author.id,
+    });
+    const create = new Create({ id: new URL(`${origin}/creates/${id}`), actor: c.getActorUri(as), object: note, to: author.id });
+    return { sent: create.id.href, keyId: await deliver(c, as, author, create) };
+  },
+  // A registration for an event, as Mobilizon sends it: a Join of the
+  // Event, to its organizer; leave takes it back with a Leave.
+  async join({ event, as = "peer" }) {
+    const c = ctx();
+    const loader = await loaderFor(c, as);
+    const ev = await c.lookupObject(event, { documentLoader: loader });
+    const organizer = await ev.getAttribution({ documentLoader: loader });
+    const join = new Join({ id: new URL(`${origin}/joins/${crypto.randomUUID()}`), actor: c.getActorUri(as), object: ev.id, to: organizer.id });
+    return { sent: join.id.href, eventType: ev.constructor.name, name: ev.name?.toString(), keyId: await deliver(c, as, organizer, join) };
+  },
+  async leave({ event, as = "peer" }) {
+    const c = ctx();
+    const loader = await loaderFor(c, as);
+    const ev = await c.lookupObject(event, { documentLoader: loader });
+    const organizer = await ev.getAttribution({ documentLoader: loader });
+    const leave = new Leave({ id: new URL(`${origin}/leaves/${crypto.randomUUID()}`), actor: c.getActorUri(as), object: ev.id, to: organizer.id });
+    return { sent: leave.id.href, keyId: await deliver(c, as, organizer, leave) };
   },
 };
 
