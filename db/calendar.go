@@ -274,3 +274,10 @@ func (d *DB) HasCalendarToken(ctx context.Context, accountID string) (bool, erro
 	ok, err := d.q(ctx).NewSelect().Model((*calendarToken)(nil)).Where("account_id = ?", accountID).Exists(ctx)
 	return ok, wrap(err, "has calendar token")
 }
+
+// RegistrationsOfAccount lists an account's registrations, oldest first.
+func (d *DB) RegistrationsOfAccount(ctx context.Context, accountID string) ([]*Registration, error) {
+	var out []*Registration
+	err := d.q(ctx).NewSelect().Model(&out).Where("account_id = ?", accountID).OrderExpr("created_at, id").Scan(ctx)
+	return out, wrap(err, "registrations of account")
+}

@@ -145,3 +145,10 @@ func (d *DB) SetPollCounts(ctx context.Context, p *Poll) error {
 		return nil
 	})
 }
+
+// PollVotesOfAccount lists an account's votes, by poll then choice.
+func (d *DB) PollVotesOfAccount(ctx context.Context, accountID string) ([]*PollVote, error) {
+	var out []*PollVote
+	err := d.q(ctx).NewSelect().Model(&out).Where("account_id = ?", accountID).OrderExpr("post_id, choice").Scan(ctx)
+	return out, wrap(err, "poll votes of account")
+}

@@ -181,6 +181,17 @@ func (d *DB) PostByID(ctx context.Context, id string) (*Post, error) {
 	return p, wrap(err, "post by id")
 }
 
+// PostsByIDs loads posts by id, deleted or not, in no order, without
+// checking who may see them.
+func (d *DB) PostsByIDs(ctx context.Context, ids []string) ([]*Post, error) {
+	var out []*Post
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := d.q(ctx).NewSelect().Model(&out).Where("post.id IN (?)", bun.In(ids)).Scan(ctx)
+	return out, wrap(err, "posts by ids")
+}
+
 // PostByURI loads a remote post by its IRI.
 func (d *DB) PostByURI(ctx context.Context, uri string) (*Post, error) {
 	p := new(Post)

@@ -165,10 +165,10 @@ func (s *Service) editEvent(ctx context.Context, tx *db.DB, by *Account, p *Post
 		"capacity", "going_count", "reminded_at"); err != nil {
 		return err
 	}
+	p.Event = e
 	if !p.Local {
 		return nil
 	}
-	p.Event = e
 	return s.promote(ctx, tx, p, e)
 }
 

@@ -78,6 +78,11 @@ func TestEvents(t *testing.T) {
 			t.Fatalf("created event: %+v %+v", p, p.Event)
 		}
 
+		// Its place is searchable, as its text is.
+		if found, err := s.Search(ctx, bob, "mairie", spaces.SearchPosts, spaces.Page{}); err != nil || len(found.Posts) != 1 {
+			t.Fatalf("searching the event's address: %v %v", found, err)
+		}
+
 		// ann (the organizer) and bob take the two places; cat (not a member
 		// of the public space) waits; dan too, after cat.
 		for _, c := range []struct {

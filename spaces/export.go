@@ -8,15 +8,18 @@ import (
 // Export is everything a member put on the node, for them to take away
 // (GDPR's right of access and portability): their profile and settings,
 // what they wrote in every language, the files they attached, the spaces
-// they belong to, whom they follow and who follows them. Passwords, sessions
-// and other members' private data are not in it.
+// they belong to, whom they follow and who follows them, the events they
+// registered for and their votes in polls. Passwords, sessions and other
+// members' private data are not in it.
 type Export struct {
-	ExportedAt time.Time
-	Account    ExportAccount
-	Posts      []ExportPost
-	Spaces     []ExportMembership
-	Following  []ExportFollow
-	Followers  []ExportFollow
+	ExportedAt    time.Time
+	Account       ExportAccount
+	Posts         []ExportPost
+	Spaces        []ExportMembership
+	Following     []ExportFollow
+	Followers     []ExportFollow
+	Registrations []ExportRegistration
+	Votes         []ExportVote
 }
 
 // ExportAccount is the member's profile and settings.
@@ -37,6 +40,39 @@ type ExportPost struct {
 	Attachments                                                 []ExportFile
 	CreatedAt                                                   time.Time
 	EditedAt                                                    *time.Time
+	Poll                                                        *ExportPoll  `json:",omitempty"`
+	Event                                                       *ExportEvent `json:",omitempty"`
+}
+
+// ExportPoll is the poll a post carries, with its counts.
+type ExportPoll struct {
+	Options     []string
+	Votes       []int
+	Multiple    bool
+	HideTotals  bool
+	EndsAt      time.Time
+	VotersCount int
+}
+
+// ExportEvent is the when and where of an event the member organised.
+type ExportEvent struct {
+	StartsAt, EndsAt                        time.Time
+	TimeZone, PlaceName, Address, OnlineURL string
+	Capacity, Going, Waiting                int
+}
+
+// ExportRegistration is the member's registration for an event (Post: its
+// id on this node, URI its IRI for another server's).
+type ExportRegistration struct {
+	Post, URI, Title, State string
+	StartsAt                time.Time
+	Since                   time.Time
+}
+
+// ExportVote is the member's choices in a poll.
+type ExportVote struct {
+	Post, URI string
+	Choices   []string
 }
 
 // ExportText is a post's text in one language: the Markdown the member
@@ -98,7 +134,66 @@ func (s *Service) ExportData(ctx context.Context, by *Account) (*Export, error) 
 		}
 		out.Spaces = append(out.Spaces, e)
 	}
-	return out, s.exportFollows(ctx, a, out)
+	if err := s.exportFollows(ctx, a, out); err != nil {
+		return nil, err
+	}
+	return out, s.exportTakingPart(ctx, a, out)
+}
+
+// exportTakingPart adds the member's registrations for events and votes in
+// polls.
+func (s *Service) exportTakingPart(ctx context.Context, a *Account, out *Export) error {
+	regs, err := s.db.RegistrationsOfAccount(ctx, a.ID)
+	if err != nil {
+		return internal("export registrations", err)
+	}
+	votes, err := s.db.PollVotesOfAccount(ctx, a.ID)
+	if err != nil {
+		return internal("export votes", err)
+	}
+	var ids []string
+	for _, r := range regs {
+		ids = append(ids, r.PostID)
+	}
+	for _, v := range votes {
+		ids = append(ids, v.PostID)
+	}
+	posts, err := s.db.PostsByIDs(ctx, dedupe(ids))
+	if err != nil {
+		return internal("export taking part", err)
+	}
+	byID := map[string]*Post{}
+	for _, p := range posts {
+		byID[p.ID] = p
+	}
+	if err := s.withPolls(ctx, s.db, posts); err != nil {
+		return internal("export polls", err)
+	}
+	if err := s.withEvents(ctx, s.db, posts); err != nil {
+		return internal("export events", err)
+	}
+	for _, r := range regs {
+		e := ExportRegistration{Post: r.PostID, State: r.State, Since: r.CreatedAt}
+		if p := byID[r.PostID]; p != nil {
+			e.URI, e.Title = p.URI, p.Title
+			if p.Event != nil {
+				e.StartsAt = p.Event.StartsAt
+			}
+		}
+		out.Registrations = append(out.Registrations, e)
+	}
+	for _, v := range votes {
+		p := byID[v.PostID]
+		if p == nil || p.Poll == nil || v.Choice >= len(p.Poll.Options) {
+			continue
+		}
+		if n := len(out.Votes); n > 0 && out.Votes[n-1].Post == v.PostID {
+			out.Votes[n-1].Choices = append(out.Votes[n-1].Choices, p.Poll.Options[v.Choice].Title)
+			continue
+		}
+		out.Votes = append(out.Votes, ExportVote{Post: v.PostID, URI: p.URI, Choices: []string{p.Poll.Options[v.Choice].Title}})
+	}
+	return nil
 }
 
 func (s *Service) exportPosts(ctx context.Context, a *Account, out *Export) error {
@@ -108,7 +203,7 @@ func (s *Service) exportPosts(ctx context.Context, a *Account, out *Export) erro
 		if err != nil {
 			return internal("export posts", err)
 		}
-		if err := s.withSpaces(ctx, page); err != nil {
+		if err := s.withSpaces(ctx, page); err != nil { // with their polls and events
 			return err
 		}
 		for _, p := range page {
@@ -135,6 +230,16 @@ func (s *Service) exportPosts(ctx context.Context, a *Account, out *Export) erro
 			}
 			for _, m := range p.Attachments {
 				e.Attachments = append(e.Attachments, ExportFile{MediaID: m.ID, Name: m.Name, MediaType: m.MediaType, Description: m.Description, Size: m.Size})
+			}
+			if poll := p.Poll; poll != nil {
+				e.Poll = &ExportPoll{Multiple: poll.Multiple, HideTotals: poll.HideTotals, EndsAt: poll.EndsAt, VotersCount: poll.VotersCount}
+				for _, o := range poll.Options {
+					e.Poll.Options, e.Poll.Votes = append(e.Poll.Options, o.Title), append(e.Poll.Votes, o.VotesCount)
+				}
+			}
+			if ev := p.Event; ev != nil {
+				e.Event = &ExportEvent{StartsAt: ev.StartsAt, EndsAt: ev.EndsAt, TimeZone: ev.TimeZone, PlaceName: ev.PlaceName,
+					Address: ev.Address, OnlineURL: ev.OnlineURL, Capacity: ev.Capacity, Going: ev.GoingCount, Waiting: ev.WaitingCount}
 			}
 			out.Posts = append(out.Posts, e)
 		}

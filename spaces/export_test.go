@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
@@ -67,7 +68,7 @@ func TestNotificationChoices(t *testing.T) {
 func TestExportData(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s, _ := newService(t, d, spaces.Options{MediaDir: t.TempDir()})
+		s, clk := newService(t, d, spaces.Options{MediaDir: t.TempDir()})
 		alice := mustMember(t, s, "alice", spaces.RoleMember)
 		bob := mustMember(t, s, "bob", spaces.RoleMember)
 		mustSpace(t, s, bob, "club", spaces.SpaceSettings{Name: str("The club")})
@@ -96,6 +97,22 @@ func TestExportData(t *testing.T) {
 		if err := s.DeletePost(ctx, alice, gone.ID); err != nil {
 			t.Fatal(err)
 		}
+		// bob's event, which alice goes to; bob's poll, in which she votes.
+		meeting, err := s.CreatePost(ctx, bob, "club", eventInput("Club meeting", clk.now().Add(time.Hour), 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.JoinEvent(ctx, alice, meeting.ID); err != nil {
+			t.Fatal(err)
+		}
+		poll, err := s.CreatePost(ctx, bob, "club", spaces.PostInput{Body: "Which day?",
+			Poll: &spaces.PollInput{Options: []string{"Mon", "Tue", "Wed"}, Multiple: true, ExpiresIn: time.Hour}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Vote(ctx, alice, poll.ID, []int{2, 0}); err != nil {
+			t.Fatal(err)
+		}
 
 		x, err := s.ExportData(ctx, alice)
 		if err != nil {
@@ -117,6 +134,29 @@ func TestExportData(t *testing.T) {
 		}
 		if len(x.Following) != 1 || x.Following[0].Handle != "bob" || len(x.Followers) != 1 {
 			t.Fatalf("follows: %+v %+v", x.Following, x.Followers)
+		}
+		if len(x.Registrations) != 1 || x.Registrations[0].Post != meeting.ID || x.Registrations[0].Title != "Club meeting" ||
+			x.Registrations[0].State != spaces.RegistrationGoing {
+			t.Fatalf("registrations: %+v", x.Registrations)
+		}
+		if len(x.Votes) != 1 || x.Votes[0].Post != poll.ID || strings.Join(x.Votes[0].Choices, ",") != "Mon,Wed" {
+			t.Fatalf("votes: %+v", x.Votes)
+		}
+		mine, err := s.ExportData(ctx, bob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var organised, asked int
+		for _, p := range mine.Posts {
+			if p.Event != nil && p.Event.Going == 1 && p.Event.TimeZone == "Europe/Paris" {
+				organised++
+			}
+			if p.Poll != nil && strings.Join(p.Poll.Options, ",") == "Mon,Tue,Wed" && p.Poll.VotersCount == 1 {
+				asked++
+			}
+		}
+		if organised != 1 || asked != 1 {
+			t.Fatalf("bob's export: %d events, %d polls", organised, asked)
 		}
 		raw, _ := json.Marshal(x)
 		for _, secret := range []string{"argon2", alice.User.PasswordHash, "Bob's own post", "Deleted later"} {

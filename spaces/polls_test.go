@@ -55,6 +55,9 @@ func TestPolls(t *testing.T) {
 			t.Fatalf("created poll: %+v", p.Poll)
 		}
 
+		if found, err := s.Search(ctx, bob, "tuesday", spaces.SearchPosts, spaces.Page{}); err != nil || len(found.Posts) != 1 {
+			t.Fatalf("searching a poll's answer: %v %v", found, err)
+		}
 		_, err = s.Vote(ctx, ann, p.ID, []int{0})
 		wantCode(t, err, "own_poll")
 		_, err = s.Vote(ctx, cat, p.ID, []int{0}) // not a member of a members-only space

@@ -50,6 +50,12 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 			"sensitive", "content_warning", "edited_at"); err != nil {
 			return err
 		}
+		if err := s.withPolls(ctx, tx, []*Post{p}); err != nil {
+			return err
+		}
+		if err := s.withEvents(ctx, tx, []*Post{p}); err != nil {
+			return err
+		}
 		if err := s.indexPost(ctx, tx, p); err != nil {
 			return err
 		}

@@ -381,6 +381,7 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 			return nil, err
 		}
 	}
+	p.Poll, p.Event = poll, event // for the search index
 	if err := s.attach(ctx, tx, by, p, in); err != nil {
 		return nil, err
 	}
@@ -601,6 +602,14 @@ func (s *Service) indexPost(ctx context.Context, tx *db.DB, p *Post) error {
 	extra := []string{p.AppliesTo, p.Warning}
 	for _, t := range p.Tags {
 		extra = append(extra, t.Tag)
+	}
+	if p.Poll != nil {
+		for _, o := range p.Poll.Options {
+			extra = append(extra, o.Title)
+		}
+	}
+	if p.Event != nil {
+		extra = append(extra, p.Event.PlaceName, p.Event.Address)
 	}
 	parts = append(parts, db.SearchText{Language: p.Language, Text: Fold(strings.Join(extra, " "))})
 	return tx.PutSearchDoc(ctx, p.ID, db.SearchPost, parts)
