@@ -179,12 +179,17 @@ func location(e *spaces.CalendarEvent) string {
 // breaks.
 var blockEnd = regexp.MustCompile(`(?i)</(p|li|h[1-6]|blockquote|pre)>|<br\s*/?>`)
 
+// inlineTag matches the tags of sanitised post HTML that sit inside a
+// word's run of text: spaces.PlainText puts a space where a tag was, which
+// suits blocks but would write "emphasis ." for "<em>emphasis</em>.".
+var inlineTag = regexp.MustCompile(`(?i)</?(a|abbr|b|code|del|em|i|ins|mark|s|small|span|strong|sub|sup|u)\b[^>]*>`)
+
 // paragraphsText is the plain text of a post's HTML content, paragraph by
 // paragraph: spaces.PlainText runs every line into one, and a description
 // reads better with its paragraphs.
 func paragraphsText(html string) string {
 	var out []string
-	for _, block := range blockEnd.Split(html, -1) {
+	for _, block := range blockEnd.Split(inlineTag.ReplaceAllString(html, ""), -1) {
 		if t := spaces.PlainText(block); t != "" {
 			out = append(out, t)
 		}
