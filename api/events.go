@@ -223,8 +223,9 @@ func (a *API) registrants(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// calendarPath is the web door's address of a private calendar
-// (web.CalendarPath; the API's tests fetch it, so the two cannot drift).
+// calendarPath is the address of a private calendar, which the web door
+// serves (web/calendar.go); TestCalendarTokenAPI fetches it, so the two
+// cannot drift apart unnoticed.
 func calendarPath(token string) string { return "/calendar/" + token + ".ics" }
 
 // newCalendarToken: POST /api/v1/calendar_token → 201 {"url"}: the

@@ -30,10 +30,6 @@ import (
 // poll, and five minutes keeps a change close without a fetch each minute.
 const calendarMaxAge = "max-age=300"
 
-// CalendarPath is the path of a member's private calendar, for the secret
-// token NewCalendarToken gave. The API builds the same address.
-func CalendarPath(token string) string { return "/calendar/" + token + ".ics" }
-
 // calendarHandler makes the calendar of a request: its file name and
 // content, and whether it is private to one member.
 type calendarHandler func(r *http.Request, viewer *spaces.Account) (file calendarFile, err error)
@@ -44,9 +40,9 @@ type calendarFile struct {
 	cal     ical.Calendar
 }
 
-// calendarFile serves the calendar h makes on GET and HEAD, with the
+// serveCalendar serves the calendar h makes on GET and HEAD, with the
 // session of the request if it has one.
-func (w *Web) calendarFile(h calendarHandler) http.Handler {
+func (w *Web) serveCalendar(h calendarHandler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("X-Content-Type-Options", "nosniff")
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
