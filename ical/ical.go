@@ -50,6 +50,8 @@ func Marshal(c Calendar) []byte {
 	line(&b, "PRODID", Text(c.ProdID))
 	line(&b, "CALSCALE", "GREGORIAN")
 	line(&b, "METHOD", "PUBLISH")
+	// Non-standard properties are TEXT unless they say otherwise (RFC 5545
+	// §3.8.8.2): escaped like a SUMMARY.
 	optional(&b, "X-WR-CALNAME", Text(c.Name))
 	optional(&b, "X-WR-TIMEZONE", Text(c.TimeZone))
 	for _, e := range c.Events {
