@@ -44,9 +44,11 @@ type postInputJSON struct {
 		ExpiresIn  int      `json:"expires_in"`
 		HideTotals bool     `json:"hide_totals"`
 	} `json:"poll"`
+	// An event's when and where (kind event).
+	Event *eventInputJSON `json:"event"`
 }
 
-func (in postInputJSON) input() spaces.PostInput {
+func (in postInputJSON) input() (spaces.PostInput, error) {
 	p := spaces.PostInput{Kind: in.Kind, Language: in.Language, Title: in.Title, Summary: in.Summary, Body: in.Body,
 		Themes: in.Themes, AppliesTo: in.AppliesTo, Attachments: in.Attachments, Visibility: in.Visibility}
 	if in.Sensitive != nil || in.SpoilerText != nil {
@@ -65,7 +67,9 @@ func (in postInputJSON) input() spaces.PostInput {
 		p.Poll = &spaces.PollInput{Options: in.Poll.Options, Multiple: in.Poll.Multiple,
 			ExpiresIn: time.Duration(in.Poll.ExpiresIn) * time.Second, HideTotals: in.Poll.HideTotals}
 	}
-	return p
+	var err error
+	p.Event, err = in.Event.input()
+	return p, err
 }
 
 func (a *API) readPost(w http.ResponseWriter, r *http.Request) (*spaces.Account, spaces.PostInput, error) {
@@ -77,7 +81,8 @@ func (a *API) readPost(w http.ResponseWriter, r *http.Request) (*spaces.Account,
 	if err := decodeLimit(w, r, &in, maxPostBody); err != nil {
 		return nil, spaces.PostInput{}, err
 	}
-	return by, in.input(), nil
+	p, err := in.input()
+	return by, p, err
 }
 
 // createPost: POST /api/v1/spaces/{space}/posts, or POST /api/v1/posts for a
@@ -91,7 +96,7 @@ func (a *API) createPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, a.postOf(p, by, false, nil))
+	writeJSON(w, http.StatusCreated, a.postOf(p, by, false, nil, ""))
 	return nil
 }
 
@@ -105,7 +110,7 @@ func (a *API) createComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, a.postOf(p, by, false, nil))
+	writeJSON(w, http.StatusCreated, a.postOf(p, by, false, nil, ""))
 	return nil
 }
 

@@ -67,6 +67,7 @@ type spaceJSON struct {
 	AvatarID    string    `json:"avatar_id,omitempty"`
 	BannerID    string    `json:"banner_id,omitempty"`
 	Archived    bool      `json:"archived"`
+	Tools       []string  `json:"tools"` // the tools switched on: articles, events, polls
 	CreatedAt   time.Time `json:"created_at"`
 	// Shown on single-space answers only.
 	MemberCount *int            `json:"member_count,omitempty"`
@@ -84,7 +85,18 @@ func spaceOf(sp *spaces.Space) *spaceJSON {
 	return &spaceJSON{ID: sp.AccountID, Slug: sp.Slug(), Acct: accountOf(sp.Account).Acct, Name: sp.Account.DisplayName,
 		Description: sp.Account.Bio, Rules: sp.Rules, Languages: sp.LanguageList(), Themes: themes,
 		Visibility: sp.Visibility, JoinPolicy: sp.JoinPolicy, Posting: sp.Posting, AvatarID: sp.AvatarID,
-		BannerID: sp.BannerID, Archived: sp.IsArchived(), CreatedAt: sp.CreatedAt}
+		BannerID: sp.BannerID, Archived: sp.IsArchived(), Tools: toolsOn(sp), CreatedAt: sp.CreatedAt}
+}
+
+// toolsOn lists the tools sp has on, in the domain's order.
+func toolsOn(sp *spaces.Space) []string {
+	out := []string{}
+	for _, t := range spaces.Tools {
+		if sp.ToolOn(t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 type translationJSON struct {
@@ -138,6 +150,7 @@ type postJSON struct {
 	Liked        bool               `json:"liked"`
 	Pinned       bool               `json:"pinned"`
 	Poll         *pollJSON          `json:"poll"`
+	Event        *eventJSON         `json:"event"`
 	CreatedAt    time.Time          `json:"created_at"`
 	EditedAt     *time.Time         `json:"edited_at,omitempty"`
 }
@@ -151,7 +164,7 @@ type spaceRefJSON struct {
 }
 
 // postsOf renders posts for viewer: whether they like each, their choices
-// in its poll.
+// in its poll, their registration for its event.
 func (a *API) postsOf(ctx context.Context, viewer *spaces.Account, posts []*spaces.Post) ([]postJSON, error) {
 	liked, err := a.spaces.LikedAmong(ctx, viewer, posts)
 	if err != nil {
@@ -161,18 +174,25 @@ func (a *API) postsOf(ctx context.Context, viewer *spaces.Account, posts []*spac
 	if err != nil {
 		return nil, err
 	}
+	registered, err := a.spaces.RegistrationStates(ctx, viewer, posts)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]postJSON, len(posts))
 	for i, p := range posts {
-		out[i] = a.postOf(p, viewer, liked[p.ID], chosen[p.ID])
+		out[i] = a.postOf(p, viewer, liked[p.ID], chosen[p.ID], registered[p.ID])
 	}
 	return out, nil
 }
 
-// postOf is a post as viewer sees it, with its poll.
-func (a *API) postOf(p *spaces.Post, viewer *spaces.Account, liked bool, chosen []int) postJSON {
+// postOf is a post as viewer sees it, with its poll and its event.
+func (a *API) postOf(p *spaces.Post, viewer *spaces.Account, liked bool, chosen []int, registration string) postJSON {
 	j := postOf(p, viewer, liked)
 	if p.Poll != nil {
 		j.Poll = a.pollOf(p, viewer, chosen)
+	}
+	if p.Event != nil {
+		j.Event = a.eventOf(p, viewer, registration)
 	}
 	return j
 }

@@ -67,6 +67,7 @@ type spaceSettingsJSON struct {
 	Posting     *string   `json:"posting"`
 	AvatarID    *string   `json:"avatar_id"`
 	BannerID    *string   `json:"banner_id"`
+	Tools       *[]string `json:"tools"` // the tools on; [] switches them all off
 }
 
 func (in spaceSettingsJSON) settings() spaces.SpaceSettings {
@@ -77,6 +78,9 @@ func (in spaceSettingsJSON) settings() spaces.SpaceSettings {
 	}
 	if in.Themes != nil {
 		s.Themes = append([]string{}, *in.Themes...)
+	}
+	if in.Tools != nil {
+		s.Tools = append([]string{}, *in.Tools...) // never nil: nil would leave them as they are
 	}
 	return s
 }

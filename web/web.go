@@ -141,6 +141,8 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/spaces", w.directory, nil)
 	w.route(r, "/spaces/new", w.newSpaceForm, w.createSpace)
 	w.route(r, "/spaces/{slug}/articles", w.spaceArticles, nil)
+	r.Handle("/spaces/{slug}/calendar.ics", w.serveCalendar(w.spaceCalendar))
+	r.Handle("/calendar/{token:[A-Za-z0-9_-]+}.ics", w.serveCalendar(w.agendaCalendar))
 	w.route(r, "/spaces/{slug}/people", w.spacePeople, nil)
 	w.route(r, "/spaces/{slug}/about", w.spaceAbout, nil)
 	w.route(r, "/spaces/{slug}/join", w.invitation, w.join)

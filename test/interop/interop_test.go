@@ -45,12 +45,7 @@ type peer struct {
 // the test skips; with it, a missing package fails it.
 func startScript(t *testing.T, script, pkg, what string) (stdin io.WriteCloser, stdout io.Reader) {
 	t.Helper()
-	if os.Getenv("RUCHE_INTEROP") == "" {
-		t.Skip("RUCHE_INTEROP is not set: run `make test` (npm ci in test/interop, then this suite)")
-	}
-	if _, err := os.Stat("node_modules/" + pkg); err != nil {
-		t.Fatalf("the %s is not installed (npm ci in test/interop): %v", what, err)
-	}
+	requireNode(t, pkg, what)
 	cmd := exec.Command("node", script)
 	cmd.Stderr = os.Stderr
 	stdin, _ = cmd.StdinPipe()
@@ -69,6 +64,18 @@ func startScript(t *testing.T, script, pkg, what string) (stdin io.WriteCloser, 
 		}
 	})
 	return stdin, stdout
+}
+
+// requireNode skips the test without RUCHE_INTEROP, and fails it when the
+// npm package pkg, which its script needs, is not installed.
+func requireNode(t *testing.T, pkg, what string) {
+	t.Helper()
+	if os.Getenv("RUCHE_INTEROP") == "" {
+		t.Skip("RUCHE_INTEROP is not set: run `make test` (npm ci in test/interop, then this suite)")
+	}
+	if _, err := os.Stat("node_modules/" + pkg); err != nil {
+		t.Fatalf("the %s is not installed (npm ci in test/interop): %v", what, err)
+	}
 }
 
 func startPeer(t *testing.T) *peer {
