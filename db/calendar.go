@@ -57,6 +57,19 @@ func (d *DB) UpdateEvent(ctx context.Context, e *CalendarEvent, columns ...strin
 	return wrap(err, "update event")
 }
 
+// LockEvent loads the event row of postID for a change of its list: the
+// row stays locked until the transaction ends, so that registrations at the
+// same time are counted one after the other (no place given twice).
+func (d *DB) LockEvent(ctx context.Context, postID string) (*CalendarEvent, error) {
+	if _, err := d.q(ctx).NewUpdate().Model((*CalendarEvent)(nil)).Set("capacity = capacity").
+		Where("post_id = ?", postID).Exec(ctx); err != nil {
+		return nil, wrap(err, "lock event")
+	}
+	e := new(CalendarEvent)
+	err := d.q(ctx).NewSelect().Model(e).Where("post_id = ?", postID).Scan(ctx)
+	return e, wrap(err, "lock event")
+}
+
 // EventsOf loads the event rows of posts, by post id.
 func (d *DB) EventsOf(ctx context.Context, postIDs []string) (map[string]*CalendarEvent, error) {
 	out := map[string]*CalendarEvent{}

@@ -103,6 +103,12 @@ func (d *DB) InsertPollVotes(ctx context.Context, votes []*PollVote, more bool) 
 		return nil
 	}
 	return d.InTx(ctx, func(tx *DB) error {
+		// The poll's row first: a lock that makes a voter's second vote,
+		// sent at the same time, wait for the first and see it.
+		if _, err := tx.q(ctx).NewUpdate().Model((*Poll)(nil)).Set("voters_count = voters_count").
+			Where("post_id = ?", votes[0].PostID).Exec(ctx); err != nil {
+			return wrap(err, "lock poll")
+		}
 		n, err := tx.q(ctx).NewSelect().Model((*PollVote)(nil)).
 			Where("post_id = ?", votes[0].PostID).Where("account_id = ?", votes[0].AccountID).Count(ctx)
 		if err != nil {

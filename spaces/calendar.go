@@ -150,13 +150,11 @@ func (s *Service) editEvent(ctx context.Context, tx *db.DB, by *Account, p *Post
 	if in == nil {
 		return nil
 	}
-	events, err := tx.EventsOf(ctx, []string{p.ID})
-	if err != nil {
-		return err
-	}
-	e := events[p.ID]
-	if e == nil {
+	e, err := tx.LockEvent(ctx, p.ID)
+	if errors.Is(err, db.ErrNotFound) {
 		return invalid("event", "event_not_allowed", "only an event has a date and a place")
+	} else if err != nil {
+		return err
 	}
 	if err := s.fillEvent(e, in, !by.IsLocal()); err != nil {
 		return err
@@ -194,10 +192,15 @@ func (s *Service) register(ctx context.Context, by *Account, postID, uri string)
 	}
 	var out *Registration
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
-		p, e, err := s.eventFor(ctx, tx, by, postID)
+		p, _, err := s.eventFor(ctx, tx, by, postID)
 		if err != nil {
 			return err
 		}
+		e, err := tx.LockEvent(ctx, p.ID) // its counts, as they are once it is ours to change
+		if err != nil {
+			return err
+		}
+		p.Event = e
 		if !p.Local && uri != "" {
 			return forbidden("not_local_event", "this node registers only for its own events")
 		}
@@ -316,16 +319,15 @@ func (s *Service) dropRegistration(ctx context.Context, tx *db.DB, p *Post, r *R
 		return err
 	}
 	r.Account = by
-	events, err := tx.EventsOf(ctx, []string{p.ID})
-	if err != nil {
+	e, err := tx.LockEvent(ctx, p.ID)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
-	e := events[p.ID]
 	p.Event = e
 	if err := s.emit(ctx, tx, EventUnregistered{Post: p, Registration: r}); err != nil {
 		return err
 	}
-	if e == nil || !p.Local {
+	if e == nil || e.PostID == "" || !p.Local {
 		return nil
 	}
 	if err := tx.CountRegistrations(ctx, e); err != nil {

@@ -2,6 +2,8 @@ package spaces_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -318,5 +320,63 @@ func TestCalendarToken(t *testing.T) {
 		}
 		_, _, err = s.AgendaByToken(ctx, tok2)
 		wantCode(t, err, "calendar_not_found")
+	})
+}
+
+// TestEventsAtOnce: members registering at the same moment for the last
+// places get one each, no more; a voter's two votes at once count once.
+func TestEventsAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, clk := newService(t, d, spaces.Options{})
+		ann := mustMember(t, s, "ann", spaces.RoleMember)
+		mustSpace(t, s, ann, "club", spaces.SpaceSettings{})
+		p, err := s.CreatePost(ctx, ann, "club", eventInput("Council", clk.now().Add(time.Hour), 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var members []*spaces.Account
+		for i := range 8 {
+			members = append(members, mustMember(t, s, fmt.Sprintf("m%d", i), spaces.RoleMember))
+		}
+		var wg sync.WaitGroup
+		for _, m := range members {
+			wg.Go(func() {
+				if _, err := s.JoinEvent(ctx, m, p.ID); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		going, waiting, err := s.Registrants(ctx, ann, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(going) != 3 || len(waiting) != 5 {
+			t.Fatalf("%d going, %d waiting; want 3 and 5", len(going), len(waiting))
+		}
+
+		poll, err := s.CreatePost(ctx, ann, "club", spaces.PostInput{Body: "Which day?",
+			Poll: &spaces.PollInput{Options: []string{"Mon", "Tue"}, ExpiresIn: time.Hour}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 2)
+		for c := range 2 {
+			wg.Go(func() { _, err := s.Vote(ctx, members[0], poll.ID, []int{c}); errs <- err })
+		}
+		wg.Wait()
+		close(errs)
+		ok := 0
+		for err := range errs {
+			if err == nil {
+				ok++
+			} else {
+				wantCode(t, err, "already_voted")
+			}
+		}
+		if got, _ := s.GetPost(ctx, ann, poll.ID); ok != 1 || got.Poll.VotersCount != 1 {
+			t.Fatalf("%d votes taken, %d voters", ok, got.Poll.VotersCount)
+		}
 	})
 }
