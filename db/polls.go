@@ -16,6 +16,7 @@ type Poll struct {
 	HideTotals  bool   // results shown once it has ended
 	EndsAt      time.Time
 	VotersCount int
+	ClosedAt    time.Time     `bun:",nullzero"` // when the node saw it end
 	Options     []*PollOption `bun:"rel:has-many,join:post_id=post_id"`
 	// Set by the domain for a reader: the positions they chose.
 	Chosen []int `bun:"-"`
@@ -157,4 +158,33 @@ func (d *DB) PollVotesOfAccount(ctx context.Context, accountID string) ([]*PollV
 	var out []*PollVote
 	err := d.q(ctx).NewSelect().Model(&out).Where("account_id = ?", accountID).OrderExpr("post_id, choice").Scan(ctx)
 	return out, wrap(err, "poll votes of account")
+}
+
+// PollsToClose returns the ids of the posts whose polls ended by now and
+// were not closed yet.
+func (d *DB) PollsToClose(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	var ids []string
+	err := d.q(ctx).NewSelect().Model((*Poll)(nil)).Column("post_id").
+		Where("closed_at IS NULL AND ends_at <= ?", now).OrderExpr("ends_at").Limit(int64(limit)).Scan(ctx, &ids)
+	return ids, wrap(err, "polls to close")
+}
+
+// ClaimPollClose marks the poll of postID closed at now, and tells whether
+// this call did (another worker may have).
+func (d *DB) ClaimPollClose(ctx context.Context, postID string, now time.Time) (bool, error) {
+	res, err := d.q(ctx).NewUpdate().Model((*Poll)(nil)).Set("closed_at = ?", now).
+		Where("post_id = ? AND closed_at IS NULL", postID).Exec(ctx)
+	if err != nil {
+		return false, wrap(err, "close poll")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, wrap(err, "close poll")
+}
+
+// LocalVoterIDs returns the local accounts that voted in the poll of postID.
+func (d *DB) LocalVoterIDs(ctx context.Context, postID string) ([]string, error) {
+	var ids []string
+	err := d.q(ctx).NewSelect().Model((*PollVote)(nil)).ColumnExpr("DISTINCT account_id").
+		Where("post_id = ?", postID).Where("account_id IN (SELECT id FROM accounts WHERE domain = '')").Scan(ctx, &ids)
+	return ids, wrap(err, "local voters")
 }

@@ -60,6 +60,41 @@ func TestPollsTwoNodes(t *testing.T) {
 		if onB.Poll.VotersCount != 1 || onB.Poll.Options[0].VotesCount != 1 || onB.Poll.Options[2].VotesCount != 1 {
 			t.Fatalf("the counts on B: %+v %+v %+v %+v", onB.Poll, onB.Poll.Options[0], onB.Poll.Options[1], onB.Poll.Options[2])
 		}
+
+		// Results hidden until the end reach B once it has ended: B counts
+		// its own member's vote, not carol's on A, until then.
+		carol := a.Member(t, "carol", spaces.RoleMember)
+		hidden, err := a.Spaces.CreatePost(ctx, alice, "", spaces.PostInput{Body: "Secret ballot?",
+			Poll: &spaces.PollInput{Options: []string{"Yes", "No"}, ExpiresIn: time.Hour, HideTotals: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b)
+		onB = postOn(t, b, bob, a.URL+"/posts/"+hidden.ID)
+		if _, err := b.Spaces.Vote(ctx, bob, onB.ID, []int{1}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Spaces.Vote(ctx, carol, hidden.ID, []int{0}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b)
+		if onB = postOn(t, b, bob, a.URL+"/posts/"+hidden.ID); onB.Poll.VotersCount != 1 || onB.Poll.Options[0].VotesCount != 0 {
+			t.Fatalf("hidden counts reached B before the end: %+v %+v", onB.Poll, onB.Poll.Options[0])
+		}
+		clock.Advance(2 * time.Hour)
+		for _, n := range []*nodetest.Node{a, b} {
+			if _, err := n.Spaces.ClosePolls(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		drain(t, a, b)
+		if onB = postOn(t, b, bob, a.URL+"/posts/"+hidden.ID); onB.Poll.VotersCount != 2 || onB.Poll.Options[0].VotesCount != 1 ||
+			onB.Poll.Options[1].VotesCount != 1 {
+			t.Fatalf("the final counts on B: %+v %+v %+v", onB.Poll, onB.Poll.Options[0], onB.Poll.Options[1])
+		}
+		if kinds := notified(t, b, bob); kinds[spaces.NotifyPollEnded] != 1 {
+			t.Fatalf("bob's notifications on B: %v", kinds)
+		}
 	})
 }
 
@@ -76,4 +111,18 @@ func postOn(t *testing.T, n *nodetest.Node, viewer *spaces.Account, iri string) 
 		t.Fatalf("%s on %s: %v", iri, n.URL, err)
 	}
 	return p
+}
+
+// notified counts who's notifications on n by kind.
+func notified(t *testing.T, n *nodetest.Node, who *spaces.Account) map[string]int {
+	t.Helper()
+	list, err := n.Spaces.Notifications(ctx, who, spaces.NotificationPage{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, x := range list {
+		out[x.Kind]++
+	}
+	return out
 }

@@ -34,6 +34,10 @@ func (f *Federation) handleSpaceEvent(ctx context.Context, ev spaces.Event) erro
 		return f.onLiked(ctx, e.Like, true)
 	case spaces.PollVoted:
 		return f.onVoted(ctx, e.Post, e.Voter, e.Votes)
+	case spaces.PollEnded:
+		if e.Post.Local {
+			return f.onPostUpdated(ctx, e.Post) // the final results, closed
+		}
 	case spaces.EventRegistered:
 		return f.onEventRegistered(ctx, e.Post, e.Registration)
 	case spaces.EventUnregistered:

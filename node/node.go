@@ -272,7 +272,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if n.role != RoleWeb {
 		workers.Go(func() { n.Federation.Run(ctx) })
-		workers.Go(func() { n.remindEvents(ctx) })
+		workers.Go(func() { n.everyMinute(ctx) })
 	}
 	srv := &http.Server{
 		Handler:           n.handler,
@@ -325,17 +325,23 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// remindEvents reminds members of the events they go to, every minute,
-// until ctx is done. Each event's reminder is claimed in the database, so
-// that several workers remind once.
-func (n *Node) remindEvents(ctx context.Context) {
+// everyMinute does, every minute until ctx is done, what comes with time:
+// it reminds members of the events they go to and closes the polls that
+// ended. Each event and poll is claimed in the database, so that several
+// workers do each once.
+func (n *Node) everyMinute(ctx context.Context) {
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
 	for {
-		if count, err := n.Spaces.RemindEvents(ctx); err != nil && ctx.Err() == nil {
-			n.Log.Warn("event reminders", "err", err)
-		} else if count > 0 {
-			n.Log.Info("event reminders", "events", count)
+		for _, job := range []struct {
+			name string
+			run  func(context.Context) (int, error)
+		}{{"event reminders", n.Spaces.RemindEvents}, {"polls closed", n.Spaces.ClosePolls}} {
+			if count, err := job.run(ctx); err != nil && ctx.Err() == nil {
+				n.Log.Warn(job.name, "err", err)
+			} else if count > 0 {
+				n.Log.Info(job.name, "count", count)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -94,6 +94,9 @@ type (
 		Votes []*PollVote
 	}
 	PostUnliked struct{ Like *Like }
+	// PollEnded: the poll of Post (Post.Poll loaded) has ended; its
+	// results are final, and shown to all.
+	PollEnded struct{ Post *Post }
 	// EventRegistered: Registration.Account registered for the event of
 	// Post (Post.Event loaded): going, waiting, or (another server's event)
 	// pending its answer.
@@ -145,6 +148,7 @@ func (PostDeleted) eventName() string           { return "post deleted" }
 func (PostRemoved) eventName() string           { return "post removed" }
 func (PostLiked) eventName() string             { return "post liked" }
 func (PollVoted) eventName() string             { return "poll voted" }
+func (PollEnded) eventName() string             { return "poll ended" }
 func (EventRegistered) eventName() string       { return "event registered" }
 func (EventUnregistered) eventName() string     { return "event unregistered" }
 func (RegistrationsPromoted) eventName() string { return "registrations promoted" }

@@ -21,11 +21,13 @@ const (
 	NotifyEventReminder = "event_reminder"
 	// NotifyEventPlace: a place freed up; the member, who waited, goes.
 	NotifyEventPlace = "event_place"
+	// NotifyPollEnded: a poll the member voted in, or wrote, has ended.
+	NotifyPollEnded = "poll_ended"
 )
 
 // NotificationKinds are the kinds of notifications, each of which a member
 // may turn off.
-var NotificationKinds = []string{NotifyMention, NotifyReply, NotifyLike, NotifyJoinRequest, NotifyJoinAccepted, NotifyInvitation, NotifyNewPost, NotifyEventReminder, NotifyEventPlace}
+var NotificationKinds = []string{NotifyMention, NotifyReply, NotifyLike, NotifyJoinRequest, NotifyJoinAccepted, NotifyInvitation, NotifyNewPost, NotifyEventReminder, NotifyEventPlace, NotifyPollEnded}
 
 // NotificationOn tells whether the member receives notifications of kind.
 func NotificationOn(a *Account, kind string) bool {

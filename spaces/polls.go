@@ -262,3 +262,52 @@ func (s *Service) PollStateFor(viewer *Account, p *Post, chosen []int) PollState
 
 // PollEnded tells whether poll has ended.
 func (s *Service) PollEnded(poll *Poll) bool { return poll.Ended(s.now()) }
+
+// ClosePolls closes the polls that have ended: their local voters and
+// author are told, and listeners publish the final results (those hidden
+// until the end among them). The node calls it every minute, from every
+// worker: each poll is claimed by one. It returns how many it closed.
+func (s *Service) ClosePolls(ctx context.Context) (int, error) {
+	now := s.now()
+	ids, err := s.db.PollsToClose(ctx, now, 100)
+	if err != nil {
+		return 0, internal("close polls", err)
+	}
+	closed := 0
+	for _, id := range ids {
+		err := s.db.InTx(ctx, func(tx *db.DB) error {
+			if claimed, err := tx.ClaimPollClose(ctx, id, now); err != nil || !claimed {
+				return err // another worker closes it
+			}
+			p, err := s.reload(ctx, tx, id, nil, nil)
+			if err != nil {
+				return err
+			}
+			if p.IsDeleted() || p.Poll == nil {
+				return nil
+			}
+			if p.SpaceID != "" {
+				if p.Space, err = tx.SpaceByAccountID(ctx, p.SpaceID); err != nil {
+					return err
+				}
+			}
+			closed++
+			voters, err := tx.LocalVoterIDs(ctx, id)
+			if err != nil {
+				return err
+			}
+			if p.Local {
+				voters = append(voters, p.AccountID) // its author learns the results too
+			}
+			// notifyIDs leaves out the actor: the author, here, is the one told
+			if err := s.notifyIDs(ctx, tx, NotifyPollEnded, Console, p, p.Space, dedupe(voters)); err != nil {
+				return err
+			}
+			return s.emit(ctx, tx, PollEnded{Post: p})
+		})
+		if err != nil {
+			return closed, internal("close polls", err)
+		}
+	}
+	return closed, nil
+}

@@ -122,6 +122,22 @@ func TestPolls(t *testing.T) {
 				t.Errorf("%q: the feed lost its poll", fp.Content)
 			}
 		}
+
+		// Closed once: its voter and its author are told, once.
+		if n, err := s.ClosePolls(ctx); err != nil || n != 2 {
+			t.Fatalf("closed %d polls (%v), want both", n, err)
+		}
+		if n, _ := s.ClosePolls(ctx); n != 0 {
+			t.Fatalf("closed %d polls again", n)
+		}
+		if countOf(rec.events, "spaces.PollEnded") != 2 {
+			t.Errorf("events: %v", rec.events)
+		}
+		for who, want := range map[*spaces.Account]int{bob: 1, ann: 2, cat: 0} {
+			if got := notificationKinds(t, s, who)[spaces.NotifyPollEnded]; got != want {
+				t.Errorf("%s was told of %d ended polls, want %d", who.Username, got, want)
+			}
+		}
 	})
 }
 
