@@ -40,6 +40,9 @@ type Actor struct {
 	PostingRestrictedToMods bool
 	Visibility              string // public, network or members (Ruche)
 	JoinPolicy              string // open, approval or invite (Ruche)
+	// Tools: the tools the space has on (Ruche), such as events; nil for
+	// an actor that is no space.
+	Tools []string
 }
 
 // PublicKey is an actor's key as published in its document: a key object
@@ -200,6 +203,9 @@ func (a Actor) groupFields(m map[string]any) {
 		if v != "" {
 			m[k] = v
 		}
+	}
+	if a.Tools != nil {
+		m["tools"] = a.Tools
 	}
 	if a.Image != "" {
 		m["image"] = map[string]any{"type": "Image", "url": a.Image}

@@ -63,6 +63,7 @@ func Context() []any {
 			"visibility":                "ruche:visibility",
 			"joinPolicy":                "ruche:joinPolicy",
 			"appliesTo":                 "ruche:appliesTo",
+			"tools":                     "ruche:tools",
 		},
 	}
 }

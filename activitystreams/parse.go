@@ -249,6 +249,8 @@ type RemoteActor struct {
 	Visibility              string
 	JoinPolicy              string
 	PostingRestrictedToMods bool
+	// Tools are the tools a Ruche space has on; nil when it does not say.
+	Tools []string
 }
 
 // ActorTypes are the types of documents the node takes for actors.
@@ -294,6 +296,14 @@ func ActorFrom(m map[string]any) (*RemoteActor, error) {
 		a.Visibility, _ = m["visibility"].(string)
 		a.JoinPolicy, _ = m["joinPolicy"].(string)
 		a.PostingRestrictedToMods, _ = m["postingRestrictedToMods"].(bool)
+		if list, ok := m["tools"].([]any); ok {
+			a.Tools = []string{}
+			for _, v := range list {
+				if s, ok := v.(string); ok && len(a.Tools) < 20 {
+					a.Tools = append(a.Tools, s)
+				}
+			}
+		}
 	}
 	return a, nil
 }

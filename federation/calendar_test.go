@@ -98,6 +98,18 @@ func TestEventsTwoNodes(t *testing.T) {
 		if onB = postOn(t, b, bob, iri); !onB.Event.StartsAt.Equal(later) || onB.Event.Address != "" || onB.Event.GoingCount != 2 {
 			t.Fatalf("the event on B after the edit: %+v", onB.Event)
 		}
+
+		// The space's tools, as its Group publishes them: B shows the same.
+		if sp, _ := b.Spaces.Space(ctx, bob, "reseau@"+host(a)); !sp.ToolOn(spaces.ToolEvents) {
+			t.Fatalf("B's copy of the space has events off: %q", sp.ToolsOff)
+		}
+		if _, err := a.Spaces.UpdateSpace(ctx, alice, "reseau", spaces.SpaceSettings{Tools: []string{spaces.ToolArticles}}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b)
+		if sp, _ := b.Spaces.Space(ctx, bob, "reseau@"+host(a)); sp.ToolOn(spaces.ToolEvents) || sp.ToolOn(spaces.ToolPolls) || !sp.ToolOn(spaces.ToolArticles) {
+			t.Fatalf("B's copy of the space after A switched events and polls off: %q", sp.ToolsOff)
+		}
 	})
 }
 

@@ -232,13 +232,15 @@ func (f *Federation) cacheFile(ctx context.Context, m *spaces.Media) error {
 }
 
 // storeRemoteSpace keeps the space of a remote Group the node fetched: its
-// visibility, join policy and posting rights as the Group publishes them.
+// visibility, join policy, posting rights and tools as the Group publishes
+// them.
 func (f *Federation) storeRemoteSpace(ctx context.Context, a *spaces.Account, ra *activitystreams.RemoteActor) error {
 	posting := spaces.PostingMembers
 	if ra.PostingRestrictedToMods {
 		posting = spaces.PostingModerators
 	}
-	_, err := f.spaces.SaveRemoteSpace(ctx, a, spaces.RemoteSpace{Visibility: ra.Visibility, JoinPolicy: ra.JoinPolicy, Posting: posting})
+	_, err := f.spaces.SaveRemoteSpace(ctx, a, spaces.RemoteSpace{Visibility: ra.Visibility, JoinPolicy: ra.JoinPolicy,
+		Posting: posting, Tools: ra.Tools})
 	return err
 }
 

@@ -17,15 +17,16 @@ import (
 
 // RemoteSpace is what a remote Group publishes about its space.
 type RemoteSpace struct {
-	Visibility string // public, network or members; anything else is public
-	JoinPolicy string // open, approval or invite; default from the account's lock
-	Posting    string // members or moderators
+	Visibility string   // public, network or members; anything else is public
+	JoinPolicy string   // open, approval or invite; default from the account's lock
+	Posting    string   // members or moderators
+	Tools      []string // the tools it has on; nil: all (a space of another kind of server)
 }
 
 // SaveRemoteSpace records, or refreshes, the space of a remote Group account
 // the node has fetched, so that local members can ask to join it and its
 // posts have a place here. Unknown values fall back to what other servers'
-// groups mean: public, open unless locked, every member posts.
+// groups mean: public, open unless locked, every member posts, every tool.
 func (s *Service) SaveRemoteSpace(ctx context.Context, group *Account, in RemoteSpace) (*Space, error) {
 	if group == nil || group.IsLocal() || group.Type != TypeGroup {
 		return nil, forbidden("not_remote_group", "only a remote Group has a remote space")
@@ -42,6 +43,12 @@ func (s *Service) SaveRemoteSpace(ctx context.Context, group *Account, in Remote
 	if !slices.Contains(PostingRights, in.Posting) {
 		in.Posting = PostingMembers
 	}
+	var off []string
+	for _, t := range Tools {
+		if in.Tools != nil && !slices.Contains(in.Tools, t) {
+			off = append(off, t)
+		}
+	}
 	var out *Space
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
 		now := s.now()
@@ -55,11 +62,12 @@ func (s *Service) SaveRemoteSpace(ctx context.Context, group *Account, in Remote
 		}
 		changed := isNew || sp.Visibility != in.Visibility
 		sp.Visibility, sp.JoinPolicy, sp.Posting, sp.UpdatedAt, sp.Account = in.Visibility, in.JoinPolicy, in.Posting, now, group
+		sp.ToolsOff = strings.Join(off, " ")
 		if isNew {
 			if err := tx.InsertSpace(ctx, sp); err != nil {
 				return err
 			}
-		} else if err := tx.UpdateSpace(ctx, sp, "visibility", "join_policy", "posting", "updated_at"); err != nil {
+		} else if err := tx.UpdateSpace(ctx, sp, "visibility", "join_policy", "posting", "tools_off", "updated_at"); err != nil {
 			return err
 		}
 		if changed {
