@@ -107,6 +107,11 @@ func TestTemplatesUseCatalogue(t *testing.T) {
 			t.Errorf("no month %d", m)
 		}
 	}
+	for d := 0; d <= 6; d++ {
+		if !c.has("weekday." + strconv.Itoa(d)) {
+			t.Errorf("no weekday %d", d)
+		}
+	}
 	for _, tool := range spaces.Tools {
 		for _, k := range []string{"tool." + tool, "tool." + tool + "_hint"} {
 			if !c.has(k) {

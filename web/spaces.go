@@ -214,7 +214,7 @@ type spaceHead struct {
 	Space   *spaces.Space
 	Rights  *spaces.SpaceRights
 	Members int
-	Tab     string // posts, articles, people, about, settings
+	Tab     string // posts, articles, events, people, about, settings
 }
 
 // loadSpace loads the space of the URL with the viewer's rights in it.
