@@ -186,8 +186,15 @@ func TestEventsPages(t *testing.T) {
 		edit.Set("capacity", "many")
 		want(t, a.post("/posts/"+id+"/edit", edit), http.StatusUnprocessableEntity, `id="f-capacity-error"`)
 
+		// The day before, those going are reminded.
+		clk.advance(13*24*time.Hour + 12*time.Hour)
+		if _, err := n.Spaces.RemindEvents(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want(t, c.get("/notifications"), http.StatusOK, "Reminder: an event you are going to starts within 24 hours")
+
 		// Over: in the past events, without buttons.
-		clk.advance(15 * 24 * time.Hour)
+		clk.advance(36 * time.Hour)
 		want(t, c.get("/spaces/club/events"), http.StatusOK, "No upcoming events.")
 		past := c.get("/spaces/club/events?past=1")
 		want(t, past, http.StatusOK, "Past events", "Conseil", "This event is over.")
