@@ -120,7 +120,7 @@ func (w *Web) agendaCalendar(r *http.Request, _ *spaces.Account) (calendarFile, 
 	}
 	// The member's handle names the calendar in every language.
 	name := a.Username + "@" + w.host
-	return calendarFile{name: "agenda.ics", private: true, cal: w.calendarOf(name, posts)}, nil
+	return calendarFile{name: a.Username + "-agenda.ics", private: true, cal: w.calendarOf(name, posts)}, nil
 }
 
 // calendarOf is the calendar file of events.

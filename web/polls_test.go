@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
@@ -14,7 +15,11 @@ import (
 // votes with the form, then sees the results and their choice; the author
 // sees the results and no form; a vote the domain refuses says why.
 func TestPollsPages(t *testing.T) {
+	clk := &clock{}
 	eachDB(t, func(t *testing.T, n *nodetest.Node) {
+		clk.mu.Lock()
+		clk.t = time.Now().UTC()
+		clk.mu.Unlock()
 		alice := speaks(t, n, member(t, n, "alice", spaces.RoleMember), "en")
 		speaks(t, n, member(t, n, "bob", spaces.RoleMember), "fr")
 		newSpace(t, n, alice, "club", spaces.SpaceSettings{Name: str("Club")})
@@ -44,5 +49,13 @@ func TestPollsPages(t *testing.T) {
 			t.Error("the form is offered again after the vote")
 		}
 		want(t, b.post("/posts/"+p.ID+"/votes", url.Values{"choice": {"0"}}), http.StatusConflict, "déjà voté")
-	})
+
+		// Once it has ended, its voter and its author are told.
+		clk.advance(4 * 24 * time.Hour)
+		if _, err := n.Spaces.ClosePolls(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		want(t, b.get("/notifications"), http.StatusOK, "Un sondage auquel vous avez pris part est terminé", `href="/posts/`+p.ID+`"`)
+		want(t, a.get("/notifications"), http.StatusOK, "A poll you took part in has ended")
+	}, withClock(clk))
 }
