@@ -336,6 +336,26 @@ try {
   await submit(m, "Créer mon adresse privée");
   check((await m.getByLabel("Votre adresse privée").inputValue()).startsWith(base + "/calendar/"), "the private calendar address, shown once");
   await audit(m, "agenda-calendar");
+  await m.goto(base + "/spaces/cantines/events");
+  await m.screenshot({ path: path.join(results, "readme-events.png"), fullPage: true });
+
+  // 9c. The member asks the space a question with a poll; the admin votes
+  // and sees the results with their bars.
+  await m.goto(base + "/spaces/cantines");
+  await m.getByLabel("Votre message").fill("Quel jour pour la prochaine visio ?");
+  await m.locator("summary", { hasText: "Ajouter un sondage" }).click();
+  await m.getByLabel("Réponse 1", { exact: true }).fill("Mardi");
+  await m.getByLabel("Réponse 2", { exact: true }).fill("Jeudi");
+  await audit(m, "compose-poll");
+  await submit(m, "Publier");
+  await expectText(m, "Publié.", "the poll is published");
+  await a.goto(base + "/spaces/cantines");
+  await a.getByRole("radio", { name: "Jeudi" }).first().check();
+  await clickAndLoad(a, a.getByRole("button", { name: "Voter" }).first());
+  await expectText(a, "votre choix", "the vote is shown");
+  await expectText(a, "1 personne a voté", "the count of voters");
+  check(await a.locator("progress").count() >= 2, "the results have their bars");
+  await audit(a, "poll-results");
 
   // 10. The member switches the interface to German; the article stays in French.
   await m.goto(base + "/");
