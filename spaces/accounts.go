@@ -50,9 +50,9 @@ var reservedNames = map[string]bool{}
 
 func init() {
 	for _, n := range strings.Fields(`
-		about abuse account accounts activities activity actor admin administrator api app apps compose preview
+		about abuse account accounts activities activity actor admin administrator agenda api app apps calendar compose preview
 		assets auth avatar avatars banner block blocks bookmarks console contact css docs
-		domain domains explore export favicon feed feeds featured federation files follow followers
+		domain domains events explore export favicon feed feeds featured federation files follow followers
 		following healthz help home hostmaster img inbox info instance invitation invitations
 		invite invites js language login new logout mail me media members moderator moderators noc nodeinfo
 		notifications oauth onboarding outbox password postmaster posts privacy profile public
