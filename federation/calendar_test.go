@@ -122,3 +122,91 @@ func stateOf(t *testing.T, n *nodetest.Node, who *spaces.Account, p *spaces.Post
 	}
 	return states[p.ID]
 }
+
+// TestEventsAndPollsAcrossThreeNodes: a space on A with members on B and C.
+// B's member organises an event in it, which A's Group announces: C's
+// member registers from C and A's member from A — each Join goes to B, the
+// organizer's node, which keeps the list (one place: A's member waits, then
+// goes when C's member leaves). C's member asks a poll there; B's member
+// votes from B, and the count reaches every node.
+func TestEventsAndPollsAcrossThreeNodes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		clock := nodetest.NewClock()
+		a := nodetest.New(t, d.Dialect(), nodetest.WithClock(clock))
+		b := nodetest.New(t, d.Dialect(), nodetest.WithClock(clock))
+		c := nodetest.New(t, d.Dialect(), nodetest.WithClock(clock))
+		olga := a.Member(t, "olga", spaces.RoleMember)
+		anna := a.Member(t, "anna", spaces.RoleMember)
+		bea := b.Member(t, "bea", spaces.RoleMember)
+		chloe := c.Member(t, "chloe", spaces.RoleMember)
+		name := "Cantines"
+		if _, err := a.Spaces.CreateSpace(ctx, olga, spaces.NewSpace{Slug: "cantines", SpaceSettings: spaces.SpaceSettings{Name: &name}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Spaces.JoinSpace(ctx, anna, "cantines", "", ""); err != nil {
+			t.Fatal(err)
+		}
+		joinRemote(t, b, a, bea, "cantines")
+		joinRemote(t, c, a, chloe, "cantines")
+		drain(t, a, b, c)
+		handle := "cantines@" + host(a)
+
+		start := clock.Now().Add(48 * time.Hour).Truncate(time.Second)
+		ev, err := b.Spaces.CreatePost(ctx, bea, handle, spaces.PostInput{Kind: spaces.KindEvent, Title: "Visite",
+			Body: "La cuisine centrale.", Event: &spaces.EventInput{StartsAt: start, EndsAt: start.Add(time.Hour), TimeZone: "Europe/Paris", Capacity: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iri := b.URL + "/posts/" + ev.ID
+		drain(t, a, b, c)
+		onA, onC := postOn(t, a, anna, iri), postOn(t, c, chloe, iri)
+		if onA.Event == nil || onC.Event == nil || !onC.Event.StartsAt.Equal(start) || onC.Event.Capacity != 1 {
+			t.Fatalf("the event on A %+v and C %+v", onA.Event, onC.Event)
+		}
+
+		if _, err := c.Spaces.JoinEvent(ctx, chloe, onC.ID); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		if _, err := a.Spaces.JoinEvent(ctx, anna, onA.ID); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		chloeOnB, annaOnB := remote(t, b, c.URL+"/users/chloe"), remote(t, b, a.URL+"/users/anna")
+		if got := [2]string{stateOf(t, b, chloeOnB, ev), stateOf(t, b, annaOnB, ev)}; got != [2]string{spaces.RegistrationGoing, spaces.RegistrationWaiting} {
+			t.Fatalf("on B, chloe and anna are %v", got)
+		}
+		if got := [2]string{stateOf(t, c, chloe, onC), stateOf(t, a, anna, onA)}; got != [2]string{spaces.RegistrationGoing, spaces.RegistrationPending} {
+			t.Fatalf("chloe on C and anna on A are %v", got)
+		}
+		if err := c.Spaces.LeaveEvent(ctx, chloe, onC.ID); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		drain(t, a, b, c)
+		if got := stateOf(t, a, anna, onA); got != spaces.RegistrationGoing {
+			t.Fatalf("anna on A after chloe left: %q", got)
+		}
+
+		poll, err := c.Spaces.CreatePost(ctx, chloe, handle, spaces.PostInput{Body: "Menu bio le lundi ?",
+			Poll: &spaces.PollInput{Options: []string{"Oui", "Non"}, ExpiresIn: 24 * time.Hour}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		piri := c.URL + "/posts/" + poll.ID
+		drain(t, a, b, c)
+		if _, err := b.Spaces.Vote(ctx, bea, postOn(t, b, bea, piri).ID, []int{0}); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		drain(t, a, b, c)
+		for _, n := range []struct {
+			node   *nodetest.Node
+			viewer *spaces.Account
+		}{{a, anna}, {b, bea}, {c, chloe}} {
+			if got := postOn(t, n.node, n.viewer, piri).Poll; got.VotersCount != 1 || got.Options[0].VotesCount != 1 {
+				t.Fatalf("the poll on %s: %+v %+v", n.node.URL, got, got.Options[0])
+			}
+		}
+	})
+}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"text/template/parse"
+
+	"github.com/ruche-social/ruche/spaces"
 )
 
 func testWeb(t *testing.T) *Web {
@@ -103,6 +105,18 @@ func TestTemplatesUseCatalogue(t *testing.T) {
 	for m := 1; m <= 12; m++ {
 		if !c.has("month." + strconv.Itoa(m)) {
 			t.Errorf("no month %d", m)
+		}
+	}
+	for d := 0; d <= 6; d++ {
+		if !c.has("weekday." + strconv.Itoa(d)) {
+			t.Errorf("no weekday %d", d)
+		}
+	}
+	for _, tool := range spaces.Tools {
+		for _, k := range []string{"tool." + tool, "tool." + tool + "_hint"} {
+			if !c.has(k) {
+				t.Errorf("tool %s: no message %q", tool, k)
+			}
 		}
 	}
 	for _, k := range kindNames {

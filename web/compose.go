@@ -18,8 +18,14 @@ import (
 // composerView is what a composer shows: where the post goes (and who will
 // see it), the languages it may be written in, files already sent, and a
 // preview when asked for.
+//
+// Events are written here too, not in a form of their own: an event is a
+// post with a title and a description like an article's, and it needs
+// what the composer already gives — where it goes and who will see it, a
+// key against double submission, files, a preview, errors on their fields.
+// Only the when and where are added (eventInput).
 type composerView struct {
-	Kind     string          // note or article
+	Kind     string          // note, article or event
 	Targets  []composeTarget // where the author may post; empty when Fixed
 	Fixed    *spaces.Space   // the composer of a space's page posts there
 	Target   string          // the chosen space's handle; "" for the profile
@@ -31,6 +37,22 @@ type composerView struct {
 	Preview  map[string]template.HTML
 	MaxMB    int64
 	Post     *spaces.Post // when editing
+	Zones    []string     // the time zones an event may be in
+}
+
+// ToolOn tells whether the composer offers a tool (articles, events,
+// polls): not in a space's own composer when the space switched it off.
+// Where the author picks the space, the domain refuses a tool switched off
+// there (tool_off).
+func (c *composerView) ToolOn(tool string) bool { return c.Fixed == nil || c.Fixed.ToolOn(tool) }
+
+// composeKind is the kind of post a composer writes: a note unless article
+// or event is asked for.
+func composeKind(kind string) string {
+	if kind == spaces.KindArticle || kind == spaces.KindEvent {
+		return kind
+	}
+	return spaces.KindNote
 }
 
 // composeTarget is a space one may post in, or the author's profile.
@@ -56,7 +78,8 @@ func (c *composerView) Visibility() string {
 // their profile), want being the one chosen ("" with chosen false: the
 // first space).
 func (w *Web) composer(r *http.Request, rq *request, fixed *spaces.Space, kind, want string, chosen bool) (*composerView, error) {
-	c := &composerView{Kind: kind, Fixed: fixed, Key: newKey(), MaxMB: w.spaces.Options().MaxUpload >> 20, Next: r.URL.RequestURI()}
+	c := &composerView{Kind: kind, Fixed: fixed, Key: newKey(), MaxMB: w.spaces.Options().MaxUpload >> 20, Next: r.URL.RequestURI(),
+		Zones: eventZones}
 	var langs []string
 	if fixed != nil {
 		c.Target = accountHandle(fixed.Account)
@@ -116,7 +139,8 @@ func newKey() string {
 // composeFields are the fields of a composer for langs.
 func composeFields(langs []string) []string {
 	f := []string{"space", "kind", "language", "body", "sensitive", "content_warning", "themes", "applies_to", "files", "key", "next",
-		"poll_option", "poll_multiple", "poll_duration", "poll_hide_totals"}
+		"poll_option", "poll_multiple", "poll_duration", "poll_hide_totals", "title"}
+	f = append(f, eventFields...)
 	for _, l := range langs {
 		f = append(f, "title_"+l, "summary_"+l, "body_"+l)
 	}
@@ -128,6 +152,10 @@ func composeFields(langs []string) []string {
 func postInput(r *http.Request, kind string, langs []string) spaces.PostInput {
 	f := r.PostForm
 	in := spaces.PostInput{Kind: kind, Language: f.Get("language"), Key: f.Get("key")}
+	if kind == spaces.KindEvent {
+		in.Title, in.Body, in.Event = f.Get("title"), f.Get("body"), eventInput(f)
+		return in
+	}
 	if kind != spaces.KindArticle {
 		in.Body, in.Warning, in.Poll = f.Get("body"), warningInput(f), pollInput(f)
 		return in
@@ -193,7 +221,9 @@ func composeError(err error, kind, main string) error {
 		field = "files"
 	case "language", "themes", "applies_to", "content_warning":
 	default:
-		field = ""
+		if !slices.Contains(eventFields, field) {
+			field = ""
+		}
 	}
 	c := *de
 	c.Field = field
@@ -206,11 +236,8 @@ func (w *Web) compose(rw http.ResponseWriter, r *http.Request, rq *request) erro
 	if _, ok := requireViewer(rw, r, rq); !ok {
 		return nil
 	}
-	kind := spaces.KindNote
-	if r.URL.Query().Get("kind") == spaces.KindArticle {
-		kind = spaces.KindArticle
-	}
 	q := r.URL.Query()
+	kind := composeKind(q.Get("kind"))
 	c, err := w.composer(r, rq, nil, kind, q.Get("space"), q.Has("space"))
 	if err != nil {
 		return err
@@ -218,13 +245,23 @@ func (w *Web) compose(rw http.ResponseWriter, r *http.Request, rq *request) erro
 	c.Next = ""
 	f := newForm(nil, composeFields(c.Langs)...)
 	f.Values.Set("language", c.Main)
+	if kind == spaces.KindEvent {
+		zone, err := w.defaultZone(r, rq, c.Target)
+		if err != nil {
+			return err
+		}
+		f.Values.Set("time_zone", zone)
+	}
 	return w.renderComposer(rw, r, rq, http.StatusOK, f, c)
 }
 
 func (w *Web) renderComposer(rw http.ResponseWriter, r *http.Request, rq *request, status int, f *form, c *composerView) error {
 	title := rq.cat.T("compose.title_note")
-	if c.Kind == spaces.KindArticle {
+	switch c.Kind {
+	case spaces.KindArticle:
 		title = rq.cat.T("compose.title_article")
+	case spaces.KindEvent:
+		title = rq.cat.T("compose.title_event")
 	}
 	if c.Post != nil {
 		title = rq.cat.T("compose.title_edit")
@@ -242,10 +279,7 @@ func (w *Web) publish(rw http.ResponseWriter, r *http.Request, rq *request) erro
 		return nil
 	}
 	ctx := r.Context()
-	kind := spaces.KindNote
-	if r.PostForm.Get("kind") == spaces.KindArticle {
-		kind = spaces.KindArticle
-	}
+	kind := composeKind(r.PostForm.Get("kind"))
 	handle := r.PostForm.Get("space")
 	var fixed *spaces.Space
 	if r.PostForm.Get("fixed") != "" {

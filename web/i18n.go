@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/ruche-social/ruche/spaces"
 )
 
 // Locales are the languages of the interface, in the order the switcher shows them.
@@ -155,7 +157,11 @@ func (c *catalogue) Date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	t = t.UTC()
+	return c.day(t.UTC())
+}
+
+// day formats the day of t in t's own location.
+func (c *catalogue) day(t time.Time) string {
 	return strings.NewReplacer(
 		"{day}", strconv.Itoa(t.Day()),
 		"{month}", c.T("month."+strconv.Itoa(int(t.Month()))),
@@ -174,6 +180,27 @@ func (c *catalogue) DateTime(t time.Time) string {
 		"{date}", c.Date(t),
 		"{time}", fmt.Sprintf("%02d:%02d", t.Hour(), t.Minute()),
 	).Replace(c.T("format.datetime"))
+}
+
+// EventWhen formats when an event takes place in its own time zone, which
+// it names: a meeting in Paris is at 14:00 in Paris wherever one reads it,
+// and the zone tells a reader elsewhere. An event over several days shows
+// both dates.
+func (c *catalogue) EventWhen(e *spaces.CalendarEvent) string {
+	loc := spaces.EventLocation(e)
+	start, end := e.StartsAt.In(loc), e.EndsAt.In(loc)
+	clock := func(t time.Time) string { return fmt.Sprintf("%02d:%02d", t.Hour(), t.Minute()) }
+	if y, m, d := start.Date(); end.Year() == y && end.Month() == m && end.Day() == d {
+		return c.T("format.event_day", "date", c.longDay(start), "start", clock(start), "end", clock(end), "zone", e.TimeZone)
+	}
+	return c.T("format.event_days", "start_date", c.longDay(start), "start", clock(start),
+		"end_date", c.longDay(end), "end", clock(end), "zone", e.TimeZone)
+}
+
+// longDay is the day of t with its weekday, in t's location: "mardi 15
+// décembre 2026".
+func (c *catalogue) longDay(t time.Time) string {
+	return c.T("format.weekday_date", "weekday", c.T("weekday."+strconv.Itoa(int(t.Weekday()))), "date", c.day(t))
 }
 
 // Minutes is a duration in whole minutes, rounded up: "try again in 3 minutes".

@@ -25,6 +25,13 @@ type postPage struct {
 	Share    string // the post's address, to share
 	Key      string // of the comment form
 	Full     string // the id of a long comment shown whole
+	// Registrants are who goes to an event and who waits: for its
+	// organizer and the space's moderators; nil for everyone else.
+	Registrants *registrantsView
+}
+
+type registrantsView struct {
+	Going, Waiting []*spaces.Registration
 }
 
 // postPage: GET /posts/{id}?lang=&after= — a post or an article, in the
@@ -61,6 +68,9 @@ func (w *Web) renderPost(rw http.ResponseWriter, r *http.Request, rq *request, s
 		return err
 	}
 	view.Post = views[0]
+	if view.Registrants, err = w.registrants(r, rq, p); err != nil {
+		return err
+	}
 	title := ""
 	if t := view.Post.Text; t != nil {
 		view.Lang, title = t.Language, t.Title
@@ -86,6 +96,22 @@ func (w *Web) renderPost(rw http.ResponseWriter, r *http.Request, rq *request, s
 	}
 	w.renderForm(rw, r, rq, status, "post", title, f, view)
 	return nil
+}
+
+// registrants lists who goes to the event p and who waits, when the
+// viewer may see it (the domain says who: not_organizer for others).
+func (w *Web) registrants(r *http.Request, rq *request, p *spaces.Post) (*registrantsView, error) {
+	if p.Event == nil || rq.viewer == nil {
+		return nil, nil
+	}
+	going, waiting, err := w.spaces.Registrants(r.Context(), rq.viewer, p.ID)
+	switch {
+	case spaces.KindOf(err) == spaces.KindForbidden:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &registrantsView{Going: going, Waiting: waiting}, nil
 }
 
 // commentFields are the fields of the comment form.
@@ -221,12 +247,16 @@ func (w *Web) editForm(rw http.ResponseWriter, r *http.Request, rq *request) err
 	}
 	f.Values.Set("themes", strings.Join(postView{P: p}.Themes(), ", "))
 	for _, t := range p.Translations {
-		if p.Kind == spaces.KindNote && t.Language == p.Language {
+		if p.Kind != spaces.KindArticle && t.Language == p.Language {
+			f.Values.Set("title", t.Title)
 			f.Values.Set("body", t.Source)
 		}
 		f.Values.Set("title_"+t.Language, t.Title)
 		f.Values.Set("summary_"+t.Language, t.Summary)
 		f.Values.Set("body_"+t.Language, t.Source)
+	}
+	if p.Event != nil {
+		fillEventForm(f, p.Event)
 	}
 	return w.renderComposer(rw, r, rq, http.StatusOK, f, c)
 }
@@ -253,7 +283,10 @@ func (w *Web) editable(r *http.Request, rq *request, me *spaces.Account) (*space
 	if p.Space != nil {
 		langs = p.Space.LanguageList()
 	}
-	c := &composerView{Kind: p.Kind, Fixed: p.Space, Post: p, Main: p.Language}
+	c := &composerView{Kind: p.Kind, Fixed: p.Space, Post: p, Main: p.Language, Zones: eventZones}
+	if p.Event != nil && !slices.Contains(c.Zones, p.Event.TimeZone) {
+		c.Zones = append([]string{p.Event.TimeZone}, c.Zones...) // from another server, say
+	}
 	for _, t := range spaces.MainFirst(p) {
 		langs = append(langs, t.Language)
 	}

@@ -117,6 +117,7 @@ func (w *Web) funcs(c *catalogue) template.FuncMap {
 		"date":     c.Date,
 		"datetime": c.DateTime,
 		"num":      c.Number,
+		"when":     c.EventWhen,
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"asset":    w.assets.url,
 		"profile":  ProfilePath,

@@ -95,6 +95,7 @@ func (w *Web) saveSpaceSettings(rw http.ResponseWriter, r *http.Request, rq *req
 	}
 	f := newForm(r, spaceFields...)
 	f.Values["languages"] = r.PostForm["languages"]
+	f.Values["tools"] = r.PostForm["tools"]
 	f.Values.Set("slug", p.Head.Space.Slug())
 	p.Form = w.spaceFormView(p.Head.Space, p.Head.Rights, f)
 	settings := spaceSettings(r)

@@ -79,7 +79,7 @@ func (w *Web) directory(rw http.ResponseWriter, r *http.Request, rq *request) er
 var spaceLanguages = []string{"fr", "en", "de", "it", "es", "nl", "pt", "pl"}
 
 // spaceFields are the fields of a space's settings form.
-var spaceFields = []string{"avatar_id", "slug", "name", "description", "rules", "main_language", "languages", "themes", "visibility", "join_policy", "posting"}
+var spaceFields = []string{"avatar_id", "slug", "name", "description", "rules", "main_language", "languages", "themes", "visibility", "join_policy", "posting", "tools"}
 
 type spaceFormView struct {
 	Space        *spaces.Space // nil on creation
@@ -89,6 +89,8 @@ type spaceFormView struct {
 	JoinPolicies []string
 	Postings     []string
 	Chosen       []string // the languages ticked
+	Tools        []string // every tool a space may switch on
+	ToolsOn      []string // the tools ticked
 }
 
 // newSpaceView is the page that creates a space.
@@ -96,7 +98,8 @@ type newSpaceView struct{ Form spaceFormView }
 
 func (w *Web) spaceFormView(sp *spaces.Space, rights *spaces.SpaceRights, f *form) spaceFormView {
 	v := spaceFormView{Space: sp, Rights: rights, Languages: spaceLanguages, Visibilities: spaces.SpaceVisibilities,
-		JoinPolicies: spaces.JoinPolicies, Postings: spaces.PostingRights, Chosen: f.Values["languages"]}
+		JoinPolicies: spaces.JoinPolicies, Postings: spaces.PostingRights, Chosen: f.Values["languages"],
+		Tools: spaces.Tools, ToolsOn: f.Values["tools"]}
 	return v
 }
 
@@ -122,6 +125,11 @@ func spaceSettings(r *http.Request) spaces.SpaceSettings {
 			s.Languages = s.Languages[1:]
 		}
 	}
+	// Unticked boxes send nothing: the hidden tools_shown tells a form that
+	// switched every tool off from one that has no tools.
+	if f.Get("tools_shown") != "" {
+		s.Tools = append([]string{}, f["tools"]...)
+	}
 	if _, ok := f["themes"]; ok {
 		s.Themes = strings.FieldsFunc(f.Get("themes"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
 		if s.Themes == nil {
@@ -146,6 +154,18 @@ func fillSpaceForm(f *form, sp *spaces.Space) {
 	f.Values.Set("visibility", sp.Visibility)
 	f.Values.Set("join_policy", sp.JoinPolicy)
 	f.Values.Set("posting", sp.Posting)
+	f.Values["tools"] = toolsOn(sp)
+}
+
+// toolsOn lists the tools sp has switched on.
+func toolsOn(sp *spaces.Space) []string {
+	var on []string
+	for _, t := range spaces.Tools {
+		if sp.ToolOn(t) {
+			on = append(on, t)
+		}
+	}
+	return on
 }
 
 // newSpaceForm: GET /spaces/new.
@@ -163,6 +183,7 @@ func (w *Web) newSpaceForm(rw http.ResponseWriter, r *http.Request, rq *request)
 	f.Values.Set("visibility", spaces.VisibilityPublic)
 	f.Values.Set("join_policy", spaces.JoinOpen)
 	f.Values.Set("posting", spaces.PostingMembers)
+	f.Values["tools"] = spaces.Tools
 	w.renderForm(rw, r, rq, http.StatusOK, "space_new", rq.cat.T("space_new.title"), f, newSpaceView{w.spaceFormView(nil, nil, f)})
 	return nil
 }
@@ -175,6 +196,7 @@ func (w *Web) createSpace(rw http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	f := newForm(r, spaceFields...)
 	f.Values["languages"] = r.PostForm["languages"]
+	f.Values["tools"] = r.PostForm["tools"]
 	set := spaceSettings(r)
 	if set.Name == nil {
 		set.Name = new(string)
@@ -192,7 +214,7 @@ type spaceHead struct {
 	Space   *spaces.Space
 	Rights  *spaces.SpaceRights
 	Members int
-	Tab     string // posts, articles, people, about, settings
+	Tab     string // posts, articles, events, people, about, settings
 }
 
 // loadSpace loads the space of the URL with the viewer's rights in it.
@@ -264,6 +286,9 @@ func (w *Web) spaceArticles(rw http.ResponseWriter, r *http.Request, rq *request
 	h, err := w.loadSpace(r, rq, "articles")
 	if err != nil {
 		return err
+	}
+	if !h.Space.ToolOn(spaces.ToolArticles) {
+		return errNotFound // switched off: the articles stay, unlisted
 	}
 	q := r.URL.Query()
 	view := spacePage{Head: h, Theme: q.Get("theme"), Language: q.Get("language")}

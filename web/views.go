@@ -23,8 +23,19 @@ type postView struct {
 	Langs  []*spaces.Translation // every language, the main one first
 	Rights spaces.PostRights
 	Liked  bool
-	Poll   *pollView // nil: the post carries none
+	Poll   *pollView  // nil: the post carries none
+	Event  *eventView // nil: the post is no event
 }
+
+// eventView is an event as its reader sees it: when and where, the places,
+// and what they may do (register, leave) as the domain says.
+type eventView struct {
+	*spaces.CalendarEvent
+	spaces.EventState
+}
+
+// Left is how many places are free; 0 when there is no limit.
+func (v *eventView) Left() int { return max(v.Capacity-v.GoingCount, 0) }
 
 // pollView is a post's poll as its reader sees it.
 type pollView struct {
@@ -94,6 +105,9 @@ func (v postView) Excerpt() string {
 // Article tells whether the post is a best-practice article.
 func (v postView) Article() bool { return v.P.Kind == spaces.KindArticle }
 
+// Titled tells whether the post has a title: an article or an event.
+func (v postView) Titled() bool { return v.Article() || v.Event != nil }
+
 // Themes are the themes an author chose for an article.
 func (v postView) Themes() []string {
 	var out []string
@@ -150,12 +164,19 @@ func (w *Web) postViews(ctx context.Context, viewer *spaces.Account, lang string
 	if err != nil {
 		return nil, err
 	}
+	registered, err := w.spaces.RegistrationStates(ctx, viewer, posts)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]postView, len(posts))
 	for i, p := range posts {
 		out[i] = postView{P: p, Text: pickText(p, lang), Langs: spaces.MainFirst(p), Liked: liked[p.ID],
 			Rights: spaces.PostRightsOf(viewer, p, rights)}
 		if p.Poll != nil {
 			out[i].Poll = &pollView{Poll: p.Poll, PollState: w.spaces.PollStateFor(viewer, p, chosen[p.ID]), Chosen: chosen[p.ID]}
+		}
+		if p.Event != nil {
+			out[i].Event = &eventView{CalendarEvent: p.Event, EventState: w.spaces.EventStateFor(viewer, p, registered[p.ID])}
 		}
 	}
 	return out, nil

@@ -292,6 +292,51 @@ try {
     await m.screenshot({ path: path.join(results, `readme-${name}.png`), fullPage: true });
   }
 
+  // 9b. The member announces a workshop from the web form, in the space's
+  // time zone, registers, and finds it in the space's events tab and in
+  // their agenda, where they make their private calendar address.
+  await m.goto(base + "/spaces/cantines/events");
+  await expectText(m, "Aucun événement à venir", "the events tab, empty");
+  await clickAndLoad(m, m.getByRole("link", { name: "Nouvel événement" }).first());
+  await expectText(m, "Nouvel événement", "event composer");
+  await m.getByLabel("Titre", { exact: true }).fill("Atelier allergies");
+  await m.getByLabel("Description", { exact: true }).fill("Retours d’expérience sur les **PAI** et l’étiquetage des plats. Apportez vos fiches !");
+  const day = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
+  await m.getByLabel("Début", { exact: true }).fill(`${day}T14:00`);
+  await m.getByLabel("Fin", { exact: true }).fill(`${day}T12:00`);
+  check(await m.getByLabel("Fuseau horaire").inputValue() === "Europe/Paris", "a French member's event starts in Paris time");
+  await m.getByLabel("Lieu", { exact: true }).fill("Collège Jean-Moulin, salle polyvalente");
+  await m.getByLabel("Adresse", { exact: true }).fill("12 rue des Écoles\n69000 Lyon");
+  await m.getByLabel("Places", { exact: true }).fill("20");
+  await audit(m, "compose-event");
+  await m.getByRole("button", { name: "Publier", exact: true }).click();
+  await m.locator(".error-summary").waitFor();
+  await expectText(m, "Un événement se termine après son début", "an end before the start is refused on its field");
+  check(await m.locator("#f-ends_at").getAttribute("aria-invalid") === "true", "the end field says it is wrong");
+  await audit(m, "compose-event-error");
+  await m.getByLabel("Fin", { exact: true }).fill(`${day}T16:00`);
+  await m.getByRole("button", { name: "Publier", exact: true }).click();
+  await m.getByText("Publié.").waitFor();
+  await expectText(m, "14:00 – 16:00 (Europe/Paris)", "the event's time in its own zone");
+  await clickAndLoad(m, m.getByRole("button", { name: /^S’inscrire/ }).first());
+  await expectText(m, "Vous êtes inscrit", "registered");
+  await expectText(m, "Vous participez", "the event says the member goes");
+  await expectText(m, "1 participant · 19 places restantes", "the places left");
+  await audit(m, "event");
+  await m.goto(base + "/spaces/cantines/events");
+  await expectText(m, "Atelier allergies", "the events tab lists the workshop");
+  check(await m.getByRole("link", { name: "Événements" }).first().getAttribute("aria-current") === "page", "the events tab is the current one");
+  await expectText(m, base + "/spaces/cantines/calendar.ics", "the space's calendar address");
+  await audit(m, "space-events");
+  await clickAndLoad(m, m.getByRole("link", { name: "Agenda" }));
+  await expectText(m, "Mon agenda", "the agenda page");
+  await expectText(m, "Atelier allergies", "the agenda lists the workshop");
+  await expectText(m, "gardez-la pour vous", "the agenda says the address is private");
+  await audit(m, "agenda");
+  await submit(m, "Créer mon adresse privée");
+  check((await m.getByLabel("Votre adresse privée").inputValue()).startsWith(base + "/calendar/"), "the private calendar address, shown once");
+  await audit(m, "agenda-calendar");
+
   // 10. The member switches the interface to German; the article stays in French.
   await m.goto(base + "/");
   await submit(m, "Deutsch");

@@ -14,7 +14,8 @@
     var label = button.textContent;
     button.hidden = false;
     button.addEventListener("click", function () {
-      navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+      var text = target.tagName === "INPUT" ? target.value : target.textContent;
+      navigator.clipboard.writeText(text.trim()).then(function () {
         button.textContent = button.getAttribute("data-copied");
         setTimeout(function () { button.textContent = label; }, 2000);
       });
