@@ -76,8 +76,9 @@ func (s *Service) newProposal(sp *Space, by *Account, in ProposalInput) (*FAQPro
 }
 
 // FAQProposals lists the proposals of a space viewer sees: the open ones,
-// oldest first, for its moderators (mayWriteFAQ); their own, answered or
-// not, for anyone else.
+// oldest first, for its moderators; their own, answered or not, for anyone
+// else. Reading them stays possible in an archived space or with the FAQ
+// off.
 func (s *Service) FAQProposals(ctx context.Context, viewer *Account, handle string) ([]*FAQProposal, error) {
 	if !canAct(viewer) {
 		return nil, errUnauthenticated
@@ -87,10 +88,12 @@ func (s *Service) FAQProposals(ctx context.Context, viewer *Account, handle stri
 		return nil, err
 	}
 	f := db.FAQProposalFilter{SpaceID: sp.AccountID, Open: true, Limit: MaxFAQEntries}
-	if err := s.mayWriteFAQ(ctx, s.db, viewer, sp); AsError(err).Code == "not_moderator" {
-		f.Open, f.AccountID = false, viewer.ID
-	} else if err != nil {
+	moderator, err := s.mayModerateSpace(ctx, s.db, viewer, sp)
+	if err != nil {
 		return nil, internal("faq proposals", err)
+	}
+	if !moderator {
+		f.Open, f.AccountID = false, viewer.ID
 	}
 	out, err := s.db.ListFAQProposals(ctx, f)
 	if err != nil {

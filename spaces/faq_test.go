@@ -302,6 +302,12 @@ func TestFAQProposals(t *testing.T) {
 		}
 		_, err = s.ProposeFAQQuestion(ctx, bob, "club", spaces.ProposalInput{Question: "Off?"})
 		wantCode(t, err, "tool_off")
+		if own, err := s.FAQProposals(ctx, bob, "club"); err != nil || len(own) != 2 {
+			t.Fatalf("bob's proposals with the FAQ off: %v, %d", err, len(own))
+		}
+		if _, err := s.FAQProposals(ctx, ann, "club"); err != nil {
+			t.Fatalf("the open proposals with the FAQ off: %v", err)
+		}
 	})
 }
 
