@@ -18,7 +18,8 @@ const (
 	NSActivityStreams = "https://www.w3.org/ns/activitystreams"
 	NSSecurity        = "https://w3id.org/security/v1"
 	// NSRuche names Ruche's few terms of its own (a space's members,
-	// visibility and join policy, an article's appliesTo); they are described
+	// visibility and join policy, an article's appliesTo, an FAQ entry's
+	// category and position); they are described
 	// in docs/federation.md, which this IRI points to.
 	NSRuche = "https://github.com/ruche-social/ruche/blob/main/docs/federation.md#"
 	// Public is the special collection of everyone (as:Public).
@@ -64,6 +65,8 @@ func Context() []any {
 			"joinPolicy":                "ruche:joinPolicy",
 			"appliesTo":                 "ruche:appliesTo",
 			"tools":                     "ruche:tools",
+			"faqCategory":               "ruche:faqCategory",
+			"faqPosition":               "ruche:faqPosition",
 		},
 	}
 }

@@ -42,6 +42,8 @@ type Object struct {
 	Poll *Question
 	// Event is the when and where of an Event.
 	Event *Event
+	// FAQ makes an Article an FAQ entry (Ruche).
+	FAQ *FAQPlace
 }
 
 // Question is the poll a note carries: its options (oneOf, or anyOf when
@@ -245,6 +247,9 @@ func (o Object) Document() (map[string]any, error) {
 	}
 	if o.Event != nil {
 		setEvent(m, o.Event)
+	}
+	if o.FAQ != nil {
+		setFAQ(m, o.FAQ)
 	}
 	return m, nil
 }

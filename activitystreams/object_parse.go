@@ -53,6 +53,8 @@ type RemoteObject struct {
 	// Event is the when and where of an Event, which has a title like an
 	// Article; its summary (a line of when and where) is not kept.
 	Event *Event
+	// FAQ is the place of an Article that is an FAQ entry (Ruche).
+	FAQ *FAQPlace
 }
 
 // LangText is a post's text in one language.
@@ -129,6 +131,9 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 		sensitive, _ := m["sensitive"].(bool)
 		o.Warning = PlainLine(summary)
 		o.Sensitive = sensitive || o.Warning != ""
+	}
+	if o.Article {
+		o.FAQ = faqOf(m)
 	}
 	o.Hashtags = hashtagsOf(m["tag"])
 	o.Mentions = mentionsOf(m["tag"])

@@ -47,6 +47,7 @@ func (a *API) Mount(r *mux.Router) {
 	a.route(r, "/api/v1/accounts", methods{http.MethodPost: a.register})
 	a.mountSpaces(r)
 	a.mountEvents(r)
+	a.mountFAQ(r)
 	r.PathPrefix("/api/").Handler(a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errRoute(http.StatusNotFound, "not_found", "no such API endpoint")
 	}))

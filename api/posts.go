@@ -46,6 +46,8 @@ type postInputJSON struct {
 	} `json:"poll"`
 	// An event's when and where (kind event).
 	Event *eventInputJSON `json:"event"`
+	// An FAQ entry's category and position (kind faq).
+	FAQ *faqInputJSON `json:"faq"`
 }
 
 func (in postInputJSON) input() (spaces.PostInput, error) {
@@ -67,6 +69,7 @@ func (in postInputJSON) input() (spaces.PostInput, error) {
 		p.Poll = &spaces.PollInput{Options: in.Poll.Options, Multiple: in.Poll.Multiple,
 			ExpiresIn: time.Duration(in.Poll.ExpiresIn) * time.Second, HideTotals: in.Poll.HideTotals}
 	}
+	p.FAQ = in.FAQ.input()
 	var err error
 	p.Event, err = in.Event.input()
 	return p, err

@@ -67,7 +67,7 @@ type spaceJSON struct {
 	AvatarID    string    `json:"avatar_id,omitempty"`
 	BannerID    string    `json:"banner_id,omitempty"`
 	Archived    bool      `json:"archived"`
-	Tools       []string  `json:"tools"` // the tools switched on: articles, events, polls
+	Tools       []string  `json:"tools"` // the tools switched on: articles, events, polls, faq
 	CreatedAt   time.Time `json:"created_at"`
 	// Shown on single-space answers only.
 	MemberCount *int            `json:"member_count,omitempty"`
@@ -151,6 +151,7 @@ type postJSON struct {
 	Pinned       bool               `json:"pinned"`
 	Poll         *pollJSON          `json:"poll"`
 	Event        *eventJSON         `json:"event"`
+	FAQ          *faqJSON           `json:"faq,omitempty"`
 	CreatedAt    time.Time          `json:"created_at"`
 	EditedAt     *time.Time         `json:"edited_at,omitempty"`
 }
@@ -193,6 +194,9 @@ func (a *API) postOf(p *spaces.Post, viewer *spaces.Account, liked bool, chosen 
 	}
 	if p.Event != nil {
 		j.Event = a.eventOf(p, viewer, registration)
+	}
+	if p.FAQ != nil {
+		j.FAQ = &faqJSON{Category: p.FAQ.Category, Position: p.FAQ.Position}
 	}
 	return j
 }

@@ -16,7 +16,7 @@ type Post struct {
 	ID           string `bun:",pk"`
 	URI          string `bun:",nullzero"` // remote posts: the object's IRI
 	URL          string // remote posts: the page to show people
-	Kind         string // note, article, event
+	Kind         string // note, article, event, faq
 	AccountID    string
 	SpaceID      string `bun:",nullzero"` // empty for a profile post
 	InReplyToID  string `bun:",nullzero"` // comments: the post they answer
@@ -52,6 +52,8 @@ type Post struct {
 	Poll      *Poll  `bun:"-"` // the poll it carries, if any
 	// Event is the when and where of a post of kind event.
 	Event *CalendarEvent `bun:"-"`
+	// FAQ is the category and position of a post of kind faq.
+	FAQ *FAQEntry `bun:"-"`
 }
 
 // IsDeleted tells whether the post is a tombstone.

@@ -16,7 +16,7 @@ import (
 
 // TestGoldenSpaceDocuments pins what a node serves of a space and its posts:
 // the Group, an Article with its languages, themes and file, a comment, a
-// note behind a content warning, a poll, an event, the collections, and the Group's Announce. Addresses, keys, dates and ids vary
+// note behind a content warning, a poll, an event, an FAQ entry, the collections, and the Group's Announce. Addresses, keys, dates and ids vary
 // from run to run and are replaced by placeholders.
 func TestGoldenSpaceDocuments(t *testing.T) {
 	a := nodetest.New(t, db.SQLite)
@@ -63,6 +63,13 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	faq, err := a.Spaces.CreatePost(ctx, olga, "cantines", spaces.PostInput{Kind: spaces.KindFAQ, Language: "fr",
+		Title: "Comment signaler une allergie ?", Body: "Remplissez le **formulaire** avec l'infirmière.",
+		FAQ:          &spaces.FAQInput{Category: "Santé"},
+		Translations: []spaces.TranslationInput{{Language: "en", Title: "How do I report an allergy?", Body: "Fill in the **form** with the nurse."}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var announce db.Activity
 	if err := a.DB.Bun().NewSelect().Model(&announce).Where("type = 'Announce'").Where("object_uri <> ?", a.URL+"/posts/"+article.ID).
 		OrderExpr("id").Limit(1).Scan(ctx); err != nil {
@@ -84,7 +91,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 		s = strings.ReplaceAll(s, host(a), "node.example")
 		s = regexp.MustCompile(`-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n`).ReplaceAllString(s, "PEM")
 		s = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`).ReplaceAllString(s, `"DATE"`)
-		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}, {event.ID, "EVENT"}} {
+		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}, {event.ID, "EVENT"}, {faq.ID, "FAQ"}} {
 			s = strings.ReplaceAll(s, id.id, id.name)
 		}
 		return []byte(ulid.ReplaceAllString(s, "ULID"))
@@ -104,6 +111,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	golden.Bytes(t, "note-warning.json", get("/posts/"+warned.ID))
 	golden.Bytes(t, "question.json", get("/posts/"+poll.ID))
 	golden.Bytes(t, "event.json", get("/posts/"+event.ID))
+	golden.Bytes(t, "faq.json", get("/posts/"+faq.ID))
 	golden.Bytes(t, "thread.json", get("/posts/"+article.ID+"/context?page=true"))
 	golden.Bytes(t, "members-page.json", get("/spaces/cantines/members?page=true"))
 	golden.Bytes(t, "moderators.json", get("/spaces/cantines/moderators"))

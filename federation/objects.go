@@ -27,7 +27,7 @@ func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystre
 		Published: p.CreatedAt, Updated: p.EditedAt, URL: f.postURL(p), Language: p.Language,
 		Content: map[string]string{}, AppliesTo: p.AppliesTo,
 	}
-	if p.Kind == spaces.KindArticle {
+	if p.Kind == spaces.KindArticle || p.Kind == spaces.KindFAQ { // an FAQ entry: its question as the title
 		o.Type, o.Name, o.Summary = "Article", map[string]string{}, map[string]string{}
 	} else {
 		o.Sensitive, o.Warning = p.Sensitive, p.Warning
@@ -91,6 +91,9 @@ func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystre
 	}
 	o.To, o.Cc = f.addressing(p, sp, mentioned)
 	o.Poll = f.questionOf(p)
+	if p.FAQ != nil {
+		o.FAQ = &activitystreams.FAQPlace{Category: p.FAQ.Category, Position: p.FAQ.Position}
+	}
 	if o.Event = eventOf(p); o.Event != nil {
 		o.Type, o.Sensitive, o.Warning = "Event", false, ""
 		o.Name = map[string]string{}
@@ -184,7 +187,7 @@ func (f *Federation) servePost(w http.ResponseWriter, r *http.Request) {
 		f.notVisible(w, r, err)
 		return
 	}
-	if err := f.withPollAndEvent(ctx, p); err != nil {
+	if err := f.withParts(ctx, p); err != nil {
 		f.lookupError(w, r, err)
 		return
 	}
@@ -283,18 +286,23 @@ func nonEmpty(list []string) []string {
 	return out
 }
 
-// withPollAndEvent loads the rows that make a post a Question or an Event,
-// for a post read alone.
-func (f *Federation) withPollAndEvent(ctx context.Context, p *spaces.Post) error {
+// withParts loads the rows that make a post a Question, an Event or an
+// FAQ entry, for a post read alone.
+func (f *Federation) withParts(ctx context.Context, p *spaces.Post) error {
 	polls, err := f.rows.PollsOf(ctx, []string{p.ID})
 	if err != nil {
 		return err
 	}
 	p.Poll = polls[p.ID]
-	if p.Kind != spaces.KindEvent {
-		return nil
+	switch p.Kind {
+	case spaces.KindEvent:
+		events, err := f.rows.EventsOf(ctx, []string{p.ID})
+		p.Event = events[p.ID]
+		return err
+	case spaces.KindFAQ:
+		entries, err := f.rows.FAQEntriesOf(ctx, []string{p.ID})
+		p.FAQ = entries[p.ID]
+		return err
 	}
-	events, err := f.rows.EventsOf(ctx, []string{p.ID})
-	p.Event = events[p.ID]
-	return err
+	return nil
 }

@@ -124,6 +124,10 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 	case !o.Article:
 		// always given, so that an edit that drops the warning drops it here
 		in.Warning = &spaces.ContentWarning{Sensitive: o.Sensitive, Text: cutRunes(o.Warning, maxWarning)}
+	case o.FAQ != nil:
+		in.Kind, in.Summary, in.AppliesTo = spaces.KindFAQ, "", ""
+		position := o.FAQ.Position
+		in.FAQ = &spaces.FAQInput{Category: o.FAQ.Category, Position: &position}
 	default:
 		in.Kind = spaces.KindArticle
 		for _, t := range o.Hashtags {
@@ -136,6 +140,9 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 		if t.Language != "" && len(in.Translations) < maxLanguages {
 			in.Translations = append(in.Translations, spaces.TranslationInput{Language: t.Language,
 				Title: cutRunes(t.Title, maxTitle), Summary: cutRunes(t.Summary, maxSummary), Body: t.Body})
+			if in.Kind == spaces.KindFAQ {
+				in.Translations[len(in.Translations)-1].Summary = ""
+			}
 		}
 	}
 	for _, a := range o.Attachments {
@@ -158,6 +165,8 @@ func editInput(o *activitystreams.RemoteObject) spaces.PostInput {
 	if !o.Article { // an event's date and place change with its text
 		in.Themes, in.AppliesTo = nil, ""
 	}
+	// an FAQ entry's category and position change with its text: a move
+	// comes as an Update whose faqPosition is the new place
 	return in
 }
 

@@ -9,7 +9,8 @@ import (
 // (GDPR's right of access and portability): their profile and settings,
 // what they wrote in every language, the files they attached, the spaces
 // they belong to, whom they follow and who follows them, the events they
-// registered for and their votes in polls. Passwords, sessions and other
+// registered for, their votes in polls and the questions they proposed for
+// spaces' FAQs. Passwords, sessions and other
 // members' private data are not in it.
 type Export struct {
 	ExportedAt    time.Time
@@ -20,6 +21,7 @@ type Export struct {
 	Followers     []ExportFollow
 	Registrations []ExportRegistration
 	Votes         []ExportVote
+	FAQProposals  []ExportFAQProposal
 }
 
 // ExportAccount is the member's profile and settings.
@@ -42,6 +44,21 @@ type ExportPost struct {
 	EditedAt                                                    *time.Time
 	Poll                                                        *ExportPoll  `json:",omitempty"`
 	Event                                                       *ExportEvent `json:",omitempty"`
+	FAQ                                                         *ExportFAQ   `json:",omitempty"`
+}
+
+// ExportFAQ is the place of an FAQ entry the member wrote (Position -1:
+// deleted, out of the order).
+type ExportFAQ struct {
+	Category string
+	Position int
+}
+
+// ExportFAQProposal is a question the member proposed for a space's FAQ:
+// State open, answered (Answer: the entry's id) or dismissed.
+type ExportFAQProposal struct {
+	Space, Question, Language, State, Answer string
+	CreatedAt                                time.Time
 }
 
 // ExportPoll is the poll a post carries, with its counts.
@@ -135,6 +152,9 @@ func (s *Service) ExportData(ctx context.Context, by *Account) (*Export, error) 
 		out.Spaces = append(out.Spaces, e)
 	}
 	if err := s.exportFollows(ctx, a, out); err != nil {
+		return nil, err
+	}
+	if err := s.exportProposals(ctx, a, out); err != nil {
 		return nil, err
 	}
 	return out, s.exportTakingPart(ctx, a, out)
@@ -241,6 +261,12 @@ func (s *Service) exportPosts(ctx context.Context, a *Account, out *Export) erro
 				e.Event = &ExportEvent{StartsAt: ev.StartsAt, EndsAt: ev.EndsAt, TimeZone: ev.TimeZone, PlaceName: ev.PlaceName,
 					Address: ev.Address, OnlineURL: ev.OnlineURL, Capacity: ev.Capacity, Going: ev.GoingCount, Waiting: ev.WaitingCount}
 			}
+			if p.Kind == KindFAQ {
+				e.FAQ = &ExportFAQ{Position: -1}
+				if p.FAQ != nil {
+					e.FAQ.Category, e.FAQ.Position = p.FAQ.Category, p.FAQ.Position
+				}
+			}
 			out.Posts = append(out.Posts, e)
 		}
 		if len(page) < exportPage {
@@ -295,4 +321,30 @@ func MainFirst(p *Post) []*Translation {
 		}
 	}
 	return out
+}
+
+// exportProposals adds the questions the member proposed for FAQs.
+func (s *Service) exportProposals(ctx context.Context, a *Account, out *Export) error {
+	list, err := s.db.FAQProposalsOfAccount(ctx, a.ID)
+	if err != nil {
+		return internal("export proposals", err)
+	}
+	handles := map[string]string{}
+	for _, p := range list {
+		if _, ok := handles[p.SpaceID]; !ok {
+			if sp, err := s.db.SpaceByAccountID(ctx, p.SpaceID); err == nil {
+				handles[p.SpaceID] = spaceHandle(sp)
+			}
+		}
+		e := ExportFAQProposal{Space: handles[p.SpaceID], Question: p.Question, Language: p.Language,
+			State: "open", Answer: p.AnsweredPostID, CreatedAt: p.CreatedAt}
+		switch {
+		case p.AnsweredPostID != "":
+			e.State = "answered"
+		case !p.DismissedAt.IsZero():
+			e.State = "dismissed"
+		}
+		out.FAQProposals = append(out.FAQProposals, e)
+	}
+	return nil
 }

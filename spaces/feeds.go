@@ -25,7 +25,8 @@ func (s *Service) feed(ctx context.Context, viewer *Account, f db.Feed) ([]*Post
 	return out, s.withSpaces(ctx, out)
 }
 
-// withSpaces sets each post's Space, and its Poll or Event when it has one.
+// withSpaces sets each post's Space, and its Poll, Event or FAQ row when it
+// has one.
 func (s *Service) withSpaces(ctx context.Context, posts []*Post) error {
 	var ids []string
 	for _, p := range posts {
@@ -49,6 +50,9 @@ func (s *Service) withSpaces(ctx context.Context, posts []*Post) error {
 	}
 	if err := s.withEvents(ctx, s.db, posts); err != nil {
 		return internal("events of posts", err)
+	}
+	if err := s.withFAQ(ctx, s.db, posts); err != nil {
+		return internal("faq of posts", err)
 	}
 	return nil
 }

@@ -23,11 +23,14 @@ const (
 	NotifyEventPlace = "event_place"
 	// NotifyPollEnded: a poll the member voted in, or wrote, has ended.
 	NotifyPollEnded = "poll_ended"
+	// NotifyFAQAnswered: a question the member proposed for a space's FAQ
+	// was answered there.
+	NotifyFAQAnswered = "faq_answered"
 )
 
 // NotificationKinds are the kinds of notifications, each of which a member
 // may turn off.
-var NotificationKinds = []string{NotifyMention, NotifyReply, NotifyLike, NotifyJoinRequest, NotifyJoinAccepted, NotifyInvitation, NotifyNewPost, NotifyEventReminder, NotifyEventPlace, NotifyPollEnded}
+var NotificationKinds = []string{NotifyMention, NotifyReply, NotifyLike, NotifyJoinRequest, NotifyJoinAccepted, NotifyInvitation, NotifyNewPost, NotifyEventReminder, NotifyEventPlace, NotifyPollEnded, NotifyFAQAnswered}
 
 // NotificationOn tells whether the member receives notifications of kind.
 func NotificationOn(a *Account, kind string) bool {

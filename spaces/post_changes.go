@@ -23,8 +23,8 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 		if err != nil {
 			return err
 		}
-		if p.AccountID != by.ID {
-			return forbidden("not_author", "only the author may edit a post")
+		if err := s.mayEdit(ctx, tx, by, p, sp); err != nil {
+			return err
 		}
 		if by.IsLocal() == in.HTML || len(in.Attachments) > 0 || len(in.RemoteAttachments) > 0 {
 			return invalid("body", "edit_form", "a remote edit comes as HTML, a local one as Markdown; attachments stay")
@@ -42,6 +42,9 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 		if err := s.editEvent(ctx, tx, by, p, in.Event); err != nil {
 			return err
 		}
+		if err := s.editFAQ(ctx, tx, by, p, sp, in.FAQ); err != nil {
+			return err
+		}
 		p.EditedAt = s.now()
 		if !by.IsLocal() && !in.Published.IsZero() {
 			p.EditedAt = in.Published.UTC().Truncate(time.Microsecond)
@@ -54,6 +57,9 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 			return err
 		}
 		if err := s.withEvents(ctx, tx, []*Post{p}); err != nil {
+			return err
+		}
+		if err := s.withFAQ(ctx, tx, []*Post{p}); err != nil {
 			return err
 		}
 		if err := s.indexPost(ctx, tx, p); err != nil {
@@ -69,6 +75,18 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 		return nil, internal("edit post", err)
 	}
 	return out, nil
+}
+
+// mayEdit is who edits a post: its author; an FAQ entry, its space's FAQ
+// writers (mayEditFAQ).
+func (s *Service) mayEdit(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space) error {
+	if p.Kind == KindFAQ {
+		return s.mayEditFAQ(ctx, tx, by, p, sp)
+	}
+	if p.AccountID != by.ID {
+		return forbidden("not_author", "only the author may edit a post")
+	}
+	return nil
 }
 
 // ownPost loads a live post for a change, with load (see postLoad), with its
@@ -118,6 +136,9 @@ func (s *Service) DeletePost(ctx context.Context, by *Account, id string) error 
 				p.DeletedByID = ""
 			}
 		}
+		if err := s.removeFAQEntry(ctx, tx, p); err != nil {
+			return err
+		}
 		p.DeletedAt = s.now()
 		if files, err = tx.Tombstone(ctx, p); err != nil {
 			return err
@@ -153,11 +174,20 @@ func (s *Service) removeFiles(paths []string) {
 // mayModeratePost tells whether by moderates p: an active owner or moderator
 // of its space, or the node's staff for a local space or a local author.
 func (s *Service) mayModeratePost(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space) (bool, error) {
-	if isStaff(by) && (p.Local || (sp != nil && sp.Account.IsLocal())) || speaksFor(by, sp) {
+	if isStaff(by) && p.Local {
 		return true, nil
 	}
+	return s.mayModerateSpace(ctx, tx, by, sp)
+}
+
+// mayModerateSpace tells whether by moderates sp: an active owner or
+// moderator of it, its remote Group, or the node's staff for a local space.
+func (s *Service) mayModerateSpace(ctx context.Context, tx *db.DB, by *Account, sp *Space) (bool, error) {
 	if sp == nil {
 		return false, nil
+	}
+	if isStaff(by) && sp.Account.IsLocal() || speaksFor(by, sp) {
+		return true, nil
 	}
 	m, err := s.membershipOf(ctx, tx, sp, by)
 	if err != nil || m == nil {

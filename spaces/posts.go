@@ -40,7 +40,7 @@ var (
 // its main language and possibly translations. Local authors write Markdown;
 // posts from other servers come as HTML (HTML true), sanitised here.
 type PostInput struct {
-	Kind         string // note (default), article or event
+	Kind         string // note (default), article, event or faq
 	Language     string // main language; default: the space's main language, else the author's
 	Title        string // articles
 	Summary      string // articles
@@ -52,6 +52,7 @@ type PostInput struct {
 	Attachments  []string    // ids of media the author uploaded
 	Poll         *PollInput  // notes and comments
 	Event        *EventInput // events: when and where
+	FAQ          *FAQInput   // FAQ entries: category and position
 	// Warning hides a note or comment behind a content warning; nil gives a
 	// new post none and leaves an edited post's as it was.
 	Warning *ContentWarning
@@ -115,46 +116,58 @@ func (s *Service) CreatePost(ctx context.Context, by *Account, handle string, in
 	s.resolveMentions(ctx, in)
 	var out *Post
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
-		p := &Post{Visibility: VisibilityPublic}
-		var sp *Space
-		if handle != "" {
-			var err error
-			if sp, err = findSpace(ctx, tx, handle); err != nil {
-				return err
-			}
-			if err := s.mayWrite(ctx, tx, by, sp, true); err != nil {
-				return err
-			}
-			p.SpaceID, p.Visibility, p.Space = sp.AccountID, sp.Visibility, sp
-		} else {
-			switch v := in.Visibility; {
-			case v == "" || v == VisibilityPublic:
-			case v == VisibilityFollowers, !by.IsLocal() && (v == VisibilityUnlisted || v == VisibilityDirect):
-				p.Visibility = v
-			default:
-				return invalid("visibility", "visibility_invalid", "a profile post is public or for followers")
-			}
-		}
-		created, err := s.insertPost(ctx, tx, by, p, sp, nil, in)
-		if err != nil {
-			return err
-		}
-		out = created
-		if sp != nil {
-			watchers, err := tx.WatcherIDs(ctx, sp.AccountID)
-			if err != nil {
-				return err
-			}
-			if err := s.notifyIDs(ctx, tx, NotifyNewPost, by, created, sp, watchers); err != nil {
-				return err
-			}
-		}
-		return s.emit(ctx, tx, PostCreated{Post: created})
+		var err error
+		out, err = s.createPost(ctx, tx, by, handle, in)
+		return err
 	})
 	if err != nil {
 		return nil, postError("create post", in, err)
 	}
 	return out, nil
+}
+
+// createPost is CreatePost within tx. An FAQ entry has its own rule
+// (mayWriteFAQ): its space's moderators write it.
+func (s *Service) createPost(ctx context.Context, tx *db.DB, by *Account, handle string, in PostInput) (*Post, error) {
+	p := &Post{Visibility: VisibilityPublic}
+	var sp *Space
+	if handle != "" {
+		var err error
+		if sp, err = findSpace(ctx, tx, handle); err != nil {
+			return nil, err
+		}
+		if in.Kind == KindFAQ {
+			err = s.mayWriteFAQ(ctx, tx, by, sp)
+		} else {
+			err = s.mayWrite(ctx, tx, by, sp, true)
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.SpaceID, p.Visibility, p.Space = sp.AccountID, sp.Visibility, sp
+	} else {
+		switch v := in.Visibility; {
+		case v == "" || v == VisibilityPublic:
+		case v == VisibilityFollowers, !by.IsLocal() && (v == VisibilityUnlisted || v == VisibilityDirect):
+			p.Visibility = v
+		default:
+			return nil, invalid("visibility", "visibility_invalid", "a profile post is public or for followers")
+		}
+	}
+	created, err := s.insertPost(ctx, tx, by, p, sp, nil, in)
+	if err != nil {
+		return nil, err
+	}
+	if sp != nil {
+		watchers, err := tx.WatcherIDs(ctx, sp.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.notifyIDs(ctx, tx, NotifyNewPost, by, created, sp, watchers); err != nil {
+			return nil, err
+		}
+	}
+	return created, s.emit(ctx, tx, PostCreated{Post: created})
 }
 
 // CreateComment answers a post (or a comment: threads are shown one level
@@ -358,6 +371,13 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 			return nil, err
 		}
 	}
+	var faq *FAQEntry
+	if p.Kind == KindFAQ || in.FAQ != nil {
+		var err error
+		if faq, err = newFAQEntry(p, sp, in.FAQ, !by.IsLocal()); err != nil {
+			return nil, err
+		}
+	}
 	var event *CalendarEvent
 	if p.Kind == KindEvent || in.Event != nil {
 		if in.Event == nil {
@@ -381,7 +401,12 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 			return nil, err
 		}
 	}
-	p.Poll, p.Event = poll, event // for the search index
+	if faq != nil {
+		if err := s.placeFAQEntry(ctx, tx, sp, faq, in.FAQ, !by.IsLocal()); err != nil {
+			return nil, err
+		}
+	}
+	p.Poll, p.Event, p.FAQ = poll, event, faq // for the search index
 	if err := s.attach(ctx, tx, by, p, in); err != nil {
 		return nil, err
 	}
@@ -398,13 +423,13 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 // fillText checks and renders the text of in onto p: the main language in
 // the row, every language in Translations, hashtags, themes and mentions.
 func (s *Service) fillText(ctx context.Context, tx *db.DB, p *Post, in PostInput, defaultLang string) error {
-	if p.Kind != KindNote && p.Kind != KindArticle && p.Kind != KindEvent {
-		return invalid("kind", "kind_invalid", "a post is a note, an article or an event")
+	if p.Kind != KindNote && p.Kind != KindArticle && p.Kind != KindEvent && p.Kind != KindFAQ {
+		return invalid("kind", "kind_invalid", "a post is a note, an article, an event or an FAQ entry")
 	}
 	article := p.Kind == KindArticle
-	titled := p.Kind != KindNote // articles and events
+	titled := p.Kind != KindNote // articles, events and FAQ entries (the question)
 	if !titled && in.Title != "" || !article && (in.Summary != "" || len(in.Themes) > 0 || in.AppliesTo != "") {
-		return invalid("title", "note_fields", "title, summary, themes and applies_to belong to articles (and a title to events)")
+		return invalid("title", "note_fields", "title, summary, themes and applies_to belong to articles (and a title to events and FAQ entries)")
 	}
 	p.Language = strings.ToLower(strings.TrimSpace(in.Language))
 	if p.Language == "" {
@@ -611,6 +636,9 @@ func (s *Service) indexPost(ctx context.Context, tx *db.DB, p *Post) error {
 	if p.Event != nil {
 		extra = append(extra, p.Event.PlaceName, p.Event.Address)
 	}
+	if p.FAQ != nil {
+		extra = append(extra, p.FAQ.Category)
+	}
 	parts = append(parts, db.SearchText{Language: p.Language, Text: Fold(strings.Join(extra, " "))})
 	return tx.PutSearchDoc(ctx, p.ID, db.SearchPost, parts)
 }
@@ -623,6 +651,9 @@ func (s *Service) reload(ctx context.Context, tx *db.DB, id string, sp *Space, p
 	}
 	p.Space, p.InReplyTo = sp, parent
 	if err := s.withPolls(ctx, tx, []*Post{p}); err != nil {
+		return nil, err
+	}
+	if err := s.withFAQ(ctx, tx, []*Post{p}); err != nil {
 		return nil, err
 	}
 	return p, s.withEvents(ctx, tx, []*Post{p})

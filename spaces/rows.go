@@ -41,6 +41,7 @@ type Rows interface {
 	MediaByID(ctx context.Context, id string) (*Media, error)
 	PollsOf(ctx context.Context, postIDs []string) (map[string]*Poll, error)
 	EventsOf(ctx context.Context, postIDs []string) (map[string]*CalendarEvent, error)
+	FAQEntriesOf(ctx context.Context, postIDs []string) (map[string]*FAQEntry, error)
 	RegistrationByURI(ctx context.Context, uri string) (*Registration, error)
 
 	// The IRIs of the activities sent for a follow, a membership (its

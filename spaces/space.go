@@ -50,10 +50,11 @@ const (
 	ToolArticles = "articles"
 	ToolEvents   = "events"
 	ToolPolls    = "polls"
+	ToolFAQ      = "faq"
 )
 
 var (
-	Tools             = []string{ToolArticles, ToolEvents, ToolPolls}
+	Tools             = []string{ToolArticles, ToolEvents, ToolPolls, ToolFAQ}
 	SpaceVisibilities = []string{VisibilityPublic, VisibilityNetwork, VisibilityMembers}
 	JoinPolicies      = []string{JoinOpen, JoinApproval, JoinInvite}
 	PostingRights     = []string{PostingMembers, PostingModerators}
@@ -546,12 +547,13 @@ func speaksFor(by *Account, sp *Space) bool {
 }
 
 // toolsAllow refuses a post that needs a tool its space switched off: an
-// article, an event, a poll. What was made before stays.
+// article, an event, a poll, an FAQ entry. What was made before stays.
 func toolsAllow(sp *Space, p *Post, in PostInput) error {
 	if sp == nil {
 		return nil
 	}
-	for tool, used := range map[string]bool{ToolArticles: p.Kind == KindArticle, ToolEvents: p.Kind == KindEvent, ToolPolls: in.Poll != nil} {
+	for tool, used := range map[string]bool{ToolArticles: p.Kind == KindArticle, ToolEvents: p.Kind == KindEvent, ToolPolls: in.Poll != nil,
+		ToolFAQ: p.Kind == KindFAQ} {
 		if used && !sp.ToolOn(tool) {
 			// the tool's name says which
 			return forbidden("tool_off", "this space has switched off its "+tool)

@@ -37,6 +37,8 @@ type (
 	PollVote        = db.PollVote
 	CalendarEvent   = db.CalendarEvent
 	Registration    = db.Registration
+	FAQEntry        = db.FAQEntry
+	FAQProposal     = db.FAQProposal
 	Notification    = db.Notification
 	// Reader is who reads, as the visibility rule sees them (see Service.Reader).
 	Reader = db.Reader
