@@ -61,7 +61,8 @@ func TestSpaceToolsPages(t *testing.T) {
 			http.StatusForbidden, "This space has switched this tool off.")
 		want(t, b.get("/posts/"+article.ID), http.StatusOK, "Allergies") // made before: it stays
 
-		// Every tool off: the events tab goes too.
+		// Every tool of the web off: the events tab goes too. The FAQ, which
+		// has no pages yet, is left as it was.
 		wantRedirect(t, a.post("/spaces/club/settings", url.Values{"tools_shown": {"1"}}), "/spaces/club/settings")
 		want(t, a.get("/spaces/club/events"), http.StatusNotFound)
 		if a.get("/spaces/club").has(`href="/spaces/club/events"`) {
@@ -72,9 +73,12 @@ func TestSpaceToolsPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tool := range spaces.Tools {
-			if sp.ToolOn(tool) {
-				t.Errorf("%s still on", tool)
+			if sp.ToolOn(tool) != (tool == spaces.ToolFAQ) {
+				t.Errorf("%s: on %v", tool, sp.ToolOn(tool))
 			}
+		}
+		if a.get("/spaces/club/settings").has(`id="f-tools-faq"`) {
+			t.Error("the settings switch the FAQ, which has no pages")
 		}
 		// A form without the tools leaves them as they are.
 		wantRedirect(t, a.post("/spaces/club/settings", url.Values{"name": {"Club"}}), "/spaces/club/settings")

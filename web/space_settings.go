@@ -98,7 +98,7 @@ func (w *Web) saveSpaceSettings(rw http.ResponseWriter, r *http.Request, rq *req
 	f.Values["tools"] = r.PostForm["tools"]
 	f.Values.Set("slug", p.Head.Space.Slug())
 	p.Form = w.spaceFormView(p.Head.Space, p.Head.Rights, f)
-	settings := spaceSettings(r)
+	settings := withOtherTools(spaceSettings(r), toolsOn(p.Head.Space))
 	if settings.AvatarID, err = w.avatarChoice(r, rq.viewer); err == nil {
 		_, err = w.spaces.UpdateSpace(r.Context(), rq.viewer, accountHandle(p.Head.Space.Account), settings)
 	}

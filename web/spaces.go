@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -89,9 +90,15 @@ type spaceFormView struct {
 	JoinPolicies []string
 	Postings     []string
 	Chosen       []string // the languages ticked
-	Tools        []string // every tool a space may switch on
+	Tools        []string // the tools the form switches (webTools)
 	ToolsOn      []string // the tools ticked
 }
+
+// webTools are the tools the web has pages for, which its forms switch on
+// and off. The FAQ has the API and federation only so far: its switch is
+// the API's (PATCH /api/v1/spaces/{slug}), and a settings form sent here
+// leaves it as it was.
+var webTools = []string{spaces.ToolArticles, spaces.ToolEvents, spaces.ToolPolls}
 
 // newSpaceView is the page that creates a space.
 type newSpaceView struct{ Form spaceFormView }
@@ -99,7 +106,7 @@ type newSpaceView struct{ Form spaceFormView }
 func (w *Web) spaceFormView(sp *spaces.Space, rights *spaces.SpaceRights, f *form) spaceFormView {
 	v := spaceFormView{Space: sp, Rights: rights, Languages: spaceLanguages, Visibilities: spaces.SpaceVisibilities,
 		JoinPolicies: spaces.JoinPolicies, Postings: spaces.PostingRights, Chosen: f.Values["languages"],
-		Tools: spaces.Tools, ToolsOn: f.Values["tools"]}
+		Tools: webTools, ToolsOn: f.Values["tools"]}
 	return v
 }
 
@@ -157,6 +164,21 @@ func fillSpaceForm(f *form, sp *spaces.Space) {
 	f.Values["tools"] = toolsOn(sp)
 }
 
+// withOtherTools adds to s.Tools (when the form set them) the tools among
+// on that the web does not switch: those a space has on, or every one for
+// a new space.
+func withOtherTools(s spaces.SpaceSettings, on []string) spaces.SpaceSettings {
+	if s.Tools == nil {
+		return s
+	}
+	for _, t := range on {
+		if !slices.Contains(webTools, t) {
+			s.Tools = append(s.Tools, t)
+		}
+	}
+	return s
+}
+
 // toolsOn lists the tools sp has switched on.
 func toolsOn(sp *spaces.Space) []string {
 	var on []string
@@ -183,7 +205,7 @@ func (w *Web) newSpaceForm(rw http.ResponseWriter, r *http.Request, rq *request)
 	f.Values.Set("visibility", spaces.VisibilityPublic)
 	f.Values.Set("join_policy", spaces.JoinOpen)
 	f.Values.Set("posting", spaces.PostingMembers)
-	f.Values["tools"] = spaces.Tools
+	f.Values["tools"] = webTools
 	w.renderForm(rw, r, rq, http.StatusOK, "space_new", rq.cat.T("space_new.title"), f, newSpaceView{w.spaceFormView(nil, nil, f)})
 	return nil
 }
@@ -197,7 +219,7 @@ func (w *Web) createSpace(rw http.ResponseWriter, r *http.Request, rq *request) 
 	f := newForm(r, spaceFields...)
 	f.Values["languages"] = r.PostForm["languages"]
 	f.Values["tools"] = r.PostForm["tools"]
-	set := spaceSettings(r)
+	set := withOtherTools(spaceSettings(r), spaces.Tools)
 	if set.Name == nil {
 		set.Name = new(string)
 	}

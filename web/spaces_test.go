@@ -62,7 +62,8 @@ func TestCreateSpace(t *testing.T) {
 		script := `<script>alert(1)</script>`
 		form := url.Values{"slug": {"cantines"}, "name": {"Cantines " + script}, "description": {"Desc " + script},
 			"rules": {"Rules " + script}, "main_language": {"fr"}, "languages": {"en"}, "themes": {"catering, health"},
-			"visibility": {"public"}, "join_policy": {"approval"}, "posting": {"members"}}
+			"visibility": {"public"}, "join_policy": {"approval"}, "posting": {"members"},
+			"tools_shown": {"1"}, "tools": {"articles", "polls"}}
 
 		// Bad input: a message on the field, nothing created.
 		for field, c := range map[string]struct{ value, text string }{
@@ -90,7 +91,8 @@ func TestCreateSpace(t *testing.T) {
 			t.Fatal("a script from a field reaches the page")
 		}
 		sp, _ := n.Spaces.Space(context.Background(), spaces.Console, "cantines")
-		if sp.JoinPolicy != spaces.JoinApproval || sp.Languages != "fr en" || strings.Join(sp.Themes, ",") != "catering,health" {
+		if sp.JoinPolicy != spaces.JoinApproval || sp.Languages != "fr en" || strings.Join(sp.Themes, ",") != "catering,health" ||
+			sp.ToolsOff != spaces.ToolEvents { // the FAQ, which the form does not switch, is on
 			t.Fatalf("space: %+v", sp)
 		}
 		// Sending the form again: the name is taken, said on its field; one space.
