@@ -29,13 +29,8 @@ test: test-deps browser-deps interop-deps ## vet, then the whole suite with the 
 FUZZTIME ?= 60s
 
 .PHONY: fuzz
-fuzz: ## run every fuzz target (func FuzzX in a _test.go file) for FUZZTIME each (60s), one after another; a failing input is saved in the package's testdata/fuzz
-	@set -o pipefail; git grep --untracked -oE '^func Fuzz[A-Za-z0-9_]+' -- '*_test.go' | sort | \
-	while IFS=: read -r file fn; do \
-		pkg=./$$(dirname "$$file"); target=$${fn#func }; \
-		echo "fuzz: $$target in $$pkg for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) "$$pkg" || exit 1; \
-	done
+fuzz: ## run every fuzz target (func FuzzX in a _test.go file) for FUZZTIME each (60s), one after another; a failing input is saved in the package's testdata/fuzz (test/fuzz.sh)
+	@GO=$(GO) bash test/fuzz.sh $(FUZZTIME)
 
 .PHONY: fuzz-short
 fuzz-short: ## every fuzz target for 10s (make test ends with it; the seeds also run in the suite)
