@@ -37,9 +37,9 @@ func wantFAQ(t *testing.T, got []string, want ...string) {
 
 // entryForm is the composer's form for an FAQ entry of club, in English
 // and French.
-func entryForm(category, question, answer, question_fr, answer_fr string) url.Values {
+func entryForm(category, question, answer, questionFR, answerFR string) url.Values {
 	return url.Values{"kind": {"faq"}, "space": {"club"}, "language": {"en"}, "category": {category},
-		"title_en": {question}, "body_en": {answer}, "title_fr": {question_fr}, "body_fr": {answer_fr}}
+		"title_en": {question}, "body_en": {answer}, "title_fr": {questionFR}, "body_fr": {answerFR}}
 }
 
 // created is the id of the entry a composer made, from its redirect to the
