@@ -144,6 +144,25 @@ func TestFAQ(t *testing.T) {
 			t.Fatalf("edited: %+v %s", edited.FAQ, edited.Content)
 		}
 		wantOrder(t, faqOrder(t, s, bob, "club"), "Pratique: Où ?", "Pratique: Comment adhérer ?", "Adhésion: Combien ?")
+		// the rights the doors show say the same: a moderator edits an
+		// entry they did not write, a member does not
+		for who, want := range map[*spaces.Account]bool{cat: true, sam: true, bob: false} {
+			sp, err := s.Space(ctx, who, "club")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Rights(ctx, who, sp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := s.GetPost(ctx, who, e1.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := spaces.PostRightsOf(who, e, r).Edit; got != want {
+				t.Errorf("%s may edit the entry: %v, want %v", who.Username, got, want)
+			}
+		}
 		note := mustPost(t, s, bob, "club", "Hello")
 		_, err = s.EditPost(ctx, bob, note.ID, spaces.PostInput{Body: "Hi", FAQ: &spaces.FAQInput{}})
 		wantCode(t, err, "faq_not_allowed")

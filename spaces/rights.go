@@ -80,7 +80,7 @@ func (s *Service) Rights(ctx context.Context, viewer *Account, sp *Space) (*Spac
 // PostRights says what viewer may do with a post, given their rights in its
 // space (nil for a profile post).
 type PostRights struct {
-	Edit    bool // the author, while the space is live
+	Edit    bool // the author, while the space is live; an FAQ entry, its space's moderators
 	Delete  bool // the author
 	Remove  bool // a moderator deleting someone else's post
 	Pin     bool // a moderator, on a top-level post of a space; its local author, on a profile post
@@ -104,6 +104,10 @@ func PostRightsOf(viewer *Account, p *Post, sr *SpaceRights) PostRights {
 	author := p.AccountID == viewer.ID
 	staff := isStaff(viewer) && (p.Local || (p.Space != nil && p.Space.Account.IsLocal()))
 	r.Edit = author && viewer.IsLocal()
+	if p.Kind == KindFAQ && p.Space != nil {
+		// An entry is its space's moderators' together (mayEditFAQ).
+		r.Edit = viewer.IsLocal() && (p.Local || author) && sr.Moderate && p.Space.ToolOn(ToolFAQ)
+	}
 	r.Delete = author
 	r.Remove = !author && (staff || (p.Space != nil && sr.Moderate))
 	r.Pin = p.InReplyToID == "" && ((p.Space != nil && (sr.Moderate || staff)) || (p.SpaceID == "" && author && viewer.IsLocal()))

@@ -24,8 +24,14 @@ import (
 // what the composer already gives — where it goes and who will see it, a
 // key against double submission, files, a preview, errors on their fields.
 // Only the when and where are added (eventInput).
+//
+// So are FAQ entries, for the same reasons and one more: an entry is
+// translated as an article is (a question and an answer per language tab),
+// and its edit form is the post's (/posts/{id}/edit), which is this one. An
+// entry adds its category, chosen among the FAQ's or new, and, when it
+// answers a member's question, that proposal.
 type composerView struct {
-	Kind     string          // note, article or event
+	Kind     string          // note, article, event or faq
 	Targets  []composeTarget // where the author may post; empty when Fixed
 	Fixed    *spaces.Space   // the composer of a space's page posts there
 	Target   string          // the chosen space's handle; "" for the profile
@@ -38,6 +44,9 @@ type composerView struct {
 	MaxMB    int64
 	Post     *spaces.Post // when editing
 	Zones    []string     // the time zones an event may be in
+	// Categories are those of the FAQ an entry goes to, to choose from.
+	Categories []string
+	Proposal   *spaces.FAQProposal // the question an entry answers
 }
 
 // ToolOn tells whether the composer offers a tool (articles, events,
@@ -46,10 +55,10 @@ type composerView struct {
 // there (tool_off).
 func (c *composerView) ToolOn(tool string) bool { return c.Fixed == nil || c.Fixed.ToolOn(tool) }
 
-// composeKind is the kind of post a composer writes: a note unless article
-// or event is asked for.
+// composeKind is the kind of post a composer writes: a note unless article,
+// event or faq is asked for.
 func composeKind(kind string) string {
-	if kind == spaces.KindArticle || kind == spaces.KindEvent {
+	if kind == spaces.KindArticle || kind == spaces.KindEvent || kind == spaces.KindFAQ {
 		return kind
 	}
 	return spaces.KindNote
@@ -139,7 +148,7 @@ func newKey() string {
 // composeFields are the fields of a composer for langs.
 func composeFields(langs []string) []string {
 	f := []string{"space", "kind", "language", "body", "sensitive", "content_warning", "themes", "applies_to", "files", "key", "next",
-		"poll_option", "poll_multiple", "poll_duration", "poll_hide_totals", "title"}
+		"poll_option", "poll_multiple", "poll_duration", "poll_hide_totals", "title", "category", "proposal"}
 	f = append(f, eventFields...)
 	for _, l := range langs {
 		f = append(f, "title_"+l, "summary_"+l, "body_"+l)
@@ -156,12 +165,16 @@ func postInput(r *http.Request, kind string, langs []string) spaces.PostInput {
 		in.Title, in.Body, in.Event = f.Get("title"), f.Get("body"), eventInput(f)
 		return in
 	}
-	if kind != spaces.KindArticle {
+	switch kind {
+	case spaces.KindFAQ:
+		in.FAQ = &spaces.FAQInput{Category: f.Get("category")}
+	case spaces.KindArticle:
+		in.AppliesTo = f.Get("applies_to")
+		in.Themes = strings.FieldsFunc(f.Get("themes"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
+	default:
 		in.Body, in.Warning, in.Poll = f.Get("body"), warningInput(f), pollInput(f)
 		return in
 	}
-	in.AppliesTo = f.Get("applies_to")
-	in.Themes = strings.FieldsFunc(f.Get("themes"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
 	for _, l := range langs {
 		title, summary, body := f.Get("title_"+l), f.Get("summary_"+l), f.Get("body_"+l)
 		if l == in.Language {
@@ -205,7 +218,8 @@ func warningInput(f url.Values) *spaces.ContentWarning {
 }
 
 // composeError puts a domain error on the composer field it is about: an
-// article's title, summary and body are those of its main language's tab.
+// article's (or FAQ entry's) title, summary and body are those of its main
+// language's tab.
 func composeError(err error, kind, main string) error {
 	var de *spaces.Error
 	if !errors.As(err, &de) {
@@ -214,12 +228,12 @@ func composeError(err error, kind, main string) error {
 	field := de.Field
 	switch field {
 	case "title", "summary", "body":
-		if kind == spaces.KindArticle {
+		if kind == spaces.KindArticle || kind == spaces.KindFAQ {
 			field += "_" + main
 		}
 	case "attachments", "file":
 		field = "files"
-	case "language", "themes", "applies_to", "content_warning":
+	case "language", "themes", "applies_to", "content_warning", "category":
 	default:
 		if !slices.Contains(eventFields, field) {
 			field = ""
@@ -227,6 +241,9 @@ func composeError(err error, kind, main string) error {
 	}
 	c := *de
 	c.Field = field
+	if kind == spaces.KindFAQ && c.Code == "title_required" {
+		c.Code = "question_required" // an entry's title is its question
+	}
 	return &c
 }
 
@@ -238,6 +255,9 @@ func (w *Web) compose(rw http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	q := r.URL.Query()
 	kind := composeKind(q.Get("kind"))
+	if kind == spaces.KindFAQ {
+		return w.composeEntry(rw, r, rq, q.Get("space"), q.Get("proposal"))
+	}
 	c, err := w.composer(r, rq, nil, kind, q.Get("space"), q.Has("space"))
 	if err != nil {
 		return err
@@ -262,6 +282,11 @@ func (w *Web) renderComposer(rw http.ResponseWriter, r *http.Request, rq *reques
 		title = rq.cat.T("compose.title_article")
 	case spaces.KindEvent:
 		title = rq.cat.T("compose.title_event")
+	case spaces.KindFAQ:
+		title = rq.cat.T("compose.title_faq")
+		if c.Proposal != nil {
+			title = rq.cat.T("compose.title_answer")
+		}
 	}
 	if c.Post != nil {
 		title = rq.cat.T("compose.title_edit")
@@ -282,7 +307,7 @@ func (w *Web) publish(rw http.ResponseWriter, r *http.Request, rq *request) erro
 	kind := composeKind(r.PostForm.Get("kind"))
 	handle := r.PostForm.Get("space")
 	var fixed *spaces.Space
-	if r.PostForm.Get("fixed") != "" {
+	if r.PostForm.Get("fixed") != "" || kind == spaces.KindFAQ { // an entry's composer is its space's
 		var err error
 		if fixed, err = w.spaces.Space(ctx, me, handle); err != nil {
 			return err
@@ -301,6 +326,13 @@ func (w *Web) publish(rw http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	f := newForm(r, composeFields(c.Langs)...)
 	in := postInput(r, kind, c.Langs)
+	proposal := ""
+	if kind == spaces.KindFAQ {
+		proposal = r.PostForm.Get("proposal")
+		if err := w.faqComposer(r, rq, c, handle, proposal); err != nil {
+			return err
+		}
+	}
 
 	attached, uploadErr := w.receiveFiles(r, me)
 	c.Attached = attached
@@ -316,7 +348,12 @@ func (w *Web) publish(rw http.ResponseWriter, r *http.Request, rq *request) erro
 		}
 		return w.renderComposer(rw, r, rq, http.StatusOK, f, c)
 	}
-	p, err := w.spaces.CreatePost(ctx, me, handle, in)
+	var p *spaces.Post
+	if proposal != "" {
+		p, err = w.spaces.AnswerFAQProposal(ctx, me, handle, proposal, in)
+	} else {
+		p, err = w.spaces.CreatePost(ctx, me, handle, in)
+	}
 	if spaces.AsError(err).Code == "already_published" {
 		if first, ferr := w.spaces.PostByKey(ctx, me, in.Key); ferr == nil {
 			w.setFlash(rw, "flash.already_published")
@@ -327,10 +364,52 @@ func (w *Web) publish(rw http.ResponseWriter, r *http.Request, rq *request) erro
 		return w.composeFailed(rw, r, rq, composeError(err, kind, c.Main), f, c)
 	}
 	w.setFlash(rw, "flash.published")
-	if kind == spaces.KindNote && c.Next != "" {
+	switch {
+	case kind == spaces.KindNote && c.Next != "":
 		return redirect(rw, r, c.Next)
+	case kind == spaces.KindFAQ:
+		return redirect(rw, r, faqURL(p.Space, p.ID)) // among the others, where readers find it
 	}
 	return redirect(rw, r, postURL(p))
+}
+
+// composeEntry is the composer of an FAQ entry in the space handle, for its
+// moderators (the domain's SpaceRights.Moderate): answering the proposal
+// of that id when one is given, its question then filling the main tab.
+func (w *Web) composeEntry(rw http.ResponseWriter, r *http.Request, rq *request, handle, proposal string) error {
+	sp, err := w.spaces.Space(r.Context(), rq.viewer, handle)
+	if err != nil {
+		return err
+	}
+	rights, err := w.spaces.Rights(r.Context(), rq.viewer, sp)
+	if err != nil {
+		return err
+	}
+	if !rights.Moderate {
+		return &spaces.Error{Kind: spaces.KindForbidden, Code: "not_moderator"}
+	}
+	c, err := w.composer(r, rq, sp, spaces.KindFAQ, handle, true)
+	if err != nil {
+		return err
+	}
+	if err := w.faqComposer(r, rq, c, handle, proposal); err != nil {
+		return err
+	}
+	if proposal != "" && c.Proposal == nil {
+		return errNotFound // answered, dismissed, or none such
+	}
+	c.Next = ""
+	f := newForm(nil, composeFields(c.Langs)...)
+	f.Values.Set("language", c.Main)
+	if p := c.Proposal; p != nil {
+		if slices.Contains(c.Langs, p.Language) && p.Language != c.Main {
+			c.Main, c.Langs = p.Language, composeLanguages(p.Language, c.Langs)
+		}
+		f.Values.Set("language", c.Main)
+		f.Values.Set("title_"+c.Main, p.Question)
+		f.Values.Set("proposal", p.ID)
+	}
+	return w.renderComposer(rw, r, rq, http.StatusOK, f, c)
 }
 
 func (w *Web) composeFailed(rw http.ResponseWriter, r *http.Request, rq *request, err error, f *form, c *composerView) error {

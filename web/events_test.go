@@ -32,11 +32,12 @@ func TestSpaceToolsPages(t *testing.T) {
 
 		a := newBrowser(t, n, "en")
 		a.signIn("alice", nodetest.Password)
-		want(t, a.get("/spaces/club"), http.StatusOK, `href="/spaces/club/articles"`, `href="/spaces/club/events"`, `name="poll_option"`)
+		want(t, a.get("/spaces/club"), http.StatusOK, `href="/spaces/club/articles"`, `href="/spaces/club/events"`, `href="/spaces/club/faq"`, `name="poll_option"`)
 		want(t, a.get("/spaces/club/settings"), http.StatusOK, "Tools", `id="f-tools-events" aria-describedby="f-tools-events-hint" checked`,
-			"A calendar: dates, places, registrations and a waiting list.")
+			"A calendar: dates, places, registrations and a waiting list.",
+			`id="f-tools-faq" aria-describedby="f-tools-faq-hint" checked`, "Questions and answers in categories")
 
-		// Articles and polls off, events on.
+		// Articles, polls and the FAQ off, events on.
 		wantRedirect(t, a.post("/spaces/club/settings", url.Values{"tools_shown": {"1"}, "tools": {"events"}}), "/spaces/club/settings")
 		settings := a.get("/spaces/club/settings")
 		want(t, settings, http.StatusOK, `id="f-tools-events" aria-describedby="f-tools-events-hint" checked`)
@@ -45,12 +46,14 @@ func TestSpaceToolsPages(t *testing.T) {
 		}
 		feed := a.get("/spaces/club")
 		want(t, feed, http.StatusOK, `href="/spaces/club/events"`, "/compose?kind=event&amp;space=club")
-		for _, gone := range []string{`href="/spaces/club/articles"`, `name="poll_option"`, "/compose?kind=article"} {
+		for _, gone := range []string{`href="/spaces/club/articles"`, `href="/spaces/club/faq"`, `name="poll_option"`, "/compose?kind=article"} {
 			if feed.has(gone) {
 				t.Errorf("the space's page still offers %s", gone)
 			}
 		}
 		want(t, a.get("/spaces/club/articles"), http.StatusNotFound)
+		want(t, a.get("/spaces/club/faq"), http.StatusNotFound)
+		want(t, a.get("/compose?kind=faq&space=club"), http.StatusNotFound)
 		want(t, a.get("/spaces/club/events"), http.StatusOK)
 
 		b := newBrowser(t, n, "en")
@@ -61,8 +64,7 @@ func TestSpaceToolsPages(t *testing.T) {
 			http.StatusForbidden, "This space has switched this tool off.")
 		want(t, b.get("/posts/"+article.ID), http.StatusOK, "Allergies") // made before: it stays
 
-		// Every tool of the web off: the events tab goes too. The FAQ, which
-		// has no pages yet, is left as it was.
+		// Every tool off: the events tab goes too.
 		wantRedirect(t, a.post("/spaces/club/settings", url.Values{"tools_shown": {"1"}}), "/spaces/club/settings")
 		want(t, a.get("/spaces/club/events"), http.StatusNotFound)
 		if a.get("/spaces/club").has(`href="/spaces/club/events"`) {
@@ -73,13 +75,11 @@ func TestSpaceToolsPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tool := range spaces.Tools {
-			if sp.ToolOn(tool) != (tool == spaces.ToolFAQ) {
+			if sp.ToolOn(tool) {
 				t.Errorf("%s: on %v", tool, sp.ToolOn(tool))
 			}
 		}
-		if a.get("/spaces/club/settings").has(`id="f-tools-faq"`) {
-			t.Error("the settings switch the FAQ, which has no pages")
-		}
+		want(t, a.get("/spaces/club/settings"), http.StatusOK, `id="f-tools-faq" aria-describedby="f-tools-faq-hint">`)
 		// A form without the tools leaves them as they are.
 		wantRedirect(t, a.post("/spaces/club/settings", url.Values{"name": {"Club"}}), "/spaces/club/settings")
 		if sp, _ = n.Spaces.Space(ctx, alice, "club"); sp.ToolOn(spaces.ToolEvents) {

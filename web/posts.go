@@ -221,6 +221,8 @@ func (w *Web) deletePost(rw http.ResponseWriter, r *http.Request, rq *request) e
 	switch {
 	case p.InReplyToID != "":
 		return redirect(rw, r, "/posts/"+url.PathEscape(p.ThreadID)+"#comments")
+	case p.Kind == spaces.KindFAQ && p.Space != nil && p.Space.ToolOn(spaces.ToolFAQ):
+		return redirect(rw, r, faqURL(p.Space, ""))
 	case p.Space != nil:
 		return redirect(rw, r, spaceURL(p.Space))
 	}
@@ -258,6 +260,9 @@ func (w *Web) editForm(rw http.ResponseWriter, r *http.Request, rq *request) err
 	if p.Event != nil {
 		fillEventForm(f, p.Event)
 	}
+	if p.FAQ != nil {
+		f.Values.Set("category", p.FAQ.Category)
+	}
 	return w.renderComposer(rw, r, rq, http.StatusOK, f, c)
 }
 
@@ -291,6 +296,11 @@ func (w *Web) editable(r *http.Request, rq *request, me *spaces.Account) (*space
 		langs = append(langs, t.Language)
 	}
 	c.Langs = composeLanguages(p.Language, langs)
+	if p.Kind == spaces.KindFAQ && p.Space != nil {
+		if err := w.faqComposer(r, rq, c, accountHandle(p.Space.Account), ""); err != nil {
+			return nil, nil, err
+		}
+	}
 	return p, c, nil
 }
 
@@ -320,5 +330,8 @@ func (w *Web) edit(rw http.ResponseWriter, r *http.Request, rq *request) error {
 		return w.composeFailed(rw, r, rq, composeError(err, p.Kind, c.Main), f, c)
 	}
 	w.setFlash(rw, "flash.saved")
+	if p.Kind == spaces.KindFAQ && p.Space != nil {
+		return redirect(rw, r, faqURL(p.Space, p.ID))
+	}
 	return redirect(rw, r, postURL(p))
 }

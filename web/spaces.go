@@ -95,10 +95,10 @@ type spaceFormView struct {
 }
 
 // webTools are the tools the web has pages for, which its forms switch on
-// and off. The FAQ has the API and federation only so far: its switch is
-// the API's (PATCH /api/v1/spaces/{slug}), and a settings form sent here
-// leaves it as it was.
-var webTools = []string{spaces.ToolArticles, spaces.ToolEvents, spaces.ToolPolls}
+// and off: all the domain's today. A tool the domain gains before the web
+// has its pages stays out of this list, and withOtherTools keeps it as the
+// space had it.
+var webTools = []string{spaces.ToolArticles, spaces.ToolEvents, spaces.ToolPolls, spaces.ToolFAQ}
 
 // newSpaceView is the page that creates a space.
 type newSpaceView struct{ Form spaceFormView }
@@ -236,7 +236,7 @@ type spaceHead struct {
 	Space   *spaces.Space
 	Rights  *spaces.SpaceRights
 	Members int
-	Tab     string // posts, articles, events, people, about, settings
+	Tab     string // posts, articles, events, faq, people, about, settings
 }
 
 // loadSpace loads the space of the URL with the viewer's rights in it.

@@ -105,8 +105,12 @@ func (v postView) Excerpt() string {
 // Article tells whether the post is a best-practice article.
 func (v postView) Article() bool { return v.P.Kind == spaces.KindArticle }
 
-// Titled tells whether the post has a title: an article or an event.
-func (v postView) Titled() bool { return v.Article() || v.Event != nil }
+// Titled tells whether the post has a title: an article, an event, or an
+// FAQ entry (its question).
+func (v postView) Titled() bool { return v.Article() || v.Event != nil || v.FAQ() }
+
+// FAQ tells whether the post is an entry of its space's FAQ.
+func (v postView) FAQ() bool { return v.P.Kind == spaces.KindFAQ }
 
 // Themes are the themes an author chose for an article.
 func (v postView) Themes() []string {

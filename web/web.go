@@ -144,6 +144,9 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/spaces/new", w.newSpaceForm, w.createSpace)
 	w.route(r, "/spaces/{slug}/articles", w.spaceArticles, nil)
 	w.route(r, "/spaces/{slug}/events", w.spaceEvents, nil)
+	w.route(r, "/spaces/{slug}/faq", w.spaceFAQ, nil)
+	w.route(r, "/spaces/{slug}/faq/proposals", nil, w.proposeQuestion)
+	w.route(r, "/spaces/{slug}/faq/proposals/{id}/dismiss", nil, w.dismissProposal)
 	r.Handle("/spaces/{slug}/calendar.ics", w.serveCalendar(w.spaceCalendar))
 	r.Handle("/calendar/{token:[A-Za-z0-9_-]+}.ics", w.serveCalendar(w.agendaCalendar))
 	w.route(r, "/spaces/{slug}/people", w.spacePeople, nil)
@@ -164,6 +167,7 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/posts/{id}/votes", nil, w.vote)
 	w.route(r, "/posts/{id}/registration", nil, w.registration)
 	w.route(r, "/posts/{id}/pin", nil, w.pin)
+	w.route(r, "/posts/{id}/faq/position", nil, w.moveEntry)
 	w.route(r, "/posts/{id}/delete", nil, w.deletePost)
 	w.routeWith(r, "/posts/{id}/edit", bodyLimit{max: maxComposer}, w.editForm, w.edit)
 

@@ -339,6 +339,39 @@ try {
   await m.goto(base + "/spaces/cantines/events");
   await m.screenshot({ path: path.join(results, "readme-events.png"), fullPage: true });
 
+  // 9b'. The member proposes a question for the space's FAQ; the admin, who
+  // created the space, answers it from the proposals; the FAQ shows it.
+  await m.goto(base + "/spaces/cantines/faq");
+  await expectText(m, "Elle n’a pas encore de question", "the FAQ, empty, says what it is for");
+  const question = "Comment signaler une allergie découverte en cours d’année ?";
+  await m.getByLabel("Votre question").fill(question);
+  await submit(m, "Proposer");
+  await expectText(m, "Question envoyée aux modérateurs", "the question is sent");
+  await expectText(m, "en attente de réponse", "the member sees it waiting");
+  await a.goto(base + "/spaces/cantines/faq");
+  await expectText(a, question, "the admin sees the proposal");
+  await clickAndLoad(a, a.getByRole("link", { name: /^Répondre/ }).first());
+  await expectText(a, "Répondre à une question", "the entry form answers the proposal");
+  check(await a.locator("#f-title_fr").inputValue() === question, "the question fills the form");
+  await a.locator("#f-body_fr").fill("Prévenez la cuisine **le jour même** avec la fiche PAI ; l’infirmière la met à jour.");
+  await a.getByLabel("Catégorie", { exact: true }).fill("Allergies");
+  await audit(a, "compose-faq");
+  await a.getByRole("button", { name: "Publier", exact: true }).click();
+  await a.getByText("Publié.").waitFor();
+  check(new URL(a.url()).pathname === "/spaces/cantines/faq", "back on the FAQ");
+  await expectText(a, "Aucune question n’attend de réponse", "the proposal is closed");
+  await audit(a, "space-faq-moderator");
+  await m.goto(base + "/notifications");
+  await expectText(m, "Votre question a reçu une réponse dans la FAQ de Restauration scolaire", "the member is told");
+  await m.goto(base + "/spaces/cantines/faq");
+  check(await m.getByRole("link", { name: "FAQ" }).first().getAttribute("aria-current") === "page", "the FAQ tab is the current one");
+  await expectText(m, "Allergies", "the FAQ shows the category");
+  await m.locator("summary", { hasText: question }).click();
+  await expectText(m, "le jour même", "the member reads the answer");
+  await expectText(m, "répondue : lire la réponse", "their question says it was answered");
+  await audit(m, "space-faq");
+  await m.screenshot({ path: path.join(results, "readme-faq.png"), fullPage: true });
+
   // 9c. The member asks the space a question with a poll; the admin votes
   // and sees the results with their bars.
   await m.goto(base + "/spaces/cantines");
