@@ -221,27 +221,22 @@ func (d *DB) CountRegistrations(ctx context.Context, e *CalendarEvent) error {
 	return d.UpdateEvent(ctx, e, "going_count", "waiting_count")
 }
 
-// EventsToRemind returns the local events starting between now and until
-// whose going members were not reminded yet.
-func (d *DB) EventsToRemind(ctx context.Context, now, until time.Time, limit int) ([]*CalendarEvent, error) {
-	var out []*CalendarEvent
-	err := d.q(ctx).NewSelect().Model(&out).
+// EventsToRemind returns the ids of the posts of the events, local or
+// not, starting between now and until whose going members were not
+// reminded yet.
+func (d *DB) EventsToRemind(ctx context.Context, now, until time.Time, limit int) ([]string, error) {
+	var ids []string
+	err := d.q(ctx).NewSelect().Model((*CalendarEvent)(nil)).Column("post_id").
 		Where("ev.reminded_at IS NULL AND ev.starts_at > ? AND ev.starts_at <= ?", now, until).
 		Where("ev.post_id IN (SELECT id FROM posts WHERE deleted_at IS NULL)").
-		OrderExpr("ev.starts_at").Limit(int64(limit)).Scan(ctx)
-	return out, wrap(err, "events to remind")
+		OrderExpr("ev.starts_at").Limit(int64(limit)).Scan(ctx, &ids)
+	return ids, wrap(err, "events to remind")
 }
 
 // ClaimReminder marks the event of postID reminded at now, and tells
 // whether this call did (another may have, in the meantime).
 func (d *DB) ClaimReminder(ctx context.Context, postID string, now time.Time) (bool, error) {
-	res, err := d.q(ctx).NewUpdate().Model((*CalendarEvent)(nil)).Set("reminded_at = ?", now).
-		Where("post_id = ? AND reminded_at IS NULL", postID).Exec(ctx)
-	if err != nil {
-		return false, wrap(err, "claim reminder")
-	}
-	n, err := res.RowsAffected()
-	return n == 1, wrap(err, "claim reminder")
+	return d.claimOnce(ctx, (*CalendarEvent)(nil), "reminded_at", postID, now)
 }
 
 // GoingLocalIDs returns the local accounts going to the event of postID.

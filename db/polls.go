@@ -172,13 +172,20 @@ func (d *DB) PollsToClose(ctx context.Context, now time.Time, limit int) ([]stri
 // ClaimPollClose marks the poll of postID closed at now, and tells whether
 // this call did (another worker may have).
 func (d *DB) ClaimPollClose(ctx context.Context, postID string, now time.Time) (bool, error) {
-	res, err := d.q(ctx).NewUpdate().Model((*Poll)(nil)).Set("closed_at = ?", now).
-		Where("post_id = ? AND closed_at IS NULL", postID).Exec(ctx)
+	return d.claimOnce(ctx, (*Poll)(nil), "closed_at", postID, now)
+}
+
+// claimOnce sets column to now in the row of postID of model's table while
+// it is unset, and tells whether this call did: work that comes with time
+// is done once, by whichever worker gets there first.
+func (d *DB) claimOnce(ctx context.Context, model any, column, postID string, now time.Time) (bool, error) {
+	res, err := d.q(ctx).NewUpdate().Model(model).Set("? = ?", bun.Ident(column), now).
+		Where("post_id = ? AND ? IS NULL", postID, bun.Ident(column)).Exec(ctx)
 	if err != nil {
-		return false, wrap(err, "close poll")
+		return false, wrap(err, "claim "+column)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, wrap(err, "close poll")
+	return n == 1, wrap(err, "claim "+column)
 }
 
 // LocalVoterIDs returns the local accounts that voted in the poll of postID.

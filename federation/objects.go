@@ -187,7 +187,7 @@ func (f *Federation) servePost(w http.ResponseWriter, r *http.Request) {
 		f.notVisible(w, r, err)
 		return
 	}
-	if err := f.withParts(ctx, p); err != nil {
+	if err := f.spaces.WithParts(ctx, []*spaces.Post{p}); err != nil {
 		f.lookupError(w, r, err)
 		return
 	}
@@ -284,25 +284,4 @@ func nonEmpty(list []string) []string {
 		}
 	}
 	return out
-}
-
-// withParts loads the rows that make a post a Question, an Event or an
-// FAQ entry, for a post read alone.
-func (f *Federation) withParts(ctx context.Context, p *spaces.Post) error {
-	polls, err := f.rows.PollsOf(ctx, []string{p.ID})
-	if err != nil {
-		return err
-	}
-	p.Poll = polls[p.ID]
-	switch p.Kind {
-	case spaces.KindEvent:
-		events, err := f.rows.EventsOf(ctx, []string{p.ID})
-		p.Event = events[p.ID]
-		return err
-	case spaces.KindFAQ:
-		entries, err := f.rows.FAQEntriesOf(ctx, []string{p.ID})
-		p.FAQ = entries[p.ID]
-		return err
-	}
-	return nil
 }

@@ -192,12 +192,14 @@ func (s *Service) register(ctx context.Context, by *Account, postID, uri string)
 	}
 	var out *Registration
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
-		p, _, err := s.eventFor(ctx, tx, by, postID)
+		p, err := s.eventPost(ctx, tx, by, postID)
 		if err != nil {
 			return err
 		}
 		e, err := tx.LockEvent(ctx, p.ID) // its counts, as they are once it is ours to change
-		if err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			return errEventNotFound
+		} else if err != nil {
 			return err
 		}
 		p.Event = e
@@ -242,28 +244,22 @@ func (s *Service) register(ctx context.Context, by *Account, postID, uri string)
 	return out, nil
 }
 
-// eventFor loads the event post of postID that by may see, with its space
-// and its event row.
-func (s *Service) eventFor(ctx context.Context, tx *db.DB, by *Account, postID string) (*Post, *CalendarEvent, error) {
+// eventPost loads the event post of postID that by may see, with its
+// space; its event row is the caller's to read (locked, for a change).
+func (s *Service) eventPost(ctx context.Context, tx *db.DB, by *Account, postID string) (*Post, error) {
 	p, err := s.visiblePost(ctx, tx, by, postID, tx.VisiblePostHead)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	events, err := tx.EventsOf(ctx, []string{p.ID})
-	if err != nil {
-		return nil, nil, err
-	}
-	e := events[p.ID]
-	if e == nil || p.Kind != KindEvent {
-		return nil, nil, errEventNotFound
+	if p.Kind != KindEvent {
+		return nil, errEventNotFound
 	}
 	if p.SpaceID != "" {
 		if p.Space, err = tx.SpaceByAccountID(ctx, p.SpaceID); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	p.Event = e
-	return p, e, nil
+	return p, nil
 }
 
 // mayRegister is the rule of registration: the event has not ended, its
@@ -519,7 +515,7 @@ func (s *Service) Registrants(ctx context.Context, viewer *Account, postID strin
 	if !canAct(viewer) {
 		return nil, nil, errUnauthenticated
 	}
-	p, _, err := s.eventFor(ctx, s.db, viewer, postID)
+	p, err := s.eventPost(ctx, s.db, viewer, postID)
 	if err != nil {
 		return nil, nil, internal("registrants", err)
 	}
@@ -547,38 +543,50 @@ func (s *Service) Registrants(ctx context.Context, viewer *Account, postID strin
 // by one. It returns how many events it reminded of.
 func (s *Service) RemindEvents(ctx context.Context) (int, error) {
 	now := s.now()
-	events, err := s.db.EventsToRemind(ctx, now, now.Add(EventReminderLead), 100)
+	ids, err := s.db.EventsToRemind(ctx, now, now.Add(EventReminderLead), 100)
 	if err != nil {
 		return 0, internal("remind events", err)
 	}
-	reminded := 0
-	for _, e := range events {
+	return s.eachClaimed(ctx, "remind events", ids, now, (*db.DB).ClaimReminder, func(tx *db.DB, p *Post) error {
+		going, err := tx.GoingLocalIDs(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		return s.notifyIDs(ctx, tx, NotifyEventReminder, p.Author, p, p.Space, going)
+	})
+}
+
+// eachClaimed does job, each in a transaction of its own, for the live
+// posts of ids that claim marks as this worker's: the work that comes with
+// time, which every worker runs and one does for each post (another may
+// have claimed it first). job gets the post with its parts and space. It
+// returns how many posts it did.
+func (s *Service) eachClaimed(ctx context.Context, op string, ids []string, now time.Time,
+	claim func(tx *db.DB, ctx context.Context, postID string, now time.Time) (bool, error),
+	job func(tx *db.DB, p *Post) error) (int, error) {
+	done := 0
+	for _, id := range ids {
 		err := s.db.InTx(ctx, func(tx *db.DB) error {
-			if claimed, err := tx.ClaimReminder(ctx, e.PostID, now); err != nil || !claimed {
-				return err // another worker reminds of it
-			}
-			reminded++
-			p, err := tx.PostByID(ctx, e.PostID)
-			if err != nil {
+			if claimed, err := claim(tx, ctx, id, now); err != nil || !claimed {
 				return err
 			}
-			ids, err := tx.GoingLocalIDs(ctx, p.ID)
-			if err != nil {
+			p, err := s.reload(ctx, tx, id, nil, nil)
+			if err != nil || p.IsDeleted() {
 				return err
 			}
-			var sp *Space
 			if p.SpaceID != "" {
-				if sp, err = tx.SpaceByAccountID(ctx, p.SpaceID); err != nil {
+				if p.Space, err = tx.SpaceByAccountID(ctx, p.SpaceID); err != nil {
 					return err
 				}
 			}
-			return s.notifyIDs(ctx, tx, NotifyEventReminder, p.Author, p, sp, ids)
+			done++
+			return job(tx, p)
 		})
 		if err != nil {
-			return reminded, internal("remind events", err)
+			return done, internal(op, err)
 		}
 	}
-	return reminded, nil
+	return done, nil
 }
 
 // Calendars. A space's calendar is public like the space; a member's

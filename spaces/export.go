@@ -186,11 +186,8 @@ func (s *Service) exportTakingPart(ctx context.Context, a *Account, out *Export)
 	for _, p := range posts {
 		byID[p.ID] = p
 	}
-	if err := s.withPolls(ctx, s.db, posts); err != nil {
-		return internal("export polls", err)
-	}
-	if err := s.withEvents(ctx, s.db, posts); err != nil {
-		return internal("export events", err)
+	if err := s.WithParts(ctx, posts); err != nil {
+		return err
 	}
 	for _, r := range regs {
 		e := ExportRegistration{Post: r.PostID, State: r.State, Since: r.CreatedAt}

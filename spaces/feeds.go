@@ -45,16 +45,27 @@ func (s *Service) withSpaces(ctx context.Context, posts []*Post) error {
 	for _, p := range posts {
 		p.Space = byID[p.SpaceID]
 	}
-	if err := s.withPolls(ctx, s.db, posts); err != nil {
-		return internal("polls of posts", err)
-	}
-	if err := s.withEvents(ctx, s.db, posts); err != nil {
-		return internal("events of posts", err)
-	}
-	if err := s.withFAQ(ctx, s.db, posts); err != nil {
-		return internal("faq of posts", err)
+	return s.WithParts(ctx, posts)
+}
+
+// WithParts attaches to posts the rows that make them a poll, an event or
+// an FAQ entry; the protocol side calls it for a post it reads alone.
+func (s *Service) WithParts(ctx context.Context, posts []*Post) error {
+	if err := s.withParts(ctx, s.db, posts); err != nil {
+		return internal("parts of posts", err)
 	}
 	return nil
+}
+
+// withParts is WithParts on r (a change's transaction).
+func (s *Service) withParts(ctx context.Context, r *db.DB, posts []*Post) error {
+	if err := s.withPolls(ctx, r, posts); err != nil {
+		return err
+	}
+	if err := s.withEvents(ctx, r, posts); err != nil {
+		return err
+	}
+	return s.withFAQ(ctx, r, posts)
 }
 
 // HomeFeed is a member's home: the top-level posts of the spaces they joined

@@ -273,41 +273,18 @@ func (s *Service) ClosePolls(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, internal("close polls", err)
 	}
-	closed := 0
-	for _, id := range ids {
-		err := s.db.InTx(ctx, func(tx *db.DB) error {
-			if claimed, err := tx.ClaimPollClose(ctx, id, now); err != nil || !claimed {
-				return err // another worker closes it
-			}
-			p, err := s.reload(ctx, tx, id, nil, nil)
-			if err != nil {
-				return err
-			}
-			if p.IsDeleted() || p.Poll == nil {
-				return nil
-			}
-			if p.SpaceID != "" {
-				if p.Space, err = tx.SpaceByAccountID(ctx, p.SpaceID); err != nil {
-					return err
-				}
-			}
-			closed++
-			voters, err := tx.LocalVoterIDs(ctx, id)
-			if err != nil {
-				return err
-			}
-			if p.Local {
-				voters = append(voters, p.AccountID) // its author learns the results too
-			}
-			// notifyIDs leaves out the actor: the author, here, is the one told
-			if err := s.notifyIDs(ctx, tx, NotifyPollEnded, Console, p, p.Space, dedupe(voters)); err != nil {
-				return err
-			}
-			return s.emit(ctx, tx, PollEnded{Post: p})
-		})
+	return s.eachClaimed(ctx, "close polls", ids, now, (*db.DB).ClaimPollClose, func(tx *db.DB, p *Post) error {
+		voters, err := tx.LocalVoterIDs(ctx, p.ID)
 		if err != nil {
-			return closed, internal("close polls", err)
+			return err
 		}
-	}
-	return closed, nil
+		if p.Local {
+			voters = append(voters, p.AccountID) // its author learns the results too
+		}
+		// notifyIDs leaves out the actor: the author, here, is the one told
+		if err := s.notifyIDs(ctx, tx, NotifyPollEnded, Console, p, p.Space, dedupe(voters)); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, PollEnded{Post: p})
+	})
 }

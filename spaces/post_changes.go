@@ -53,20 +53,11 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 			"sensitive", "content_warning", "edited_at"); err != nil {
 			return err
 		}
-		if err := s.withPolls(ctx, tx, []*Post{p}); err != nil {
-			return err
-		}
-		if err := s.withEvents(ctx, tx, []*Post{p}); err != nil {
-			return err
-		}
-		if err := s.withFAQ(ctx, tx, []*Post{p}); err != nil {
-			return err
-		}
-		if err := s.indexPost(ctx, tx, p); err != nil {
-			return err
-		}
 		out, err = s.reload(ctx, tx, p.ID, sp, nil)
 		if err != nil {
+			return err
+		}
+		if err := s.indexPost(ctx, tx, out); err != nil {
 			return err
 		}
 		return s.emit(ctx, tx, PostUpdated{Post: out})

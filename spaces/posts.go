@@ -406,15 +406,14 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 			return nil, err
 		}
 	}
-	p.Poll, p.Event, p.FAQ = poll, event, faq // for the search index
 	if err := s.attach(ctx, tx, by, p, in); err != nil {
-		return nil, err
-	}
-	if err := s.indexPost(ctx, tx, p); err != nil {
 		return nil, err
 	}
 	created, err := s.reload(ctx, tx, p.ID, sp, parent)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.indexPost(ctx, tx, created); err != nil {
 		return nil, err
 	}
 	return created, s.notifyMentions(ctx, tx, by, created, sp)
@@ -650,13 +649,7 @@ func (s *Service) reload(ctx context.Context, tx *db.DB, id string, sp *Space, p
 		return nil, err
 	}
 	p.Space, p.InReplyTo = sp, parent
-	if err := s.withPolls(ctx, tx, []*Post{p}); err != nil {
-		return nil, err
-	}
-	if err := s.withFAQ(ctx, tx, []*Post{p}); err != nil {
-		return nil, err
-	}
-	return p, s.withEvents(ctx, tx, []*Post{p})
+	return p, s.withParts(ctx, tx, []*Post{p})
 }
 
 // notifyMentions notifies the local members a post mentions who may see it.

@@ -40,8 +40,6 @@ type Rows interface {
 	LikeByURI(ctx context.Context, uri string) (*Like, error)
 	MediaByID(ctx context.Context, id string) (*Media, error)
 	PollsOf(ctx context.Context, postIDs []string) (map[string]*Poll, error)
-	EventsOf(ctx context.Context, postIDs []string) (map[string]*CalendarEvent, error)
-	FAQEntriesOf(ctx context.Context, postIDs []string) (map[string]*FAQEntry, error)
 	RegistrationByURI(ctx context.Context, uri string) (*Registration, error)
 
 	// The IRIs of the activities sent for a follow, a membership (its
