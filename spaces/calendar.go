@@ -487,11 +487,15 @@ type EventState struct {
 	State    string
 	Register bool
 	Leave    bool
+	// SignIn: the reader is not signed in, and could register once they
+	// are (the event is still open).
+	SignIn bool
 }
 
 // EventStateFor says what viewer, whose registration is in state ("" if
 // none), may do of the event p: register (or join the waiting list) until
-// it ends, leave the list they are on.
+// it ends, leave the list they are on; a reader who is not signed in is
+// asked to.
 func (s *Service) EventStateFor(viewer *Account, p *Post, state string) EventState {
 	e := p.Event
 	if e == nil {
@@ -506,6 +510,7 @@ func (s *Service) EventStateFor(viewer *Account, p *Post, state string) EventSta
 		State:    state,
 		Register: person && live && state == "",
 		Leave:    person && state != "" && !ended,
+		SignIn:   viewer == nil && live,
 	}
 }
 
@@ -661,6 +666,22 @@ func (s *Service) SpaceCalendar(ctx context.Context, viewer *Account, handle str
 	}
 	posts, err := s.calendar(ctx, viewer, db.EventFilter{SpaceID: sp.AccountID})
 	return sp, posts, err
+}
+
+// EventCalendar is one event viewer may see, with its space, for a
+// calendar file of its own ("add to my calendar").
+func (s *Service) EventCalendar(ctx context.Context, viewer *Account, postID string) (*Post, error) {
+	p, err := s.GetPost(ctx, viewer, postID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != KindEvent || p.IsDeleted() {
+		return nil, errEventNotFound
+	}
+	if err := s.WithParts(ctx, []*Post{p}); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // calendar lists the events f selects that viewer may see, ended less than

@@ -123,6 +123,20 @@ func (w *Web) agendaCalendar(r *http.Request, _ *spaces.Account) (calendarFile, 
 	return calendarFile{name: a.Username + "-agenda.ics", private: true, cal: w.calendarOf(name, posts)}, nil
 }
 
+// eventCalendar: GET /posts/{id}/event.ics, one event to add to a
+// calendar, named by its title.
+func (w *Web) eventCalendar(r *http.Request, viewer *spaces.Account) (calendarFile, error) {
+	p, err := w.spaces.EventCalendar(r.Context(), viewer, mux.Vars(r)["id"])
+	if err != nil {
+		return calendarFile{}, err
+	}
+	name := p.Title
+	if p.Space != nil {
+		name = p.Space.Account.DisplayName
+	}
+	return calendarFile{name: "event-" + p.ID + ".ics", cal: w.calendarOf(name, []*spaces.Post{p})}, nil
+}
+
 // calendarOf is the calendar file of events.
 func (w *Web) calendarOf(name string, posts []*spaces.Post) ical.Calendar {
 	c := ical.Calendar{ProdID: "-//Ruche//" + w.host + "//EN", Name: name,

@@ -80,3 +80,43 @@ func TestSpaceCalendarFile(t *testing.T) {
 		}
 	})
 }
+
+// TestEventCalendarFile: an event's page offers it as a calendar file of
+// its own, to whoever may see it, and asks a visitor to sign in to
+// register; a members-only event stays hidden, an ordinary post is not an
+// event.
+func TestEventCalendarFile(t *testing.T) {
+	eachDB(t, func(t *testing.T, n *nodetest.Node) {
+		ann := member(t, n, "ann", spaces.RoleMember)
+		member(t, n, "bob", spaces.RoleMember)
+		newSpace(t, n, ann, "club", spaces.SpaceSettings{})
+		newSpace(t, n, ann, "board", spaces.SpaceSettings{Visibility: str(spaces.VisibilityMembers)})
+		p := calendarEvent(t, n, ann, "club", "Fest", "Open to all.")
+		hidden := calendarEvent(t, n, ann, "board", "Budget", "Members only.")
+		note, err := n.Spaces.CreatePost(context.Background(), ann, "club", spaces.PostInput{Body: "Not an event."})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		anon := newBrowser(t, n, "en")
+		page := anon.get("/posts/" + p.ID)
+		want(t, page, 200, `href="/posts/`+p.ID+`/event.ics"`, "Add to my calendar", `href="/login?next=/posts/`+p.ID+`"`, "Sign in to register")
+		f := anon.get("/posts/" + p.ID + "/event.ics")
+		want(t, f, 200, "BEGIN:VCALENDAR\r\n", "X-WR-CALNAME:Space club\r\n", "SUMMARY:Fest\r\n", "UID:"+n.URL+"/posts/"+p.ID+"\r\n")
+		if cd := f.header.Get("Content-Disposition"); cd != "attachment; filename=event-"+p.ID+".ics" {
+			t.Fatalf("Content-Disposition %q", cd)
+		}
+		if strings.Count(f.body, "BEGIN:VEVENT") != 1 {
+			t.Fatalf("one event per file:\n%s", f.body)
+		}
+		want(t, anon.get("/posts/"+hidden.ID+"/event.ics"), 404)
+		want(t, anon.get("/posts/"+note.ID+"/event.ics"), 404, "event_not_found")
+
+		b := newBrowser(t, n, "en")
+		b.signIn("bob", nodetest.Password)
+		if page := b.get("/posts/" + p.ID); page.has("/login?next=/posts/"+p.ID) || !page.has(`name="going" value="1"`) {
+			t.Fatalf("a member is offered to register, not to sign in:\n%s", page.body)
+		}
+		want(t, b.get("/posts/"+hidden.ID+"/event.ics"), 404) // bob is not a member of the board
+	})
+}

@@ -149,6 +149,7 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/spaces/{slug}/faq/proposals/{id}/dismiss", nil, w.dismissProposal)
 	r.Handle("/spaces/{slug}/calendar.ics", w.serveCalendar(w.spaceCalendar))
 	r.Handle("/calendar/{token:[A-Za-z0-9_-]+}.ics", w.serveCalendar(w.agendaCalendar))
+	r.Handle("/posts/{id}/event.ics", w.serveCalendar(w.eventCalendar))
 	w.route(r, "/spaces/{slug}/people", w.spacePeople, nil)
 	w.route(r, "/spaces/{slug}/about", w.spaceAbout, nil)
 	w.route(r, "/spaces/{slug}/join", w.invitation, w.join)
