@@ -11,10 +11,11 @@ import (
 
 // mountFAQ adds the routes of a space's FAQ and its proposals.
 func (a *API) mountFAQ(r *mux.Router) {
-	get, post := http.MethodGet, http.MethodPost
+	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
 	a.route(r, "/api/v1/spaces/{space}/faq", methods{get: a.spaceFAQ, post: a.createFAQEntry})
 	a.route(r, "/api/v1/posts/{id}/faq/position", methods{post: a.moveFAQEntry})
 	a.route(r, "/api/v1/spaces/{space}/faq/proposals", methods{get: a.faqProposals, post: a.proposeFAQQuestion})
+	a.route(r, "/api/v1/spaces/{space}/faq/proposals/{id}", methods{del: a.withdrawFAQProposal})
 	a.route(r, "/api/v1/spaces/{space}/faq/proposals/{id}/answer", methods{post: a.answerFAQProposal})
 	a.route(r, "/api/v1/spaces/{space}/faq/proposals/{id}/dismiss", methods{post: a.dismissFAQProposal})
 }
@@ -195,6 +196,20 @@ func (a *API) dismissFAQProposal(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := a.spaces.DismissFAQProposal(r.Context(), by, pathVar(r, "space"), pathVar(r, "id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// withdrawFAQProposal: DELETE /api/v1/spaces/{space}/faq/proposals/{id} →
+// 204; the proposer's own open proposal.
+func (a *API) withdrawFAQProposal(w http.ResponseWriter, r *http.Request) error {
+	by, _, err := viewer(r)
+	if err != nil {
+		return err
+	}
+	if err := a.spaces.WithdrawFAQProposal(r.Context(), by, pathVar(r, "space"), pathVar(r, "id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

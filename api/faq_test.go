@@ -108,6 +108,11 @@ func TestFAQAPI(t *testing.T) {
 		want(t, post(t, alice, answer, `{"body":"Encore."}`), 409, "faq_proposal_closed")
 		want(t, post(t, alice, props+"/"+other.body["id"].(string)+"/dismiss", ``), 204, "")
 		want(t, post(t, alice, props+"/nope/dismiss", ``), 404, "faq_proposal_not_found")
+		typo := post(t, bob, props, `{"question":"Une faute ?"}`)
+		want(t, typo, 201, "")
+		want(t, call(t, alice, "DELETE", props+"/"+typo.body["id"].(string), "", ""), 404, "faq_proposal_not_found")
+		want(t, call(t, bob, "DELETE", props+"/"+typo.body["id"].(string), "", ""), 204, "")
+		want(t, call(t, bob, "DELETE", props+"/"+other.body["id"].(string), "", ""), 409, "faq_proposal_closed")
 		if open := items(t, call(t, alice, "GET", props, "", "")); len(open) != 0 {
 			t.Fatalf("open proposals left: %v", open)
 		}

@@ -164,6 +164,18 @@ func (d *DB) CloseFAQProposal(ctx context.Context, p *FAQProposal) (bool, error)
 	return n == 1, wrap(err, "close faq proposal")
 }
 
+// DeleteOpenFAQProposal removes a proposal that is still open (its
+// proposer withdrew it); it tells whether this call removed it.
+func (d *DB) DeleteOpenFAQProposal(ctx context.Context, p *FAQProposal) (bool, error) {
+	res, err := d.q(ctx).NewDelete().Model(p).WherePK().
+		Where("answered_post_id IS NULL AND dismissed_at IS NULL").Exec(ctx)
+	if err != nil {
+		return false, wrap(err, "delete faq proposal")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, wrap(err, "delete faq proposal")
+}
+
 // FAQProposalFilter selects proposals of a space, oldest first.
 type FAQProposalFilter struct {
 	SpaceID   string

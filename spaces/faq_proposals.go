@@ -180,3 +180,31 @@ func (s *Service) DismissFAQProposal(ctx context.Context, by *Account, handle, i
 	}
 	return nil
 }
+
+// WithdrawFAQProposal removes by's own proposal while it is open: a
+// question asked by mistake, or answered elsewhere. Nothing of it is kept;
+// a moderator who had it open finds it gone.
+func (s *Service) WithdrawFAQProposal(ctx context.Context, by *Account, handle, id string) error {
+	if !canAct(by) {
+		return errUnauthenticated
+	}
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		sp, err := findSpace(ctx, tx, handle)
+		if err != nil {
+			return err
+		}
+		proposal, err := tx.FAQProposalByID(ctx, sp.AccountID, id)
+		if err != nil || proposal.AccountID != by.ID {
+			return notFoundOr("faq proposal", cmp.Or(err, db.ErrNotFound), errProposalMissing)
+		}
+		removed, err := tx.DeleteOpenFAQProposal(ctx, proposal)
+		if err != nil || !removed {
+			return cmp.Or[error](err, errProposalClosed)
+		}
+		return nil
+	})
+	if err != nil {
+		return internal("withdraw faq proposal", err)
+	}
+	return nil
+}

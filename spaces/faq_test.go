@@ -289,6 +289,18 @@ func TestFAQProposals(t *testing.T) {
 		}
 		wantCode(t, s.DismissFAQProposal(ctx, ann, "club", cats.ID), "faq_proposal_closed")
 		wantCode(t, s.DismissFAQProposal(ctx, ann, "club", "nope"), "faq_proposal_not_found")
+		// Withdrawn: by its proposer only, while open; nothing of it kept.
+		typo, err := s.ProposeFAQQuestion(ctx, bob, "club", spaces.ProposalInput{Question: "Typo?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, s.WithdrawFAQProposal(ctx, ann, "club", typo.ID), "faq_proposal_not_found")
+		wantCode(t, s.WithdrawFAQProposal(ctx, nil, "club", typo.ID), "unauthenticated")
+		wantCode(t, s.WithdrawFAQProposal(ctx, bob, "club", cats.ID), "faq_proposal_closed")
+		if err := s.WithdrawFAQProposal(ctx, bob, "club", typo.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, s.WithdrawFAQProposal(ctx, bob, "club", typo.ID), "faq_proposal_not_found")
 		if open, err := s.FAQProposals(ctx, ann, "club"); err != nil || len(open) != 0 {
 			t.Fatalf("open proposals after answers: %v, %d", err, len(open))
 		}

@@ -148,6 +148,21 @@ func (w *Web) dismissProposal(rw http.ResponseWriter, r *http.Request, rq *reque
 	return redirect(rw, r, "/spaces/"+url.PathEscape(v["slug"])+"/faq#proposals")
 }
 
+// withdrawProposal: POST /spaces/{slug}/faq/proposals/{id}/withdraw — a
+// member takes back their own open question.
+func (w *Web) withdrawProposal(rw http.ResponseWriter, r *http.Request, rq *request) error {
+	me, ok := requireViewer(rw, r, rq)
+	if !ok {
+		return nil
+	}
+	v := mux.Vars(r)
+	if err := w.spaces.WithdrawFAQProposal(r.Context(), me, v["slug"], v["id"]); err != nil {
+		return err
+	}
+	w.setFlash(rw, "flash.faq_withdrawn")
+	return redirect(rw, r, "/spaces/"+url.PathEscape(v["slug"])+"/faq#proposals")
+}
+
 // moveEntry: POST /posts/{id}/faq/position — a moderator moves an entry to
 // position (the move buttons of the FAQ page); back to the entry.
 func (w *Web) moveEntry(rw http.ResponseWriter, r *http.Request, rq *request) error {

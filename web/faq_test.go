@@ -168,6 +168,19 @@ func TestFAQPages(t *testing.T) {
 		want(t, a.post("/spaces/club/faq/proposals/"+open[0].ID+"/dismiss", nil), http.StatusConflict)
 		want(t, b.get("/spaces/club/faq"), http.StatusOK, "Et le parking ?", "écartée par les modérateurs")
 
+		// Withdrawn by the member, from their list.
+		wantRedirect(t, b.post("/spaces/club/faq/proposals", url.Values{"question": {"Une faute de frappe ?"}}), "/spaces/club/faq#proposals")
+		open, _ = n.Spaces.FAQProposals(ctx, alice, "club")
+		if len(open) != 1 {
+			t.Fatalf("open proposals: %v", open)
+		}
+		want(t, b.get("/spaces/club/faq"), http.StatusOK, `action="/spaces/club/faq/proposals/`+open[0].ID+`/withdraw"`)
+		want(t, a.post("/spaces/club/faq/proposals/"+open[0].ID+"/withdraw", nil), http.StatusNotFound)
+		wantRedirect(t, b.post("/spaces/club/faq/proposals/"+open[0].ID+"/withdraw", nil), "/spaces/club/faq#proposals")
+		if page := b.get("/spaces/club/faq"); page.has("Une faute de frappe") || !page.has("Question retirée.") {
+			t.Fatalf("the withdrawn question is still listed, or the member is not told:\n%s", page.body)
+		}
+
 		// Outside the members-only space, there is no FAQ.
 		c := newBrowser(t, n, "en")
 		c.signIn("cat", nodetest.Password)

@@ -147,6 +147,7 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/spaces/{slug}/faq", w.spaceFAQ, nil)
 	w.route(r, "/spaces/{slug}/faq/proposals", nil, w.proposeQuestion)
 	w.route(r, "/spaces/{slug}/faq/proposals/{id}/dismiss", nil, w.dismissProposal)
+	w.route(r, "/spaces/{slug}/faq/proposals/{id}/withdraw", nil, w.withdrawProposal)
 	r.Handle("/spaces/{slug}/calendar.ics", w.serveCalendar(w.spaceCalendar))
 	r.Handle("/calendar/{token:[A-Za-z0-9_-]+}.ics", w.serveCalendar(w.agendaCalendar))
 	r.Handle("/posts/{id}/event.ics", w.serveCalendar(w.eventCalendar))
