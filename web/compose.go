@@ -148,7 +148,7 @@ func newKey() string {
 // composeFields are the fields of a composer for langs.
 func composeFields(langs []string) []string {
 	f := []string{"space", "kind", "language", "body", "sensitive", "content_warning", "themes", "applies_to", "files", "key", "next",
-		"poll_option", "poll_multiple", "poll_duration", "poll_hide_totals", "title", "category", "proposal"}
+		"poll_option", "poll_multiple", "poll_duration", "poll_hide_totals", "category", "proposal"}
 	f = append(f, eventFields...)
 	for _, l := range langs {
 		f = append(f, "title_"+l, "summary_"+l, "body_"+l)
@@ -156,16 +156,15 @@ func composeFields(langs []string) []string {
 	return f
 }
 
-// postInput reads a composer's text: a note's body, or an article in its
-// main language and the translations whose tabs were filled.
+// postInput reads a composer's text: a note's body, or an article (an
+// event, an FAQ entry) in its main language and the translations whose tabs
+// were filled.
 func postInput(r *http.Request, kind string, langs []string) spaces.PostInput {
 	f := r.PostForm
 	in := spaces.PostInput{Kind: kind, Language: f.Get("language"), Key: f.Get("key")}
-	if kind == spaces.KindEvent {
-		in.Title, in.Body, in.Event = f.Get("title"), f.Get("body"), eventInput(f)
-		return in
-	}
 	switch kind {
+	case spaces.KindEvent:
+		in.Event = eventInput(f)
 	case spaces.KindFAQ:
 		in.FAQ = &spaces.FAQInput{Category: f.Get("category")}
 	case spaces.KindArticle:
@@ -218,8 +217,8 @@ func warningInput(f url.Values) *spaces.ContentWarning {
 }
 
 // composeError puts a domain error on the composer field it is about: an
-// article's (or FAQ entry's) title, summary and body are those of its main
-// language's tab.
+// article's (an event's, an FAQ entry's) title, summary and body are those
+// of its main language's tab.
 func composeError(err error, kind, main string) error {
 	var de *spaces.Error
 	if !errors.As(err, &de) {
@@ -228,7 +227,7 @@ func composeError(err error, kind, main string) error {
 	field := de.Field
 	switch field {
 	case "title", "summary", "body":
-		if kind == spaces.KindArticle || kind == spaces.KindFAQ {
+		if kind != spaces.KindNote {
 			field += "_" + main
 		}
 	case "attachments", "file":

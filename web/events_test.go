@@ -90,8 +90,8 @@ func TestSpaceToolsPages(t *testing.T) {
 
 // eventForm is the composer's form for an event in club.
 func eventForm(start, end string, capacity int) url.Values {
-	return url.Values{"kind": {"event"}, "space": {"club"}, "language": {"fr"}, "title": {"Conseil"},
-		"body": {"Ordre du jour : les budgets."}, "starts_at": {start}, "ends_at": {end}, "time_zone": {"Europe/Paris"},
+	return url.Values{"kind": {"event"}, "space": {"club"}, "language": {"fr"}, "title_fr": {"Conseil"},
+		"body_fr": {"Ordre du jour : les budgets."}, "title_en": {"Council"}, "body_en": {"Agenda: the budgets."}, "starts_at": {start}, "ends_at": {end}, "time_zone": {"Europe/Paris"},
 		"place_name": {"Salle du conseil"}, "address": {"1 place de la Mairie\n69000 Lyon"},
 		"online_url": {"https://visio.example.org/conseil"}, "capacity": {strconv.Itoa(capacity)}}
 }
@@ -138,6 +138,12 @@ func TestEventsPages(t *testing.T) {
 			p.Event.Address != "1 place de la Mairie\n69000 Lyon" {
 			t.Fatalf("the event made: %+v", p.Event)
 		}
+		if tr := translation(p, "en"); tr == nil || tr.Title != "Council" || tr.Source != "Agenda: the budgets." {
+			t.Fatalf("the event's English tab: %+v", p.Translations)
+		}
+		untitled := eventForm("2026-12-15T14:00", "2026-12-15T16:00", 1)
+		untitled.Set("title_fr", "")
+		want(t, a.postMultipart("/compose", untitled), http.StatusUnprocessableEntity, `id="f-title_fr-error"`)
 
 		want(t, a.get("/spaces/club/events"), http.StatusOK, "Conseil", "mardi 15 décembre 2026, 14:00 – 16:00 (Europe/Paris)",
 			"Salle du conseil", "0 participant · 1 place restante", n.URL+"/spaces/club/calendar.ics", `aria-current="page">Événements`,
@@ -175,7 +181,7 @@ func TestEventsPages(t *testing.T) {
 		want(t, c.get("/notifications"), http.StatusOK, "A place freed up: you are going to the event", `href="/posts/`+id+`"`)
 
 		// The agenda lists it.
-		want(t, c.get("/events"), http.StatusOK, "My agenda", `href="/events" aria-current="page"`, "Conseil",
+		want(t, c.get("/events"), http.StatusOK, "My agenda", `href="/events" aria-current="page"`, "Council", // cat reads English
 			"Tuesday, December 15, 2026", "members-only events")
 
 		// Edited with the same fields.
@@ -201,11 +207,11 @@ func TestEventsPages(t *testing.T) {
 		clk.advance(36 * time.Hour)
 		want(t, c.get("/spaces/club/events"), http.StatusOK, "No upcoming events.")
 		past := c.get("/spaces/club/events?past=1")
-		want(t, past, http.StatusOK, "Past events", "Conseil", "This event is over.")
+		want(t, past, http.StatusOK, "Past events", "Council", "This event is over.")
 		if past.has(`action="/posts/` + id + `/registration"`) {
 			t.Error("an event over offers its buttons")
 		}
-		if c.get("/events").has("Conseil") {
+		if c.get("/events").has("Council") {
 			t.Error("the agenda lists an event over")
 		}
 	}, withClock(clk))
@@ -294,4 +300,14 @@ func TestCalendarAddress(t *testing.T) {
 		}
 		want(t, a.post("/events/calendar", url.Values{"action": {"steal"}}), http.StatusBadRequest)
 	})
+}
+
+// translation is p's text in lang, if it has one.
+func translation(p *spaces.Post, lang string) *spaces.Translation {
+	for _, t := range p.Translations {
+		if t.Language == lang {
+			return t
+		}
+	}
+	return nil
 }

@@ -249,8 +249,7 @@ func (w *Web) editForm(rw http.ResponseWriter, r *http.Request, rq *request) err
 	}
 	f.Values.Set("themes", strings.Join(postView{P: p}.Themes(), ", "))
 	for _, t := range p.Translations {
-		if p.Kind != spaces.KindArticle && t.Language == p.Language {
-			f.Values.Set("title", t.Title)
+		if p.Kind == spaces.KindNote && t.Language == p.Language {
 			f.Values.Set("body", t.Source)
 		}
 		f.Values.Set("title_"+t.Language, t.Title)

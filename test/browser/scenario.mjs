@@ -299,8 +299,8 @@ try {
   await expectText(m, "Aucun événement à venir", "the events tab, empty");
   await clickAndLoad(m, m.getByRole("link", { name: "Nouvel événement" }).first());
   await expectText(m, "Nouvel événement", "event composer");
-  await m.getByLabel("Titre", { exact: true }).fill("Atelier allergies");
-  await m.getByLabel("Description", { exact: true }).fill("Retours d’expérience sur les **PAI** et l’étiquetage des plats. Apportez vos fiches !");
+  await m.locator("#f-title_fr").fill("Atelier allergies");
+  await m.locator("#f-body_fr").fill("Retours d’expérience sur les **PAI** et l’étiquetage des plats. Apportez vos fiches !");
   const day = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
   await m.getByLabel("Début", { exact: true }).fill(`${day}T14:00`);
   await m.getByLabel("Fin", { exact: true }).fill(`${day}T12:00`);
