@@ -328,7 +328,7 @@ try {
   check(await m.getByRole("link", { name: "Événements" }).first().getAttribute("aria-current") === "page", "the events tab is the current one");
   await expectText(m, base + "/spaces/cantines/calendar.ics", "the space's calendar address");
   await audit(m, "space-events");
-  await clickAndLoad(m, m.getByRole("link", { name: "Agenda" }));
+  await clickAndLoad(m, m.getByRole("link", { name: "Agenda", exact: true }));
   await expectText(m, "Mon agenda", "the agenda page");
   await expectText(m, "Atelier allergies", "the agenda lists the workshop");
   await expectText(m, "gardez-la pour vous", "the agenda says the address is private");
