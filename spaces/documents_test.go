@@ -1,0 +1,337 @@
+package spaces_test
+
+import (
+	"context"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ruche-social/ruche/config"
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/db/dbtest"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+const pdfV1, pdfV2 = "%PDF-1.4\n%first\n", "%PDF-1.4\n%second, longer\n"
+
+func mustUpload(t *testing.T, s *spaces.Service, by *spaces.Account, slug, folder, name, content string) *spaces.Post {
+	t.Helper()
+	p, err := s.UploadDocument(context.Background(), by, slug, spaces.DocumentUpload{Folder: folder, Name: name, File: strings.NewReader(content)})
+	if err != nil {
+		t.Fatalf("%s uploads %q: %v", by.Username, name, err)
+	}
+	return p
+}
+
+// readVersion reads the file of a document's version as viewer.
+func readVersion(t *testing.T, s *spaces.Service, viewer *spaces.Account, id string, n int) string {
+	t.Helper()
+	v, f, err := s.OpenDocumentVersion(context.Background(), viewer, id, n)
+	if err != nil {
+		t.Fatalf("open version %d: %v", n, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil || v.Media.Size != int64(len(b)) {
+		t.Fatalf("version %d: %v, size %d of %d", n, err, v.Media.Size, len(b))
+	}
+	return string(b)
+}
+
+// TestDocuments: members add files into folders; a file of the same name
+// in the same folder is a new version; any version is read, and restoring
+// one adds a version sharing its file; search finds a document by its name
+// and its description; deletion takes it and its files away.
+func TestDocuments(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := newService(t, d, spaces.Options{MediaDir: t.TempDir()})
+		ann := mustMember(t, s, "ann", spaces.RoleMember)
+		bob := mustMember(t, s, "bob", spaces.RoleMember)
+		eve := mustMember(t, s, "eve", spaces.RoleMember)
+		mustSpace(t, s, ann, "club", spaces.SpaceSettings{})
+		mustJoin(t, s, bob, "club")
+
+		// folders: made by members, nested, checked
+		_, err := s.CreateDocumentFolder(ctx, eve, "club", "", "Reports")
+		wantCode(t, err, "not_member")
+		for _, bad := range []string{"", "a/b", strings.Repeat("x", 61), ".."} {
+			_, err := s.CreateDocumentFolder(ctx, bob, "club", "", bad)
+			wantCode(t, err, "folder_invalid")
+		}
+		_, err = s.CreateDocumentFolder(ctx, bob, "club", "Nowhere", "Sub")
+		wantCode(t, err, "folder_not_found")
+		if p, err := s.CreateDocumentFolder(ctx, bob, "club", "", " Reports "); err != nil || p != "Reports" {
+			t.Fatalf("folder: %q %v", p, err)
+		}
+		if p, err := s.CreateDocumentFolder(ctx, bob, "club", "Reports", "2026"); err != nil || p != "Reports/2026" {
+			t.Fatalf("subfolder: %q %v", p, err)
+		}
+
+		// uploads: into a folder that exists, of an accepted type and size
+		_, err = s.UploadDocument(ctx, bob, "club", spaces.DocumentUpload{Folder: "Elsewhere", Name: "a.pdf", File: strings.NewReader(pdfV1)})
+		wantCode(t, err, "folder_not_found")
+		_, err = s.UploadDocument(ctx, bob, "club", spaces.DocumentUpload{Name: "x.exe", File: strings.NewReader("MZ\x90\x00\x03\x00\x00\x00\x04\x00")})
+		wantCode(t, err, "file_type_not_allowed")
+		_, err = s.UploadDocument(ctx, bob, "club", spaces.DocumentUpload{Name: "", File: strings.NewReader(pdfV1)})
+		wantCode(t, err, "document_name_invalid")
+		_, err = s.UploadDocument(ctx, eve, "club", spaces.DocumentUpload{Name: "a.pdf", File: strings.NewReader(pdfV1)})
+		wantCode(t, err, "not_member")
+
+		doc := mustUpload(t, s, bob, "club", "Reports/2026", "Budget.pdf", pdfV1)
+		if doc.Kind != spaces.KindDocument || doc.Title != "Budget.pdf" || doc.Document == nil ||
+			doc.Document.Folder != "Reports/2026" || doc.Document.Current != 1 || len(doc.Document.Versions) != 1 ||
+			doc.Document.Versions[0].Media.MediaType != "application/pdf" {
+			t.Fatalf("document: %+v %+v", doc, doc.Document)
+		}
+		// the same name (whatever its case) in the same folder: a new version
+		v2 := mustUpload(t, s, ann, "club", "Reports/2026", "budget.PDF", pdfV2)
+		if v2.ID != doc.ID || v2.Document.Current != 2 || v2.EditedAt.IsZero() {
+			t.Fatalf("second upload: %s (want %s), version %d", v2.ID, doc.ID, v2.Document.Current)
+		}
+		// the same name elsewhere: another document
+		other := mustUpload(t, s, bob, "club", "", "Budget.pdf", pdfV1)
+		if other.ID == doc.ID {
+			t.Fatal("a file in another folder joined the document")
+		}
+
+		view, err := s.GetDocument(ctx, bob, doc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(view.Versions) != 2 || view.Versions[0].Number != 2 || view.Versions[0].AccountID != ann.ID ||
+			view.Versions[1].AccountID != bob.ID || !view.MayChange {
+			t.Fatalf("versions: %+v", view.Versions)
+		}
+		if readVersion(t, s, bob, doc.ID, 1) != pdfV1 || readVersion(t, s, bob, doc.ID, 0) != pdfV2 {
+			t.Fatal("the versions' files differ from the uploads")
+		}
+		_, _, err = s.OpenDocumentVersion(ctx, bob, doc.ID, 9)
+		wantCode(t, err, "document_version_not_found")
+
+		// restore: a new version with the old file; the history stays
+		restored, err := s.RestoreDocumentVersion(ctx, ann, doc.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if restored.Document.Current != 3 || readVersion(t, s, bob, doc.ID, 0) != pdfV1 || readVersion(t, s, bob, doc.ID, 2) != pdfV2 {
+			t.Fatalf("restored: version %d", restored.Document.Current)
+		}
+		view, _ = s.GetDocument(ctx, bob, doc.ID)
+		if len(view.Versions) != 3 || view.Versions[0].RestoredFrom != 1 {
+			t.Fatalf("after restore: %+v", view.Versions[0])
+		}
+		_, err = s.RestoreDocumentVersion(ctx, ann, doc.ID, 7)
+		wantCode(t, err, "document_version_not_found")
+		_, err = s.RestoreDocumentVersion(ctx, eve, doc.ID, 1)
+		wantCode(t, err, "not_member")
+		// a new version whatever the file's name
+		if p, err := s.AddDocumentVersion(ctx, bob, doc.ID, strings.NewReader(pdfV2), "budget-v4.pdf"); err != nil || p.Document.Current != 4 {
+			t.Fatalf("version 4: %v", err)
+		}
+
+		// listing: the folder's subfolders and documents
+		top, err := s.SpaceDocuments(ctx, eve, "club", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(top.Folders, []string{"Reports"}) || len(top.Documents) != 1 || top.Documents[0].ID != other.ID || top.MayAdd {
+			t.Fatalf("top: %v, %d documents, may add %v", top.Folders, len(top.Documents), top.MayAdd)
+		}
+		in, err := s.SpaceDocuments(ctx, bob, "club", "Reports/2026")
+		if err != nil || len(in.Documents) != 1 || in.Documents[0].Document.Current != 4 || !in.MayAdd {
+			t.Fatalf("Reports/2026: %+v %v", in, err)
+		}
+		_, err = s.SpaceDocuments(ctx, bob, "club", "Nope")
+		wantCode(t, err, "folder_not_found")
+
+		// search: by name and by description
+		described, err := s.UploadDocument(ctx, bob, "club", spaces.DocumentUpload{Name: "notes.txt",
+			Description: "Minutes of the général assembly", File: strings.NewReader("minutes\n")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]string{"budget": doc.ID, "general": described.ID} {
+			res, err := s.Search(ctx, bob, q, spaces.SearchPosts, spaces.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(res.Posts, func(p *spaces.Post) bool { return p.ID == want }) {
+				t.Fatalf("search %q misses the document", q)
+			}
+		}
+
+		// the export: bob's documents, and the versions he and ann added
+		ex, err := s.ExportData(ctx, bob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exported *spaces.ExportPost
+		for i := range ex.Posts {
+			if ex.Posts[i].ID == doc.ID {
+				exported = &ex.Posts[i]
+			}
+		}
+		if exported == nil || exported.Document == nil || exported.Document.Folder != "Reports/2026" || exported.Document.Current != 4 {
+			t.Fatalf("export: the document is %+v", exported)
+		}
+		var mine []int
+		for _, v := range ex.DocumentVersions {
+			if v.Document == doc.ID {
+				mine = append(mine, v.Number)
+			}
+		}
+		if !slices.Equal(mine, []int{1, 4}) {
+			t.Fatalf("export: bob's versions %v, want [1 4]", mine)
+		}
+		if ex, _ := s.ExportData(ctx, ann); len(ex.DocumentVersions) != 2 || ex.DocumentVersions[1].RestoredFrom != 1 ||
+			ex.DocumentVersions[1].File.Name != "Budget.pdf" {
+			t.Fatalf("export: ann's versions %+v", ex.DocumentVersions)
+		}
+
+		// deletion: the author's or a moderator's; files and versions go
+		if err := s.DeletePost(ctx, ann, doc.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.GetDocument(ctx, bob, doc.ID)
+		wantCode(t, err, "post_deleted")
+		in, _ = s.SpaceDocuments(ctx, bob, "club", "Reports/2026")
+		if len(in.Documents) != 0 {
+			t.Fatal("a deleted document is listed")
+		}
+		// its name is free again
+		if p := mustUpload(t, s, bob, "club", "Reports/2026", "Budget.pdf", pdfV1); p.Document.Current != 1 {
+			t.Fatalf("a new document after the deletion has version %d", p.Document.Current)
+		}
+	})
+}
+
+// TestDocumentRights: the space's setting keeps documents to moderators;
+// a switched-off tool refuses uploads and shows nothing, keeping what was
+// there; an archived space refuses; a members-only space's documents are
+// for its members.
+func TestDocumentRights(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := newService(t, d, spaces.Options{MediaDir: t.TempDir()})
+		ann := mustMember(t, s, "ann", spaces.RoleMember)
+		bob := mustMember(t, s, "bob", spaces.RoleMember)
+		eve := mustMember(t, s, "eve", spaces.RoleMember)
+		mustSpace(t, s, ann, "club", spaces.SpaceSettings{})
+		mustJoin(t, s, bob, "club")
+		if _, err := s.UpdateSpace(ctx, ann, "club", spaces.SpaceSettings{Visibility: str(spaces.VisibilityMembers)}); err != nil {
+			t.Fatal(err)
+		}
+		doc := mustUpload(t, s, bob, "club", "", "plan.pdf", pdfV1)
+
+		_, err := s.UpdateSpace(ctx, ann, "club", spaces.SpaceSettings{DocumentAdding: str("everyone")})
+		wantCode(t, err, "document_adding_invalid")
+		_, err = s.UpdateSpace(ctx, bob, "club", spaces.SpaceSettings{DocumentAdding: str(spaces.PostingModerators)})
+		if err == nil {
+			t.Fatal("a member changed who adds documents")
+		}
+		if _, err := s.UpdateSpace(ctx, ann, "club", spaces.SpaceSettings{DocumentAdding: str(spaces.PostingModerators)}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.UploadDocument(ctx, bob, "club", spaces.DocumentUpload{Name: "b.pdf", File: strings.NewReader(pdfV1)})
+		wantCode(t, err, "documents_moderators_only")
+		_, err = s.AddDocumentVersion(ctx, bob, doc.ID, strings.NewReader(pdfV2), "plan.pdf")
+		wantCode(t, err, "documents_moderators_only")
+		_, err = s.RestoreDocumentVersion(ctx, bob, doc.ID, 1)
+		wantCode(t, err, "documents_moderators_only")
+		_, err = s.CreateDocumentFolder(ctx, bob, "club", "", "Mine")
+		wantCode(t, err, "documents_moderators_only")
+		// the same rule through the generic door
+		_, err = s.CreatePost(ctx, bob, "club", spaces.PostInput{Kind: spaces.KindDocument, Title: "c.pdf"})
+		wantCode(t, err, "documents_moderators_only")
+		if v, err := s.GetDocument(ctx, bob, doc.ID); err != nil || v.MayChange {
+			t.Fatalf("bob reads the document (%v) and may change it: %v", err, v != nil && v.MayChange)
+		}
+		mustUpload(t, s, ann, "club", "", "plan.pdf", pdfV2)
+
+		// members-only: outsiders see no space
+		_, err = s.SpaceDocuments(ctx, eve, "club", "")
+		wantCode(t, err, "space_not_found")
+		_, err = s.GetDocument(ctx, eve, doc.ID)
+		wantCode(t, err, "post_not_found")
+		_, _, err = s.OpenDocumentVersion(ctx, nil, doc.ID, 1)
+		wantCode(t, err, "post_not_found")
+		_, err = s.UploadDocument(ctx, eve, "club", spaces.DocumentUpload{Name: "b.pdf", File: strings.NewReader(pdfV1)})
+		wantCode(t, err, "space_not_found")
+
+		// switched off: nothing added or listed; switched on: all there
+		var others []string
+		for _, tool := range spaces.Tools {
+			if tool != spaces.ToolDocuments {
+				others = append(others, tool)
+			}
+		}
+		if _, err := s.UpdateSpace(ctx, ann, "club", spaces.SpaceSettings{Tools: others}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.UploadDocument(ctx, ann, "club", spaces.DocumentUpload{Name: "b.pdf", File: strings.NewReader(pdfV1)})
+		wantCode(t, err, "tool_off")
+		_, err = s.SpaceDocuments(ctx, bob, "club", "")
+		wantCode(t, err, "tool_off")
+		_, err = s.GetDocument(ctx, bob, doc.ID)
+		wantCode(t, err, "tool_off")
+		if _, err := s.UpdateSpace(ctx, ann, "club", spaces.SpaceSettings{Tools: spaces.Tools}); err != nil {
+			t.Fatal(err)
+		}
+		if top, err := s.SpaceDocuments(ctx, bob, "club", ""); err != nil || len(top.Documents) != 1 || top.Documents[0].Document.Current != 2 {
+			t.Fatalf("after switching on: %v", err)
+		}
+
+		// archived: read-only
+		if _, err := s.ArchiveSpace(ctx, ann, "club", true); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.UploadDocument(ctx, ann, "club", spaces.DocumentUpload{Name: "b.pdf", File: strings.NewReader(pdfV1)})
+		wantCode(t, err, "space_archived")
+		_, err = s.RestoreDocumentVersion(ctx, ann, doc.ID, 1)
+		wantCode(t, err, "space_archived")
+		if readVersion(t, s, bob, doc.ID, 1) != pdfV1 {
+			t.Fatal("an archived space's document is unreadable")
+		}
+	})
+}
+
+// TestDocumentLimits: the node's documents limits (size, types) apply,
+// apart from the limit of other uploads; the types a node may configure
+// are those the domain recognises.
+func TestDocumentLimits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		s, _ := newService(t, d, spaces.Options{MediaDir: dir, MaxUpload: 1 << 20, DocumentMaxUpload: 2 << 20,
+			DocumentTypes: []string{"application/pdf"}})
+		ann := mustMember(t, s, "ann", spaces.RoleMember)
+		mustSpace(t, s, ann, "club", spaces.SpaceSettings{})
+		big := pdfV1 + strings.Repeat("x", 3<<19) // 1.5 MiB: over media's limit, within documents'
+		if p := mustUpload(t, s, ann, "club", "", "big.pdf", big); p.Document.Versions[0].Media.Size != int64(len(big)) {
+			t.Fatal("size")
+		}
+		_, err := s.UploadDocument(ctx, ann, "club", spaces.DocumentUpload{Name: "huge.pdf", File: strings.NewReader(pdfV1 + strings.Repeat("x", 2<<20))})
+		wantCode(t, err, "file_too_large")
+		_, err = s.UploadDocument(ctx, ann, "club", spaces.DocumentUpload{Name: "a.txt", File: strings.NewReader("plain text\n")})
+		wantCode(t, err, "file_type_not_allowed")
+		_, err = s.UploadDocument(ctx, ann, "club", spaces.DocumentUpload{Name: "e.pdf", File: strings.NewReader("")})
+		wantCode(t, err, "file_empty")
+		// nothing refused was kept
+		top, err := s.SpaceDocuments(ctx, ann, "club", "")
+		if err != nil || len(top.Documents) != 1 {
+			t.Fatalf("documents: %v", err)
+		}
+	})
+	if got, want := spaces.UploadTypes(), config.DocumentTypes; !sameSet(got, want) {
+		t.Fatalf("the domain accepts %v, the configuration offers %v", got, want)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
