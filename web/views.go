@@ -107,7 +107,18 @@ func (v postView) Article() bool { return v.P.Kind == spaces.KindArticle }
 
 // Titled tells whether the post has a title: an article, an event, or an
 // FAQ entry (its question).
-func (v postView) Titled() bool { return v.Article() || v.Event != nil || v.FAQ() }
+func (v postView) Titled() bool {
+	return v.Article() || v.Event != nil || v.FAQ() || v.P.Kind == spaces.KindDocument
+}
+
+// DocumentURL is the page of a document (its file, preview and versions),
+// "" for another post or a space that switched its documents off.
+func (v postView) DocumentURL() string {
+	if v.P.Kind != spaces.KindDocument || v.P.Space == nil || !v.P.Space.ToolOn(spaces.ToolDocuments) {
+		return ""
+	}
+	return documentURL(v.P)
+}
 
 // FAQ tells whether the post is an entry of its space's FAQ.
 func (v postView) FAQ() bool { return v.P.Kind == spaces.KindFAQ }
