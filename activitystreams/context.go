@@ -67,6 +67,8 @@ func Context() []any {
 			"tools":                     "ruche:tools",
 			"faqCategory":               "ruche:faqCategory",
 			"faqPosition":               "ruche:faqPosition",
+			"documentFolder":            "ruche:documentFolder",
+			"documentVersion":           "ruche:documentVersion",
 		},
 	}
 }
