@@ -120,6 +120,9 @@ func (w *Web) renderDocuments(rw http.ResponseWriter, r *http.Request, rq *reque
 		}
 		view.Docs = append(view.Docs, row)
 	}
+	// an upload's answer, the document's page, replaces this page when the
+	// script sent the form: this page may then embed its preview
+	allowPreview(rw)
 	title := rq.cat.T("documents.title", "name", h.Space.Account.DisplayName)
 	if list.Path != "" {
 		title = spaces.FolderName(list.Path) + " · " + title
@@ -238,12 +241,17 @@ func (w *Web) renderDocument(rw http.ResponseWriter, r *http.Request, rq *reques
 			view.Preview = "image"
 		case c.Media.MediaType == "application/pdf":
 			view.Preview = "pdf"
-			// the page embeds the file, from this node only
-			rw.Header().Set("Content-Security-Policy", contentSecurityPolicy+"; object-src 'self'")
+			allowPreview(rw)
 		}
 	}
 	w.renderForm(rw, r, rq, status, "space_document", p.Title+" · "+h.Space.Account.DisplayName, f, view)
 	return nil
+}
+
+// allowPreview lets a page embed a PDF of this node (a document's preview),
+// which Chromium's viewer shows in a frame of its own.
+func allowPreview(rw http.ResponseWriter) {
+	rw.Header().Set("Content-Security-Policy", contentSecurityPolicy+"; object-src 'self'; frame-src 'self'")
 }
 
 // addVersion: POST /spaces/{slug}/documents/{id}/versions (multipart:
