@@ -125,8 +125,8 @@ func TestDocumentsAPI(t *testing.T) {
 		}
 		r = uploadDocument(t, bob, one+"/versions", nil, "other-name.pdf", "%PDF-1.4\n%four\n")
 		want(t, r, 201, "")
-		if r.body["current_version"] != 4.0 {
-			t.Fatalf("version 4: %v", r.body)
+		if r.body["current_version"] != 4.0 || len(r.body["attachments"].([]any)) != 1 {
+			t.Fatalf("version 4 (the current file its one attachment): %v", r.body)
 		}
 
 		// who adds: the space's setting, in the space's settings

@@ -275,7 +275,11 @@ func postOf(p *spaces.Post, viewer *spaces.Account, liked bool) postJSON {
 		}
 		j.Mentions = append(j.Mentions, acct)
 	}
-	for _, m := range p.Attachments {
+	files := p.Attachments
+	if d := p.Document; d != nil && len(d.Versions) > 0 && d.Versions[0].Media != nil {
+		files = []*spaces.Media{d.Versions[0].Media} // a document's current file; its versions are listed apart
+	}
+	for _, m := range files {
 		j.Attachments = append(j.Attachments, attachmentOf(m))
 	}
 	return j

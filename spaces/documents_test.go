@@ -126,6 +126,21 @@ func TestDocuments(t *testing.T) {
 		wantCode(t, err, "document_version_not_found")
 		_, err = s.RestoreDocumentVersion(ctx, eve, doc.ID, 1)
 		wantCode(t, err, "not_member")
+		// ann watches the space she made: she is told of bob's new document,
+		// not of each version
+		ns, err := s.Notifications(ctx, ann, spaces.NotificationPage{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var told []string
+		for _, n := range ns {
+			if n.Kind == spaces.NotifyNewPost {
+				told = append(told, n.PostID)
+			}
+		}
+		if !slices.Equal(told, []string{other.ID, doc.ID}) {
+			t.Fatalf("ann was told of %v, want the two documents bob added", told)
+		}
 		// a new version whatever the file's name
 		if p, err := s.AddDocumentVersion(ctx, bob, doc.ID, strings.NewReader(pdfV2), "budget-v4.pdf"); err != nil || p.Document.Current != 4 {
 			t.Fatalf("version 4: %v", err)

@@ -84,6 +84,13 @@ func TestDocumentPages(t *testing.T) {
 			"/spaces/club/documents/"+id+"#versions")
 		want(t, b.get("/spaces/club/documents/"+id), http.StatusOK, "Version 4", `<img src="/spaces/club/documents/`+id+`/versions/4?preview=1"`)
 
+		// its post's page shows the current file only, and links the document's page
+		post := b.get("/posts/" + id)
+		want(t, post, http.StatusOK, `href="/spaces/club/documents/`+id+`"`)
+		if strings.Count(post.body, `class="file"`)+strings.Count(post.body, `<div class="post__images">`) != 1 {
+			t.Fatalf("the post shows the files of every version: %s", post.body)
+		}
+
 		// the owner keeps documents to moderators, in the space's settings
 		a := newBrowser(t, n, "en")
 		a.signIn("alice", nodetest.Password)

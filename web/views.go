@@ -140,12 +140,21 @@ func (v postView) Files() []*spaces.Media  { return v.attachments(false) }
 
 func (v postView) attachments(images bool) []*spaces.Media {
 	var out []*spaces.Media
-	for _, m := range v.P.Attachments {
+	for _, m := range shownFiles(v.P) {
 		if strings.HasPrefix(m.MediaType, "image/") == images {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// shownFiles are the files a post shows: its attachments; a document's
+// current file only, its page listing the versions.
+func shownFiles(p *spaces.Post) []*spaces.Media {
+	if d := p.Document; d != nil && len(d.Versions) > 0 && d.Versions[0].Media != nil {
+		return []*spaces.Media{d.Versions[0].Media}
+	}
+	return p.Attachments
 }
 
 // pickText returns the translation in lang if the post has one, else its main
