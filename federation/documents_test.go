@@ -143,6 +143,14 @@ func TestDocumentsTwoNodes(t *testing.T) {
 		if _, err := a.Spaces.UpdateSpace(ctx, alice, "reseau", spaces.SpaceSettings{DocumentAdding: strPtr(spaces.PostingModerators)}); err != nil {
 			t.Fatal(err)
 		}
+		drain(t, a, b)
+		if sp, err := b.Spaces.Space(ctx, bob, handle); err != nil || sp.DocumentAdding != spaces.PostingModerators {
+			t.Fatalf("B's copy of the space: %v", err)
+		}
+		_, err = b.Spaces.UploadDocument(ctx, bob, handle, spaces.DocumentUpload{Name: "tract.pdf", File: strings.NewReader(v1)})
+		if spaces.AsError(err).Code != "documents_moderators_only" {
+			t.Fatalf("bob uploads on B to a space that keeps documents to moderators: %v", err)
+		}
 		iri := b.URL + "/posts/01FORGEDDOCUMENT"
 		group := a.URL + "/spaces/reseau"
 		object := map[string]any{"id": iri, "type": []any{"Document", "Page"}, "attributedTo": b.URL + "/users/bob", "audience": group,

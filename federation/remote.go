@@ -271,7 +271,7 @@ func (f *Federation) storeRemoteSpace(ctx context.Context, a *spaces.Account, ra
 		posting = spaces.PostingModerators
 	}
 	_, err := f.spaces.SaveRemoteSpace(ctx, a, spaces.RemoteSpace{Visibility: ra.Visibility, JoinPolicy: ra.JoinPolicy,
-		Posting: posting, Tools: ra.Tools})
+		Posting: posting, Tools: ra.Tools, DocumentAdding: ra.DocumentAdding})
 	return err
 }
 
