@@ -350,3 +350,81 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// TestReceivedDocuments: a remote space's Group announces a document: it
+// is kept in its folder (made here), with the version number its server
+// gives, its file a link until copied under the documents' limits; an
+// edit that brings a higher version adds it, one with a version kept
+// already changes nothing; a name the folder has already is kept apart.
+func TestReceivedDocuments(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := newService(t, d, spaces.Options{MediaDir: t.TempDir(), MaxUpload: 1 << 20, DocumentMaxUpload: 2 << 20,
+			DocumentTypes: []string{"application/pdf"}})
+		alice := mustMember(t, s, "alice", spaces.RoleMember)
+		group := remoteActor(t, d, spaces.TypeGroup, "reseau", "ville-b.example")
+		bob := remoteActor(t, d, spaces.TypePerson, "bob", "ville-b.example")
+		if _, err := s.SaveRemoteSpace(ctx, group, spaces.RemoteSpace{}); err != nil {
+			t.Fatal(err)
+		}
+		file := spaces.RemoteFile{URI: "https://ville-b.example/files/1", MediaType: "application/pdf", Name: "plan.pdf"}
+		in := spaces.PostInput{Kind: spaces.KindDocument, HTML: true, URI: "https://ville-b.example/posts/d1", Title: "plan.pdf",
+			RemoteAttachments: []spaces.RemoteFile{file}, Document: &spaces.DocumentInput{Folder: "Plans/2026", Version: 3, File: &file}}
+		p, err := s.ReceiveGroupPost(ctx, group, bob, "", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Document == nil || p.Document.Folder != "Plans/2026" || p.Document.Current != 3 || p.Content != "" {
+			t.Fatalf("the received document: %+v %+v", p, p.Document)
+		}
+		handle := "reseau@ville-b.example"
+		top, err := s.SpaceDocuments(ctx, alice, handle, "Plans")
+		if err != nil || !slices.Equal(top.Folders, []string{"Plans/2026"}) {
+			t.Fatalf("the folders made for it: %+v %v", top, err)
+		}
+		// not copied yet: a link to its server
+		v, f, err := s.OpenDocumentVersion(ctx, alice, p.ID, 0)
+		if err != nil || f != nil || v.Media.URI != file.URI {
+			t.Fatalf("the file before its copy: %+v %v", v, err)
+		}
+		// copied under the documents' limits: beyond media's, within documents'
+		big := pdfV1 + strings.Repeat("x", 3<<19)
+		if _, err := s.CacheRemoteMedia(ctx, v.Media.ID, strings.NewReader(big)); err != nil {
+			t.Fatalf("a document's file within the documents' limit: %v", err)
+		}
+		if got := readVersion(t, s, alice, p.ID, 3); got != big {
+			t.Fatal("the copy differs")
+		}
+
+		// an edit with a newer version adds it; one with a kept version does not
+		file2 := spaces.RemoteFile{URI: "https://ville-b.example/files/2", MediaType: "text/plain", Name: "plan.txt"}
+		edit := spaces.PostInput{HTML: true, Title: "plan.pdf", Body: "<p>Revu</p>", Document: &spaces.DocumentInput{Version: 4, File: &file2}}
+		if e, err := s.EditPost(ctx, bob, p.ID, edit); err != nil || e.Document.Current != 4 || !strings.Contains(e.Content, "Revu") {
+			t.Fatalf("the edit with version 4: %v", err)
+		}
+		if e, err := s.EditPost(ctx, bob, p.ID, edit); err != nil || e.Document.Current != 4 {
+			t.Fatalf("the same edit again: %v", err)
+		}
+		view, err := s.GetDocument(ctx, alice, p.ID)
+		if err != nil || len(view.Versions) != 2 || view.MayChange {
+			t.Fatalf("versions: %+v %v", view, err)
+		}
+		// a type the node does not accept in documents stays a link
+		if _, err := s.CacheRemoteMedia(ctx, view.Versions[0].MediaID, strings.NewReader("plain text\n")); spaces.AsError(err).Code != "file_type_not_allowed" {
+			t.Fatalf("a text file copied where documents are PDF only: %v", err)
+		}
+		// a local member may not add a version to another server's document
+		_, err = s.RestoreDocumentVersion(ctx, alice, p.ID, 3)
+		if err == nil {
+			t.Fatal("a version was added here to another server's document")
+		}
+
+		// the same name again in the folder: another document, kept apart
+		in.URI, in.Document = "https://ville-b.example/posts/d2", &spaces.DocumentInput{Folder: "Plans/2026", File: &file}
+		in.RemoteAttachments = []spaces.RemoteFile{{URI: "https://ville-b.example/files/3", MediaType: "application/pdf", Name: "plan.pdf"}}
+		twin, err := s.ReceiveGroupPost(ctx, group, bob, "", in)
+		if err != nil || twin.ID == p.ID || twin.Document.Current != 1 {
+			t.Fatalf("a second document of the same name: %+v %v", twin, err)
+		}
+	})
+}

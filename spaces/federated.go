@@ -180,7 +180,12 @@ func (s *Service) CacheRemoteMedia(ctx context.Context, id string, r io.Reader) 
 	if m.URI == "" || m.Path != "" {
 		return m, nil // a local upload, or cached already
 	}
-	rel, mediaType, size, err := s.storeFile(r, m.ID, strings.ToLower(m.Name))
+	// a document's file takes the documents' limits
+	limit, types := s.opts.MaxUpload, []string(nil)
+	if p, err := s.db.PostByID(ctx, m.PostID); err == nil && p.Kind == KindDocument {
+		limit, types = s.opts.DocumentMaxUpload, s.opts.DocumentTypes
+	}
+	rel, mediaType, size, err := s.storeFileWith(r, m.ID, strings.ToLower(m.Name), limit, types)
 	if err != nil {
 		return nil, err
 	}
