@@ -489,15 +489,17 @@ func (s *Service) placeDocument(ctx context.Context, tx *db.DB, by *Account, p *
 	if !p.Local && in != nil && in.Version > 1 && in.Version <= maxDocumentVersion {
 		number = in.Version
 	}
-	if err := tx.InsertDocument(ctx, doc); err != nil {
-		if errors.Is(err, db.ErrConflict) && !p.Local {
-			// another server's document of a name taken here: kept under a suffix
+	if !p.Local {
+		// another server's document of a name taken here: kept apart, under
+		// a key of its own (the mirror never merges two documents)
+		if _, err := tx.DocumentByName(ctx, doc.SpaceID, doc.Folder, doc.NameKey); err == nil {
 			doc.NameKey += " " + strings.ToLower(p.ID)
-			err = tx.InsertDocument(ctx, doc)
-		}
-		if err != nil {
+		} else if !errors.Is(err, db.ErrNotFound) {
 			return err
 		}
+	}
+	if err := tx.InsertDocument(ctx, doc); err != nil {
+		return err
 	}
 	return tx.AddDocumentVersion(ctx, doc, &db.DocumentVersion{PostID: p.ID, Number: number, MediaID: mediaID,
 		AccountID: p.AccountID, CreatedAt: p.CreatedAt})
