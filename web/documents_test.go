@@ -87,6 +87,12 @@ func TestDocumentPages(t *testing.T) {
 		// its post's page shows the current file only, and links the document's page
 		post := b.get("/posts/" + id)
 		want(t, post, http.StatusOK, `href="/spaces/club/documents/`+id+`"`)
+		if post.has(`href="/posts/` + id + `/edit"`) {
+			t.Fatal("the document's post offers the composer, which writes no document")
+		}
+		if p := b.get("/posts/" + id + "/edit"); p.status != http.StatusNotFound {
+			t.Fatalf("the composer for a document: %d", p.status)
+		}
 		if strings.Count(post.body, `class="file"`)+strings.Count(post.body, `<div class="post__images">`) != 1 {
 			t.Fatalf("the post shows the files of every version: %s", post.body)
 		}

@@ -274,6 +274,11 @@ func (w *Web) editable(r *http.Request, rq *request, me *spaces.Account) (*space
 	if err != nil {
 		return nil, nil, err
 	}
+	if p.Kind == spaces.KindDocument {
+		// the composer writes no document: its page takes new versions, and
+		// its name and description change through the API (PATCH /posts/{id})
+		return nil, nil, errNotFound
+	}
 	var rights *spaces.SpaceRights
 	if p.Space != nil {
 		if rights, err = w.spaces.Rights(r.Context(), me, p.Space); err != nil {
