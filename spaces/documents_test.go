@@ -177,6 +177,17 @@ func TestDocuments(t *testing.T) {
 			}
 		}
 
+		// its author edits the description; an upload of its name is still its version
+		if e, err := s.EditPost(ctx, bob, described.ID, spaces.PostInput{Title: "Minutes.txt", Body: "Minutes, *corrected*"}); err != nil ||
+			e.Title != "Minutes.txt" || !strings.Contains(e.Content, "<em>corrected</em>") || e.Document.Current != 1 {
+			t.Fatalf("the edit of a description: %v", err)
+		}
+		if p := mustUpload(t, s, bob, "club", "", "notes.txt", "minutes, second\n"); p.ID != described.ID || p.Document.Current != 2 {
+			t.Fatalf("after the edit, an upload of its name: %s version %d", p.ID, p.Document.Current)
+		}
+		_, err = s.EditPost(ctx, bob, described.ID, spaces.PostInput{Title: "x", Body: "y", Document: &spaces.DocumentInput{Version: 9}})
+		wantCode(t, err, "document_not_allowed")
+
 		// the export: bob's documents, and the versions he and ann added
 		ex, err := s.ExportData(ctx, bob)
 		if err != nil {
