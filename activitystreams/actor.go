@@ -43,6 +43,8 @@ type Actor struct {
 	// Tools: the tools the space has on (Ruche), such as events; nil for
 	// an actor that is no space.
 	Tools []string
+	// DocumentAdding: who adds documents, members or moderators (Ruche).
+	DocumentAdding string
 }
 
 // PublicKey is an actor's key as published in its document: a key object
@@ -199,7 +201,7 @@ func (a Actor) Document() (map[string]any, error) {
 // groupFields writes what a Group publishes besides a Person's fields.
 func (a Actor) groupFields(m map[string]any) {
 	for k, v := range map[string]string{"attributedTo": a.AttributedTo,
-		"members": a.Members, "visibility": a.Visibility, "joinPolicy": a.JoinPolicy} {
+		"members": a.Members, "visibility": a.Visibility, "joinPolicy": a.JoinPolicy, "documentAdding": a.DocumentAdding} {
 		if v != "" {
 			m[k] = v
 		}

@@ -67,6 +67,9 @@ func Context() []any {
 			"tools":                     "ruche:tools",
 			"faqCategory":               "ruche:faqCategory",
 			"faqPosition":               "ruche:faqPosition",
+			"documentAdding":            "ruche:documentAdding",
+			"documentFolder":            "ruche:documentFolder",
+			"documentVersion":           "ruche:documentVersion",
 		},
 	}
 }

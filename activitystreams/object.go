@@ -44,6 +44,10 @@ type Object struct {
 	Event *Event
 	// FAQ makes an Article an FAQ entry (Ruche).
 	FAQ *FAQPlace
+	// Document makes the object a document of a space: type Document (and
+	// Page, for Mastodon), its name the document's, its content the
+	// description (Ruche).
+	File *DocumentFile
 }
 
 // Question is the poll a note carries: its options (oneOf, or anyOf when
@@ -108,6 +112,14 @@ func (o Object) Document() (map[string]any, error) {
 			return nil, fmt.Errorf("an Event needs its date")
 		}
 		t = streams.NewActivityStreamsEvent()
+	case "Document":
+		if o.File == nil {
+			return nil, fmt.Errorf("a Document needs its file")
+		}
+		if _, err := parseIRI(o.File.URL); err != nil {
+			return nil, err
+		}
+		t = streams.NewActivityStreamsDocument()
 	default:
 		return nil, fmt.Errorf("object type %q is not supported", o.Type)
 	}
@@ -199,8 +211,9 @@ func (o Object) Document() (map[string]any, error) {
 	case "Article":
 		setArticleText(m, o)
 		m["sensitive"] = false
-	case "Event":
-		// name plain too: Mobilizon reads an Event's title there alone
+	case "Event", "Document":
+		// name plain too: Mobilizon reads an Event's title there alone,
+		// Mastodon a converted Page's
 		SetLangText(m, "content", o.Language, o.Content)
 		SetLangText(m, "name", o.Language, o.Name)
 		m["sensitive"] = false
@@ -250,6 +263,9 @@ func (o Object) Document() (map[string]any, error) {
 	}
 	if o.FAQ != nil {
 		setFAQ(m, o.FAQ)
+	}
+	if o.File != nil {
+		setDocument(m, o)
 	}
 	return m, nil
 }

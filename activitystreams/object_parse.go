@@ -55,6 +55,9 @@ type RemoteObject struct {
 	Event *Event
 	// FAQ is the place of an Article that is an FAQ entry (Ruche).
 	FAQ *FAQPlace
+	// Document is the file and place of a Document (Ruche), which has a
+	// title (its name) like an Article and may have no text.
+	Document *DocumentFile
 }
 
 // LangText is a post's text in one language.
@@ -73,7 +76,7 @@ type RemoteAttachment struct {
 }
 
 // PostTypes are the object types the node stores as posts.
-var PostTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true, "Event": true}
+var PostTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true, "Event": true, "Document": true}
 
 var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 
@@ -115,7 +118,15 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 	o.Published = timeOf(m["published"])
 	o.Updated = timeOf(m["updated"])
 	o.URL = urlOf(m["url"])
-	o.Texts = textsOf(m, o.Article || o.Type == "Event")
+	o.Texts = textsOf(m, o.Article || o.Type == "Event" || o.Type == "Document")
+	if o.Type == "Document" {
+		if o.Document = documentOf(m); o.Document == nil {
+			return nil, errors.Join(ErrNotAPost, errors.New("a Document without its file"))
+		}
+		if name, _ := LangTextOf(m, "name"); len(o.Texts) == 0 && PlainLine(name) != "" {
+			o.Texts = []LangText{{Title: PlainLine(name)}} // a document without a description
+		}
+	}
 	if len(o.Texts) == 0 {
 		return nil, errors.Join(ErrNotAPost, errors.New("no text"))
 	}

@@ -251,6 +251,9 @@ type RemoteActor struct {
 	PostingRestrictedToMods bool
 	// Tools are the tools a Ruche space has on; nil when it does not say.
 	Tools []string
+	// DocumentAdding is who adds a Ruche space's documents; "" when it
+	// does not say.
+	DocumentAdding string
 }
 
 // ActorTypes are the types of documents the node takes for actors.
@@ -296,6 +299,7 @@ func ActorFrom(m map[string]any) (*RemoteActor, error) {
 		a.Visibility, _ = m["visibility"].(string)
 		a.JoinPolicy, _ = m["joinPolicy"].(string)
 		a.PostingRestrictedToMods, _ = m["postingRestrictedToMods"].(bool)
+		a.DocumentAdding, _ = m["documentAdding"].(string)
 		if list, ok := m["tools"].([]any); ok {
 			a.Tools = []string{}
 			for _, v := range list {

@@ -53,22 +53,24 @@ func membershipOf(m *spaces.Membership) *membershipJSON {
 }
 
 type spaceJSON struct {
-	ID          string    `json:"id"`
-	Slug        string    `json:"slug"`
-	Acct        string    `json:"acct"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	Rules       string    `json:"rules"`
-	Languages   []string  `json:"languages"`
-	Themes      []string  `json:"themes"`
-	Visibility  string    `json:"visibility"`
-	JoinPolicy  string    `json:"join_policy"`
-	Posting     string    `json:"posting"`
-	AvatarID    string    `json:"avatar_id,omitempty"`
-	BannerID    string    `json:"banner_id,omitempty"`
-	Archived    bool      `json:"archived"`
-	Tools       []string  `json:"tools"` // the tools switched on: articles, events, polls, faq
-	CreatedAt   time.Time `json:"created_at"`
+	ID          string   `json:"id"`
+	Slug        string   `json:"slug"`
+	Acct        string   `json:"acct"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Rules       string   `json:"rules"`
+	Languages   []string `json:"languages"`
+	Themes      []string `json:"themes"`
+	Visibility  string   `json:"visibility"`
+	JoinPolicy  string   `json:"join_policy"`
+	Posting     string   `json:"posting"`
+	// DocumentAdding says who adds documents: members or moderators.
+	DocumentAdding string    `json:"document_adding"`
+	AvatarID       string    `json:"avatar_id,omitempty"`
+	BannerID       string    `json:"banner_id,omitempty"`
+	Archived       bool      `json:"archived"`
+	Tools          []string  `json:"tools"` // the tools switched on: articles, events, polls, faq, documents
+	CreatedAt      time.Time `json:"created_at"`
 	// Shown on single-space answers only.
 	MemberCount *int            `json:"member_count,omitempty"`
 	Membership  *membershipJSON `json:"membership,omitempty"`
@@ -84,7 +86,7 @@ func spaceOf(sp *spaces.Space) *spaceJSON {
 	}
 	return &spaceJSON{ID: sp.AccountID, Slug: sp.Slug(), Acct: accountOf(sp.Account).Acct, Name: sp.Account.DisplayName,
 		Description: sp.Account.Bio, Rules: sp.Rules, Languages: sp.LanguageList(), Themes: themes,
-		Visibility: sp.Visibility, JoinPolicy: sp.JoinPolicy, Posting: sp.Posting, AvatarID: sp.AvatarID,
+		Visibility: sp.Visibility, JoinPolicy: sp.JoinPolicy, Posting: sp.Posting, DocumentAdding: sp.DocumentAdding, AvatarID: sp.AvatarID,
 		BannerID: sp.BannerID, Archived: sp.IsArchived(), Tools: toolsOn(sp), CreatedAt: sp.CreatedAt}
 }
 
@@ -273,7 +275,11 @@ func postOf(p *spaces.Post, viewer *spaces.Account, liked bool) postJSON {
 		}
 		j.Mentions = append(j.Mentions, acct)
 	}
-	for _, m := range p.Attachments {
+	files := p.Attachments
+	if d := p.Document; d != nil && len(d.Versions) > 0 && d.Versions[0].Media != nil {
+		files = []*spaces.Media{d.Versions[0].Media} // a document's current file; its versions are listed apart
+	}
+	for _, m := range files {
 		j.Attachments = append(j.Attachments, attachmentOf(m))
 	}
 	return j

@@ -65,14 +65,16 @@ type spaceSettingsJSON struct {
 	Visibility  *string   `json:"visibility"`
 	JoinPolicy  *string   `json:"join_policy"`
 	Posting     *string   `json:"posting"`
-	AvatarID    *string   `json:"avatar_id"`
-	BannerID    *string   `json:"banner_id"`
-	Tools       *[]string `json:"tools"` // the tools on; [] switches them all off
+	// DocumentAdding: members or moderators.
+	DocumentAdding *string   `json:"document_adding"`
+	AvatarID       *string   `json:"avatar_id"`
+	BannerID       *string   `json:"banner_id"`
+	Tools          *[]string `json:"tools"` // the tools on; [] switches them all off
 }
 
 func (in spaceSettingsJSON) settings() spaces.SpaceSettings {
 	s := spaces.SpaceSettings{Name: in.Name, Description: in.Description, Rules: in.Rules, Visibility: in.Visibility,
-		JoinPolicy: in.JoinPolicy, Posting: in.Posting, AvatarID: in.AvatarID, BannerID: in.BannerID}
+		JoinPolicy: in.JoinPolicy, Posting: in.Posting, DocumentAdding: in.DocumentAdding, AvatarID: in.AvatarID, BannerID: in.BannerID}
 	if in.Languages != nil {
 		s.Languages = append([]string{}, *in.Languages...)
 	}

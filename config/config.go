@@ -36,6 +36,7 @@ type Config struct {
 	Node       Node       `mapstructure:"node"`
 	Database   Database   `mapstructure:"database"`
 	Media      Media      `mapstructure:"media"`
+	Documents  Documents  `mapstructure:"documents"`
 	Invites    Invites    `mapstructure:"invites"`
 	Sessions   Sessions   `mapstructure:"sessions"`
 	Log        Log        `mapstructure:"log"`
@@ -88,6 +89,26 @@ type Media struct {
 	Dir string `mapstructure:"dir"`
 	// MaxUploadMB bounds one uploaded file, in MiB.
 	MaxUploadMB int `mapstructure:"max_upload_mb"`
+}
+
+// Documents bounds the files added to the documents of spaces.
+type Documents struct {
+	// MaxUploadMB bounds one file, in MiB; 0 takes media.max_upload_mb.
+	MaxUploadMB int `mapstructure:"max_upload_mb"`
+	// Types are the media types accepted, among DocumentTypes; empty: all.
+	Types []string `mapstructure:"types"`
+}
+
+// DocumentTypes are the media types a node may accept in documents: those
+// it recognises by content (spaces.sniff), whatever a file's name says.
+var DocumentTypes = []string{
+	"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation",
+	"application/vnd.oasis.opendocument.text",
+	"application/vnd.oasis.opendocument.spreadsheet",
+	"application/vnd.oasis.opendocument.presentation",
 }
 
 // Invites says who may invite people to the node.
@@ -163,6 +184,8 @@ var defaults = map[string]any{
 	"database.url":                       "sqlite:data/ruche.db",
 	"media.dir":                          "data/media",
 	"media.max_upload_mb":                20,
+	"documents.max_upload_mb":            0,
+	"documents.types":                    []string{},
 	"spaces.creation":                    "members",
 	"invites.members_can_invite":         false,
 	"invites.ttl":                        7 * 24 * time.Hour,
@@ -320,6 +343,15 @@ func (c Config) Validate() error {
 	}
 	if c.Media.MaxUploadMB < 1 || c.Media.MaxUploadMB > 1024 {
 		bad("media.max_upload_mb", c.Media.MaxUploadMB, "want a number of MiB between 1 and 1024")
+	}
+	if c.Documents.MaxUploadMB < 0 || c.Documents.MaxUploadMB > 1024 {
+		bad("documents.max_upload_mb", c.Documents.MaxUploadMB, "want 0 (as media.max_upload_mb) or a number of MiB up to 1024")
+	}
+	for _, t := range c.Documents.Types {
+		if !slices.Contains(DocumentTypes, t) {
+			bad("documents.types", t, "want media types among "+strings.Join(DocumentTypes, ", "))
+			break
+		}
 	}
 	if !slices.Contains(SpaceCreators, c.Spaces.Creation) {
 		bad("spaces.creation", c.Spaces.Creation, "want one of "+strings.Join(SpaceCreators, ", "))

@@ -126,6 +126,8 @@ func TestValidate(t *testing.T) {
 		{"federation.delivery_timeout", func(c *Config) { c.Federation.DeliveryTimeout = 0 }, "federation.delivery_timeout"},
 		{"federation.delivery_max_age", func(c *Config) { c.Federation.DeliveryMaxAge = time.Minute }, "federation.delivery_max_age"},
 		{"media.max_upload_mb", func(c *Config) { c.Media.MaxUploadMB = 0 }, "media.max_upload_mb = \"0\""},
+		{"documents.max_upload_mb", func(c *Config) { c.Documents.MaxUploadMB = 2000 }, "documents.max_upload_mb = \"2000\""},
+		{"documents.types", func(c *Config) { c.Documents.Types = []string{"application/pdf", "application/x-msdownload"} }, "documents.types = \"application/x-msdownload\""},
 		{"spaces.creation", func(c *Config) { c.Spaces.Creation = "anyone" }, "members, admins"},
 		{"mail.smtp_url", func(c *Config) { c.Mail.SMTPURL, c.Mail.From = "http://u:hunter2@mail.example", "a@b.example" }, `mail.smtp_url = "http://u:REDACTED@mail.example"`},
 		{"mail.from", func(c *Config) { c.Mail.SMTPURL = "smtp://mail.example" }, "mail.from"},

@@ -54,6 +54,8 @@ type Post struct {
 	Event *CalendarEvent `bun:"-"`
 	// FAQ is the category and position of a post of kind faq.
 	FAQ *FAQEntry `bun:"-"`
+	// Document is the folder and current version of a post of kind document.
+	Document *Document `bun:"-"`
 }
 
 // IsDeleted tells whether the post is a tombstone.

@@ -14,19 +14,21 @@ import (
 type Space struct {
 	bun.BaseModel `bun:"table:spaces,alias:space"`
 
-	AccountID   string `bun:",pk"`
-	Rules       string
-	Languages   string    // language codes separated by spaces, the main one first
-	Visibility  string    // public, network, members
-	JoinPolicy  string    // open, approval, invite
-	Posting     string    // members, moderators
-	ToolsOff    string    // the tools switched off, separated by spaces
-	AvatarID    string    `bun:",nullzero"`
-	BannerID    string    `bun:",nullzero"`
-	CreatedByID string    `bun:",nullzero"`
-	ArchivedAt  time.Time `bun:",nullzero"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	AccountID  string `bun:",pk"`
+	Rules      string
+	Languages  string // language codes separated by spaces, the main one first
+	Visibility string // public, network, members
+	JoinPolicy string // open, approval, invite
+	Posting    string // members, moderators
+	ToolsOff   string // the tools switched off, separated by spaces
+	// DocumentAdding says who adds documents: members or moderators.
+	DocumentAdding string    `bun:",notnull,default:'members'"`
+	AvatarID       string    `bun:",nullzero"`
+	BannerID       string    `bun:",nullzero"`
+	CreatedByID    string    `bun:",nullzero"`
+	ArchivedAt     time.Time `bun:",nullzero"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 
 	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
 	// Themes are loaded from space_themes by the store.

@@ -70,6 +70,22 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := a.Spaces.CreateDocumentFolder(ctx, olga, "cantines", "", "Menus"); err != nil {
+		t.Fatal(err)
+	}
+	document, err := a.Spaces.UploadDocument(ctx, olga, "cantines", spaces.DocumentUpload{Folder: "Menus", Name: "menu-mars.pdf",
+		Description: "Le menu du mois, **allergènes** compris.", Language: "fr", File: bytes.NewReader(pdf)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Spaces.AddDocumentVersion(ctx, olga, document.ID, bytes.NewReader(append(pdf, "% corrigé\n"...)), "menu-mars.pdf"); err != nil {
+		t.Fatal(err)
+	}
+	var update db.Activity
+	if err := a.DB.Bun().NewSelect().Model(&update).Where("type = 'Update'").Where("object_uri = ?", a.URL+"/posts/"+document.ID).
+		OrderExpr("id").Limit(1).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var announce db.Activity
 	if err := a.DB.Bun().NewSelect().Model(&announce).Where("type = 'Announce'").Where("object_uri <> ?", a.URL+"/posts/"+article.ID).
 		OrderExpr("id").Limit(1).Scan(ctx); err != nil {
@@ -91,7 +107,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 		s = strings.ReplaceAll(s, host(a), "node.example")
 		s = regexp.MustCompile(`-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n`).ReplaceAllString(s, "PEM")
 		s = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`).ReplaceAllString(s, `"DATE"`)
-		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}, {event.ID, "EVENT"}, {faq.ID, "FAQ"}} {
+		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}, {event.ID, "EVENT"}, {faq.ID, "FAQ"}, {document.ID, "DOCUMENT"}} {
 			s = strings.ReplaceAll(s, id.id, id.name)
 		}
 		return []byte(ulid.ReplaceAllString(s, "ULID"))
@@ -112,6 +128,8 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	golden.Bytes(t, "question.json", get("/posts/"+poll.ID))
 	golden.Bytes(t, "event.json", get("/posts/"+event.ID))
 	golden.Bytes(t, "faq.json", get("/posts/"+faq.ID))
+	golden.Bytes(t, "document.json", get("/posts/"+document.ID))
+	golden.Bytes(t, "update-document.json", get(strings.TrimPrefix(update.URI, a.URL)))
 	golden.Bytes(t, "thread.json", get("/posts/"+article.ID+"/context?page=true"))
 	golden.Bytes(t, "members-page.json", get("/spaces/cantines/members?page=true"))
 	golden.Bytes(t, "moderators.json", get("/spaces/cantines/moderators"))

@@ -103,7 +103,7 @@ func (f *Federation) groupDocument(ctx context.Context, sp *spaces.Space, k *db.
 		PublicKey: activitystreams.PublicKey{ID: k.KeyID, Owner: id, PEM: k.PublicKeyPEM},
 		Featured:  id + "/featured", AttributedTo: id + "/moderators", Members: id + "/members",
 		PostingRestrictedToMods: sp.Posting == spaces.PostingModerators,
-		Visibility:              sp.Visibility, JoinPolicy: sp.JoinPolicy, Tools: []string{},
+		Visibility:              sp.Visibility, JoinPolicy: sp.JoinPolicy, Tools: []string{}, DocumentAdding: sp.DocumentAdding,
 	}
 	for _, t := range spaces.Tools {
 		if sp.ToolOn(t) {

@@ -94,6 +94,18 @@ func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystre
 	if p.FAQ != nil {
 		o.FAQ = &activitystreams.FAQPlace{Category: p.FAQ.Category, Position: p.FAQ.Position}
 	}
+	if o.File = f.documentFileOf(p); o.File != nil {
+		o.Type, o.Sensitive, o.Warning, o.Attachments = "Document", false, "", nil
+		o.Name = map[string]string{}
+		for _, t := range p.Translations {
+			if t.Title != "" {
+				o.Name[t.Language] = t.Title
+			}
+		}
+		if len(o.Name) == 0 {
+			o.Name[p.Language] = p.Title
+		}
+	}
 	if o.Event = eventOf(p); o.Event != nil {
 		o.Type, o.Sensitive, o.Warning = "Event", false, ""
 		o.Name = map[string]string{}
@@ -107,6 +119,18 @@ func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystre
 		}
 	}
 	return o, nil
+}
+
+// documentFileOf is the current file and place of a document; nil for
+// another post, or a deleted document.
+func (f *Federation) documentFileOf(p *spaces.Post) *activitystreams.DocumentFile {
+	d := p.Document
+	if p.Kind != spaces.KindDocument || d == nil || len(d.Versions) == 0 || d.Versions[0].Media == nil {
+		return nil
+	}
+	m := d.Versions[0].Media
+	return &activitystreams.DocumentFile{URL: f.fileURL(m), MediaType: m.MediaType, Size: m.Size, Name: m.Name,
+		Folder: d.Folder, Version: d.Current}
 }
 
 // spaceOf returns the space of a post (nil for a profile post), loading it

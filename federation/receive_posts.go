@@ -296,8 +296,12 @@ func (f *Federation) applyEdit(ctx context.Context, author *spaces.Account, o *a
 	}
 	in := editInput(o)
 	in.Mentioned = f.mentionedIn(ctx, o)
-	_, err = f.spaces.EditPost(ctx, author, p.ID, in)
-	return err
+	edited, err := f.spaces.EditPost(ctx, author, p.ID, in)
+	if err != nil {
+		return err
+	}
+	f.cacheFiles(ctx, edited) // a document's new version
+	return nil
 }
 
 // onDeleteObject: an author deletes a post, or a server's own actor

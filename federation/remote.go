@@ -118,6 +118,8 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 		Summary: cutRunes(main.Summary, maxSummary), Body: main.Body, HTML: true, URI: o.ID, URL: o.URL,
 		ContextURI: o.Context, Published: o.Published, AppliesTo: cutRunes(o.AppliesTo, maxAppliesTo)}
 	switch {
+	case o.Document != nil:
+		in.Kind, in.Summary, in.AppliesTo = spaces.KindDocument, "", ""
 	case o.Event != nil:
 		in.Kind, in.Summary, in.AppliesTo = spaces.KindEvent, "", ""
 		in.Event = eventInput(o.Event)
@@ -153,7 +155,25 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 		in.RemoteAttachments = append(in.RemoteAttachments, spaces.RemoteFile{URI: a.URL, MediaType: mt, Name: cutRunes(a.Name, 200)})
 	}
 	in.Poll = pollInput(o.Poll)
+	if d := o.Document; d != nil {
+		// a document is its file: its current version, the one attachment kept
+		file := remoteFile(d)
+		in.RemoteAttachments = []spaces.RemoteFile{file}
+		in.Document = &spaces.DocumentInput{Folder: d.Folder, Version: d.Version, File: &file}
+		for i := range in.Translations {
+			in.Translations[i].Summary = ""
+		}
+	}
 	return in
+}
+
+// remoteFile is the file of a remote document's current version.
+func remoteFile(d *activitystreams.DocumentFile) spaces.RemoteFile {
+	mt := strings.ToLower(d.MediaType)
+	if !mediaTypePattern.MatchString(mt) {
+		mt = "application/octet-stream"
+	}
+	return spaces.RemoteFile{URI: d.URL, MediaType: mt, Name: cutRunes(d.Name, 200), Size: max(d.Size, 0)}
 }
 
 // editInput is what the domain takes of a remote edit: the text, not the
@@ -161,6 +181,8 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 func editInput(o *activitystreams.RemoteObject) spaces.PostInput {
 	in := postInput(o)
 	in.Kind, in.URI, in.URL, in.ContextURI, in.RemoteAttachments, in.Poll = "", "", "", "", nil, nil
+	// a document's file, when its version is newer than the one kept, is
+	// its new version (in.Document.File)
 	in.Published = o.Updated
 	if !o.Article { // an event's date and place change with its text
 		in.Themes, in.AppliesTo = nil, ""
@@ -249,7 +271,7 @@ func (f *Federation) storeRemoteSpace(ctx context.Context, a *spaces.Account, ra
 		posting = spaces.PostingModerators
 	}
 	_, err := f.spaces.SaveRemoteSpace(ctx, a, spaces.RemoteSpace{Visibility: ra.Visibility, JoinPolicy: ra.JoinPolicy,
-		Posting: posting, Tools: ra.Tools})
+		Posting: posting, Tools: ra.Tools, DocumentAdding: ra.DocumentAdding})
 	return err
 }
 

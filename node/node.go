@@ -111,18 +111,20 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Node, error) {
 	}
 	cfg.PublicURL = p.origin // every id below is built from the node's own spelling
 	sopts := spaces.Options{
-		Registrations:    cfg.Registrations,
-		NodeName:         cfg.Node.Name,
-		NodeDescription:  cfg.Node.Description,
-		MembersCanInvite: cfg.Invites.MembersCanInvite,
-		InviteTTL:        cfg.Invites.TTL,
-		SessionTTL:       cfg.Sessions.TTL,
-		DefaultLocale:    cfg.Node.DefaultLocale,
-		Now:              opts.Now,
-		PublicURL:        cfg.Origin(),
-		SpaceCreation:    cfg.Spaces.Creation,
-		MediaDir:         cfg.Media.Dir,
-		MaxUpload:        int64(cfg.Media.MaxUploadMB) << 20,
+		Registrations:     cfg.Registrations,
+		NodeName:          cfg.Node.Name,
+		NodeDescription:   cfg.Node.Description,
+		MembersCanInvite:  cfg.Invites.MembersCanInvite,
+		InviteTTL:         cfg.Invites.TTL,
+		SessionTTL:        cfg.Sessions.TTL,
+		DefaultLocale:     cfg.Node.DefaultLocale,
+		Now:               opts.Now,
+		PublicURL:         cfg.Origin(),
+		SpaceCreation:     cfg.Spaces.Creation,
+		MediaDir:          cfg.Media.Dir,
+		MaxUpload:         int64(cfg.Media.MaxUploadMB) << 20,
+		DocumentMaxUpload: int64(cfg.Documents.MaxUploadMB) << 20,
+		DocumentTypes:     cfg.Documents.Types,
 	}
 	// The domain reaches remote actors through the federation side, built
 	// below on the same service: these late-bound seams close the loop.

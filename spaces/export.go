@@ -22,6 +22,27 @@ type Export struct {
 	Registrations []ExportRegistration
 	Votes         []ExportVote
 	FAQProposals  []ExportFAQProposal
+	// DocumentVersions are the versions of documents the member uploaded or
+	// restored, in their own documents and others'.
+	DocumentVersions []ExportDocumentVersion
+}
+
+// ExportDocument is the folder and current version of a document the
+// member added.
+type ExportDocument struct {
+	Folder  string
+	Current int
+}
+
+// ExportDocumentVersion is one version of a document: its file (MediaID,
+// as in Attachments, and the file's name, type and size) and, for a
+// restored version, the number of the version it restored.
+type ExportDocumentVersion struct {
+	Document     string // the document's post id
+	Number       int
+	RestoredFrom int `json:",omitempty"`
+	File         ExportFile
+	CreatedAt    time.Time
 }
 
 // ExportAccount is the member's profile and settings.
@@ -42,9 +63,10 @@ type ExportPost struct {
 	Attachments                                                 []ExportFile
 	CreatedAt                                                   time.Time
 	EditedAt                                                    *time.Time
-	Poll                                                        *ExportPoll  `json:",omitempty"`
-	Event                                                       *ExportEvent `json:",omitempty"`
-	FAQ                                                         *ExportFAQ   `json:",omitempty"`
+	Poll                                                        *ExportPoll     `json:",omitempty"`
+	Event                                                       *ExportEvent    `json:",omitempty"`
+	FAQ                                                         *ExportFAQ      `json:",omitempty"`
+	Document                                                    *ExportDocument `json:",omitempty"`
 }
 
 // ExportFAQ is the place of an FAQ entry the member wrote (Position -1:
@@ -157,6 +179,9 @@ func (s *Service) ExportData(ctx context.Context, by *Account) (*Export, error) 
 	if err := s.exportProposals(ctx, a, out); err != nil {
 		return nil, err
 	}
+	if err := s.exportDocumentVersions(ctx, a, out); err != nil {
+		return nil, err
+	}
 	return out, s.exportTakingPart(ctx, a, out)
 }
 
@@ -258,6 +283,9 @@ func (s *Service) exportPosts(ctx context.Context, a *Account, out *Export) erro
 				e.Event = &ExportEvent{StartsAt: ev.StartsAt, EndsAt: ev.EndsAt, TimeZone: ev.TimeZone, PlaceName: ev.PlaceName,
 					Address: ev.Address, OnlineURL: ev.OnlineURL, Capacity: ev.Capacity, Going: ev.GoingCount, Waiting: ev.WaitingCount}
 			}
+			if d := p.Document; d != nil {
+				e.Document = &ExportDocument{Folder: d.Folder, Current: d.Current}
+			}
 			if p.Kind == KindFAQ {
 				e.FAQ = &ExportFAQ{Position: -1}
 				if p.FAQ != nil {
@@ -318,6 +346,22 @@ func MainFirst(p *Post) []*Translation {
 		}
 	}
 	return out
+}
+
+// exportDocumentVersions adds the versions of documents the member added.
+func (s *Service) exportDocumentVersions(ctx context.Context, a *Account, out *Export) error {
+	list, err := s.db.DocumentVersionsOfAccount(ctx, a.ID)
+	if err != nil {
+		return internal("export document versions", err)
+	}
+	for _, v := range list {
+		e := ExportDocumentVersion{Document: v.PostID, Number: v.Number, RestoredFrom: v.RestoredFrom, CreatedAt: v.CreatedAt}
+		if m := v.Media; m != nil {
+			e.File = ExportFile{MediaID: m.ID, Name: m.Name, MediaType: m.MediaType, Description: m.Description, Size: m.Size}
+		}
+		out.DocumentVersions = append(out.DocumentVersions, e)
+	}
+	return nil
 }
 
 // exportProposals adds the questions the member proposed for FAQs.

@@ -21,6 +21,8 @@ type RemoteSpace struct {
 	JoinPolicy string   // open, approval or invite; default from the account's lock
 	Posting    string   // members or moderators
 	Tools      []string // the tools it has on; nil: all (a space of another kind of server)
+	// DocumentAdding: who adds documents, members (default) or moderators.
+	DocumentAdding string
 }
 
 // SaveRemoteSpace records, or refreshes, the space of a remote Group account
@@ -43,6 +45,9 @@ func (s *Service) SaveRemoteSpace(ctx context.Context, group *Account, in Remote
 	if !slices.Contains(PostingRights, in.Posting) {
 		in.Posting = PostingMembers
 	}
+	if !slices.Contains(DocumentAddingRights, in.DocumentAdding) {
+		in.DocumentAdding = PostingMembers
+	}
 	var off []string
 	for _, t := range Tools {
 		if in.Tools != nil && !slices.Contains(in.Tools, t) {
@@ -62,12 +67,12 @@ func (s *Service) SaveRemoteSpace(ctx context.Context, group *Account, in Remote
 		}
 		changed := isNew || sp.Visibility != in.Visibility
 		sp.Visibility, sp.JoinPolicy, sp.Posting, sp.UpdatedAt, sp.Account = in.Visibility, in.JoinPolicy, in.Posting, now, group
-		sp.ToolsOff = strings.Join(off, " ")
+		sp.ToolsOff, sp.DocumentAdding = strings.Join(off, " "), in.DocumentAdding
 		if isNew {
 			if err := tx.InsertSpace(ctx, sp); err != nil {
 				return err
 			}
-		} else if err := tx.UpdateSpace(ctx, sp, "visibility", "join_policy", "posting", "tools_off", "updated_at"); err != nil {
+		} else if err := tx.UpdateSpace(ctx, sp, "visibility", "join_policy", "posting", "document_adding", "tools_off", "updated_at"); err != nil {
 			return err
 		}
 		if changed {
@@ -175,7 +180,12 @@ func (s *Service) CacheRemoteMedia(ctx context.Context, id string, r io.Reader) 
 	if m.URI == "" || m.Path != "" {
 		return m, nil // a local upload, or cached already
 	}
-	rel, mediaType, size, err := s.storeFile(r, m.ID, strings.ToLower(m.Name))
+	// a document's file takes the documents' limits
+	limit, types := s.opts.MaxUpload, []string(nil)
+	if p, err := s.db.PostByID(ctx, m.PostID); err == nil && p.Kind == KindDocument {
+		limit, types = s.opts.DocumentMaxUpload, s.opts.DocumentTypes
+	}
+	rel, mediaType, size, err := s.storeFileWith(r, m.ID, strings.ToLower(m.Name), limit, types)
 	if err != nil {
 		return nil, err
 	}

@@ -65,6 +65,9 @@ func (s *Service) withParts(ctx context.Context, r *db.DB, posts []*Post) error 
 	if err := s.withEvents(ctx, r, posts); err != nil {
 		return err
 	}
+	if err := s.withDocuments(ctx, r, posts); err != nil {
+		return err
+	}
 	return s.withFAQ(ctx, r, posts)
 }
 

@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -94,6 +95,12 @@ func (s *Service) UploadMedia(ctx context.Context, by *Account, r io.Reader, nam
 // when it is refused or cannot be written: the file is first written (and
 // synced) under a temporary name, then renamed.
 func (s *Service) storeFile(r io.Reader, id, name string) (rel, mediaType string, size int64, err error) {
+	return s.storeFileWith(r, id, name, s.opts.MaxUpload, nil)
+}
+
+// storeFileWith is storeFile with a size limit and, unless nil, the only
+// media types accepted among those sniff knows.
+func (s *Service) storeFileWith(r io.Reader, id, name string, limit int64, types []string) (rel, mediaType string, size int64, err error) {
 	if err := os.MkdirAll(s.opts.MediaDir, 0o750); err != nil {
 		return "", "", 0, storageError(err)
 	}
@@ -110,7 +117,7 @@ func (s *Service) storeFile(r io.Reader, id, name string) (rel, mediaType string
 	}()
 	// Reading the member's file and writing the disk fail for different
 	// reasons, and only the first is the member's to fix.
-	src := &sourceReader{r: io.LimitReader(r, s.opts.MaxUpload+1)}
+	src := &sourceReader{r: io.LimitReader(r, limit+1)}
 	n, err := io.Copy(tmp, src)
 	switch {
 	case src.err != nil:
@@ -118,9 +125,9 @@ func (s *Service) storeFile(r io.Reader, id, name string) (rel, mediaType string
 	case err != nil:
 		return "", "", 0, storageError(err)
 	}
-	if n > s.opts.MaxUpload {
+	if n > limit {
 		return "", "", 0, &Error{Kind: KindInvalid, Field: "file", Code: "file_too_large",
-			Message: fmt.Sprintf("a file may have at most %d MiB", s.opts.MaxUpload>>20)}
+			Message: fmt.Sprintf("a file may have at most %d MiB", limit>>20)}
 	}
 	if n == 0 {
 		return "", "", 0, invalid("file", "file_empty", "the file is empty")
@@ -130,6 +137,9 @@ func (s *Service) storeFile(r io.Reader, id, name string) (rel, mediaType string
 	mediaType, ext, err := sniff(head[:k], name)
 	if err != nil {
 		return "", "", 0, err
+	}
+	if types != nil && !slices.Contains(types, mediaType) {
+		return "", "", 0, errFileType
 	}
 	rel = path.Join(strings.ToLower(id[len(id)-2:]), strings.ToLower(id)+ext)
 	final := filepath.Join(s.opts.MediaDir, filepath.FromSlash(rel))
@@ -229,4 +239,16 @@ func checkRemoteFile(m *db.Media) error {
 		return invalid("attachments", "attachment_invalid", "a remote attachment needs a media type")
 	}
 	return nil
+}
+
+// UploadTypes lists the media types the node accepts in uploads.
+func UploadTypes() []string {
+	var out []string
+	for t := range allowedTypes {
+		out = append(out, t)
+	}
+	for _, t := range officeTypes {
+		out = append(out, t)
+	}
+	return out
 }

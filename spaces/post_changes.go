@@ -45,6 +45,9 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 		if err := s.editFAQ(ctx, tx, by, p, sp, in.FAQ); err != nil {
 			return err
 		}
+		if err := s.editDocument(ctx, tx, by, p, sp, in.Document); err != nil {
+			return err
+		}
 		p.EditedAt = s.now()
 		if !by.IsLocal() && !in.Published.IsZero() {
 			p.EditedAt = in.Published.UTC().Truncate(time.Microsecond)
@@ -128,6 +131,9 @@ func (s *Service) DeletePost(ctx context.Context, by *Account, id string) error 
 			}
 		}
 		if err := s.removeFAQEntry(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := s.removeDocument(ctx, tx, p); err != nil {
 			return err
 		}
 		p.DeletedAt = s.now()

@@ -47,12 +47,13 @@ type PostInput struct {
 	Body         string
 	HTML         bool
 	Translations []TranslationInput
-	Themes       []string    // articles
-	AppliesTo    string      // articles: e.g. a type of authority
-	Attachments  []string    // ids of media the author uploaded
-	Poll         *PollInput  // notes and comments
-	Event        *EventInput // events: when and where
-	FAQ          *FAQInput   // FAQ entries: category and position
+	Themes       []string       // articles
+	AppliesTo    string         // articles: e.g. a type of authority
+	Attachments  []string       // ids of media the author uploaded
+	Poll         *PollInput     // notes and comments
+	Event        *EventInput    // events: when and where
+	FAQ          *FAQInput      // FAQ entries: category and position
+	Document     *DocumentInput // documents: folder (and, remote, version)
 	// Warning hides a note or comment behind a content warning; nil gives a
 	// new post none and leaves an edited post's as it was.
 	Warning *ContentWarning
@@ -136,9 +137,12 @@ func (s *Service) createPost(ctx context.Context, tx *db.DB, by *Account, handle
 		if sp, err = findSpace(ctx, tx, handle); err != nil {
 			return nil, err
 		}
-		if in.Kind == KindFAQ {
+		switch in.Kind {
+		case KindFAQ:
 			err = s.mayWriteFAQ(ctx, tx, by, sp)
-		} else {
+		case KindDocument:
+			err = s.mayAddDocument(ctx, tx, by, sp)
+		default:
 			err = s.mayWrite(ctx, tx, by, sp, true)
 		}
 		if err != nil {
@@ -378,6 +382,13 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 			return nil, err
 		}
 	}
+	var doc *Document
+	if p.Kind == KindDocument || in.Document != nil {
+		var err error
+		if doc, err = newDocument(p, sp, in.Document, !by.IsLocal()); err != nil {
+			return nil, err
+		}
+	}
 	var event *CalendarEvent
 	if p.Kind == KindEvent || in.Event != nil {
 		if in.Event == nil {
@@ -409,6 +420,11 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 	if err := s.attach(ctx, tx, by, p, in); err != nil {
 		return nil, err
 	}
+	if doc != nil {
+		if err := s.placeDocument(ctx, tx, by, p, doc, in.Document); err != nil {
+			return nil, err
+		}
+	}
 	created, err := s.reload(ctx, tx, p.ID, sp, parent)
 	if err != nil {
 		return nil, err
@@ -422,8 +438,8 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 // fillText checks and renders the text of in onto p: the main language in
 // the row, every language in Translations, hashtags, themes and mentions.
 func (s *Service) fillText(ctx context.Context, tx *db.DB, p *Post, in PostInput, defaultLang string) error {
-	if p.Kind != KindNote && p.Kind != KindArticle && p.Kind != KindEvent && p.Kind != KindFAQ {
-		return invalid("kind", "kind_invalid", "a post is a note, an article, an event or an FAQ entry")
+	if p.Kind != KindNote && p.Kind != KindArticle && p.Kind != KindEvent && p.Kind != KindFAQ && p.Kind != KindDocument {
+		return invalid("kind", "kind_invalid", "a post is a note, an article, an event, an FAQ entry or a document")
 	}
 	article := p.Kind == KindArticle
 	titled := p.Kind != KindNote // articles, events and FAQ entries (the question)
@@ -460,7 +476,7 @@ func (s *Service) fillText(ctx context.Context, tx *db.DB, p *Post, in PostInput
 			return invalid(field, "language_twice", "each language is written once")
 		}
 		seen[t.Language] = true
-		tr, r, err := s.checkText(ctx, tx, field, t, titled, in.HTML)
+		tr, r, err := s.checkText(ctx, tx, field, t, titled, in.HTML, p.Kind == KindDocument)
 		if err != nil {
 			return err
 		}
@@ -530,8 +546,9 @@ func applyWarning(p *Post, w *ContentWarning, remote bool) error {
 }
 
 // checkText checks one language's text and renders its body; titled texts
-// (articles, events) need a title and may be long.
-func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t TranslationInput, titled, isHTML bool) (*Translation, rendered, error) {
+// (articles, events) need a title and may be long; a document's body (its
+// description) may be empty.
+func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t TranslationInput, titled, isHTML, optional bool) (*Translation, rendered, error) {
 	title, summary := strings.TrimSpace(t.Title), strings.TrimSpace(t.Summary)
 	body := strings.TrimSpace(t.Body)
 	if isHTML {
@@ -547,6 +564,9 @@ func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t Tran
 	}
 	if err := checkText("summary", summary, maxSummaryRunes, true); err != nil {
 		return nil, rendered{}, err
+	}
+	if body == "" && optional {
+		return &Translation{Language: t.Language, Title: title, Summary: summary}, rendered{}, nil
 	}
 	if body == "" {
 		return nil, rendered{}, invalid(field, "body_required", "the text is empty")
@@ -565,7 +585,7 @@ func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t Tran
 	if err != nil {
 		return nil, rendered{}, err
 	}
-	if r.HTML == "" {
+	if r.HTML == "" && !optional {
 		return nil, rendered{}, invalid(field, "body_required", "the text is empty once cleaned")
 	}
 	tr := &Translation{Language: t.Language, Title: title, Summary: summary, Content: r.HTML}
@@ -637,6 +657,10 @@ func (s *Service) indexPost(ctx context.Context, tx *db.DB, p *Post) error {
 	}
 	if p.FAQ != nil {
 		extra = append(extra, p.FAQ.Category)
+	}
+	if p.Document != nil {
+		// a file's name in words: PostgreSQL takes "budget.pdf" as one token
+		extra = append(extra, nameWords(p.Title), nameWords(p.Document.Folder))
 	}
 	parts = append(parts, db.SearchText{Language: p.Language, Text: Fold(strings.Join(extra, " "))})
 	return tx.PutSearchDoc(ctx, p.ID, db.SearchPost, parts)

@@ -47,14 +47,15 @@ const (
 // Tools a space's moderators switch on or off. Posts are always on: they
 // are the space's conversation.
 const (
-	ToolArticles = "articles"
-	ToolEvents   = "events"
-	ToolPolls    = "polls"
-	ToolFAQ      = "faq"
+	ToolArticles  = "articles"
+	ToolEvents    = "events"
+	ToolPolls     = "polls"
+	ToolFAQ       = "faq"
+	ToolDocuments = "documents"
 )
 
 var (
-	Tools             = []string{ToolArticles, ToolEvents, ToolPolls, ToolFAQ}
+	Tools             = []string{ToolArticles, ToolEvents, ToolPolls, ToolFAQ, ToolDocuments}
 	SpaceVisibilities = []string{VisibilityPublic, VisibilityNetwork, VisibilityMembers}
 	JoinPolicies      = []string{JoinOpen, JoinApproval, JoinInvite}
 	PostingRights     = []string{PostingMembers, PostingModerators}
@@ -74,9 +75,11 @@ type SpaceSettings struct {
 	Visibility  *string
 	JoinPolicy  *string
 	Posting     *string
-	AvatarID    *string // a media id the editor uploaded; "" clears it
-	BannerID    *string
-	Tools       []string // the tools switched on; nil: unchanged (all on for a new space)
+	// DocumentAdding says who adds documents: members or moderators.
+	DocumentAdding *string
+	AvatarID       *string // a media id the editor uploaded; "" clears it
+	BannerID       *string
+	Tools          []string // the tools switched on; nil: unchanged (all on for a new space)
 }
 
 // NewSpace is what it takes to create a space.
@@ -127,7 +130,7 @@ func (s *Service) CreateSpace(ctx context.Context, by *Account, in NewSpace) (*S
 	}
 	now := s.now()
 	sp := &Space{
-		Visibility: VisibilityPublic, JoinPolicy: JoinOpen, Posting: PostingMembers,
+		Visibility: VisibilityPublic, JoinPolicy: JoinOpen, Posting: PostingMembers, DocumentAdding: PostingMembers,
 		Languages: s.defaultLocale(ctx), CreatedByID: by.ID, CreatedAt: now, UpdatedAt: now,
 		Account: &Account{ID: newID(), Type: TypeGroup, Username: slug, Status: StatusActive, CreatedAt: now, UpdatedAt: now},
 	}
@@ -227,12 +230,13 @@ func (s *Service) applySettings(ctx context.Context, d *db.DB, by *Account, sp *
 		{"visibility", in.Visibility, SpaceVisibilities, &sp.Visibility},
 		{"join_policy", in.JoinPolicy, JoinPolicies, &sp.JoinPolicy},
 		{"posting", in.Posting, PostingRights, &sp.Posting},
+		{"document_adding", in.DocumentAdding, DocumentAddingRights, &sp.DocumentAdding},
 	} {
 		if c.val == nil {
 			continue
 		}
 		if !slices.Contains(c.allowed, *c.val) {
-			// codes: visibility_invalid join_policy_invalid posting_invalid
+			// codes: visibility_invalid join_policy_invalid posting_invalid document_adding_invalid
 			return invalid(c.field, c.field+"_invalid", "must be one of "+strings.Join(c.allowed, ", "))
 		}
 		*c.dst = *c.val
@@ -315,7 +319,7 @@ func (s *Service) UpdateSpace(ctx context.Context, by *Account, slug string, in 
 		if err := tx.UpdateAccount(ctx, sp.Account, "display_name", "bio", "locked", "updated_at"); err != nil {
 			return err
 		}
-		if err := tx.UpdateSpace(ctx, sp, "rules", "languages", "visibility", "join_policy", "posting", "tools_off", "avatar_id", "banner_id", "updated_at"); err != nil {
+		if err := tx.UpdateSpace(ctx, sp, "rules", "languages", "visibility", "join_policy", "posting", "document_adding", "tools_off", "avatar_id", "banner_id", "updated_at"); err != nil {
 			return err
 		}
 		if in.Themes != nil {
@@ -553,7 +557,7 @@ func toolsAllow(sp *Space, p *Post, in PostInput) error {
 		return nil
 	}
 	for tool, used := range map[string]bool{ToolArticles: p.Kind == KindArticle, ToolEvents: p.Kind == KindEvent, ToolPolls: in.Poll != nil,
-		ToolFAQ: p.Kind == KindFAQ} {
+		ToolFAQ: p.Kind == KindFAQ, ToolDocuments: p.Kind == KindDocument} {
 		if used && !sp.ToolOn(tool) {
 			// the tool's name says which
 			return forbidden("tool_off", "this space has switched off its "+tool)

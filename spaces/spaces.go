@@ -39,6 +39,8 @@ type (
 	Registration    = db.Registration
 	FAQEntry        = db.FAQEntry
 	FAQProposal     = db.FAQProposal
+	Document        = db.Document
+	DocumentVersion = db.DocumentVersion
 	Notification    = db.Notification
 	// Reader is who reads, as the visibility rule sees them (see Service.Reader).
 	Reader = db.Reader
@@ -73,6 +75,11 @@ type Options struct {
 	// MediaDir is where uploaded files are kept; MaxUpload bounds one file.
 	MediaDir  string
 	MaxUpload int64
+	// DocumentMaxUpload bounds one file added to a space's documents (default:
+	// MaxUpload); DocumentTypes are the media types accepted there (default:
+	// every type accepted for uploads).
+	DocumentMaxUpload int64
+	DocumentTypes     []string
 	// NetworkPeer tells whether a remote host is inside the network, i.e. may
 	// see `network` spaces and posts. Nil: no remote host is. The federation
 	// layer sets it from the node's (and later the space's) allowlist.
@@ -129,6 +136,12 @@ func New(d *db.DB, opts Options) *Service {
 	}
 	if opts.MaxUpload <= 0 {
 		opts.MaxUpload = DefaultMaxUpload
+	}
+	if opts.DocumentMaxUpload <= 0 {
+		opts.DocumentMaxUpload = opts.MaxUpload
+	}
+	if len(opts.DocumentTypes) == 0 {
+		opts.DocumentTypes = nil // every type accepted for uploads
 	}
 	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
 	if opts.Now == nil {

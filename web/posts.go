@@ -223,6 +223,8 @@ func (w *Web) deletePost(rw http.ResponseWriter, r *http.Request, rq *request) e
 		return redirect(rw, r, "/posts/"+url.PathEscape(p.ThreadID)+"#comments")
 	case p.Kind == spaces.KindFAQ && p.Space != nil && p.Space.ToolOn(spaces.ToolFAQ):
 		return redirect(rw, r, faqURL(p.Space, ""))
+	case p.Kind == spaces.KindDocument && p.Space != nil && p.Space.ToolOn(spaces.ToolDocuments):
+		return redirect(rw, r, documentsURL(p.Space, r.PostForm.Get("folder")))
 	case p.Space != nil:
 		return redirect(rw, r, spaceURL(p.Space))
 	}
@@ -270,6 +272,11 @@ func (w *Web) editable(r *http.Request, rq *request, me *spaces.Account) (*space
 	p, err := w.spaces.GetPost(r.Context(), me, mux.Vars(r)["id"])
 	if err != nil {
 		return nil, nil, err
+	}
+	if p.Kind == spaces.KindDocument {
+		// the composer writes no document: its page takes new versions, and
+		// its name and description change through the API (PATCH /posts/{id})
+		return nil, nil, errNotFound
 	}
 	var rights *spaces.SpaceRights
 	if p.Space != nil {

@@ -80,7 +80,7 @@ func (w *Web) directory(rw http.ResponseWriter, r *http.Request, rq *request) er
 var spaceLanguages = []string{"fr", "en", "de", "it", "es", "nl", "pt", "pl"}
 
 // spaceFields are the fields of a space's settings form.
-var spaceFields = []string{"avatar_id", "slug", "name", "description", "rules", "main_language", "languages", "themes", "visibility", "join_policy", "posting", "tools"}
+var spaceFields = []string{"avatar_id", "slug", "name", "description", "rules", "main_language", "languages", "themes", "visibility", "join_policy", "posting", "document_adding", "tools"}
 
 type spaceFormView struct {
 	Space        *spaces.Space // nil on creation
@@ -89,6 +89,7 @@ type spaceFormView struct {
 	Visibilities []string
 	JoinPolicies []string
 	Postings     []string
+	Adding       []string // who adds documents
 	Chosen       []string // the languages ticked
 	Tools        []string // the tools the form switches (webTools)
 	ToolsOn      []string // the tools ticked
@@ -98,14 +99,14 @@ type spaceFormView struct {
 // and off: all the domain's today. A tool the domain gains before the web
 // has its pages stays out of this list, and withOtherTools keeps it as the
 // space had it.
-var webTools = []string{spaces.ToolArticles, spaces.ToolEvents, spaces.ToolPolls, spaces.ToolFAQ}
+var webTools = []string{spaces.ToolArticles, spaces.ToolEvents, spaces.ToolPolls, spaces.ToolFAQ, spaces.ToolDocuments}
 
 // newSpaceView is the page that creates a space.
 type newSpaceView struct{ Form spaceFormView }
 
 func (w *Web) spaceFormView(sp *spaces.Space, rights *spaces.SpaceRights, f *form) spaceFormView {
 	v := spaceFormView{Space: sp, Rights: rights, Languages: spaceLanguages, Visibilities: spaces.SpaceVisibilities,
-		JoinPolicies: spaces.JoinPolicies, Postings: spaces.PostingRights, Chosen: f.Values["languages"],
+		JoinPolicies: spaces.JoinPolicies, Postings: spaces.PostingRights, Adding: spaces.DocumentAddingRights, Chosen: f.Values["languages"],
 		Tools: webTools, ToolsOn: f.Values["tools"]}
 	return v
 }
@@ -120,7 +121,7 @@ func spaceSettings(r *http.Request) spaces.SpaceSettings {
 		return nil
 	}
 	s := spaces.SpaceSettings{Name: get("name"), Description: get("description"), Rules: get("rules"),
-		Visibility: get("visibility"), JoinPolicy: get("join_policy"), Posting: get("posting")}
+		Visibility: get("visibility"), JoinPolicy: get("join_policy"), Posting: get("posting"), DocumentAdding: get("document_adding")}
 	if main := f.Get("main_language"); main != "" || len(f["languages"]) > 0 {
 		s.Languages = []string{main}
 		for _, l := range f["languages"] {
@@ -161,6 +162,7 @@ func fillSpaceForm(f *form, sp *spaces.Space) {
 	f.Values.Set("visibility", sp.Visibility)
 	f.Values.Set("join_policy", sp.JoinPolicy)
 	f.Values.Set("posting", sp.Posting)
+	f.Values.Set("document_adding", sp.DocumentAdding)
 	f.Values["tools"] = toolsOn(sp)
 }
 
@@ -205,6 +207,7 @@ func (w *Web) newSpaceForm(rw http.ResponseWriter, r *http.Request, rq *request)
 	f.Values.Set("visibility", spaces.VisibilityPublic)
 	f.Values.Set("join_policy", spaces.JoinOpen)
 	f.Values.Set("posting", spaces.PostingMembers)
+	f.Values.Set("document_adding", spaces.PostingMembers)
 	f.Values["tools"] = webTools
 	w.renderForm(rw, r, rq, http.StatusOK, "space_new", rq.cat.T("space_new.title"), f, newSpaceView{w.spaceFormView(nil, nil, f)})
 	return nil

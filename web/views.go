@@ -107,7 +107,18 @@ func (v postView) Article() bool { return v.P.Kind == spaces.KindArticle }
 
 // Titled tells whether the post has a title: an article, an event, or an
 // FAQ entry (its question).
-func (v postView) Titled() bool { return v.Article() || v.Event != nil || v.FAQ() }
+func (v postView) Titled() bool {
+	return v.Article() || v.Event != nil || v.FAQ() || v.P.Kind == spaces.KindDocument
+}
+
+// DocumentURL is the page of a document (its file, preview and versions),
+// "" for another post or a space that switched its documents off.
+func (v postView) DocumentURL() string {
+	if v.P.Kind != spaces.KindDocument || v.P.Space == nil || !v.P.Space.ToolOn(spaces.ToolDocuments) {
+		return ""
+	}
+	return documentURL(v.P)
+}
 
 // FAQ tells whether the post is an entry of its space's FAQ.
 func (v postView) FAQ() bool { return v.P.Kind == spaces.KindFAQ }
@@ -129,12 +140,21 @@ func (v postView) Files() []*spaces.Media  { return v.attachments(false) }
 
 func (v postView) attachments(images bool) []*spaces.Media {
 	var out []*spaces.Media
-	for _, m := range v.P.Attachments {
+	for _, m := range shownFiles(v.P) {
 		if strings.HasPrefix(m.MediaType, "image/") == images {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// shownFiles are the files a post shows: its attachments; a document's
+// current file only, its page listing the versions.
+func shownFiles(p *spaces.Post) []*spaces.Media {
+	if d := p.Document; d != nil && len(d.Versions) > 0 && d.Versions[0].Media != nil {
+		return []*spaces.Media{d.Versions[0].Media}
+	}
+	return p.Attachments
 }
 
 // pickText returns the translation in lang if the post has one, else its main

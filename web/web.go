@@ -145,6 +145,13 @@ func (w *Web) Mount(r *mux.Router) {
 	w.route(r, "/spaces/{slug}/articles", w.spaceArticles, nil)
 	w.route(r, "/spaces/{slug}/events", w.spaceEvents, nil)
 	w.route(r, "/spaces/{slug}/faq", w.spaceFAQ, nil)
+	documents := bodyLimit{max: maxForm + w.spaces.Options().DocumentMaxUpload, multipart: true}
+	w.routeWith(r, "/spaces/{slug}/documents", documents, w.spaceDocuments, w.uploadDocument)
+	w.route(r, "/spaces/{slug}/documents/folders", nil, w.createFolder)
+	w.route(r, "/spaces/{slug}/documents/{id}", w.document, nil)
+	w.routeWith(r, "/spaces/{slug}/documents/{id}/versions", documents, nil, w.addVersion)
+	w.route(r, "/spaces/{slug}/documents/{id}/versions/{n:[0-9]+}", w.versionFile, nil)
+	w.route(r, "/spaces/{slug}/documents/{id}/versions/{n:[0-9]+}/restore", nil, w.restoreVersion)
 	w.route(r, "/spaces/{slug}/faq/proposals", nil, w.proposeQuestion)
 	w.route(r, "/spaces/{slug}/faq/proposals/{id}/dismiss", nil, w.dismissProposal)
 	w.route(r, "/spaces/{slug}/faq/proposals/{id}/withdraw", nil, w.withdrawProposal)

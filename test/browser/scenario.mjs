@@ -372,6 +372,45 @@ try {
   await audit(m, "space-faq");
   await m.screenshot({ path: path.join(results, "readme-faq.png"), fullPage: true });
 
+  // 9b''. The member files the minutes in a new folder of the space's
+  // documents, then a corrected version under the same name; the document's
+  // page lists both versions, and the first can still be downloaded.
+  await m.goto(base + "/spaces/cantines/documents");
+  await expectText(m, "Ce dossier est vide", "the documents tab, empty");
+  await audit(m, "space-documents-empty");
+  await m.getByLabel("Nom du dossier").fill("Comptes rendus");
+  await submit(m, "Créer le dossier");
+  await expectText(m, "Le dossier est créé", "the folder is made");
+  check(new URL(m.url()).searchParams.get("folder") === "Comptes rendus", "the new folder is open");
+  const minutes = (text) => Buffer.from("%PDF-1.4\n% " + text + "\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" +
+    "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
+  await m.getByLabel("Fichier", { exact: true }).setInputFiles({ name: "reunion-mars.pdf", mimeType: "application/pdf", buffer: minutes("v1") });
+  await m.getByLabel("Description (facultative)").fill("Le compte rendu de la réunion de **mars**.");
+  let documentUploads = 0;
+  const countUploads = (req) => { if (req.resourceType() === "xhr" && req.url().endsWith("/spaces/cantines/documents")) documentUploads++; };
+  m.on("request", countUploads);
+  await m.getByRole("button", { name: "Déposer", exact: true }).click();
+  await m.getByText("Le fichier est déposé.").waitFor();
+  m.off("request", countUploads);
+  check(documentUploads === 1, "the file went up with its progress shown (XMLHttpRequest)");
+  await expectText(m, "Version 1", "the document's first version");
+  await m.goto(base + "/spaces/cantines/documents?folder=" + encodeURIComponent("Comptes rendus"));
+  await m.getByLabel("Fichier", { exact: true }).setInputFiles({ name: "reunion-mars.pdf", mimeType: "application/pdf", buffer: minutes("v2, corrected") });
+  await m.getByRole("button", { name: "Déposer", exact: true }).click();
+  await m.getByText("Le fichier est déposé.").waitFor();
+  await expectText(m, "Version 2", "the same name made a second version");
+  const documentURL = m.url();
+  check(await m.locator("#versions tbody tr").count() === 2, "the document lists its two versions");
+  await expectText(m, "actuelle", "the current version is marked");
+  const first = await m.request.get(documentURL.replace(/#.*$/, "") + "/versions/1");
+  check(first.ok() && (await first.text()).includes("% v1"), "the first version still downloads");
+  await audit(m, "space-document");
+  await m.goto(base + "/spaces/cantines/documents?folder=" + encodeURIComponent("Comptes rendus"));
+  await expectText(m, "reunion-mars.pdf", "the folder lists the document");
+  check(await m.getByRole("link", { name: "Documents", exact: true }).first().getAttribute("aria-current") === "page", "the documents tab is the current one");
+  await audit(m, "space-documents");
+  await m.screenshot({ path: path.join(results, "readme-documents.png"), fullPage: true });
+
   // 9c. The member asks the space a question with a poll; the admin votes
   // and sees the results with their bars.
   await m.goto(base + "/spaces/cantines");

@@ -13,7 +13,7 @@
 //                keyId they signed with.
 // Like a Mastodon server, it accepts every Follow of its actors at once, and
 // reports Creates with their mentions, and Updates and Deletes with what they
-// change.
+// change; a post's fields include a document's mediaType and url Links.
 import http from "node:http";
 import readline from "node:readline";
 import {
@@ -161,7 +161,10 @@ const postFields = async (post) => {
     for await (const o of post.getInclusiveOptions?.() ?? []) options.push(o.name?.toString());
   }
   const location = await post?.getLocation?.().catch(() => null);
+  // a document's url: its page and its file, each a Link with its type
+  const links = (post?.urls ?? []).map((u) => (u instanceof URL ? { href: u.href } : { href: u?.href?.href, mediaType: u?.mediaType }));
   return {
+    mediaType: post?.mediaType ?? undefined, links,
     startTime: post?.startTime?.toString(), endTime: post?.endTime?.toString(), location: location?.name?.toString(),
     options, voters: post?.voters ?? undefined,
     postType: post?.constructor?.name, content: post?.content?.toString(), languages: languagesOf(post),
