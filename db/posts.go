@@ -16,7 +16,7 @@ type Post struct {
 	ID           string `bun:",pk"`
 	URI          string `bun:",nullzero"` // remote posts: the object's IRI
 	URL          string // remote posts: the page to show people
-	Kind         string // note, article, event, faq
+	Kind         string // note, article, event, faq, page
 	AccountID    string
 	SpaceID      string `bun:",nullzero"` // empty for a profile post
 	InReplyToID  string `bun:",nullzero"` // comments: the post they answer
@@ -54,6 +54,8 @@ type Post struct {
 	Event *CalendarEvent `bun:"-"`
 	// FAQ is the category and position of a post of kind faq.
 	FAQ *FAQEntry `bun:"-"`
+	// Wiki is the slug, parent and revision of a post of kind page.
+	Wiki *WikiPage `bun:"-"`
 }
 
 // IsDeleted tells whether the post is a tombstone.

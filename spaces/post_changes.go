@@ -69,10 +69,13 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 }
 
 // mayEdit is who edits a post: its author; an FAQ entry, its space's FAQ
-// writers (mayEditFAQ).
+// writers (mayEditFAQ); a wiki page is edited by EditWikiPage alone.
 func (s *Service) mayEdit(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space) error {
 	if p.Kind == KindFAQ {
 		return s.mayEditFAQ(ctx, tx, by, p, sp)
+	}
+	if p.Kind == KindPage {
+		return errWikiEditForm // EditWikiPage keeps its revisions
 	}
 	if p.AccountID != by.ID {
 		return forbidden("not_author", "only the author may edit a post")
@@ -128,6 +131,9 @@ func (s *Service) DeletePost(ctx context.Context, by *Account, id string) error 
 			}
 		}
 		if err := s.removeFAQEntry(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := s.removeWikiPage(ctx, tx, p); err != nil {
 			return err
 		}
 		p.DeletedAt = s.now()

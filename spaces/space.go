@@ -51,10 +51,11 @@ const (
 	ToolEvents   = "events"
 	ToolPolls    = "polls"
 	ToolFAQ      = "faq"
+	ToolWiki     = "wiki"
 )
 
 var (
-	Tools             = []string{ToolArticles, ToolEvents, ToolPolls, ToolFAQ}
+	Tools             = []string{ToolArticles, ToolEvents, ToolPolls, ToolFAQ, ToolWiki}
 	SpaceVisibilities = []string{VisibilityPublic, VisibilityNetwork, VisibilityMembers}
 	JoinPolicies      = []string{JoinOpen, JoinApproval, JoinInvite}
 	PostingRights     = []string{PostingMembers, PostingModerators}
@@ -547,13 +548,14 @@ func speaksFor(by *Account, sp *Space) bool {
 }
 
 // toolsAllow refuses a post that needs a tool its space switched off: an
-// article, an event, a poll, an FAQ entry. What was made before stays.
+// article, an event, a poll, an FAQ entry, a wiki page. What was made
+// before stays.
 func toolsAllow(sp *Space, p *Post, in PostInput) error {
 	if sp == nil {
 		return nil
 	}
 	for tool, used := range map[string]bool{ToolArticles: p.Kind == KindArticle, ToolEvents: p.Kind == KindEvent, ToolPolls: in.Poll != nil,
-		ToolFAQ: p.Kind == KindFAQ} {
+		ToolFAQ: p.Kind == KindFAQ, ToolWiki: p.Kind == KindPage} {
 		if used && !sp.ToolOn(tool) {
 			// the tool's name says which
 			return forbidden("tool_off", "this space has switched off its "+tool)

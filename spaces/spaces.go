@@ -39,6 +39,8 @@ type (
 	Registration    = db.Registration
 	FAQEntry        = db.FAQEntry
 	FAQProposal     = db.FAQProposal
+	WikiPage        = db.WikiPage
+	WikiRevision    = db.WikiRevision
 	Notification    = db.Notification
 	// Reader is who reads, as the visibility rule sees them (see Service.Reader).
 	Reader = db.Reader
