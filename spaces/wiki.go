@@ -65,6 +65,16 @@ type WikiConflict struct {
 
 func (c *WikiConflict) Error() string { return errWikiConflict.Error() }
 
+// Changes are what others changed meanwhile: from the base revision (or,
+// when it is unknown, the empty page) to the current one, in hunks.
+func (c *WikiConflict) Changes() []diff.Hunk {
+	from := &WikiRevision{}
+	if c.Base != nil {
+		from = c.Base
+	}
+	return diff.Hunks(diff.Lines(diff.SplitLines(revisionText(from)), diff.SplitLines(revisionText(c.Current))), 3)
+}
+
 // Unwrap makes the conflict a domain error of kind conflict.
 func (c *WikiConflict) Unwrap() error { return errWikiConflict }
 

@@ -223,6 +223,8 @@ func (w *Web) deletePost(rw http.ResponseWriter, r *http.Request, rq *request) e
 		return redirect(rw, r, "/posts/"+url.PathEscape(p.ThreadID)+"#comments")
 	case p.Kind == spaces.KindFAQ && p.Space != nil && p.Space.ToolOn(spaces.ToolFAQ):
 		return redirect(rw, r, faqURL(p.Space, ""))
+	case p.Kind == spaces.KindPage && p.Space != nil && p.Space.ToolOn(spaces.ToolWiki):
+		return redirect(rw, r, wikiURL(p.Space, ""))
 	case p.Space != nil:
 		return redirect(rw, r, spaceURL(p.Space))
 	}
