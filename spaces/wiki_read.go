@@ -35,6 +35,7 @@ type WikiView struct {
 	Space    *Space
 	Page     *Post
 	Revision *WikiRevision // the current one, or the one asked for
+	URL      string        // the page on this node
 	// HTML is the revision's text, with links to pages not written yet
 	// marked (class wiki-missing).
 	HTML     string
@@ -118,7 +119,8 @@ func (s *Service) WikiPage(ctx context.Context, viewer *Account, handle, slug st
 	if err != nil {
 		return nil, notFoundOr("wiki revision", err, errWikiRevision)
 	}
-	v := &WikiView{Space: sp, Page: p, Revision: rev, CanEdit: s.MayEditWiki(ctx, viewer, sp)}
+	v := &WikiView{Space: sp, Page: p, Revision: rev, CanEdit: s.MayEditWiki(ctx, viewer, sp),
+		URL: s.wikiPrefix(sp) + url.PathEscape(page.Slug)}
 	if v.HTML, err = s.markMissing(ctx, sp, rev.Content); err != nil {
 		return nil, internal("wiki page", err)
 	}
