@@ -67,6 +67,8 @@ func Context() []any {
 			"tools":                     "ruche:tools",
 			"faqCategory":               "ruche:faqCategory",
 			"faqPosition":               "ruche:faqPosition",
+			"wikiRevision":              "ruche:wikiRevision",
+			"wikiParent":                map[string]any{"@id": "ruche:wikiParent", "@type": "@id"},
 		},
 	}
 }

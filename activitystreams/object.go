@@ -15,7 +15,7 @@ import (
 // comment) or an Article (a best practice), in every language it is written in.
 type Object struct {
 	ID           string
-	Type         string // Note, Article or Event
+	Type         string // Note, Article, Event or Page
 	AttributedTo string // the author
 	Audience     string // the Group of a post in a space (FEP-1b12)
 	Context      string // the thread, an OrderedCollection (FEP-7888)
@@ -44,6 +44,8 @@ type Object struct {
 	Event *Event
 	// FAQ makes an Article an FAQ entry (Ruche).
 	FAQ *FAQPlace
+	// Wiki makes a Page a revision of a wiki page (Ruche).
+	Wiki *WikiRevision
 }
 
 // Question is the poll a note carries: its options (oneOf, or anyOf when
@@ -108,6 +110,8 @@ func (o Object) Document() (map[string]any, error) {
 			return nil, fmt.Errorf("an Event needs its date")
 		}
 		t = streams.NewActivityStreamsEvent()
+	case "Page":
+		t = streams.NewActivityStreamsPage()
 	default:
 		return nil, fmt.Errorf("object type %q is not supported", o.Type)
 	}
@@ -199,8 +203,9 @@ func (o Object) Document() (map[string]any, error) {
 	case "Article":
 		setArticleText(m, o)
 		m["sensitive"] = false
-	case "Event":
-		// name plain too: Mobilizon reads an Event's title there alone
+	case "Event", "Page":
+		// name plain too: Mobilizon reads an Event's title there alone,
+		// Mastodon a Page's (a status of its name and link)
 		SetLangText(m, "content", o.Language, o.Content)
 		SetLangText(m, "name", o.Language, o.Name)
 		m["sensitive"] = false
@@ -250,6 +255,9 @@ func (o Object) Document() (map[string]any, error) {
 	}
 	if o.FAQ != nil {
 		setFAQ(m, o.FAQ)
+	}
+	if o.Wiki != nil {
+		setWiki(m, o.Wiki)
 	}
 	return m, nil
 }

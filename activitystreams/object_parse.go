@@ -55,6 +55,8 @@ type RemoteObject struct {
 	Event *Event
 	// FAQ is the place of an Article that is an FAQ entry (Ruche).
 	FAQ *FAQPlace
+	// Wiki is the revision a Page of a wiki is (Ruche).
+	Wiki *WikiRevision
 }
 
 // LangText is a post's text in one language.
@@ -134,6 +136,9 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 	}
 	if o.Article {
 		o.FAQ = faqOf(m)
+	}
+	if o.Type == "Page" {
+		o.Wiki = wikiOf(m)
 	}
 	o.Hashtags = hashtagsOf(m["tag"])
 	o.Mentions = mentionsOf(m["tag"])

@@ -15,7 +15,10 @@ type WikiPage struct {
 	SpaceID  string
 	Slug     string // unique in the space
 	ParentID string `bun:",nullzero"` // the parent page's post id; "" at the top
-	Revision int    `bun:",notnull"`  // the current revision's number, from 1
+	// ParentURI is the IRI of the parent of a page of another server,
+	// kept until that parent arrives (deliveries come in any order).
+	ParentURI string `bun:",nullzero"`
+	Revision  int    `bun:",notnull"` // the current revision's number, from 1
 }
 
 // WikiRevision is one version of a page, kept whole.
@@ -65,8 +68,16 @@ func (d *DB) AdvanceWikiPage(ctx context.Context, postID string, base, next int)
 
 // SetWikiPlace writes a page's slug and parent.
 func (d *DB) SetWikiPlace(ctx context.Context, p *WikiPage) error {
-	_, err := d.q(ctx).NewUpdate().Model(p).WherePK().Column("slug", "parent_id").Exec(ctx)
+	_, err := d.q(ctx).NewUpdate().Model(p).WherePK().Column("slug", "parent_id", "parent_uri").Exec(ctx)
 	return wrap(err, "set wiki place")
+}
+
+// AdoptWikiChildren places under page p the pages of its space that were
+// waiting for it: those whose parent's IRI is uri.
+func (d *DB) AdoptWikiChildren(ctx context.Context, p *WikiPage, uri string) error {
+	_, err := d.q(ctx).NewUpdate().Model((*WikiPage)(nil)).Set("parent_id = ?", p.PostID).
+		Where("space_id = ? AND parent_uri = ? AND parent_id IS NULL AND post_id <> ?", p.SpaceID, uri, p.PostID).Exec(ctx)
+	return wrap(err, "adopt wiki children")
 }
 
 // DeleteWikiPage removes a deleted page's row and revisions; its children

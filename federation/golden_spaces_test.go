@@ -70,6 +70,20 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	menus, err := a.Spaces.CreateWikiPage(ctx, olga, "cantines", spaces.PostInput{Language: "fr", Title: "Menus",
+		Body: "Les menus de la semaine.", Wiki: &spaces.WikiInput{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := a.Spaces.CreateWikiPage(ctx, olga, "cantines", spaces.PostInput{Language: "fr", Title: "Allergies",
+		Body: "Voir [[Menus]] et le **protocole**.", Wiki: &spaces.WikiInput{Parent: "menus"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Spaces.EditWikiPage(ctx, olga, "cantines", "allergies", spaces.PostInput{Title: "Allergies",
+		Body: "Voir [[Menus]] et le **protocole** signé.", Wiki: &spaces.WikiInput{Base: 1, Parent: "menus", Summary: "signature"}}); err != nil {
+		t.Fatal(err)
+	}
 	var announce db.Activity
 	if err := a.DB.Bun().NewSelect().Model(&announce).Where("type = 'Announce'").Where("object_uri <> ?", a.URL+"/posts/"+article.ID).
 		OrderExpr("id").Limit(1).Scan(ctx); err != nil {
@@ -91,7 +105,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 		s = strings.ReplaceAll(s, host(a), "node.example")
 		s = regexp.MustCompile(`-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n`).ReplaceAllString(s, "PEM")
 		s = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`).ReplaceAllString(s, `"DATE"`)
-		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}, {event.ID, "EVENT"}, {faq.ID, "FAQ"}} {
+		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}, {event.ID, "EVENT"}, {faq.ID, "FAQ"}, {menus.ID, "WIKIPARENT"}, {page.ID, "WIKIPAGE"}} {
 			s = strings.ReplaceAll(s, id.id, id.name)
 		}
 		return []byte(ulid.ReplaceAllString(s, "ULID"))
@@ -112,6 +126,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	golden.Bytes(t, "question.json", get("/posts/"+poll.ID))
 	golden.Bytes(t, "event.json", get("/posts/"+event.ID))
 	golden.Bytes(t, "faq.json", get("/posts/"+faq.ID))
+	golden.Bytes(t, "wiki-page.json", get("/posts/"+page.ID))
 	golden.Bytes(t, "thread.json", get("/posts/"+article.ID+"/context?page=true"))
 	golden.Bytes(t, "members-page.json", get("/spaces/cantines/members?page=true"))
 	golden.Bytes(t, "moderators.json", get("/spaces/cantines/moderators"))

@@ -23,6 +23,10 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 		if err != nil {
 			return err
 		}
+		if p.Kind == KindPage && !by.IsLocal() {
+			out, err = s.mirrorWikiRevision(ctx, tx, by, p, sp, in)
+			return err
+		}
 		if err := s.mayEdit(ctx, tx, by, p, sp); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/ruche-social/ruche/db"
@@ -50,6 +51,11 @@ type WikiInput struct {
 	Summary string
 	// Restored is the revision an edit restores (0: none).
 	Restored int
+
+	// Pages of other servers only.
+	Revision  int    // the number the page's server gave this revision
+	ParentURI string // the IRI of the parent page
+	Source    string // the Markdown it was written in, kept for comparisons
 }
 
 // WikiConflict refuses an edit based on a revision that is no longer the
@@ -201,12 +207,39 @@ func (s *Service) newWikiPage(ctx context.Context, tx *db.DB, by *Account, p *Po
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return nil, err
 	}
+	if !by.IsLocal() {
+		page.Revision = max(in.Revision, 1)
+		page.ParentID, page.ParentURI = s.remoteWikiParent(ctx, tx, sp, in.ParentURI), in.ParentURI
+		return page, nil
+	}
 	parent, err := s.wikiParent(ctx, tx, sp, page, in.Parent)
 	if err != nil {
 		return nil, err
 	}
 	page.ParentID = parent
 	return page, nil
+}
+
+// remoteWikiParent is the parent of a page of another server: the page of
+// the same wiki with that IRI, if the node has it; else the top.
+func (s *Service) remoteWikiParent(ctx context.Context, tx *db.DB, sp *Space, uri string) string {
+	if uri == "" {
+		return ""
+	}
+	p, err := tx.PostByURI(ctx, uri)
+	if err != nil || p.SpaceID != sp.AccountID || p.Kind != KindPage {
+		return ""
+	}
+	return p.ID
+}
+
+// remoteSource is the Markdown another server sent with a revision,
+// kept for comparisons only (the HTML it sent is what is shown).
+func remoteSource(in *WikiInput) string {
+	if in == nil {
+		return ""
+	}
+	return cutText(strings.TrimSpace(in.Source), maxArticleRunes)
 }
 
 // placeWikiPage stores the row and first revision of a new page p.
@@ -221,8 +254,89 @@ func (s *Service) placeWikiPage(ctx context.Context, tx *db.DB, by *Account, p *
 	if err != nil {
 		return err
 	}
-	return tx.InsertWikiRevision(ctx, &WikiRevision{PostID: p.ID, Number: 1, AccountID: by.ID, CreatedAt: p.CreatedAt,
-		Title: p.Title, Source: p.Source, Content: p.Content, Summary: summary})
+	source := p.Source
+	if !by.IsLocal() {
+		source = remoteSource(in)
+		if err := tx.AdoptWikiChildren(ctx, page, p.URI); err != nil {
+			return err
+		}
+	}
+	return tx.InsertWikiRevision(ctx, &WikiRevision{PostID: p.ID, Number: page.Revision, AccountID: by.ID, CreatedAt: p.CreatedAt,
+		Title: p.Title, Source: source, Content: p.Content, Summary: summary})
+}
+
+// mirrorWikiRevision takes a revision of page p from the server that
+// speaks for it — the page's author's, or the Group of its space — at the
+// number that server gave it. A revision no newer than the one the node
+// has (a duplicate, or one overtaken on the way) changes nothing.
+func (s *Service) mirrorWikiRevision(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space, in PostInput) (*Post, error) {
+	if p.AccountID != by.ID && !speaksFor(by, sp) {
+		return nil, forbidden("not_author", "only the page's server sends its revisions")
+	}
+	if sp == nil || in.Wiki == nil || len(in.Attachments) > 0 || !in.HTML {
+		return nil, errWikiEditForm
+	}
+	page, err := s.wikiPageRow(ctx, tx, p)
+	if err != nil {
+		return nil, err
+	}
+	next := in.Wiki.Revision
+	switch {
+	case sp.Account.IsLocal() && next != page.Revision+1:
+		// this node keeps the page: an edit by the author's server based
+		// on an older revision is refused, as a local one would be
+		return nil, s.wikiConflict(ctx, tx, page, next-1, remoteSource(in.Wiki))
+	case next <= page.Revision: // a mirror: an old or repeated revision
+		return s.reload(ctx, tx, p.ID, sp, nil)
+	}
+	in.Kind = KindPage
+	if err := s.fillText(ctx, tx, p, in, p.Language); err != nil {
+		return nil, err
+	}
+	if ok, err := tx.AdvanceWikiPage(ctx, p.ID, page.Revision, next); err != nil || !ok {
+		return nil, errors.Join(err, errWikiConflict)
+	}
+	page.Revision, page.ParentID, page.ParentURI = next, s.remoteWikiParent(ctx, tx, sp, in.Wiki.ParentURI), in.Wiki.ParentURI
+	if slug := WikiSlug(p.Title); slug != "" && slug != page.Slug {
+		if _, err := tx.WikiPageBySlug(ctx, sp.AccountID, slug); errors.Is(err, db.ErrNotFound) {
+			page.Slug = slug
+		}
+	}
+	if err := tx.SetWikiPlace(ctx, page); err != nil {
+		return nil, err
+	}
+	p.EditedAt = s.now()
+	if !in.Published.IsZero() {
+		p.EditedAt = in.Published.UTC().Truncate(time.Microsecond)
+	}
+	summary, _ := wikiSummary(in.Wiki, true)
+	if err := tx.InsertWikiRevision(ctx, &WikiRevision{PostID: p.ID, Number: next, AccountID: by.ID, CreatedAt: p.EditedAt,
+		Title: p.Title, Source: remoteSource(in.Wiki), Content: p.Content, Summary: summary}); err != nil {
+		return nil, err
+	}
+	if err := tx.UpdatePost(ctx, p, true, "language", "title", "summary", "source", "content", "edited_at"); err != nil {
+		return nil, err
+	}
+	out, err := s.reload(ctx, tx, p.ID, sp, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.indexPost(ctx, tx, out); err != nil {
+		return nil, err
+	}
+	return out, s.emit(ctx, tx, PostUpdated{Post: out})
+}
+
+// wikiPageRow loads the wiki row of page p.
+func (s *Service) wikiPageRow(ctx context.Context, tx *db.DB, p *Post) (*WikiPage, error) {
+	rows, err := tx.WikiPagesOf(ctx, []string{p.ID})
+	if err != nil {
+		return nil, err
+	}
+	if rows[p.ID] == nil {
+		return nil, errWikiPageNotFound
+	}
+	return rows[p.ID], nil
 }
 
 func wikiSummary(in *WikiInput, remote bool) (string, error) {

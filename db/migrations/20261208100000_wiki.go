@@ -21,6 +21,7 @@ CREATE TABLE wiki_pages (
 	space_id  TEXT NOT NULL REFERENCES spaces (account_id) ON DELETE CASCADE,
 	slug      TEXT NOT NULL,
 	parent_id TEXT REFERENCES wiki_pages (post_id) ON DELETE SET NULL,
+	parent_uri TEXT,
 	revision  INTEGER NOT NULL
 )`,
 			`CREATE UNIQUE INDEX wiki_pages_slug ON wiki_pages (space_id, slug)`,
