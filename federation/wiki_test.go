@@ -98,6 +98,12 @@ func TestWikiTwoNodes(t *testing.T) {
 			t.Fatalf("B's comparison: %v %+v", err, c)
 		}
 
+		// bob may not edit alice's page from B: it is edited on A
+		_, err = b.Spaces.EditWikiPage(ctx, bob, handle, "accueil", spaces.PostInput{Title: "Accueil", Body: "x", Wiki: &spaces.WikiInput{Base: 2}})
+		if spaces.AsError(err).Code != "wiki_remote_page" || v.CanEdit {
+			t.Fatalf("bob edits alice's page on B: %v (can edit %v)", err, v.CanEdit)
+		}
+
 		// bob, a member, writes a page on B: A takes it and announces it
 		if _, err := b.Spaces.CreateWikiPage(ctx, bob, handle, spaces.PostInput{Title: "Agenda", Body: "Lundi."}); err != nil {
 			t.Fatal(err)

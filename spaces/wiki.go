@@ -93,6 +93,7 @@ var (
 	errWikiRevision     = notFound("wiki_revision_not_found", "no such revision of this page")
 	errNotWikiPage      = invalid("wiki", "wiki_not_allowed", "only a wiki page has a place in a wiki")
 	errWikiEditForm     = invalid("kind", "wiki_edit_form", "a wiki page is edited in its wiki, as a new revision")
+	errWikiRemotePage   = forbidden("wiki_remote_page", "this page was written by a member of another node: it is edited on the space's node")
 )
 
 // mayEditWiki is the rule of the wiki: an active member of a live space
@@ -114,6 +115,16 @@ func (s *Service) mayEditWiki(ctx context.Context, tx *db.DB, by *Account, sp *S
 	}
 	if !sp.ToolOn(ToolWiki) {
 		return errWikiOff
+	}
+	return nil
+}
+
+// mayRevise adds to mayEditWiki the rule of one page p: in a space of
+// another node, a member here revises only the pages he created, which
+// his server speaks for; the others are revised on the space's node.
+func mayRevise(by *Account, sp *Space, p *Post) error {
+	if !sp.Account.IsLocal() && by.IsLocal() && p.AccountID != by.ID {
+		return errWikiRemotePage
 	}
 	return nil
 }
@@ -446,6 +457,9 @@ func (s *Service) wikiPageOf(ctx context.Context, tx *db.DB, by *Account, sp *Sp
 // follows its name, the parent, and a new revision — if in.Wiki.Base is
 // current still.
 func (s *Service) reviseWikiPage(ctx context.Context, tx *db.DB, by *Account, sp *Space, page *WikiPage, p *Post, in PostInput) (*Post, error) {
+	if err := mayRevise(by, sp, p); err != nil {
+		return nil, err
+	}
 	base := in.Wiki.Base
 	if base != page.Revision {
 		return nil, s.wikiConflict(ctx, tx, page, base, in.Body)
