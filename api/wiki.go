@@ -154,7 +154,10 @@ func (a *API) readWikiInput(w http.ResponseWriter, r *http.Request) (*spaces.Acc
 		return nil, wikiInputJSON{}, err
 	}
 	var in wikiInputJSON
-	return by, in, decodeLimit(w, r, &in, maxPostBody)
+	if err := decodeLimit(w, r, &in, maxPostBody); err != nil {
+		return nil, in, err
+	}
+	return by, in, nil
 }
 
 // createWikiPage: POST /api/v1/spaces/{space}/wiki → 201, the page.

@@ -105,9 +105,18 @@ func (v postView) Excerpt() string {
 // Article tells whether the post is a best-practice article.
 func (v postView) Article() bool { return v.P.Kind == spaces.KindArticle }
 
-// Titled tells whether the post has a title: an article, an event, or an
-// FAQ entry (its question).
-func (v postView) Titled() bool { return v.Article() || v.Event != nil || v.FAQ() }
+// Titled tells whether the post has a title: an article, an event, an FAQ
+// entry (its question) or a wiki page (its name).
+func (v postView) Titled() bool { return v.Article() || v.Event != nil || v.FAQ() || v.WikiURL() != "" }
+
+// WikiURL is the page in its wiki of a post that is a wiki page; "" for
+// any other post.
+func (v postView) WikiURL() string {
+	if v.P.Kind != spaces.KindPage || v.P.Wiki == nil || v.P.Space == nil {
+		return ""
+	}
+	return wikiURL(v.P.Space, v.P.Wiki.Slug)
+}
 
 // FAQ tells whether the post is an entry of its space's FAQ.
 func (v postView) FAQ() bool { return v.P.Kind == spaces.KindFAQ }

@@ -240,7 +240,7 @@ func (w *Web) wikiSave(rw http.ResponseWriter, r *http.Request, rq *request) err
 	slug, handle := mux.Vars(r)["page"], accountHandle(h.Space.Account)
 	f := newForm(r, wikiFields...)
 	base, _ := strconv.Atoi(f.Value("base"))
-	in := spaces.PostInput{Title: f.Value("title"), Body: f.Value("body"), Language: "",
+	in := spaces.PostInput{Title: f.Value("title"), Body: f.Value("body"),
 		Wiki: &spaces.WikiInput{Parent: f.Value("parent"), Summary: f.Value("summary"), Base: base}}
 	var p *spaces.Post
 	if base == 0 {

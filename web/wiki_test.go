@@ -79,9 +79,15 @@ func TestWikiPages(t *testing.T) {
 		want(t, a.open("/spaces/club/wiki/getting-started/history"), http.StatusOK, "Revision 4", "restored revision 1")
 		want(t, a.post("/spaces/club/wiki/getting-started/restore", url.Values{"number": {"2"}, "base": {"3"}}), http.StatusConflict)
 
-		// Bob is told of alice's edits of his page? Alice wrote it: alice is
-		// told of bob's.
+		// Alice, who wrote the page, is told of bob's edit; the page is a
+		// post too, titled, with its way back to the wiki.
 		want(t, a.get("/notifications"), http.StatusOK, "edited your wiki page in")
+		home, err := n.Spaces.WikiPage(t.Context(), alice, "club", "getting-started", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want(t, a.get("/posts/"+home.Page.ID), http.StatusOK, `<h1 id="post-title" class="post__title post__title--full" lang="fr">Getting started</h1>`,
+			`href="/spaces/club/wiki/getting-started">`, "Wiki page: open it in the wiki")
 
 		// Someone outside the space reads without the editor.
 		c := newBrowser(t, n, "de")
