@@ -70,6 +70,8 @@ func Context() []any {
 			"documentAdding":            "ruche:documentAdding",
 			"documentFolder":            "ruche:documentFolder",
 			"documentVersion":           "ruche:documentVersion",
+			"wikiRevision":              "ruche:wikiRevision",
+			"wikiParent":                map[string]any{"@id": "ruche:wikiParent", "@type": "@id"},
 		},
 	}
 }

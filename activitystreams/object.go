@@ -15,7 +15,7 @@ import (
 // comment) or an Article (a best practice), in every language it is written in.
 type Object struct {
 	ID           string
-	Type         string // Note, Article or Event
+	Type         string // Note, Article, Event or Page
 	AttributedTo string // the author
 	Audience     string // the Group of a post in a space (FEP-1b12)
 	Context      string // the thread, an OrderedCollection (FEP-7888)
@@ -48,6 +48,8 @@ type Object struct {
 	// Page, for Mastodon), its name the document's, its content the
 	// description (Ruche).
 	File *DocumentFile
+	// Wiki makes a Page a revision of a wiki page (Ruche).
+	Wiki *WikiRevision
 }
 
 // Question is the poll a note carries: its options (oneOf, or anyOf when
@@ -120,6 +122,8 @@ func (o Object) Document() (map[string]any, error) {
 			return nil, err
 		}
 		t = streams.NewActivityStreamsDocument()
+	case "Page":
+		t = streams.NewActivityStreamsPage()
 	default:
 		return nil, fmt.Errorf("object type %q is not supported", o.Type)
 	}
@@ -211,9 +215,10 @@ func (o Object) Document() (map[string]any, error) {
 	case "Article":
 		setArticleText(m, o)
 		m["sensitive"] = false
-	case "Event", "Document":
+	case "Event", "Document", "Page":
 		// name plain too: Mobilizon reads an Event's title there alone,
-		// Mastodon a converted Page's
+		// Mastodon a Page's (a status of its name and link), which a
+		// document is too
 		SetLangText(m, "content", o.Language, o.Content)
 		SetLangText(m, "name", o.Language, o.Name)
 		m["sensitive"] = false
@@ -266,6 +271,9 @@ func (o Object) Document() (map[string]any, error) {
 	}
 	if o.File != nil {
 		setDocument(m, o)
+	}
+	if o.Wiki != nil {
+		setWiki(m, o.Wiki)
 	}
 	return m, nil
 }

@@ -58,6 +58,8 @@ type RemoteObject struct {
 	// Document is the file and place of a Document (Ruche), which has a
 	// title (its name) like an Article and may have no text.
 	Document *DocumentFile
+	// Wiki is the revision a Page of a wiki is (Ruche).
+	Wiki *WikiRevision
 }
 
 // LangText is a post's text in one language.
@@ -145,6 +147,9 @@ func ObjectFrom(m map[string]any) (*RemoteObject, error) {
 	}
 	if o.Article {
 		o.FAQ = faqOf(m)
+	}
+	if o.Type == "Page" {
+		o.Wiki = wikiOf(m)
 	}
 	o.Hashtags = hashtagsOf(m["tag"])
 	o.Mentions = mentionsOf(m["tag"])

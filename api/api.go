@@ -49,6 +49,7 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountEvents(r)
 	a.mountFAQ(r)
 	a.mountDocuments(r)
+	a.mountWiki(r)
 	r.PathPrefix("/api/").Handler(a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errRoute(http.StatusNotFound, "not_found", "no such API endpoint")
 	}))

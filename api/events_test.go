@@ -193,7 +193,7 @@ func TestSpaceToolsAPI(t *testing.T) {
 		alice, bob := signIn(t, n, "alice"), signIn(t, n, "bob")
 		api := n.URL + "/api/v1"
 		r := post(t, alice, api+"/spaces", `{"slug":"club","name":"Club"}`)
-		if fmt.Sprint(r.body["tools"]) != "[articles events polls faq documents]" {
+		if fmt.Sprint(r.body["tools"]) != "[articles events polls faq documents wiki]" {
 			t.Fatalf("a new space's tools: %v", r.body["tools"])
 		}
 		want(t, post(t, bob, api+"/spaces/club/membership", ``), 200, "")

@@ -46,7 +46,7 @@ func TestFAQAPI(t *testing.T) {
 		faq := api + "/spaces/club/faq"
 
 		r := call(t, anon, "GET", api+"/spaces/club", "", "")
-		if fmt.Sprint(r.body["tools"]) != "[articles events polls faq documents]" {
+		if fmt.Sprint(r.body["tools"]) != "[articles events polls faq documents wiki]" {
 			t.Fatalf("tools: %v", r.body["tools"])
 		}
 		want(t, post(t, bob, faq, `{"title":"Q?","body":"A."}`), 403, "not_moderator")

@@ -69,7 +69,7 @@ type spaceJSON struct {
 	AvatarID       string    `json:"avatar_id,omitempty"`
 	BannerID       string    `json:"banner_id,omitempty"`
 	Archived       bool      `json:"archived"`
-	Tools          []string  `json:"tools"` // the tools switched on: articles, events, polls, faq, documents
+	Tools          []string  `json:"tools"` // the tools switched on: articles, events, polls, faq, documents, wiki
 	CreatedAt      time.Time `json:"created_at"`
 	// Shown on single-space answers only.
 	MemberCount *int            `json:"member_count,omitempty"`
@@ -154,6 +154,7 @@ type postJSON struct {
 	Poll         *pollJSON          `json:"poll"`
 	Event        *eventJSON         `json:"event"`
 	FAQ          *faqJSON           `json:"faq,omitempty"`
+	Wiki         *wikiJSON          `json:"wiki,omitempty"`
 	CreatedAt    time.Time          `json:"created_at"`
 	EditedAt     *time.Time         `json:"edited_at,omitempty"`
 }
@@ -199,6 +200,9 @@ func (a *API) postOf(p *spaces.Post, viewer *spaces.Account, liked bool, chosen 
 	}
 	if p.FAQ != nil {
 		j.FAQ = &faqJSON{Category: p.FAQ.Category, Position: p.FAQ.Position}
+	}
+	if p.Wiki != nil {
+		j.Wiki = &wikiJSON{Slug: p.Wiki.Slug, Revision: p.Wiki.Revision}
 	}
 	return j
 }

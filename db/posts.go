@@ -16,7 +16,7 @@ type Post struct {
 	ID           string `bun:",pk"`
 	URI          string `bun:",nullzero"` // remote posts: the object's IRI
 	URL          string // remote posts: the page to show people
-	Kind         string // note, article, event, faq
+	Kind         string // note, article, event, faq, page
 	AccountID    string
 	SpaceID      string `bun:",nullzero"` // empty for a profile post
 	InReplyToID  string `bun:",nullzero"` // comments: the post they answer
@@ -56,6 +56,8 @@ type Post struct {
 	FAQ *FAQEntry `bun:"-"`
 	// Document is the folder and current version of a post of kind document.
 	Document *Document `bun:"-"`
+	// Wiki is the slug, parent and revision of a post of kind page.
+	Wiki *WikiPage `bun:"-"`
 }
 
 // IsDeleted tells whether the post is a tombstone.

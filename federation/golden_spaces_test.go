@@ -86,6 +86,20 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 		OrderExpr("id").Limit(1).Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
+	menus, err := a.Spaces.CreateWikiPage(ctx, olga, "cantines", spaces.PostInput{Language: "fr", Title: "Menus",
+		Body: "Les menus de la semaine.", Wiki: &spaces.WikiInput{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := a.Spaces.CreateWikiPage(ctx, olga, "cantines", spaces.PostInput{Language: "fr", Title: "Allergies",
+		Body: "Voir [[Menus]] et le **protocole**.", Wiki: &spaces.WikiInput{Parent: "menus"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Spaces.EditWikiPage(ctx, olga, "cantines", "allergies", spaces.PostInput{Title: "Allergies",
+		Body: "Voir [[Menus]] et le **protocole** signé.", Wiki: &spaces.WikiInput{Base: 1, Parent: "menus", Summary: "signature"}}); err != nil {
+		t.Fatal(err)
+	}
 	var announce db.Activity
 	if err := a.DB.Bun().NewSelect().Model(&announce).Where("type = 'Announce'").Where("object_uri <> ?", a.URL+"/posts/"+article.ID).
 		OrderExpr("id").Limit(1).Scan(ctx); err != nil {
@@ -107,7 +121,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 		s = strings.ReplaceAll(s, host(a), "node.example")
 		s = regexp.MustCompile(`-----BEGIN PUBLIC KEY-----[^"]*-----END PUBLIC KEY-----\\n`).ReplaceAllString(s, "PEM")
 		s = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`).ReplaceAllString(s, `"DATE"`)
-		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}, {event.ID, "EVENT"}, {faq.ID, "FAQ"}, {document.ID, "DOCUMENT"}} {
+		for _, id := range []struct{ id, name string }{{article.ID, "ARTICLE"}, {comment.ID, "COMMENT"}, {warned.ID, "NOTE"}, {file.ID, "FILE"}, {poll.ID, "POLL"}, {event.ID, "EVENT"}, {faq.ID, "FAQ"}, {document.ID, "DOCUMENT"}, {menus.ID, "WIKIPARENT"}, {page.ID, "WIKIPAGE"}} {
 			s = strings.ReplaceAll(s, id.id, id.name)
 		}
 		return []byte(ulid.ReplaceAllString(s, "ULID"))
@@ -130,6 +144,7 @@ func TestGoldenSpaceDocuments(t *testing.T) {
 	golden.Bytes(t, "faq.json", get("/posts/"+faq.ID))
 	golden.Bytes(t, "document.json", get("/posts/"+document.ID))
 	golden.Bytes(t, "update-document.json", get(strings.TrimPrefix(update.URI, a.URL)))
+	golden.Bytes(t, "wiki-page.json", get("/posts/"+page.ID))
 	golden.Bytes(t, "thread.json", get("/posts/"+article.ID+"/context?page=true"))
 	golden.Bytes(t, "members-page.json", get("/spaces/cantines/members?page=true"))
 	golden.Bytes(t, "moderators.json", get("/spaces/cantines/moderators"))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gorilla/mux"
@@ -106,6 +107,11 @@ func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystre
 			o.Name[p.Language] = p.Title
 		}
 	}
+	if p.Kind == spaces.KindPage && p.Wiki != nil {
+		if err := f.wikiOf(ctx, p, &o); err != nil {
+			return o, err
+		}
+	}
 	if o.Event = eventOf(p); o.Event != nil {
 		o.Type, o.Sensitive, o.Warning = "Event", false, ""
 		o.Name = map[string]string{}
@@ -131,6 +137,27 @@ func (f *Federation) documentFileOf(p *spaces.Post) *activitystreams.DocumentFil
 	m := d.Versions[0].Media
 	return &activitystreams.DocumentFile{URL: f.fileURL(m), MediaType: m.MediaType, Size: m.Size, Name: m.Name,
 		Folder: d.Folder, Version: d.Current}
+}
+
+// wikiOf makes o the Page of a wiki page: its name, its current
+// revision, its parent page and its Markdown. Mastodon shows a Page as a
+// status of its name and link, and an Update of it edits that status: one
+// announcement per page, never one per revision.
+func (f *Federation) wikiOf(ctx context.Context, p *spaces.Post, o *activitystreams.Object) error {
+	o.Type, o.Sensitive, o.Warning, o.Summary = "Page", false, "", nil
+	o.Name = map[string]string{p.Language: p.Title}
+	o.Wiki = &activitystreams.WikiRevision{Number: p.Wiki.Revision, Source: p.Source}
+	if p.URI == "" && p.Space != nil { // the page in its wiki, where people read it
+		o.URL = f.origin + "/spaces/" + url.PathEscape(p.Space.Account.Username) + "/wiki/" + url.PathEscape(p.Wiki.Slug)
+	}
+	if p.Wiki.ParentID != "" {
+		parent, err := f.rows.PostByID(ctx, p.Wiki.ParentID)
+		if err != nil {
+			return err
+		}
+		o.Wiki.Parent = f.PostIRI(parent)
+	}
+	return nil
 }
 
 // spaceOf returns the space of a post (nil for a profile post), loading it

@@ -123,6 +123,9 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 	case o.Event != nil:
 		in.Kind, in.Summary, in.AppliesTo = spaces.KindEvent, "", ""
 		in.Event = eventInput(o.Event)
+	case o.Wiki != nil:
+		in.Kind, in.Summary, in.AppliesTo = spaces.KindPage, "", ""
+		in.Wiki = &spaces.WikiInput{Revision: o.Wiki.Number, ParentURI: o.Wiki.Parent, Source: o.Wiki.Source}
 	case !o.Article:
 		// always given, so that an edit that drops the warning drops it here
 		in.Warning = &spaces.ContentWarning{Sensitive: o.Sensitive, Text: cutRunes(o.Warning, maxWarning)}
@@ -142,7 +145,7 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 		if t.Language != "" && len(in.Translations) < maxLanguages {
 			in.Translations = append(in.Translations, spaces.TranslationInput{Language: t.Language,
 				Title: cutRunes(t.Title, maxTitle), Summary: cutRunes(t.Summary, maxSummary), Body: t.Body})
-			if in.Kind == spaces.KindFAQ {
+			if in.Kind == spaces.KindFAQ || in.Kind == spaces.KindPage {
 				in.Translations[len(in.Translations)-1].Summary = ""
 			}
 		}

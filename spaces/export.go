@@ -9,8 +9,8 @@ import (
 // (GDPR's right of access and portability): their profile and settings,
 // what they wrote in every language, the files they attached, the spaces
 // they belong to, whom they follow and who follows them, the events they
-// registered for, their votes in polls and the questions they proposed for
-// spaces' FAQs. Passwords, sessions and other
+// registered for, their votes in polls, the questions they proposed for
+// spaces' FAQs and the revisions of wiki pages they wrote. Passwords, sessions and other
 // members' private data are not in it.
 type Export struct {
 	ExportedAt    time.Time
@@ -25,6 +25,7 @@ type Export struct {
 	// DocumentVersions are the versions of documents the member uploaded or
 	// restored, in their own documents and others'.
 	DocumentVersions []ExportDocumentVersion
+	WikiRevisions    []ExportWikiRevision
 }
 
 // ExportDocument is the folder and current version of a document the
@@ -43,6 +44,14 @@ type ExportDocumentVersion struct {
 	RestoredFrom int `json:",omitempty"`
 	File         ExportFile
 	CreatedAt    time.Time
+}
+
+// ExportWikiRevision is a revision of a wiki page the member wrote: the
+// page (its post's id), the revision's number, and what it said.
+type ExportWikiRevision struct {
+	Page, Title, Source, Content, Summary string
+	Number, Restored                      int
+	CreatedAt                             time.Time
 }
 
 // ExportAccount is the member's profile and settings.
@@ -174,6 +183,9 @@ func (s *Service) ExportData(ctx context.Context, by *Account) (*Export, error) 
 		out.Spaces = append(out.Spaces, e)
 	}
 	if err := s.exportFollows(ctx, a, out); err != nil {
+		return nil, err
+	}
+	if err := s.exportWikiRevisions(ctx, a, out); err != nil {
 		return nil, err
 	}
 	if err := s.exportProposals(ctx, a, out); err != nil {
@@ -386,6 +398,19 @@ func (s *Service) exportProposals(ctx context.Context, a *Account, out *Export) 
 			e.State = "dismissed"
 		}
 		out.FAQProposals = append(out.FAQProposals, e)
+	}
+	return nil
+}
+
+// exportWikiRevisions adds the revisions of wiki pages the member wrote.
+func (s *Service) exportWikiRevisions(ctx context.Context, a *Account, out *Export) error {
+	list, err := s.db.WikiRevisionsOfAccount(ctx, a.ID)
+	if err != nil {
+		return internal("export wiki revisions", err)
+	}
+	for _, r := range list {
+		out.WikiRevisions = append(out.WikiRevisions, ExportWikiRevision{Page: r.PostID, Title: r.Title, Source: r.Source,
+			Content: r.Content, Summary: r.Summary, Number: r.Number, Restored: r.Restored, CreatedAt: r.CreatedAt})
 	}
 	return nil
 }

@@ -68,7 +68,10 @@ func (s *Service) withParts(ctx context.Context, r *db.DB, posts []*Post) error 
 	if err := s.withDocuments(ctx, r, posts); err != nil {
 		return err
 	}
-	return s.withFAQ(ctx, r, posts)
+	if err := s.withFAQ(ctx, r, posts); err != nil {
+		return err
+	}
+	return s.withWiki(ctx, r, posts)
 }
 
 // HomeFeed is a member's home: the top-level posts of the spaces they joined

@@ -26,11 +26,13 @@ const (
 	// NotifyFAQAnswered: a question the member proposed for a space's FAQ
 	// was answered there.
 	NotifyFAQAnswered = "faq_answered"
+	// NotifyWikiEdited: someone else edited a wiki page the member wrote.
+	NotifyWikiEdited = "wiki_edited"
 )
 
 // NotificationKinds are the kinds of notifications, each of which a member
 // may turn off.
-var NotificationKinds = []string{NotifyMention, NotifyReply, NotifyLike, NotifyJoinRequest, NotifyJoinAccepted, NotifyInvitation, NotifyNewPost, NotifyEventReminder, NotifyEventPlace, NotifyPollEnded, NotifyFAQAnswered}
+var NotificationKinds = []string{NotifyMention, NotifyReply, NotifyLike, NotifyJoinRequest, NotifyJoinAccepted, NotifyInvitation, NotifyNewPost, NotifyEventReminder, NotifyEventPlace, NotifyPollEnded, NotifyFAQAnswered, NotifyWikiEdited}
 
 // NotificationOn tells whether the member receives notifications of kind.
 func NotificationOn(a *Account, kind string) bool {

@@ -23,6 +23,10 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 		if err != nil {
 			return err
 		}
+		if p.Kind == KindPage && !by.IsLocal() {
+			out, err = s.mirrorWikiRevision(ctx, tx, by, p, sp, in)
+			return err
+		}
 		if err := s.mayEdit(ctx, tx, by, p, sp); err != nil {
 			return err
 		}
@@ -72,10 +76,13 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 }
 
 // mayEdit is who edits a post: its author; an FAQ entry, its space's FAQ
-// writers (mayEditFAQ).
+// writers (mayEditFAQ); a wiki page is edited by EditWikiPage alone.
 func (s *Service) mayEdit(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space) error {
 	if p.Kind == KindFAQ {
 		return s.mayEditFAQ(ctx, tx, by, p, sp)
+	}
+	if p.Kind == KindPage {
+		return errWikiEditForm // EditWikiPage keeps its revisions
 	}
 	if p.AccountID != by.ID {
 		return forbidden("not_author", "only the author may edit a post")
@@ -134,6 +141,9 @@ func (s *Service) DeletePost(ctx context.Context, by *Account, id string) error 
 			return err
 		}
 		if err := s.removeDocument(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := s.removeWikiPage(ctx, tx, p); err != nil {
 			return err
 		}
 		p.DeletedAt = s.now()

@@ -40,7 +40,7 @@ var (
 // its main language and possibly translations. Local authors write Markdown;
 // posts from other servers come as HTML (HTML true), sanitised here.
 type PostInput struct {
-	Kind         string // note (default), article, event or faq
+	Kind         string // note (default), article, event, faq or page
 	Language     string // main language; default: the space's main language, else the author's
 	Title        string // articles
 	Summary      string // articles
@@ -54,6 +54,7 @@ type PostInput struct {
 	Event        *EventInput    // events: when and where
 	FAQ          *FAQInput      // FAQ entries: category and position
 	Document     *DocumentInput // documents: folder (and, remote, version)
+	Wiki         *WikiInput     // wiki pages: parent, base revision, summary
 	// Warning hides a note or comment behind a content warning; nil gives a
 	// new post none and leaves an edited post's as it was.
 	Warning *ContentWarning
@@ -128,7 +129,8 @@ func (s *Service) CreatePost(ctx context.Context, by *Account, handle string, in
 }
 
 // createPost is CreatePost within tx. An FAQ entry has its own rule
-// (mayWriteFAQ): its space's moderators write it.
+// (mayWriteFAQ): its space's moderators write it; so has a wiki page
+// (mayEditWiki): its space's members write it.
 func (s *Service) createPost(ctx context.Context, tx *db.DB, by *Account, handle string, in PostInput) (*Post, error) {
 	p := &Post{Visibility: VisibilityPublic}
 	var sp *Space
@@ -142,6 +144,8 @@ func (s *Service) createPost(ctx context.Context, tx *db.DB, by *Account, handle
 			err = s.mayWriteFAQ(ctx, tx, by, sp)
 		case KindDocument:
 			err = s.mayAddDocument(ctx, tx, by, sp)
+		case KindPage:
+			err = s.mayEditWiki(ctx, tx, by, sp)
 		default:
 			err = s.mayWrite(ctx, tx, by, sp, true)
 		}
@@ -389,6 +393,13 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 			return nil, err
 		}
 	}
+	var page *WikiPage
+	if p.Kind == KindPage || in.Wiki != nil {
+		var err error
+		if page, err = s.newWikiPage(ctx, tx, by, p, sp, in.Wiki); err != nil {
+			return nil, err
+		}
+	}
 	var event *CalendarEvent
 	if p.Kind == KindEvent || in.Event != nil {
 		if in.Event == nil {
@@ -417,6 +428,11 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 			return nil, err
 		}
 	}
+	if page != nil {
+		if err := s.placeWikiPage(ctx, tx, by, p, page, in.Wiki); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.attach(ctx, tx, by, p, in); err != nil {
 		return nil, err
 	}
@@ -438,11 +454,16 @@ func (s *Service) insertPost(ctx context.Context, tx *db.DB, by *Account, p *Pos
 // fillText checks and renders the text of in onto p: the main language in
 // the row, every language in Translations, hashtags, themes and mentions.
 func (s *Service) fillText(ctx context.Context, tx *db.DB, p *Post, in PostInput, defaultLang string) error {
-	if p.Kind != KindNote && p.Kind != KindArticle && p.Kind != KindEvent && p.Kind != KindFAQ && p.Kind != KindDocument {
-		return invalid("kind", "kind_invalid", "a post is a note, an article, an event, an FAQ entry or a document")
+	if p.Kind != KindNote && p.Kind != KindArticle && p.Kind != KindEvent && p.Kind != KindFAQ && p.Kind != KindDocument && p.Kind != KindPage {
+		return invalid("kind", "kind_invalid", "a post is a note, an article, an event, an FAQ entry, a document or a wiki page")
 	}
 	article := p.Kind == KindArticle
-	titled := p.Kind != KindNote // articles, events and FAQ entries (the question)
+	titled := p.Kind != KindNote // articles, events, FAQ entries (the question) and wiki pages (the name)
+	var links func(string) string
+	if p.Kind == KindPage && p.Space != nil {
+		prefix := s.wikiPrefix(p.Space)
+		links = func(body string) string { return wikiLinks(body, prefix) }
+	}
 	if !titled && in.Title != "" || !article && (in.Summary != "" || len(in.Themes) > 0 || in.AppliesTo != "") {
 		return invalid("title", "note_fields", "title, summary, themes and applies_to belong to articles (and a title to events and FAQ entries)")
 	}
@@ -476,7 +497,7 @@ func (s *Service) fillText(ctx context.Context, tx *db.DB, p *Post, in PostInput
 			return invalid(field, "language_twice", "each language is written once")
 		}
 		seen[t.Language] = true
-		tr, r, err := s.checkText(ctx, tx, field, t, titled, in.HTML, p.Kind == KindDocument)
+		tr, r, err := s.checkText(ctx, tx, field, t, textRule{titled: titled, html: in.HTML, optional: p.Kind == KindDocument, links: links})
 		if err != nil {
 			return err
 		}
@@ -545,10 +566,21 @@ func applyWarning(p *Post, w *ContentWarning, remote bool) error {
 	return nil
 }
 
+// textRule is what one language's text of a post must be: titled (an
+// article, an event, an FAQ entry, a document, a page), in HTML (another
+// server's), optional (a document's description), its Markdown rewritten
+// by links before rendering (a wiki page's [[links]]).
+type textRule struct {
+	titled, html, optional bool
+	links                  func(string) string
+}
+
 // checkText checks one language's text and renders its body; titled texts
 // (articles, events) need a title and may be long; a document's body (its
-// description) may be empty.
-func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t TranslationInput, titled, isHTML, optional bool) (*Translation, rendered, error) {
+// description) may be empty. links, when given, rewrites Markdown before it
+// is rendered (a wiki page's [[links]]); the source is kept as written.
+func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t TranslationInput, rule textRule) (*Translation, rendered, error) {
+	titled, isHTML, optional, links := rule.titled, rule.html, rule.optional, rule.links
 	title, summary := strings.TrimSpace(t.Title), strings.TrimSpace(t.Summary)
 	body := strings.TrimSpace(t.Body)
 	if isHTML {
@@ -581,7 +613,11 @@ func (s *Service) checkText(ctx context.Context, tx *db.DB, field string, t Tran
 	if !utf8.ValidString(body) || utf8.RuneCountInString(body) > limit {
 		return nil, rendered{}, invalid(field, "body_too_long", "the text is too long or not valid UTF-8")
 	}
-	r, err := s.render(body, isHTML, func(h handle) string { return s.mentionHref(ctx, tx, h) })
+	toRender := body
+	if links != nil && !isHTML {
+		toRender = links(body)
+	}
+	r, err := s.render(toRender, isHTML, func(h handle) string { return s.mentionHref(ctx, tx, h) })
 	if err != nil {
 		return nil, rendered{}, err
 	}

@@ -108,6 +108,9 @@ func PostRightsOf(viewer *Account, p *Post, sr *SpaceRights) PostRights {
 		// An entry is its space's moderators' together (mayEditFAQ).
 		r.Edit = viewer.IsLocal() && (p.Local || author) && sr.Moderate && p.Space.ToolOn(ToolFAQ)
 	}
+	if p.Kind == KindPage {
+		r.Edit = false // a page is edited in its wiki, by its members (mayEditWiki)
+	}
 	r.Delete = author
 	r.Remove = !author && (staff || (p.Space != nil && sr.Moderate))
 	r.Pin = p.InReplyToID == "" && ((p.Space != nil && (sr.Moderate || staff)) || (p.SpaceID == "" && author && viewer.IsLocal()))

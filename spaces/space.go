@@ -52,10 +52,11 @@ const (
 	ToolPolls     = "polls"
 	ToolFAQ       = "faq"
 	ToolDocuments = "documents"
+	ToolWiki      = "wiki"
 )
 
 var (
-	Tools             = []string{ToolArticles, ToolEvents, ToolPolls, ToolFAQ, ToolDocuments}
+	Tools             = []string{ToolArticles, ToolEvents, ToolPolls, ToolFAQ, ToolDocuments, ToolWiki}
 	SpaceVisibilities = []string{VisibilityPublic, VisibilityNetwork, VisibilityMembers}
 	JoinPolicies      = []string{JoinOpen, JoinApproval, JoinInvite}
 	PostingRights     = []string{PostingMembers, PostingModerators}
@@ -551,13 +552,14 @@ func speaksFor(by *Account, sp *Space) bool {
 }
 
 // toolsAllow refuses a post that needs a tool its space switched off: an
-// article, an event, a poll, an FAQ entry. What was made before stays.
+// article, an event, a poll, an FAQ entry, a wiki page. What was made
+// before stays.
 func toolsAllow(sp *Space, p *Post, in PostInput) error {
 	if sp == nil {
 		return nil
 	}
 	for tool, used := range map[string]bool{ToolArticles: p.Kind == KindArticle, ToolEvents: p.Kind == KindEvent, ToolPolls: in.Poll != nil,
-		ToolFAQ: p.Kind == KindFAQ, ToolDocuments: p.Kind == KindDocument} {
+		ToolFAQ: p.Kind == KindFAQ, ToolDocuments: p.Kind == KindDocument, ToolWiki: p.Kind == KindPage} {
 		if used && !sp.ToolOn(tool) {
 			// the tool's name says which
 			return forbidden("tool_off", "this space has switched off its "+tool)

@@ -41,6 +41,8 @@ type (
 	FAQProposal     = db.FAQProposal
 	Document        = db.Document
 	DocumentVersion = db.DocumentVersion
+	WikiPage        = db.WikiPage
+	WikiRevision    = db.WikiRevision
 	Notification    = db.Notification
 	// Reader is who reads, as the visibility rule sees them (see Service.Reader).
 	Reader = db.Reader

@@ -225,6 +225,8 @@ func (w *Web) deletePost(rw http.ResponseWriter, r *http.Request, rq *request) e
 		return redirect(rw, r, faqURL(p.Space, ""))
 	case p.Kind == spaces.KindDocument && p.Space != nil && p.Space.ToolOn(spaces.ToolDocuments):
 		return redirect(rw, r, documentsURL(p.Space, r.PostForm.Get("folder")))
+	case p.Kind == spaces.KindPage && p.Space != nil && p.Space.ToolOn(spaces.ToolWiki):
+		return redirect(rw, r, wikiURL(p.Space, ""))
 	case p.Space != nil:
 		return redirect(rw, r, spaceURL(p.Space))
 	}

@@ -99,7 +99,7 @@ type spaceFormView struct {
 // and off: all the domain's today. A tool the domain gains before the web
 // has its pages stays out of this list, and withOtherTools keeps it as the
 // space had it.
-var webTools = []string{spaces.ToolArticles, spaces.ToolEvents, spaces.ToolPolls, spaces.ToolFAQ, spaces.ToolDocuments}
+var webTools = []string{spaces.ToolArticles, spaces.ToolEvents, spaces.ToolPolls, spaces.ToolFAQ, spaces.ToolDocuments, spaces.ToolWiki}
 
 // newSpaceView is the page that creates a space.
 type newSpaceView struct{ Form spaceFormView }

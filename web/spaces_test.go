@@ -92,7 +92,7 @@ func TestCreateSpace(t *testing.T) {
 		}
 		sp, _ := n.Spaces.Space(context.Background(), spaces.Console, "cantines")
 		if sp.JoinPolicy != spaces.JoinApproval || sp.Languages != "fr en" || strings.Join(sp.Themes, ",") != "catering,health" ||
-			sp.ToolsOff != spaces.ToolEvents+" "+spaces.ToolFAQ+" "+spaces.ToolDocuments { // not ticked
+			sp.ToolsOff != spaces.ToolEvents+" "+spaces.ToolFAQ+" "+spaces.ToolDocuments+" "+spaces.ToolWiki { // not ticked
 			t.Fatalf("space: %+v", sp)
 		}
 		// Sending the form again: the name is taken, said on its field; one space.

@@ -105,10 +105,10 @@ func (v postView) Excerpt() string {
 // Article tells whether the post is a best-practice article.
 func (v postView) Article() bool { return v.P.Kind == spaces.KindArticle }
 
-// Titled tells whether the post has a title: an article, an event, or an
-// FAQ entry (its question).
+// Titled tells whether the post has a title: an article, an event, an FAQ
+// entry (its question), a document (its name) or a wiki page (its name).
 func (v postView) Titled() bool {
-	return v.Article() || v.Event != nil || v.FAQ() || v.P.Kind == spaces.KindDocument
+	return v.Article() || v.Event != nil || v.FAQ() || v.P.Kind == spaces.KindDocument || v.WikiURL() != ""
 }
 
 // DocumentURL is the page of a document (its file, preview and versions),
@@ -118,6 +118,15 @@ func (v postView) DocumentURL() string {
 		return ""
 	}
 	return documentURL(v.P)
+}
+
+// WikiURL is the page in its wiki of a post that is a wiki page; "" for
+// any other post.
+func (v postView) WikiURL() string {
+	if v.P.Kind != spaces.KindPage || v.P.Wiki == nil || v.P.Space == nil {
+		return ""
+	}
+	return wikiURL(v.P.Space, v.P.Wiki.Slug)
 }
 
 // FAQ tells whether the post is an entry of its space's FAQ.

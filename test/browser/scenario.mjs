@@ -410,6 +410,52 @@ try {
   check(await m.getByRole("link", { name: "Documents", exact: true }).first().getAttribute("aria-current") === "page", "the documents tab is the current one");
   await audit(m, "space-documents");
   await m.screenshot({ path: path.join(results, "readme-documents.png"), fullPage: true });
+  // 9b-wiki. The member starts the space's wiki: a page linking to one not
+  // written yet, which the link marks and leads to its editor; an edit with
+  // its summary; the history and what changed.
+  await m.goto(base + "/spaces/cantines/wiki");
+  await expectText(m, "Il n’a encore aucune page", "the wiki, empty, says what it is for");
+  await audit(m, "space-wiki-empty");
+  await m.getByLabel("Nom de la page").fill("Protocole allergies");
+  await submit(m, "Créer");
+  await expectText(m, "Nouvelle page du wiki", "the editor of a new page");
+  check(await m.locator("#f-title").inputValue() === "Protocole allergies", "the name fills the editor");
+  await m.locator("#f-body").fill("Voir aussi la [[Fiche PAI]].\n\nPrévenir la cuisine **le jour même**.");
+  await audit(m, "wiki-new");
+  await submit(m, "Enregistrer la page");
+  await expectText(m, "Page enregistrée", "the page is saved");
+  check(await m.locator("a.wiki-missing").count() === 1, "the link to a page not written yet is marked");
+  await clickAndLoad(m, m.locator("a.wiki-missing"));
+  await expectText(m, "Cette page n’existe pas encore", "the missing page says so");
+  await audit(m, "wiki-missing");
+  await clickAndLoad(m, m.getByRole("link", { name: "Écrire cette page" }));
+  await m.locator("#f-title").fill("Fiche PAI");
+  await m.locator("#f-body").fill("La fiche est signée par le médecin scolaire.");
+  await m.locator("#f-parent").selectOption("protocole-allergies");
+  await submit(m, "Enregistrer la page");
+  await expectText(m, "Protocole allergies", "the new page is placed under the first");
+  await m.goto(base + "/spaces/cantines/wiki/protocole-allergies");
+  check(await m.locator("a.wiki-missing").count() === 0, "the link now leads to a page");
+  await clickAndLoad(m, m.getByRole("link", { name: "Modifier", exact: true }));
+  await expectText(m, "Modifier la page", "the editor of the page");
+  await m.locator("#f-body").fill("Voir aussi la [[Fiche PAI]].\n\nPrévenir la cuisine **le jour même**, par téléphone.");
+  await m.locator("#f-summary").fill("par téléphone");
+  await audit(m, "wiki-edit");
+  await submit(m, "Enregistrer la page");
+  await expectText(m, "Révision 2 par", "the page is at its second revision");
+  await clickAndLoad(m, m.getByRole("link", { name: "Historique", exact: true }));
+  await expectText(m, "par téléphone", "the history shows the summary");
+  await audit(m, "wiki-history");
+  await clickAndLoad(m, m.getByRole("link", { name: /^Modifications/ }).first());
+  await expectText(m, "Lignes ajoutées : 1. Lignes supprimées : 1.", "the comparison counts the lines");
+  check(await m.locator("ins", { hasText: "par téléphone" }).count() === 1, "the comparison shows the added line");
+  await audit(m, "wiki-diff");
+  await m.goto(base + "/spaces/cantines/wiki");
+  await expectText(m, "Fiche PAI", "the tree shows the child page");
+  await m.goto(base + "/spaces/cantines/wiki/protocole-allergies");
+  check(await m.getByRole("link", { name: "Wiki" }).first().getAttribute("aria-current") === "page", "the wiki tab is the current one");
+  await audit(m, "space-wiki");
+  await m.screenshot({ path: path.join(results, "readme-wiki.png"), fullPage: true });
 
   // 9c. The member asks the space a question with a poll; the admin votes
   // and sees the results with their bars.

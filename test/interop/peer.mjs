@@ -171,6 +171,7 @@ const postFields = async (post) => {
     audience: post?.audienceId?.href, name: post?.name?.toString(), summary: post?.summary?.toString(),
     sensitive: post?.sensitive ?? false, mentions, inReplyTo: post?.replyTargetId?.href,
     to: (post?.toIds ?? []).map((u) => u.href), cc: (post?.ccIds ?? []).map((u) => u.href),
+    url: post?.url instanceof URL ? post.url.href : post?.url?.href?.href, updated: post?.updated?.toString(),
   };
 };
 const reportCreate = async (ctx, create) => {

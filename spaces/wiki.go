@@ -1,0 +1,619 @@
+package spaces
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/diff"
+)
+
+// The wiki of a space: pages in Markdown that link to each other with
+// [[Page name]] (or [[Page name|label]]), in a tree, each with every
+// revision kept. A page is a post of kind page — its title the page's
+// name, its body the current text — so that search, visibility, deletion,
+// export and federation treat it as any post; its row (WikiPage) adds the
+// slug (the name folded, for URLs and links), the parent page and the
+// current revision's number, and each revision (WikiRevision) is kept
+// whole with its author and time.
+//
+// Any active member of the space edits any page (mayEditWiki, the one
+// rule). An edit names the revision it was based on; when that is no
+// longer the current one the edit is refused (WikiConflict) with what it
+// takes to merge by hand — and, when the two edits touch different lines,
+// the merged text — so that no one's work is lost silently. Restoring an
+// old revision is a new revision copying it.
+
+// KindPage is the kind of a post that is a wiki page.
+const KindPage = "page"
+
+// Limits of the wiki.
+const (
+	MaxWikiPages        = 1000 // a wiki's index is read whole
+	maxWikiSlugRunes    = 100
+	maxWikiSummaryRunes = 200
+	maxWikiDepth        = 20 // of the tree, so that walking up ends
+	maxWikiRevisions    = 500
+)
+
+// WikiInput is the wiki part of a new page or of an edit.
+type WikiInput struct {
+	// Parent is the slug of the parent page; "" puts the page at the top.
+	Parent string
+	// Base is the revision an edit was based on.
+	Base int
+	// Summary says what the edit did, in one line.
+	Summary string
+	// Restored is the revision an edit restores (0: none).
+	Restored int
+
+	// Pages of other servers only.
+	Revision  int    // the number the page's server gave this revision
+	ParentURI string // the IRI of the parent page
+	Source    string // the Markdown it was written in, kept for comparisons
+}
+
+// WikiConflict refuses an edit based on a revision that is no longer the
+// current one. It carries the base and current revisions, so that the
+// editor sees what changed meanwhile, and Merged when the two edits touch
+// different lines. Its domain error (code wiki_conflict) is what the doors
+// map.
+type WikiConflict struct {
+	Base, Current *WikiRevision
+	Merged        string
+	Clean         bool // Merged holds both edits
+}
+
+func (c *WikiConflict) Error() string { return errWikiConflict.Error() }
+
+// Changes are what others changed meanwhile: from the base revision (or,
+// when it is unknown, the empty page) to the current one, in hunks.
+func (c *WikiConflict) Changes() []diff.Hunk {
+	from := &WikiRevision{}
+	if c.Base != nil {
+		from = c.Base
+	}
+	return diff.Hunks(diff.Lines(diff.SplitLines(revisionText(from)), diff.SplitLines(revisionText(c.Current))), 3)
+}
+
+// Unwrap makes the conflict a domain error of kind conflict.
+func (c *WikiConflict) Unwrap() error { return errWikiConflict }
+
+var (
+	errWikiOff          = forbidden("tool_off", "this space has switched off its wiki")
+	errWikiListOff      = notFound("tool_off", "this space has switched off its wiki")
+	errWikiPageNotFound = notFound("wiki_page_not_found", "no such page in this wiki")
+	errWikiPageExists   = conflict("title", "wiki_page_exists", "a page of this name exists already in this wiki")
+	errWikiConflict     = conflict("base_revision", "wiki_conflict", "the page changed since this edit began: merge the changes and save again")
+	errWikiRevision     = notFound("wiki_revision_not_found", "no such revision of this page")
+	errNotWikiPage      = invalid("wiki", "wiki_not_allowed", "only a wiki page has a place in a wiki")
+	errWikiEditForm     = invalid("kind", "wiki_edit_form", "a wiki page is edited in its wiki, as a new revision")
+	errWikiRemotePage   = forbidden("wiki_remote_page", "this page was written by a member of another node: it is edited on the space's node")
+)
+
+// mayEditWiki is the rule of the wiki: an active member of a live space
+// whose wiki is on — owner, moderator or member, whatever the space's
+// posting rule, since a wiki is written together — creates and edits its
+// pages; the space's remote Group speaks for its members. Someone who may
+// not see the space is told it is not there.
+func (s *Service) mayEditWiki(ctx context.Context, tx *db.DB, by *Account, sp *Space) error {
+	if sp.IsArchived() {
+		return errArchived
+	}
+	if !canAct(by) {
+		return errUnauthenticated
+	}
+	if !speaksFor(by, sp) {
+		if err := s.mayWrite(ctx, tx, by, sp, false); err != nil {
+			return err
+		}
+	}
+	if !sp.ToolOn(ToolWiki) {
+		return errWikiOff
+	}
+	return nil
+}
+
+// mayRevise adds to mayEditWiki the rule of one page p: in a space of
+// another node, a member here revises only the pages he created, which
+// his server speaks for; the others are revised on the space's node.
+func mayRevise(by *Account, sp *Space, p *Post) error {
+	if !sp.Account.IsLocal() && by.IsLocal() && p.AccountID != by.ID {
+		return errWikiRemotePage
+	}
+	return nil
+}
+
+// MayEditWiki tells whether by may create and edit the pages of sp
+// (mayEditWiki), for the doors to show or hide their forms.
+func (s *Service) MayEditWiki(ctx context.Context, by *Account, sp *Space) bool {
+	return sp != nil && s.mayEditWiki(ctx, s.db, by, sp) == nil
+}
+
+// WikiSlug is the slug of a page name: its letters and digits folded
+// (lower case, no accents), other characters made single dashes.
+func WikiSlug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range Fold(strings.TrimSpace(name)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	return cutText(b.String(), maxWikiSlugRunes)
+}
+
+// wikiLinkPattern is [[Page name]] or [[Page name|label]] on one line.
+var wikiLinkPattern = regexp.MustCompile(`\[\[([^\[\]|\n]{1,200})(?:\|([^\[\]\n]{1,200}))?\]\]`)
+
+// markdownSpecial are the characters escaped in a link's label.
+var markdownSpecial = strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`, `*`, `\*`, `_`, `\_`, "`", "\\`", `<`, `\<`, `>`, `\>`)
+
+// wikiLinks turns the [[links]] of a page's Markdown into Markdown links
+// to the pages of the wiki at prefix (".../wiki/"), outside fenced code.
+func wikiLinks(source, prefix string) string {
+	lines := strings.Split(source, "\n")
+	fenced := false
+	for i, l := range lines {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			fenced = !fenced
+			continue
+		}
+		if fenced {
+			continue
+		}
+		lines[i] = wikiLinkPattern.ReplaceAllStringFunc(l, func(m string) string {
+			parts := wikiLinkPattern.FindStringSubmatch(m)
+			name, label := strings.TrimSpace(parts[1]), strings.TrimSpace(parts[2])
+			if label == "" {
+				label = name
+			}
+			slug := WikiSlug(name)
+			if slug == "" {
+				return m
+			}
+			return "[" + markdownSpecial.Replace(label) + "](" + prefix + url.PathEscape(slug) + ")"
+		})
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wikiPrefix is where the pages of sp's wiki are on this node.
+func (s *Service) wikiPrefix(sp *Space) string {
+	return s.opts.PublicURL + "/spaces/" + url.PathEscape(spaceHandle(sp)) + "/wiki/"
+}
+
+// newWikiPage checks the wiki part of a new post p and makes its row and
+// first revision; they are stored once p is (placeWikiPage).
+func (s *Service) newWikiPage(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space, in *WikiInput) (*WikiPage, error) {
+	if p.Kind != KindPage {
+		return nil, errNotWikiPage
+	}
+	if sp == nil {
+		return nil, invalid("wiki", "wiki_in_space", "a wiki page belongs to a space")
+	}
+	if in == nil {
+		in = &WikiInput{}
+	}
+	page := &WikiPage{PostID: p.ID, SpaceID: sp.AccountID, Slug: WikiSlug(p.Title), Revision: 1}
+	if page.Slug == "" {
+		return nil, invalid("title", "wiki_title_invalid", "a page's name needs a letter or a digit")
+	}
+	if _, err := tx.WikiPageBySlug(ctx, sp.AccountID, page.Slug); err == nil {
+		if by.IsLocal() {
+			return nil, errWikiPageExists
+		}
+		page.Slug = cutText(page.Slug, maxWikiSlugRunes-27) + "-" + strings.ToLower(p.ID) // another server's page of the same name
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	if !by.IsLocal() {
+		page.Revision = max(in.Revision, 1)
+		page.ParentID, page.ParentURI = s.remoteWikiParent(ctx, tx, sp, in.ParentURI), in.ParentURI
+		return page, nil
+	}
+	parent, err := s.wikiParent(ctx, tx, sp, page, in.Parent)
+	if err != nil {
+		return nil, err
+	}
+	page.ParentID = parent
+	return page, nil
+}
+
+// remoteWikiParent is the parent of a page of another server: the page of
+// the same wiki with that IRI, if the node has it; else the top.
+func (s *Service) remoteWikiParent(ctx context.Context, tx *db.DB, sp *Space, uri string) string {
+	if uri == "" {
+		return ""
+	}
+	p, err := tx.PostByURI(ctx, uri)
+	if err != nil || p.SpaceID != sp.AccountID || p.Kind != KindPage {
+		return ""
+	}
+	return p.ID
+}
+
+// remoteSource is the Markdown another server sent with a revision,
+// kept for comparisons only (the HTML it sent is what is shown).
+func remoteSource(in *WikiInput) string {
+	if in == nil {
+		return ""
+	}
+	return cutText(strings.TrimSpace(in.Source), maxArticleRunes)
+}
+
+// placeWikiPage stores the row and first revision of a new page p.
+func (s *Service) placeWikiPage(ctx context.Context, tx *db.DB, by *Account, p *Post, page *WikiPage, in *WikiInput) error {
+	if err := tx.InsertWikiPage(ctx, page); err != nil {
+		if errors.Is(err, db.ErrConflict) {
+			return errWikiPageExists
+		}
+		return err
+	}
+	summary, err := wikiSummary(in, !by.IsLocal())
+	if err != nil {
+		return err
+	}
+	source := p.Source
+	if !by.IsLocal() {
+		source = remoteSource(in)
+		if err := tx.AdoptWikiChildren(ctx, page, p.URI); err != nil {
+			return err
+		}
+	}
+	return tx.InsertWikiRevision(ctx, &WikiRevision{PostID: p.ID, Number: page.Revision, AccountID: by.ID, CreatedAt: p.CreatedAt,
+		Title: p.Title, Source: source, Content: p.Content, Summary: summary})
+}
+
+// mirrorWikiRevision takes a revision of page p from the server that
+// speaks for it — the page's author's, or the Group of its space — at the
+// number that server gave it. A revision no newer than the one the node
+// has (a duplicate, or one overtaken on the way) changes nothing.
+func (s *Service) mirrorWikiRevision(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space, in PostInput) (*Post, error) {
+	if p.AccountID != by.ID && !speaksFor(by, sp) {
+		return nil, forbidden("not_author", "only the page's server sends its revisions")
+	}
+	if sp == nil || in.Wiki == nil || len(in.Attachments) > 0 || !in.HTML {
+		return nil, errWikiEditForm
+	}
+	page, err := s.wikiPageRow(ctx, tx, p)
+	if err != nil {
+		return nil, err
+	}
+	next := in.Wiki.Revision
+	switch {
+	case sp.Account.IsLocal() && next != page.Revision+1:
+		// this node keeps the page: an edit by the author's server based
+		// on an older revision is refused, as a local one would be
+		return nil, s.wikiConflict(ctx, tx, page, next-1, remoteSource(in.Wiki))
+	case next <= page.Revision: // a mirror: an old or repeated revision
+		return s.reload(ctx, tx, p.ID, sp, nil)
+	}
+	in.Kind = KindPage
+	if err := s.fillText(ctx, tx, p, in, p.Language); err != nil {
+		return nil, err
+	}
+	if ok, err := tx.AdvanceWikiPage(ctx, p.ID, page.Revision, next); err != nil || !ok {
+		return nil, errors.Join(err, errWikiConflict)
+	}
+	page.Revision, page.ParentID, page.ParentURI = next, s.remoteWikiParent(ctx, tx, sp, in.Wiki.ParentURI), in.Wiki.ParentURI
+	if slug := WikiSlug(p.Title); slug != "" && slug != page.Slug {
+		if _, err := tx.WikiPageBySlug(ctx, sp.AccountID, slug); errors.Is(err, db.ErrNotFound) {
+			page.Slug = slug
+		}
+	}
+	if err := tx.SetWikiPlace(ctx, page); err != nil {
+		return nil, err
+	}
+	p.EditedAt = s.now()
+	if !in.Published.IsZero() {
+		p.EditedAt = in.Published.UTC().Truncate(time.Microsecond)
+	}
+	summary, _ := wikiSummary(in.Wiki, true)
+	if err := tx.InsertWikiRevision(ctx, &WikiRevision{PostID: p.ID, Number: next, AccountID: by.ID, CreatedAt: p.EditedAt,
+		Title: p.Title, Source: remoteSource(in.Wiki), Content: p.Content, Summary: summary}); err != nil {
+		return nil, err
+	}
+	if err := tx.UpdatePost(ctx, p, true, "language", "title", "summary", "source", "content", "edited_at"); err != nil {
+		return nil, err
+	}
+	out, err := s.reload(ctx, tx, p.ID, sp, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.indexPost(ctx, tx, out); err != nil {
+		return nil, err
+	}
+	return out, s.emit(ctx, tx, PostUpdated{Post: out})
+}
+
+// wikiPageRow loads the wiki row of page p.
+func (s *Service) wikiPageRow(ctx context.Context, tx *db.DB, p *Post) (*WikiPage, error) {
+	rows, err := tx.WikiPagesOf(ctx, []string{p.ID})
+	if err != nil {
+		return nil, err
+	}
+	if rows[p.ID] == nil {
+		return nil, errWikiPageNotFound
+	}
+	return rows[p.ID], nil
+}
+
+func wikiSummary(in *WikiInput, remote bool) (string, error) {
+	if in == nil {
+		return "", nil
+	}
+	summary := strings.Join(strings.Fields(in.Summary), " ")
+	if remote {
+		return cutText(PlainText(summary), maxWikiSummaryRunes), nil
+	}
+	return summary, checkText("summary", summary, maxWikiSummaryRunes, false)
+}
+
+// wikiParent finds the parent named by slug for page: a page of the same
+// wiki that is neither page itself nor under it.
+func (s *Service) wikiParent(ctx context.Context, tx *db.DB, sp *Space, page *WikiPage, slug string) (string, error) {
+	slug = WikiSlug(slug)
+	if slug == "" {
+		return "", nil
+	}
+	parent, err := tx.WikiPageBySlug(ctx, sp.AccountID, slug)
+	if errors.Is(err, db.ErrNotFound) {
+		return "", invalid("parent", "wiki_parent_not_found", "the parent page is not in this wiki")
+	} else if err != nil {
+		return "", err
+	}
+	for cur, depth := parent, 0; ; depth++ {
+		if cur.PostID == page.PostID {
+			return "", invalid("parent", "wiki_parent_cycle", "a page cannot be under itself")
+		}
+		if cur.ParentID == "" {
+			break
+		}
+		if depth >= maxWikiDepth {
+			return "", invalid("parent", "wiki_too_deep", "the tree of pages is at most 20 deep")
+		}
+		rows, err := tx.WikiPagesOf(ctx, []string{cur.ParentID})
+		if err != nil {
+			return "", err
+		}
+		if cur = rows[cur.ParentID]; cur == nil {
+			break
+		}
+	}
+	return parent.PostID, nil
+}
+
+// CreateWikiPage writes a new page in the wiki of the space named handle:
+// its name, its Markdown text, its parent (in.Wiki.Parent) and a summary.
+func (s *Service) CreateWikiPage(ctx context.Context, by *Account, handle string, in PostInput) (*Post, error) {
+	in.Kind = KindPage
+	if in.Wiki == nil {
+		in.Wiki = &WikiInput{}
+	}
+	return s.CreatePost(ctx, by, handle, in)
+}
+
+// EditWikiPage writes a new revision of the page slug of the space named
+// handle: its name, text and parent, based on revision in.Wiki.Base. An
+// edit based on an older revision than the current one is refused with a
+// *WikiConflict; nothing is stored. The page's author is told of others'
+// edits.
+func (s *Service) EditWikiPage(ctx context.Context, by *Account, handle, slug string, in PostInput) (*Post, error) {
+	if err := s.checkAuthor(by, in); err != nil {
+		return nil, err
+	}
+	if in.Wiki == nil || in.Wiki.Base < 1 {
+		return nil, invalid("base_revision", "wiki_base_required", "an edit names the revision it was based on")
+	}
+	var out *Post
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		sp, err := findSpace(ctx, tx, handle)
+		if err != nil {
+			return err
+		}
+		if err := s.mayEditWiki(ctx, tx, by, sp); err != nil {
+			return err
+		}
+		page, p, err := s.wikiPageOf(ctx, tx, by, sp, slug)
+		if err != nil {
+			return err
+		}
+		out, err = s.reviseWikiPage(ctx, tx, by, sp, page, p, in)
+		return err
+	})
+	if err != nil {
+		return nil, internal("edit wiki page", err)
+	}
+	return out, nil
+}
+
+// wikiPageOf loads the page slug of sp, as by may see it.
+func (s *Service) wikiPageOf(ctx context.Context, tx *db.DB, by *Account, sp *Space, slug string) (*WikiPage, *Post, error) {
+	page, err := tx.WikiPageBySlug(ctx, sp.AccountID, WikiSlug(slug))
+	if err != nil {
+		return nil, nil, notFoundOr("wiki page", err, errWikiPageNotFound)
+	}
+	p, err := s.visiblePost(ctx, tx, by, page.PostID, tx.VisiblePost)
+	if err != nil {
+		return nil, nil, errWikiPageNotFound
+	}
+	p.Space, p.Wiki = sp, page
+	return page, p, nil
+}
+
+// reviseWikiPage applies an edit to page p: the text, the slug that
+// follows its name, the parent, and a new revision — if in.Wiki.Base is
+// current still.
+func (s *Service) reviseWikiPage(ctx context.Context, tx *db.DB, by *Account, sp *Space, page *WikiPage, p *Post, in PostInput) (*Post, error) {
+	if err := mayRevise(by, sp, p); err != nil {
+		return nil, err
+	}
+	base := in.Wiki.Base
+	if base != page.Revision {
+		return nil, s.wikiConflict(ctx, tx, page, base, in.Body)
+	}
+	if in.Kind != "" && in.Kind != KindPage {
+		return nil, invalid("kind", "kind_fixed", "a post keeps its kind")
+	}
+	in.Kind = KindPage
+	if err := s.fillText(ctx, tx, p, in, p.Language); err != nil {
+		return nil, err
+	}
+	summary, err := wikiSummary(in.Wiki, !by.IsLocal())
+	if err != nil {
+		return nil, err
+	}
+	if slug := WikiSlug(p.Title); slug != page.Slug {
+		if slug == "" {
+			return nil, invalid("title", "wiki_title_invalid", "a page's name needs a letter or a digit")
+		}
+		if _, err := tx.WikiPageBySlug(ctx, sp.AccountID, slug); err == nil {
+			return nil, errWikiPageExists
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return nil, err
+		}
+		page.Slug = slug
+	}
+	if page.ParentID, err = s.wikiParent(ctx, tx, sp, page, in.Wiki.Parent); err != nil {
+		return nil, err
+	}
+	if ok, err := tx.AdvanceWikiPage(ctx, page.PostID, base, base+1); err != nil {
+		return nil, err
+	} else if !ok { // another edit of the same base won
+		return nil, s.wikiConflict(ctx, tx, page, base, in.Body)
+	}
+	page.Revision = base + 1
+	if err := tx.SetWikiPlace(ctx, page); err != nil {
+		if errors.Is(err, db.ErrConflict) {
+			return nil, errWikiPageExists
+		}
+		return nil, err
+	}
+	p.EditedAt = s.now()
+	if err := tx.InsertWikiRevision(ctx, &WikiRevision{PostID: p.ID, Number: page.Revision, AccountID: by.ID, CreatedAt: p.EditedAt,
+		Title: p.Title, Source: p.Source, Content: p.Content, Summary: summary, Restored: in.Wiki.Restored}); err != nil {
+		return nil, err
+	}
+	if err := tx.UpdatePost(ctx, p, true, "language", "title", "summary", "source", "content", "edited_at"); err != nil {
+		return nil, err
+	}
+	out, err := s.reload(ctx, tx, p.ID, sp, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.indexPost(ctx, tx, out); err != nil {
+		return nil, err
+	}
+	if err := s.notify(ctx, tx, NotifyWikiEdited, by, out, sp, out.Author); err != nil {
+		return nil, err
+	}
+	return out, s.emit(ctx, tx, PostUpdated{Post: out})
+}
+
+// wikiConflict is the refusal of an edit (text mine) based on revision
+// base of page, with the merge of mine and the current text when the two
+// touch different lines.
+func (s *Service) wikiConflict(ctx context.Context, tx *db.DB, page *WikiPage, base int, mine string) error {
+	current, err := tx.WikiRevisionByNumber(ctx, page.PostID, page.Revision)
+	if err != nil {
+		return err
+	}
+	c := &WikiConflict{Current: current}
+	if base >= 1 && base < page.Revision {
+		if c.Base, err = tx.WikiRevisionByNumber(ctx, page.PostID, base); err != nil && !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+	}
+	if c.Base != nil {
+		merged, ok := diff.Merge3(diff.SplitLines(c.Base.Source), diff.SplitLines(mine), diff.SplitLines(current.Source))
+		if ok {
+			c.Merged, c.Clean = strings.Join(merged, "\n"), true
+		}
+	}
+	return c
+}
+
+// RestoreWikiRevision makes revision number of the page slug current
+// again, as a new revision copying it (based on revision base, as any
+// edit).
+func (s *Service) RestoreWikiRevision(ctx context.Context, by *Account, handle, slug string, number, base int) (*Post, error) {
+	var out *Post
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		sp, err := findSpace(ctx, tx, handle)
+		if err != nil {
+			return err
+		}
+		if err := s.mayEditWiki(ctx, tx, by, sp); err != nil {
+			return err
+		}
+		page, p, err := s.wikiPageOf(ctx, tx, by, sp, slug)
+		if err != nil {
+			return err
+		}
+		old, err := tx.WikiRevisionByNumber(ctx, page.PostID, number)
+		if err != nil {
+			return notFoundOr("wiki revision", err, errWikiRevision)
+		}
+		if old.Source == "" {
+			return invalid("revision", "wiki_restore_remote", "a revision written elsewhere in HTML cannot be restored here")
+		}
+		parent := ""
+		if page.ParentID != "" {
+			rows, err := tx.WikiPagesOf(ctx, []string{page.ParentID})
+			if err != nil {
+				return err
+			}
+			if rows[page.ParentID] != nil {
+				parent = rows[page.ParentID].Slug
+			}
+		}
+		in := PostInput{Kind: KindPage, Title: old.Title, Body: old.Source, Language: p.Language,
+			Wiki: &WikiInput{Base: base, Parent: parent, Restored: number}}
+		out, err = s.reviseWikiPage(ctx, tx, by, sp, page, p, in)
+		return err
+	})
+	if err != nil {
+		return nil, internal("restore wiki revision", err)
+	}
+	return out, nil
+}
+
+// removeWikiPage takes a deleted page out of its wiki, with its revisions.
+func (s *Service) removeWikiPage(ctx context.Context, tx *db.DB, p *Post) error {
+	if p.Kind != KindPage {
+		return nil
+	}
+	return tx.DeleteWikiPage(ctx, p.ID)
+}
+
+// withWiki attaches to posts of kind page their rows.
+func (s *Service) withWiki(ctx context.Context, r *db.DB, posts []*Post) error {
+	var ids []string
+	for _, p := range posts {
+		if p.Kind == KindPage {
+			ids = append(ids, p.ID)
+		}
+	}
+	rows, err := r.WikiPagesOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range posts {
+		if p.Kind == KindPage {
+			p.Wiki = rows[p.ID]
+		}
+	}
+	return nil
+}
