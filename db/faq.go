@@ -35,13 +35,15 @@ type FAQProposal struct {
 // faqOf selects the live FAQ entries of a space.
 const faqOf = "fq.post_id IN (SELECT id FROM posts WHERE space_id = ? AND kind = 'faq' AND deleted_at IS NULL)"
 
-// LockFAQ locks a space's FAQ until the transaction ends, so that entries
-// placed, moved or removed at the same time keep positions dense: the
+// LockSpace locks a space until the transaction ends, for changes that
+// must see each other: FAQ entries placed, moved or removed at the same
+// time (their positions stay dense), wiki pages arriving at once (a page
+// finds the parent that arrived just before it, or is adopted by it). The
 // space's row is the lock (SQLite's writers are one at a time anyway).
-func (d *DB) LockFAQ(ctx context.Context, spaceID string) error {
+func (d *DB) LockSpace(ctx context.Context, spaceID string) error {
 	_, err := d.q(ctx).NewUpdate().Model((*Space)(nil)).Set("tools_off = tools_off").
 		Where("account_id = ?", spaceID).Exec(ctx)
-	return wrap(err, "lock faq")
+	return wrap(err, "lock space")
 }
 
 // CountFAQ counts the live entries of a space's FAQ.
@@ -63,7 +65,7 @@ func (d *DB) shiftFAQ(ctx context.Context, spaceID string, from, to, by int) err
 }
 
 // InsertFAQEntry stores e at its position in the FAQ of spaceID, moving
-// the entries from there one down. The caller holds LockFAQ and gives a
+// the entries from there one down. The caller holds LockSpace and gives a
 // position from 0 to the count of entries.
 func (d *DB) InsertFAQEntry(ctx context.Context, spaceID string, e *FAQEntry) error {
 	if err := d.shiftFAQ(ctx, spaceID, e.Position, -1, 1); err != nil {
@@ -74,7 +76,7 @@ func (d *DB) InsertFAQEntry(ctx context.Context, spaceID string, e *FAQEntry) er
 }
 
 // MoveFAQEntry moves e to position (0..n-1), the entries between its old
-// and new places closing up. The caller holds LockFAQ.
+// and new places closing up. The caller holds LockSpace.
 func (d *DB) MoveFAQEntry(ctx context.Context, spaceID string, e *FAQEntry, position int) error {
 	var err error
 	switch {
@@ -94,7 +96,7 @@ func (d *DB) MoveFAQEntry(ctx context.Context, spaceID string, e *FAQEntry, posi
 }
 
 // RemoveFAQEntry takes the entry of postID out of its space's FAQ, the
-// entries after it closing up. The caller holds LockFAQ.
+// entries after it closing up. The caller holds LockSpace.
 func (d *DB) RemoveFAQEntry(ctx context.Context, spaceID, postID string) error {
 	e := new(FAQEntry)
 	if err := d.q(ctx).NewSelect().Model(e).Where("post_id = ?", postID).Scan(ctx); err != nil {

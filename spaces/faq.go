@@ -13,9 +13,9 @@ import (
 // the question, its body the answer, translated like an article — so that
 // search, visibility, comments, deletion, export and federation treat it
 // as any post; its row (FAQEntry) adds a category, a free label, and its
-// position in the whole FAQ (0..n-1, dense: every change takes the FAQ's
-// lock, LockFAQ). The FAQ lists its categories in the order of their first
-// entry. Members ask new questions as proposals, which only the moderators
+// position in the whole FAQ (0..n-1, dense: every change takes the
+// space's lock, LockSpace). The FAQ lists its categories in the order of
+// their first entry. Members ask new questions as proposals, which only the moderators
 // and the proposer see; a moderator answers one (a new entry, and the
 // proposer is told) or dismisses it.
 
@@ -151,7 +151,7 @@ func faqPosition(position, n int, remote bool) (int, error) {
 // placeFAQEntry stores the row of a new entry at its position: asked for,
 // or the end of the FAQ.
 func (s *Service) placeFAQEntry(ctx context.Context, tx *db.DB, sp *Space, e *FAQEntry, in *FAQInput, remote bool) error {
-	if err := tx.LockFAQ(ctx, sp.AccountID); err != nil {
+	if err := tx.LockSpace(ctx, sp.AccountID); err != nil {
 		return err
 	}
 	n, err := tx.CountFAQ(ctx, sp.AccountID)
@@ -184,7 +184,7 @@ func (s *Service) editFAQ(ctx context.Context, tx *db.DB, by *Account, p *Post, 
 	if err != nil {
 		return err
 	}
-	if err := tx.LockFAQ(ctx, sp.AccountID); err != nil {
+	if err := tx.LockSpace(ctx, sp.AccountID); err != nil {
 		return err
 	}
 	e, err := s.faqEntryOf(ctx, tx, p)
@@ -240,7 +240,7 @@ func (s *Service) MoveFAQEntry(ctx context.Context, by *Account, postID string, 
 		if err := s.mayEditFAQ(ctx, tx, by, p, sp); err != nil {
 			return err
 		}
-		if err := tx.LockFAQ(ctx, sp.AccountID); err != nil {
+		if err := tx.LockSpace(ctx, sp.AccountID); err != nil {
 			return err
 		}
 		e, err := s.faqEntryOf(ctx, tx, p)
@@ -270,7 +270,7 @@ func (s *Service) removeFAQEntry(ctx context.Context, tx *db.DB, p *Post) error 
 	if p.Kind != KindFAQ || p.SpaceID == "" {
 		return nil
 	}
-	if err := tx.LockFAQ(ctx, p.SpaceID); err != nil {
+	if err := tx.LockSpace(ctx, p.SpaceID); err != nil {
 		return err
 	}
 	err := tx.RemoveFAQEntry(ctx, p.SpaceID, p.ID)

@@ -210,6 +210,12 @@ func (s *Service) newWikiPage(ctx context.Context, tx *db.DB, by *Account, p *Po
 	if page.Slug == "" {
 		return nil, invalid("title", "wiki_title_invalid", "a page's name needs a letter or a digit")
 	}
+	// Pages created at once in a space see each other: a name taken, or
+	// (from another server) a parent that arrives with its child — each
+	// finds the other's row, or adopts it (placeWikiPage), never neither.
+	if err := tx.LockSpace(ctx, sp.AccountID); err != nil {
+		return nil, err
+	}
 	if _, err := tx.WikiPageBySlug(ctx, sp.AccountID, page.Slug); err == nil {
 		if by.IsLocal() {
 			return nil, errWikiPageExists
