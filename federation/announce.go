@@ -224,7 +224,7 @@ func (f *Federation) storeVouched(ctx context.Context, g *spaces.Account, sp *sp
 	if err != nil {
 		return err
 	}
-	in := postInput(o)
+	in := f.postInput(o)
 	in.Mentioned = f.mentionedIn(ctx, o)
 	p, err := f.spaces.ReceiveGroupPost(ctx, g, author, parentID, in)
 	if err != nil {

@@ -53,7 +53,7 @@ func (f *Federation) onCreate(ctx context.Context, r *Received) error {
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
-	in := postInput(o)
+	in := f.postInput(o)
 	in.Mentioned = f.mentionedIn(ctx, o)
 	parent, err := f.parentOf(ctx, o, in)
 	if err != nil {
@@ -294,7 +294,7 @@ func (f *Federation) applyEdit(ctx context.Context, author *spaces.Account, o *a
 	if !o.Updated.IsZero() && !p.EditedAt.IsZero() && !o.Updated.After(p.EditedAt) {
 		return nil // an edit older than the one kept
 	}
-	in := editInput(o)
+	in := f.editInput(o)
 	in.Mentioned = f.mentionedIn(ctx, o)
 	edited, err := f.spaces.EditPost(ctx, author, p.ID, in)
 	if err != nil {

@@ -112,7 +112,7 @@ const (
 )
 
 // postInput is what the domain takes of a remote post.
-func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
+func (f *Federation) postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 	main := o.Texts[0]
 	in := spaces.PostInput{Kind: spaces.KindNote, Language: main.Language, Title: cutRunes(main.Title, maxTitle),
 		Summary: cutRunes(main.Summary, maxSummary), Body: main.Body, HTML: true, URI: o.ID, URL: o.URL,
@@ -126,6 +126,8 @@ func postInput(o *activitystreams.RemoteObject) spaces.PostInput {
 	case o.Wiki != nil:
 		in.Kind, in.Summary, in.AppliesTo = spaces.KindPage, "", ""
 		in.Wiki = &spaces.WikiInput{Revision: o.Wiki.Number, ParentURI: o.Wiki.Parent, Source: o.Wiki.Source}
+		// a member elsewhere writes under a page of this node's space
+		in.Wiki.ParentID, _ = f.localPostID(o.Wiki.Parent)
 	case !o.Article:
 		// always given, so that an edit that drops the warning drops it here
 		in.Warning = &spaces.ContentWarning{Sensitive: o.Sensitive, Text: cutRunes(o.Warning, maxWarning)}
@@ -181,8 +183,8 @@ func remoteFile(d *activitystreams.DocumentFile) spaces.RemoteFile {
 
 // editInput is what the domain takes of a remote edit: the text, not the
 // kind or the files, which stay.
-func editInput(o *activitystreams.RemoteObject) spaces.PostInput {
-	in := postInput(o)
+func (f *Federation) editInput(o *activitystreams.RemoteObject) spaces.PostInput {
+	in := f.postInput(o)
 	in.Kind, in.URI, in.URL, in.ContextURI, in.RemoteAttachments, in.Poll = "", "", "", "", nil, nil
 	// a document's file, when its version is newer than the one kept, is
 	// its new version (in.Document.File)

@@ -55,6 +55,7 @@ type WikiInput struct {
 	// Pages of other servers only.
 	Revision  int    // the number the page's server gave this revision
 	ParentURI string // the IRI of the parent page
+	ParentID  string // the parent page, when that IRI is this node's
 	Source    string // the Markdown it was written in, kept for comparisons
 }
 
@@ -226,7 +227,7 @@ func (s *Service) newWikiPage(ctx context.Context, tx *db.DB, by *Account, p *Po
 	}
 	if !by.IsLocal() {
 		page.Revision = max(in.Revision, 1)
-		page.ParentID, page.ParentURI = s.remoteWikiParent(ctx, tx, sp, in.ParentURI), in.ParentURI
+		page.ParentID, page.ParentURI = s.remoteWikiParent(ctx, tx, sp, in), in.ParentURI
 		return page, nil
 	}
 	parent, err := s.wikiParent(ctx, tx, sp, page, in.Parent)
@@ -238,13 +239,20 @@ func (s *Service) newWikiPage(ctx context.Context, tx *db.DB, by *Account, p *Po
 }
 
 // remoteWikiParent is the parent of a page of another server: the page of
-// the same wiki with that IRI, if the node has it; else the top.
-func (s *Service) remoteWikiParent(ctx context.Context, tx *db.DB, sp *Space, uri string) string {
-	if uri == "" {
+// the same wiki that in names — one of this node's by its id, another
+// server's by its IRI — if the node has it; else the top.
+func (s *Service) remoteWikiParent(ctx context.Context, tx *db.DB, sp *Space, in *WikiInput) string {
+	var p *Post
+	var err error
+	switch {
+	case in.ParentID != "":
+		p, err = tx.PostByID(ctx, in.ParentID)
+	case in.ParentURI != "":
+		p, err = tx.PostByURI(ctx, in.ParentURI)
+	default:
 		return ""
 	}
-	p, err := tx.PostByURI(ctx, uri)
-	if err != nil || p.SpaceID != sp.AccountID || p.Kind != KindPage {
+	if err != nil || p.SpaceID != sp.AccountID || p.Kind != KindPage || p.IsDeleted() {
 		return ""
 	}
 	return p.ID
@@ -313,7 +321,7 @@ func (s *Service) mirrorWikiRevision(ctx context.Context, tx *db.DB, by *Account
 	if ok, err := tx.AdvanceWikiPage(ctx, p.ID, page.Revision, next); err != nil || !ok {
 		return nil, errors.Join(err, errWikiConflict)
 	}
-	page.Revision, page.ParentID, page.ParentURI = next, s.remoteWikiParent(ctx, tx, sp, in.Wiki.ParentURI), in.Wiki.ParentURI
+	page.Revision, page.ParentID, page.ParentURI = next, s.remoteWikiParent(ctx, tx, sp, in.Wiki), in.Wiki.ParentURI
 	if slug := WikiSlug(p.Title); slug != "" && slug != page.Slug {
 		if _, err := tx.WikiPageBySlug(ctx, sp.AccountID, slug); errors.Is(err, db.ErrNotFound) {
 			page.Slug = slug
