@@ -48,3 +48,11 @@ func wikiOf(m map[string]any) *WikiRevision {
 	}
 	return w
 }
+
+// IsWikiPage tells whether an embedded object is the Page of a wiki page
+// (it has a wikiRevision).
+func IsWikiPage(m map[string]any) bool {
+	t, _ := m["type"].(string)
+	_, ok := m["wikiRevision"]
+	return t == "Page" && ok
+}

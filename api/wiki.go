@@ -221,7 +221,7 @@ func (a *API) editWikiPage(w http.ResponseWriter, r *http.Request) error {
 	if p == nil {
 		return nil
 	}
-	return a.writeWikiPage(w, r, by, p.Wiki.Slug, 0, http.StatusOK)
+	return a.writeWikiPage(w, r, by, p.Wiki.Slug, 0, editStatus(p, in.BaseRevision))
 }
 
 // writeConflict answers a *WikiConflict with 409 and what it takes to
@@ -327,5 +327,14 @@ func (a *API) restoreWikiRevision(w http.ResponseWriter, r *http.Request) error 
 	if p == nil {
 		return nil
 	}
-	return a.writeWikiPage(w, r, by, p.Wiki.Slug, 0, http.StatusOK)
+	return a.writeWikiPage(w, r, by, p.Wiki.Slug, 0, editStatus(p, in.BaseRevision))
+}
+
+// editStatus is 200 for an edit that made a revision, 202 for one sent to
+// the node of a space of another node (the page as it stands here).
+func editStatus(p *spaces.Post, base int) int {
+	if spaces.EditSent(p, base) {
+		return http.StatusAccepted
+	}
+	return http.StatusOK
 }

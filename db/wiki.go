@@ -51,6 +51,14 @@ func (d *DB) InsertWikiRevision(ctx context.Context, r *WikiRevision) error {
 	return wrap(err, "insert wiki revision")
 }
 
+// SetWikiRevisionAccount records revision number of page postID under
+// the account who made it.
+func (d *DB) SetWikiRevisionAccount(ctx context.Context, postID string, number int, accountID string) error {
+	_, err := d.q(ctx).NewUpdate().Model((*WikiRevision)(nil)).Set("account_id = ?", accountID).
+		Where("post_id = ? AND number = ?", postID, number).Exec(ctx)
+	return wrap(err, "set wiki revision account")
+}
+
 // AdvanceWikiPage makes revision next the current one of page postID if
 // base is current still, and tells whether it was: of two edits based on
 // the same revision, exactly one advances the page (the row's update is

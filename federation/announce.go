@@ -23,6 +23,9 @@ import (
 //   - an edit or a deletion is applied for the author of the post, a
 //     deletion by the Group itself is a moderator's removal; likes count for
 //     their actor;
+//   - an Update of a wiki page by a member who is not its author is a
+//     revision the space's node took: it is applied for that member (only
+//     when the Group announces it: never from the member alone);
 //   - an object announced by its IRI alone (Announce(Note), a boost) is
 //     fetched from its own server; so is the parent of a comment that is not
 //     here yet.
@@ -92,6 +95,10 @@ func (f *Federation) vouched(ctx context.Context, g *spaces.Account, sp *spaces.
 			if _, err := f.rows.PostByURI(ctx, in.Object.ID); err == nil {
 				return nil // received already
 			}
+		}
+		if in.Type == "Update" && activitystreams.IsWikiPage(in.Object.Embedded) &&
+			activitystreams.IRIOf(in.Object.Embedded["attributedTo"]) != in.Actor {
+			return f.vouchedWikiEdit(ctx, g, sp, in)
 		}
 		o, err := f.remoteObject(ctx, in.Object, trusted)
 		if err != nil {
@@ -232,4 +239,52 @@ func (f *Federation) storeVouched(ctx context.Context, g *spaces.Account, sp *sp
 	}
 	f.cacheFiles(ctx, p)
 	return nil
+}
+
+// vouchedWikiEdit applies a revision of a wiki page that a member made of
+// a page he did not write, which the Group of its space announced: the
+// space's node keeps its wiki, took the edit (its rule, its current
+// revision) and vouches for it. The page is read from the Update as the
+// Group announced it, whatever its server; the revision is recorded under
+// the member who made it.
+func (f *Federation) vouchedWikiEdit(ctx context.Context, g *spaces.Account, sp *spaces.Space, in *activitystreams.Incoming) error {
+	o, err := activitystreams.ObjectFrom(in.Object.Embedded)
+	if err != nil {
+		return errObject(err)
+	}
+	if o.Wiki == nil {
+		return ErrIgnored
+	}
+	p, err := f.postByIRI(ctx, o.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		return ErrIgnored // not here: it comes with the page
+	}
+	if err != nil {
+		return err
+	}
+	if p.SpaceID != sp.AccountID {
+		return errNotInSpace
+	}
+	if p.IsDeleted() {
+		return nil
+	}
+	editor, err := f.editorOf(ctx, in.Actor)
+	if err != nil {
+		return err
+	}
+	edit := editInput(o)
+	edit.Mentioned = f.mentionedIn(ctx, o)
+	_, err = f.spaces.ReceiveWikiRevision(ctx, g, editor, p.ID, edit)
+	return err
+}
+
+// editorOf is the account of the member who made a revision a Group
+// announced: a member here (whose edit the space's node took), or an
+// account of another server.
+func (f *Federation) editorOf(ctx context.Context, iri string) (*spaces.Account, error) {
+	if kind, _ := f.localUsernameOf(iri); kind == "users" {
+		a, err := f.localAccountByIRI(ctx, iri)
+		return a, mapNotFound(err)
+	}
+	return f.resolveAuthor(ctx, iri)
 }

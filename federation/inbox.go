@@ -180,7 +180,14 @@ func checkOrigin(in *activitystreams.Incoming) error {
 		return errOrigin
 	}
 	switch in.Type {
-	case "Create", "Update", "Delete":
+	case "Update":
+		// a member of a space edits any page of its wiki: his Update of a
+		// page of another server, which the space's node alone takes
+		// (onWikiEdit)
+		if in.Object.ID != "" && !activitystreams.SameOrigin(in.Object.ID, in.Actor) && !activitystreams.IsWikiPage(in.Object.Embedded) {
+			return errOrigin
+		}
+	case "Create", "Delete":
 		if in.Object.ID != "" && !activitystreams.SameOrigin(in.Object.ID, in.Actor) {
 			return errOrigin
 		}

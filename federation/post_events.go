@@ -17,7 +17,9 @@ import (
 // server sent it. A new top-level public post is announced a second time by
 // its IRI alone, which Mastodon shows as a boost (it ignores
 // Announce(Create)). A moderator's removal is a Delete by the Group,
-// announced. Receivers deduplicate by object id.
+// announced. A member's revision of a wiki page of a remote space that
+// another wrote is his own Update of it, to the space's Group
+// (onWikiEditSent). Receivers deduplicate by object id.
 
 type receivedKey struct{}
 
@@ -177,6 +179,12 @@ func (f *Federation) onPostUpdated(ctx context.Context, p *spaces.Post) error {
 		if err != nil {
 			return err
 		}
+		if inner := received(ctx, "Update", f.PostIRI(p)); inner != nil && localSpace(sp) {
+			// a member of another node revised a page written here: the
+			// author's Update goes out as for any revision, and the Group
+			// announces the member's own, which names who made it
+			return f.announce(ctx, sp, p, inner, true)
+		}
 		return f.announceSent(ctx, sp, p, row)
 	case localSpace(sp):
 		if inner := received(ctx, "Update", f.PostIRI(p)); inner != nil {
@@ -184,6 +192,33 @@ func (f *Federation) onPostUpdated(ctx context.Context, p *spaces.Post) error {
 		}
 	}
 	return nil
+}
+
+// onWikiEditSent sends the edit by a member here of a page of a space of
+// another node: his Update of the Page as he edited it (its new name,
+// text, Markdown source, parent, and wikiRevision the revision it makes,
+// one more than the one it was based on), to the space's Group alone. The
+// space's node takes it or refuses it; its Group announces the revision
+// back, which this node then takes as any mirror would.
+func (f *Federation) onWikiEditSent(ctx context.Context, p *spaces.Post, by *spaces.Account) error {
+	sp, err := f.spaceOf(ctx, p)
+	if err != nil {
+		return err
+	}
+	if sp == nil || localSpace(sp) {
+		return nil
+	}
+	o, err := f.objectOf(ctx, p)
+	if err != nil {
+		return err
+	}
+	doc, err := o.Document()
+	if err != nil {
+		return err
+	}
+	_, err = f.Send(ctx, by, activitystreams.Activity{Type: "Update", Object: doc, To: o.To, Cc: o.Cc,
+		Audience: o.Audience}, sp.Account.URI)
+	return err
 }
 
 // onPostDeleted sends a deletion: by its author (by nil), or a removal by a

@@ -265,9 +265,48 @@ func (f *Federation) onUpdateObject(ctx context.Context, r *Received) error {
 		return err
 	}
 	if o.AttributedTo != r.From.URI {
+		if o.Wiki != nil {
+			return f.onWikiEdit(ctx, r, o)
+		}
 		return &spaces.Error{Kind: spaces.KindForbidden, Code: "not_author", Message: "a post is edited by its author"}
 	}
 	return f.applyEdit(withReceived(ctx, r), r.From, o)
+}
+
+// errNotPageAuthor refuses an Update of a wiki page by another than its
+// author that does not come through the node keeping the page.
+var errNotPageAuthor = &spaces.Error{Kind: spaces.KindForbidden, Code: "not_author",
+	Message: "a page is edited by another than its author through its space's node, whose Group announces the revision"}
+
+// onWikiEdit: a member of a space on another server edits a page of its
+// wiki that he did not write. Only the node of the space takes it, and
+// only addressed to the space's Group: the domain checks that he may edit
+// the wiki (mayEditWiki) and that the edit is based on the current
+// revision, records the revision under him, and the Group announces it.
+// Elsewhere (a mirror), such an Update is refused: there a page's
+// revisions come from its author or from the Group of its space.
+func (f *Federation) onWikiEdit(ctx context.Context, r *Received, o *activitystreams.RemoteObject) error {
+	g := f.addressedGroup(ctx, o, r)
+	if g == nil {
+		return errNotPageAuthor
+	}
+	p, err := f.postByIRI(ctx, o.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		return ErrIgnored
+	}
+	if err != nil {
+		return err
+	}
+	if p.Kind != spaces.KindPage || p.SpaceID != g.ID {
+		return errNotPageAuthor
+	}
+	if p.IsDeleted() {
+		return nil
+	}
+	in := editInput(o)
+	in.Mentioned = f.mentionedIn(ctx, o)
+	_, err = f.spaces.EditPost(withReceived(ctx, r), r.From, p.ID, in)
+	return err
 }
 
 // applyEdit replaces the text of a stored post with a newer version.

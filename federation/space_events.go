@@ -26,6 +26,8 @@ func (f *Federation) handleSpaceEvent(ctx context.Context, ev spaces.Event) erro
 		return f.onPostCreated(ctx, e.Post, false)
 	case spaces.PostUpdated:
 		return f.onPostUpdated(ctx, e.Post)
+	case spaces.WikiEditSent:
+		return f.onWikiEditSent(ctx, e.Post, e.By)
 	case spaces.PostDeleted:
 		return f.onPostDeleted(ctx, e.Post, nil)
 	case spaces.PostRemoved:

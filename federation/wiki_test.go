@@ -1,10 +1,12 @@
 package federation_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ruche-social/ruche/activitystreams"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/db/dbtest"
 	"github.com/ruche-social/ruche/node/nodetest"
@@ -98,12 +100,6 @@ func TestWikiTwoNodes(t *testing.T) {
 			t.Fatalf("B's comparison: %v %+v", err, c)
 		}
 
-		// bob may not edit alice's page from B: it is edited on A
-		_, err = b.Spaces.EditWikiPage(ctx, bob, handle, "accueil", spaces.PostInput{Title: "Accueil", Body: "x", Wiki: &spaces.WikiInput{Base: 2}})
-		if spaces.AsError(err).Code != "wiki_remote_page" || v.CanEdit {
-			t.Fatalf("bob edits alice's page on B: %v (can edit %v)", err, v.CanEdit)
-		}
-
 		// bob, a member, writes a page on B: A takes it and announces it
 		if _, err := b.Spaces.CreateWikiPage(ctx, bob, handle, spaces.PostInput{Title: "Agenda", Body: "Lundi."}); err != nil {
 			t.Fatal(err)
@@ -145,6 +141,143 @@ func TestWikiTwoNodes(t *testing.T) {
 		var refused []*db.InboxItem
 		if err := a.DB.Bun().NewSelect().Model(&refused).Where("type = 'Update' AND last_error LIKE '%wiki_conflict%'").Scan(ctx); err != nil || len(refused) != 1 {
 			t.Fatalf("A's inbox did not refuse the stale edit: %v %d", err, len(refused))
+		}
+	})
+}
+
+// TestWikiEditsAcrossThreeNodes: a space on A whose members on B and C
+// joined it. bob, on B, edits a page anne wrote on A: his node sends the
+// edit and waits; A records the revision under bob, its Group announces
+// it, and B and C show it. An edit from B based on a revision A has moved
+// past is refused there. An Update of anne's page signed by bob and sent
+// straight to C, which no Group announced, changes nothing on C.
+func TestWikiEditsAcrossThreeNodes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		clock := nodetest.NewClock()
+		a := nodetest.New(t, d.Dialect(), nodetest.WithClock(clock))
+		b := nodetest.New(t, d.Dialect(), nodetest.WithClock(clock))
+		c := nodetest.New(t, d.Dialect(), nodetest.WithClock(clock))
+		alice := a.Member(t, "alice", spaces.RoleMember)
+		anne := a.Member(t, "anne", spaces.RoleMember)
+		bob := b.Member(t, "bob", spaces.RoleMember)
+		chloe := c.Member(t, "chloe", spaces.RoleMember)
+		name := "Réseau"
+		if _, err := a.Spaces.CreateSpace(ctx, alice, spaces.NewSpace{Slug: "reseau", SpaceSettings: spaces.SpaceSettings{Name: &name}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Spaces.JoinSpace(ctx, anne, "reseau", "", ""); err != nil {
+			t.Fatal(err)
+		}
+		joinRemote(t, b, a, bob, "reseau")
+		joinRemote(t, c, a, chloe, "reseau")
+		drain(t, a, b, c)
+		handle := "reseau@" + host(a)
+		page, err := a.Spaces.CreateWikiPage(ctx, anne, "reseau", spaces.PostInput{Title: "Statuts", Body: "Article 1.\n\nArticle 2."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(t, a, b, c)
+		text := func(n *nodetest.Node, viewer *spaces.Account, h string) *spaces.WikiView {
+			t.Helper()
+			v, err := n.Spaces.WikiPage(ctx, viewer, h, "statuts", 0)
+			if err != nil {
+				t.Fatalf("%s: the page: %v", n.URL, err)
+			}
+			return v
+		}
+		if v := text(b, bob, handle); !v.CanEdit || v.Revision.Number != 1 {
+			t.Fatalf("anne's page on B: can edit %v, revision %d", v.CanEdit, v.Revision.Number)
+		}
+
+		// bob edits anne's page from B: sent to A, nothing changes on B yet
+		clock.Advance(time.Second)
+		p, err := b.Spaces.EditWikiPage(ctx, bob, handle, "statuts", spaces.PostInput{Title: "Statuts",
+			Body: "Article 1.\n\nArticle 2 bis.", Wiki: &spaces.WikiInput{Base: 1}})
+		if err != nil || !spaces.EditSent(p, 1) {
+			t.Fatalf("bob's edit on B: %v %+v", err, p)
+		}
+		if v := text(b, bob, handle); v.Revision.Number != 1 || strings.Contains(v.HTML, "bis") {
+			t.Fatalf("B before A took the edit: %d %q", v.Revision.Number, v.HTML)
+		}
+		drain(t, a, b, c)
+		for _, n := range []*nodetest.Node{a, b, c} {
+			if failed := failedItems(t, n); len(failed) > 0 {
+				t.Fatalf("%s failed: %v", n.URL, failed)
+			}
+		}
+		if got := revisionsOn(t, a, alice, "reseau", "statuts"); got != "2:bob 1:anne" {
+			t.Fatalf("the revisions on A: %s", got)
+		}
+		for _, on := range []struct {
+			n      *nodetest.Node
+			viewer *spaces.Account
+			handle string
+		}{{a, alice, "reseau"}, {b, bob, handle}, {c, chloe, handle}} {
+			v := text(on.n, on.viewer, on.handle)
+			if v.Revision.Number != 2 || !strings.Contains(v.HTML, "Article 2 bis.") || v.Revision.Source != "Article 1.\n\nArticle 2 bis." {
+				t.Fatalf("%s after bob's edit: %d %q %q", on.n.URL, v.Revision.Number, v.HTML, v.Revision.Source)
+			}
+		}
+		if got := revisionsOn(t, c, chloe, handle, "statuts"); got != "2:bob 1:anne" {
+			t.Fatalf("the revisions on C: %s", got)
+		}
+		if got := revisionsOn(t, b, bob, handle, "statuts"); got != "2:bob 1:anne" {
+			t.Fatalf("the revisions on B: %s", got)
+		}
+
+		// anne edits on A; bob's next edit, made on B before hers came, is
+		// based on revision 2: A refuses it, and every node keeps hers
+		clock.Advance(time.Second)
+		if _, err := a.Spaces.EditWikiPage(ctx, anne, "reseau", "statuts", spaces.PostInput{Title: "Statuts",
+			Body: "Article 1 révisé.\n\nArticle 2 bis.", Wiki: &spaces.WikiInput{Base: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second)
+		if p, err := b.Spaces.EditWikiPage(ctx, bob, handle, "statuts", spaces.PostInput{Title: "Statuts",
+			Body: "Article 1.\n\nArticle 3.", Wiki: &spaces.WikiInput{Base: 2}}); err != nil || !spaces.EditSent(p, 2) {
+			t.Fatalf("bob's stale edit on B: %v", err)
+		}
+		drain(t, a, b, c)
+		if got := revisionsOn(t, a, alice, "reseau", "statuts"); got != "3:anne 2:bob 1:anne" {
+			t.Fatalf("the revisions on A after the stale edit: %s", got)
+		}
+		var refused []*db.InboxItem
+		if err := a.DB.Bun().NewSelect().Model(&refused).Where("type = 'Update' AND last_error LIKE '%wiki_conflict%'").Scan(ctx); err != nil || len(refused) != 1 {
+			t.Fatalf("A's inbox did not refuse the stale edit: %v %d", err, len(refused))
+		}
+		for _, on := range []struct {
+			n      *nodetest.Node
+			viewer *spaces.Account
+			handle string
+		}{{a, alice, "reseau"}, {b, bob, handle}, {c, chloe, handle}} {
+			if v := text(on.n, on.viewer, on.handle); v.Revision.Number != 3 || !strings.Contains(v.HTML, "révisé") || strings.Contains(v.HTML, "Article 3") {
+				t.Fatalf("%s after the stale edit: %d %q", on.n.URL, v.Revision.Number, v.HTML)
+			}
+		}
+
+		// bob sends C an Update of anne's page himself, as revision 4: no
+		// Group announced it, C does not take it
+		status, doc := getAS(t, a.URL+"/posts/"+page.ID)
+		if status != 200 || doc["attributedTo"] != a.URL+"/users/anne" {
+			t.Fatalf("the page's document: %d %v", status, doc["attributedTo"])
+		}
+		delete(doc, "@context")
+		doc["wikiRevision"] = 4
+		doc["content"] = "<p>Falsifié.</p>"
+		doc["contentMap"] = map[string]any{"fr": "<p>Falsifié.</p>"}
+		doc["source"] = map[string]any{"content": "Falsifié.", "mediaType": "text/markdown"}
+		doc["updated"] = clock.Now().Add(time.Minute).UTC().Format(time.RFC3339)
+		forged, _ := json.Marshal(map[string]any{"@context": activitystreams.NSActivityStreams, "id": b.URL + "/activities/forged-edit",
+			"type": "Update", "actor": b.URL + "/users/bob", "object": doc, "to": []string{a.URL + "/spaces/reseau"}})
+		if status := senderOf(t, b, "bob").post(t, c.URL+"/inbox", forged, clock.Now(), nil); status != 202 {
+			t.Fatalf("C's inbox answered the forged edit %d", status)
+		}
+		drain(t, c)
+		if state := inboxState(t, c, b.URL+"/activities/forged-edit"); state != db.JobFailed {
+			t.Fatalf("C's inbox took the forged edit: %s", state)
+		}
+		if v := text(c, chloe, handle); v.Revision.Number != 3 || strings.Contains(v.HTML, "Falsifié") {
+			t.Fatalf("C after the forged edit: %d %q", v.Revision.Number, v.HTML)
 		}
 	})
 }

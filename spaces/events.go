@@ -75,6 +75,14 @@ type (
 	CommentCreated struct{ Post *Post }
 	// PostUpdated: the author edited a post or comment (EditedAt is set).
 	PostUpdated struct{ Post *Post }
+	// WikiEditSent: By, a member here, edited Post, a page of a space of
+	// another node, which keeps it: Post is the page as edited (its text,
+	// name, and Wiki the row with the revision the edit makes and its
+	// parent), not stored here; the space's node takes it or refuses it.
+	WikiEditSent struct {
+		Post *Post
+		By   *Account
+	}
 	// PostDeleted: the author deleted a post or comment; Post is the tombstone
 	// (text cleared, DeletedAt set).
 	PostDeleted struct{ Post *Post }
@@ -144,6 +152,7 @@ func (SpaceInvited) eventName() string          { return "space invited" }
 func (PostCreated) eventName() string           { return "post created" }
 func (CommentCreated) eventName() string        { return "comment created" }
 func (PostUpdated) eventName() string           { return "post updated" }
+func (WikiEditSent) eventName() string          { return "wiki edit sent" }
 func (PostDeleted) eventName() string           { return "post deleted" }
 func (PostRemoved) eventName() string           { return "post removed" }
 func (PostLiked) eventName() string             { return "post liked" }

@@ -24,7 +24,7 @@ func (s *Service) EditPost(ctx context.Context, by *Account, id string, in PostI
 			return err
 		}
 		if p.Kind == KindPage && !by.IsLocal() {
-			out, err = s.mirrorWikiRevision(ctx, tx, by, p, sp, in)
+			out, err = s.mirrorWikiRevision(ctx, tx, by, p, sp, in, false)
 			return err
 		}
 		if err := s.mayEdit(ctx, tx, by, p, sp); err != nil {

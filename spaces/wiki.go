@@ -23,7 +23,10 @@ import (
 // whole with its author and time.
 //
 // Any active member of the space edits any page (mayEditWiki, the one
-// rule). An edit names the revision it was based on; when that is no
+// rule), wherever his account is: the space's node keeps the wiki, takes
+// the revisions of its members of other servers (mirrorWikiRevision), and
+// a member here of a space of another node sends his edits there
+// (sendWikiEdit), where they are made. An edit names the revision it was based on; when that is no
 // longer the current one the edit is refused (WikiConflict) with what it
 // takes to merge by hand — and, when the two edits touch different lines,
 // the merged text — so that no one's work is lost silently. Restoring an
@@ -94,7 +97,6 @@ var (
 	errWikiRevision     = notFound("wiki_revision_not_found", "no such revision of this page")
 	errNotWikiPage      = invalid("wiki", "wiki_not_allowed", "only a wiki page has a place in a wiki")
 	errWikiEditForm     = invalid("kind", "wiki_edit_form", "a wiki page is edited in its wiki, as a new revision")
-	errWikiRemotePage   = forbidden("wiki_remote_page", "this page was written by a member of another node: it is edited on the space's node")
 )
 
 // mayEditWiki is the rule of the wiki: an active member of a live space
@@ -116,16 +118,6 @@ func (s *Service) mayEditWiki(ctx context.Context, tx *db.DB, by *Account, sp *S
 	}
 	if !sp.ToolOn(ToolWiki) {
 		return errWikiOff
-	}
-	return nil
-}
-
-// mayRevise adds to mayEditWiki the rule of one page p: in a space of
-// another node, a member here revises only the pages he created, which
-// his server speaks for; the others are revised on the space's node.
-func mayRevise(by *Account, sp *Space, p *Post) error {
-	if !sp.Account.IsLocal() && by.IsLocal() && p.AccountID != by.ID {
-		return errWikiRemotePage
 	}
 	return nil
 }
@@ -290,16 +282,25 @@ func (s *Service) placeWikiPage(ctx context.Context, tx *db.DB, by *Account, p *
 		Title: p.Title, Source: source, Content: p.Content, Summary: summary})
 }
 
-// mirrorWikiRevision takes a revision of page p from the server that
-// speaks for it — the page's author's, or the Group of its space — at the
-// number that server gave it. A revision no newer than the one the node
-// has (a duplicate, or one overtaken on the way) changes nothing.
-func (s *Service) mirrorWikiRevision(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space, in PostInput) (*Post, error) {
-	if p.AccountID != by.ID && !speaksFor(by, sp) {
-		return nil, forbidden("not_author", "only the page's server sends its revisions")
-	}
+// mirrorWikiRevision takes a revision of page p, made by by (an account
+// of another server, or a member here whose edit came back), at the number
+// the page's keeper gave it. On the node of p's space, which keeps the
+// page, any member of the space revises it (mayEditWiki), his revision
+// based on the current one. Elsewhere the node mirrors the page: it takes
+// a revision from the page's author's server, or one the Group of its
+// space vouches for (vouched: the Group announced it, whoever made it). A
+// revision no newer than the one the node has (a duplicate, or one
+// overtaken on the way) changes nothing there.
+func (s *Service) mirrorWikiRevision(ctx context.Context, tx *db.DB, by *Account, p *Post, sp *Space, in PostInput, vouched bool) (*Post, error) {
 	if sp == nil || in.Wiki == nil || len(in.Attachments) > 0 || !in.HTML {
 		return nil, errWikiEditForm
+	}
+	if sp.Account.IsLocal() {
+		if err := s.mayEditWiki(ctx, tx, by, sp); err != nil {
+			return nil, err
+		}
+	} else if p.AccountID != by.ID && !vouched && !speaksFor(by, sp) {
+		return nil, forbidden("not_author", "a page's revision by another than its author comes from its space's Group")
 	}
 	page, err := s.wikiPageRow(ctx, tx, p)
 	if err != nil {
@@ -311,10 +312,22 @@ func (s *Service) mirrorWikiRevision(ctx context.Context, tx *db.DB, by *Account
 		// this node keeps the page: an edit by the author's server based
 		// on an older revision is refused, as a local one would be
 		return nil, s.wikiConflict(ctx, tx, page, next-1, remoteSource(in.Wiki))
+	case next == page.Revision && vouched && by.ID != p.AccountID:
+		// the author's Update of another's revision came first: it names
+		// no editor, the Group's announcement of the editor's does
+		if err := tx.SetWikiRevisionAccount(ctx, p.ID, next, by.ID); err != nil {
+			return nil, err
+		}
+		return s.reload(ctx, tx, p.ID, sp, nil)
 	case next <= page.Revision: // a mirror: an old or repeated revision
 		return s.reload(ctx, tx, p.ID, sp, nil)
 	}
 	in.Kind = KindPage
+	if source := remoteSource(in.Wiki); sp.Account.IsLocal() && source != "" {
+		// this node keeps the page: it renders the Markdown itself, its
+		// [[links]] to its own wiki, and serves it with the page
+		in.Body, in.HTML, in.Translations = source, false, nil
+	}
 	if err := s.fillText(ctx, tx, p, in, p.Language); err != nil {
 		return nil, err
 	}
@@ -349,7 +362,80 @@ func (s *Service) mirrorWikiRevision(ctx context.Context, tx *db.DB, by *Account
 	if err := s.indexPost(ctx, tx, out); err != nil {
 		return nil, err
 	}
+	if sp.Account.IsLocal() && by.ID != p.AccountID {
+		if err := s.notify(ctx, tx, NotifyWikiEdited, by, out, sp, out.Author); err != nil {
+			return nil, err
+		}
+	}
 	return out, s.emit(ctx, tx, PostUpdated{Post: out})
+}
+
+// ReceiveWikiRevision takes a revision of the page id that the Group of
+// its space announced, made by editor (who may be another than the page's
+// author, and may be a member here whose edit the space's node took): the
+// Group, whose signature the federation layer checked, keeps the wiki and
+// vouches for the revision. A revision no newer than the node's changes
+// nothing.
+func (s *Service) ReceiveWikiRevision(ctx context.Context, group, editor *Account, id string, in PostInput) (*Post, error) {
+	if !canAct(group) || group.IsLocal() || group.Type != TypeGroup {
+		return nil, forbidden("not_remote_group", "only a remote Group announces revisions")
+	}
+	if editor == nil || editor.Type != TypePerson {
+		return nil, invalid("actor", "editor_invalid", "a revision is made by a person")
+	}
+	var out *Post
+	err := s.db.InTx(ctx, func(tx *db.DB) error {
+		p, sp, err := s.ownPost(ctx, tx, group, id, tx.VisiblePost)
+		if err != nil {
+			return err
+		}
+		if p.Kind != KindPage || !speaksFor(group, sp) {
+			return forbidden("not_in_space", "the Group vouches only for the pages of its space")
+		}
+		out, err = s.mirrorWikiRevision(ctx, tx, editor, p, sp, in, true)
+		return err
+	})
+	if err != nil {
+		return nil, internal("receive wiki revision", err)
+	}
+	return out, nil
+}
+
+// sendWikiEdit is the edit by a member here of page p of a space of
+// another node, which keeps the page and speaks for it: the edit goes to
+// that node (WikiEditSent), checked against the current revision known
+// here, and nothing changes here until the space's Group announces the
+// revision back — or ever, when that node refuses it (a revision made
+// meanwhile there). The page returned is p as it stands, at its revision.
+func (s *Service) sendWikiEdit(ctx context.Context, tx *db.DB, by *Account, sp *Space, page *WikiPage, p *Post, in PostInput) (*Post, error) {
+	edited := *p
+	if err := s.fillText(ctx, tx, &edited, in, p.Language); err != nil {
+		return nil, err
+	}
+	if _, err := wikiSummary(in.Wiki, false); err != nil {
+		return nil, err
+	}
+	if WikiSlug(edited.Title) == "" {
+		return nil, invalid("title", "wiki_title_invalid", "a page's name needs a letter or a digit")
+	}
+	row := *page
+	row.Revision = page.Revision + 1
+	var err error
+	if row.ParentID, err = s.wikiParent(ctx, tx, sp, &row, in.Wiki.Parent); err != nil {
+		return nil, err
+	}
+	edited.Wiki, edited.EditedAt = &row, s.now()
+	if err := s.emit(ctx, tx, WikiEditSent{Post: &edited, By: by}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// EditSent tells whether an edit of page p based on revision base, which
+// returned p, went to the node of p's space rather than making a revision
+// here (sendWikiEdit): p is then still at revision base.
+func EditSent(p *Post, base int) bool {
+	return p != nil && p.Wiki != nil && p.Wiki.Revision == base
 }
 
 // wikiPageRow loads the wiki row of page p.
@@ -471,15 +557,15 @@ func (s *Service) wikiPageOf(ctx context.Context, tx *db.DB, by *Account, sp *Sp
 // follows its name, the parent, and a new revision — if in.Wiki.Base is
 // current still.
 func (s *Service) reviseWikiPage(ctx context.Context, tx *db.DB, by *Account, sp *Space, page *WikiPage, p *Post, in PostInput) (*Post, error) {
-	if err := mayRevise(by, sp, p); err != nil {
-		return nil, err
-	}
 	base := in.Wiki.Base
 	if base != page.Revision {
 		return nil, s.wikiConflict(ctx, tx, page, base, in.Body)
 	}
 	if in.Kind != "" && in.Kind != KindPage {
 		return nil, invalid("kind", "kind_fixed", "a post keeps its kind")
+	}
+	if !sp.Account.IsLocal() && by.IsLocal() && p.AccountID != by.ID {
+		return s.sendWikiEdit(ctx, tx, by, sp, page, p, in)
 	}
 	in.Kind = KindPage
 	if err := s.fillText(ctx, tx, p, in, p.Language); err != nil {

@@ -119,7 +119,7 @@ func (s *Service) WikiPage(ctx context.Context, viewer *Account, handle, slug st
 	if err != nil {
 		return nil, notFoundOr("wiki revision", err, errWikiRevision)
 	}
-	v := &WikiView{Space: sp, Page: p, Revision: rev, CanEdit: s.MayEditWiki(ctx, viewer, sp) && mayRevise(viewer, sp, p) == nil,
+	v := &WikiView{Space: sp, Page: p, Revision: rev, CanEdit: s.MayEditWiki(ctx, viewer, sp),
 		URL: s.wikiPrefix(sp) + url.PathEscape(page.Slug)}
 	if v.HTML, err = s.markMissing(ctx, sp, rev.Content); err != nil {
 		return nil, internal("wiki page", err)

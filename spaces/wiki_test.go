@@ -328,3 +328,99 @@ func TestWikiConflict(t *testing.T) {
 		wantCode(t, err, "wiki_base_required")
 	})
 }
+
+// remoteRevision is a revision of a page as another server sends it.
+func remoteRevision(title, source string, number int) spaces.PostInput {
+	return spaces.PostInput{Title: title, Body: "<p>" + source + "</p>", HTML: true,
+		Wiki: &spaces.WikiInput{Revision: number, Source: source}}
+}
+
+// TestWikiEditsOfOthersPages: a member of another server revises any page
+// of a space of this node (mayEditWiki), his revision based on the current
+// one and recorded under him; someone who is no member may not. A member
+// here edits any page of a space of another node: his edit is sent there
+// (WikiEditSent) and changes nothing here until the space's Group
+// announces the revision, recorded under him; a revision of another's page
+// sent by its editor alone is refused.
+func TestWikiEditsOfOthersPages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := newService(t, d, spaces.Options{})
+		rec := &recorder{}
+		s.Listen(rec)
+		ann := mustMember(t, s, "ann", spaces.RoleMember)
+		alice := mustMember(t, s, "alice", spaces.RoleMember)
+		bob := remoteAccount(t, d, "bob")
+		eve := remoteAccount(t, d, "eve")
+		mustSpace(t, s, ann, "club", spaces.SpaceSettings{})
+		mustJoin(t, s, bob, "club")
+		notes := mustPage(t, s, ann, "club", pageInput("Notes", "one", ""))
+
+		// a space of this node: bob revises ann's page, under his name
+		if _, err := s.EditPost(ctx, bob, notes.ID, remoteRevision("Notes", "one [[Plan]]", 2)); err != nil {
+			t.Fatal(err)
+		}
+		v, err := s.WikiPage(ctx, ann, "club", "notes", 0)
+		if err != nil || v.Revision.Number != 2 || v.Revision.AccountID != bob.ID || v.Page.Source != "one [[Plan]]" ||
+			!strings.Contains(v.HTML, "/spaces/club/wiki/plan") {
+			t.Fatalf("ann's page after bob's revision: %v %+v %q", err, v.Revision, v.HTML)
+		}
+		_, err = s.EditPost(ctx, bob, notes.ID, remoteRevision("Notes", "stale", 2))
+		var c *spaces.WikiConflict
+		if !errors.As(err, &c) || c.Current.Number != 2 {
+			t.Fatalf("bob's stale revision: %v", err)
+		}
+		_, err = s.EditPost(ctx, eve, notes.ID, remoteRevision("Notes", "eve", 3))
+		if err == nil || spaces.KindOf(err) != spaces.KindForbidden && spaces.KindOf(err) != spaces.KindNotFound {
+			t.Fatalf("a revision by someone who is no member: %v", err)
+		}
+
+		// a space of another node, whose page carol wrote there
+		group := remoteActor(t, d, spaces.TypeGroup, "forum", "asso.example")
+		if _, err := s.SaveRemoteSpace(ctx, group, spaces.RemoteSpace{}); err != nil {
+			t.Fatal(err)
+		}
+		handle := "forum@asso.example"
+		if _, err := s.JoinSpace(ctx, alice, handle, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AnswerJoinRequest(ctx, group, handle, "alice", true); err != nil {
+			t.Fatal(err)
+		}
+		carol := remoteActor(t, d, spaces.TypePerson, "carol", "asso.example")
+		in := remoteRevision("Plan", "first", 1)
+		in.Kind, in.URI = spaces.KindPage, "https://asso.example/posts/plan"
+		plan, err := s.ReceiveGroupPost(ctx, group, carol, "", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.events = nil
+		p, err := s.EditWikiPage(ctx, alice, handle, "plan", editInput("Plan", "second", 1))
+		if err != nil || !spaces.EditSent(p, 1) || len(rec.events) != 1 || rec.events[0] != "spaces.WikiEditSent" {
+			t.Fatalf("alice's edit of carol's page: %v %v", err, rec.events)
+		}
+		if v, err := s.WikiPage(ctx, alice, handle, "plan", 0); err != nil || v.Revision.Number != 1 || v.Page.Source != "" && v.Page.Source != "first" {
+			t.Fatalf("carol's page before the Group's word: %v %+v", err, v.Revision)
+		}
+		// the editor's word alone is not taken; the Group's is
+		_, err = s.EditPost(ctx, bob, plan.ID, remoteRevision("Plan", "forged", 2))
+		wantCode(t, err, "not_author")
+		if _, err := s.ReceiveWikiRevision(ctx, group, alice, plan.ID, remoteRevision("Plan", "second", 2)); err != nil {
+			t.Fatal(err)
+		}
+		v, err = s.WikiPage(ctx, alice, handle, "plan", 0)
+		if err != nil || v.Revision.Number != 2 || v.Revision.AccountID != alice.ID || !strings.Contains(v.HTML, "second") {
+			t.Fatalf("carol's page after the Group's word: %v %+v %q", err, v.Revision, v.HTML)
+		}
+		other := remoteActor(t, d, spaces.TypeGroup, "other", "asso.example")
+		if _, err := s.SaveRemoteSpace(ctx, other, spaces.RemoteSpace{}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.ReceiveWikiRevision(ctx, other, bob, plan.ID, remoteRevision("Plan", "elsewhere", 3))
+		if err == nil {
+			t.Fatal("a Group vouched for a page of another space")
+		}
+		_, err = s.ReceiveWikiRevision(ctx, bob, bob, plan.ID, remoteRevision("Plan", "x", 3))
+		wantCode(t, err, "not_remote_group")
+	})
+}

@@ -265,7 +265,11 @@ func (w *Web) wikiSave(rw http.ResponseWriter, r *http.Request, rq *request) err
 		}
 		return err
 	}
-	w.setFlash(rw, "flash.wiki_saved")
+	if base > 0 && spaces.EditSent(p, base) {
+		w.setFlash(rw, "flash.wiki_sent")
+	} else {
+		w.setFlash(rw, "flash.wiki_saved")
+	}
 	return redirect(rw, r, wikiURL(h.Space, p.Wiki.Slug))
 }
 
@@ -329,7 +333,11 @@ func (w *Web) wikiRestore(rw http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	w.setFlash(rw, "flash.wiki_restored")
+	if spaces.EditSent(p, base) {
+		w.setFlash(rw, "flash.wiki_sent")
+	} else {
+		w.setFlash(rw, "flash.wiki_restored")
+	}
 	return redirect(rw, r, wikiURL(h.Space, p.Wiki.Slug))
 }
 
