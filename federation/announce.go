@@ -272,7 +272,7 @@ func (f *Federation) vouchedWikiEdit(ctx context.Context, g *spaces.Account, sp 
 	if err != nil {
 		return err
 	}
-	edit := editInput(o)
+	edit := f.editInput(o)
 	edit.Mentioned = f.mentionedIn(ctx, o)
 	_, err = f.spaces.ReceiveWikiRevision(ctx, g, editor, p.ID, edit)
 	return err

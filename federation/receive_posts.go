@@ -303,7 +303,7 @@ func (f *Federation) onWikiEdit(ctx context.Context, r *Received, o *activitystr
 	if p.IsDeleted() {
 		return nil
 	}
-	in := editInput(o)
+	in := f.editInput(o)
 	in.Mentioned = f.mentionedIn(ctx, o)
 	_, err = f.spaces.EditPost(withReceived(ctx, r), r.From, p.ID, in)
 	return err
