@@ -519,14 +519,7 @@ func (s *Service) EditWikiPage(ctx context.Context, by *Account, handle, slug st
 	}
 	var out *Post
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
-		sp, err := findSpace(ctx, tx, handle)
-		if err != nil {
-			return err
-		}
-		if err := s.mayEditWiki(ctx, tx, by, sp); err != nil {
-			return err
-		}
-		page, p, err := s.wikiPageOf(ctx, tx, by, sp, slug)
+		sp, page, p, err := s.editablePage(ctx, tx, by, handle, slug)
 		if err != nil {
 			return err
 		}
@@ -645,20 +638,30 @@ func (s *Service) wikiConflict(ctx context.Context, tx *db.DB, page *WikiPage, b
 	return c
 }
 
+// editablePage loads the page slug of the space named handle for by to
+// change, once the rule of the wiki (mayEditWiki) lets them.
+func (s *Service) editablePage(ctx context.Context, tx *db.DB, by *Account, handle, slug string) (*Space, *WikiPage, *Post, error) {
+	sp, err := findSpace(ctx, tx, handle)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.mayEditWiki(ctx, tx, by, sp); err != nil {
+		return nil, nil, nil, err
+	}
+	page, p, err := s.wikiPageOf(ctx, tx, by, sp, slug)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return sp, page, p, nil
+}
+
 // RestoreWikiRevision makes revision number of the page slug current
 // again, as a new revision copying it (based on revision base, as any
 // edit).
 func (s *Service) RestoreWikiRevision(ctx context.Context, by *Account, handle, slug string, number, base int) (*Post, error) {
 	var out *Post
 	err := s.db.InTx(ctx, func(tx *db.DB) error {
-		sp, err := findSpace(ctx, tx, handle)
-		if err != nil {
-			return err
-		}
-		if err := s.mayEditWiki(ctx, tx, by, sp); err != nil {
-			return err
-		}
-		page, p, err := s.wikiPageOf(ctx, tx, by, sp, slug)
+		sp, page, p, err := s.editablePage(ctx, tx, by, handle, slug)
 		if err != nil {
 			return err
 		}
