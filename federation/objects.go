@@ -97,15 +97,7 @@ func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystre
 	}
 	if o.File = f.documentFileOf(p); o.File != nil {
 		o.Type, o.Sensitive, o.Warning, o.Attachments = "Document", false, "", nil
-		o.Name = map[string]string{}
-		for _, t := range p.Translations {
-			if t.Title != "" {
-				o.Name[t.Language] = t.Title
-			}
-		}
-		if len(o.Name) == 0 {
-			o.Name[p.Language] = p.Title
-		}
+		o.Name = titlesOf(p)
 	}
 	if p.Kind == spaces.KindPage && p.Wiki != nil {
 		if err := f.wikiOf(ctx, p, &o); err != nil {
@@ -114,17 +106,24 @@ func (f *Federation) objectOf(ctx context.Context, p *spaces.Post) (activitystre
 	}
 	if o.Event = eventOf(p); o.Event != nil {
 		o.Type, o.Sensitive, o.Warning = "Event", false, ""
-		o.Name = map[string]string{}
-		for _, t := range p.Translations {
-			if t.Title != "" {
-				o.Name[t.Language] = t.Title
-			}
-		}
-		if len(o.Name) == 0 {
-			o.Name[p.Language] = p.Title
-		}
+		o.Name = titlesOf(p)
 	}
 	return o, nil
+}
+
+// titlesOf is a post's title in each of its languages (its main one when
+// no translation has one): the name of an Event or a Document.
+func titlesOf(p *spaces.Post) map[string]string {
+	names := map[string]string{}
+	for _, t := range p.Translations {
+		if t.Title != "" {
+			names[t.Language] = t.Title
+		}
+	}
+	if len(names) == 0 {
+		names[p.Language] = p.Title
+	}
+	return names
 }
 
 // documentFileOf is the current file and place of a document; nil for
