@@ -348,18 +348,9 @@ func (s *Service) mirrorWikiRevision(ctx context.Context, tx *db.DB, by *Account
 		p.EditedAt = in.Published.UTC().Truncate(time.Microsecond)
 	}
 	summary, _ := wikiSummary(in.Wiki, true)
-	if err := tx.InsertWikiRevision(ctx, &WikiRevision{PostID: p.ID, Number: next, AccountID: by.ID, CreatedAt: p.EditedAt,
-		Title: p.Title, Source: remoteSource(in.Wiki), Content: p.Content, Summary: summary}); err != nil {
-		return nil, err
-	}
-	if err := tx.UpdatePost(ctx, p, true, "language", "title", "summary", "source", "content", "edited_at"); err != nil {
-		return nil, err
-	}
-	out, err := s.reload(ctx, tx, p.ID, sp, nil)
+	out, err := s.storeWikiRevision(ctx, tx, p, sp, &WikiRevision{Number: next, AccountID: by.ID, Source: remoteSource(in.Wiki),
+		Summary: summary})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.indexPost(ctx, tx, out); err != nil {
 		return nil, err
 	}
 	if sp.Account.IsLocal() && by.ID != p.AccountID {
@@ -595,8 +586,22 @@ func (s *Service) reviseWikiPage(ctx context.Context, tx *db.DB, by *Account, sp
 		return nil, err
 	}
 	p.EditedAt = s.now()
-	if err := tx.InsertWikiRevision(ctx, &WikiRevision{PostID: p.ID, Number: page.Revision, AccountID: by.ID, CreatedAt: p.EditedAt,
-		Title: p.Title, Source: p.Source, Content: p.Content, Summary: summary, Restored: in.Wiki.Restored}); err != nil {
+	out, err := s.storeWikiRevision(ctx, tx, p, sp, &WikiRevision{Number: page.Revision, AccountID: by.ID, Source: p.Source,
+		Summary: summary, Restored: in.Wiki.Restored})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.notify(ctx, tx, NotifyWikiEdited, by, out, sp, out.Author); err != nil {
+		return nil, err
+	}
+	return out, s.emit(ctx, tx, PostUpdated{Post: out})
+}
+
+// storeWikiRevision keeps rev as the revision p now is — its title, HTML
+// and time p's, as edited — and stores p, reloaded and indexed.
+func (s *Service) storeWikiRevision(ctx context.Context, tx *db.DB, p *Post, sp *Space, rev *WikiRevision) (*Post, error) {
+	rev.PostID, rev.CreatedAt, rev.Title, rev.Content = p.ID, p.EditedAt, p.Title, p.Content
+	if err := tx.InsertWikiRevision(ctx, rev); err != nil {
 		return nil, err
 	}
 	if err := tx.UpdatePost(ctx, p, true, "language", "title", "summary", "source", "content", "edited_at"); err != nil {
@@ -609,10 +614,7 @@ func (s *Service) reviseWikiPage(ctx context.Context, tx *db.DB, by *Account, sp
 	if err := s.indexPost(ctx, tx, out); err != nil {
 		return nil, err
 	}
-	if err := s.notify(ctx, tx, NotifyWikiEdited, by, out, sp, out.Author); err != nil {
-		return nil, err
-	}
-	return out, s.emit(ctx, tx, PostUpdated{Post: out})
+	return out, nil
 }
 
 // wikiConflict is the refusal of an edit (text mine) based on revision
