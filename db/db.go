@@ -58,9 +58,12 @@ type DB struct {
 // Temporary storage in memory keeps statement journals (written inside a
 // transaction by statements that may stop half-way: several rows, foreign
 // keys) off the disk: they were nearly half of the cost of storing the
-// notification of a received Like.
+// notification of a received Like. The pragmas run in order: the busy
+// timeout comes first, so that switching a new file to WAL, which needs the
+// file to itself, waits for another process doing the same rather than
+// failing with SQLITE_BUSY.
 var sqlitePragmas = url.Values{
-	"_pragma": {"foreign_keys(1)", "journal_mode(WAL)", "temp_store(MEMORY)", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds())},
+	"_pragma": {fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()), "foreign_keys(1)", "journal_mode(WAL)", "temp_store(MEMORY)"},
 	"_txlock": {"immediate"},
 }
 
