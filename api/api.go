@@ -1,4 +1,4 @@
-// Package api is the JSON door of the node, under /api/v1/. Handlers parse the
+// Package api is the JSON door of the node, under /api/ruche/v1/. Handlers parse the
 // request, call one spaces operation and write its result; errors are mapped to
 // statuses in one place (writeError). Sessions are the same as the web pages':
 // a cookie set at sign-in.
@@ -41,16 +41,16 @@ func New(s *spaces.Service, secure bool, trustedProxies []netip.Prefix) *API {
 // Mount adds the API's routes under /api/ to r. Unknown paths under /api/ answer
 // a JSON 404, and wrong methods a JSON 405, like every other API error.
 func (a *API) Mount(r *mux.Router) {
-	a.route(r, "/api/v1/auth/login", methods{http.MethodPost: a.login})
-	a.route(r, "/api/v1/auth/logout", methods{http.MethodPost: a.logout})
-	a.route(r, "/api/v1/me", methods{http.MethodGet: a.me, http.MethodPatch: a.updateMe})
-	a.route(r, "/api/v1/accounts", methods{http.MethodPost: a.register})
+	a.route(r, "/api/ruche/v1/auth/login", methods{http.MethodPost: a.login})
+	a.route(r, "/api/ruche/v1/auth/logout", methods{http.MethodPost: a.logout})
+	a.route(r, "/api/ruche/v1/me", methods{http.MethodGet: a.me, http.MethodPatch: a.updateMe})
+	a.route(r, "/api/ruche/v1/accounts", methods{http.MethodPost: a.register})
 	a.mountSpaces(r)
 	a.mountEvents(r)
 	a.mountFAQ(r)
 	a.mountDocuments(r)
 	a.mountWiki(r)
-	r.PathPrefix("/api/").Handler(a.handle(func(w http.ResponseWriter, r *http.Request) error {
+	r.PathPrefix("/api/ruche/").Handler(a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errRoute(http.StatusNotFound, "not_found", "no such API endpoint")
 	}))
 }

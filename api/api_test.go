@@ -64,11 +64,11 @@ func TestLoginLogoutMe(t *testing.T) {
 		n.Member(t, "alice", spaces.RoleMember)
 		c := n.Client(t)
 
-		want(t, call(t, c, "GET", n.URL+"/api/v1/me", "", ""), 401, "unauthenticated")
-		want(t, post(t, c, n.URL+"/api/v1/auth/login", `{"username":"alice","password":"nope nope nope"}`), 401, "invalid_credentials")
-		want(t, post(t, c, n.URL+"/api/v1/auth/login", `{"username":"ghost","password":"nope nope nope"}`), 401, "invalid_credentials")
+		want(t, call(t, c, "GET", n.URL+"/api/ruche/v1/me", "", ""), 401, "unauthenticated")
+		want(t, post(t, c, n.URL+"/api/ruche/v1/auth/login", `{"username":"alice","password":"nope nope nope"}`), 401, "invalid_credentials")
+		want(t, post(t, c, n.URL+"/api/ruche/v1/auth/login", `{"username":"ghost","password":"nope nope nope"}`), 401, "invalid_credentials")
 
-		r := post(t, c, n.URL+"/api/v1/auth/login", `{"username":"alice","password":"`+nodetest.Password+`"}`)
+		r := post(t, c, n.URL+"/api/ruche/v1/auth/login", `{"username":"alice","password":"`+nodetest.Password+`"}`)
 		want(t, r, 200, "")
 		cookie := r.header.Get("Set-Cookie")
 		for _, attr := range []string{"ruche_session=", "HttpOnly", "SameSite=Lax", "Path=/"} {
@@ -82,13 +82,13 @@ func TestLoginLogoutMe(t *testing.T) {
 		if _, ok := r.body["password_hash"]; ok {
 			t.Fatal("the API leaks the password hash")
 		}
-		me := call(t, c, "GET", n.URL+"/api/v1/me", "", "")
+		me := call(t, c, "GET", n.URL+"/api/ruche/v1/me", "", "")
 		want(t, me, 200, "")
 		if me.body["username"] != "alice" || me.body["email"] != "alice@example.org" || me.body["role"] != "member" {
 			t.Fatalf("me: %v", me.body)
 		}
-		want(t, post(t, c, n.URL+"/api/v1/auth/logout", ``), 204, "")
-		want(t, call(t, c, "GET", n.URL+"/api/v1/me", "", ""), 401, "unauthenticated")
+		want(t, post(t, c, n.URL+"/api/ruche/v1/auth/logout", ``), 204, "")
+		want(t, call(t, c, "GET", n.URL+"/api/ruche/v1/me", "", ""), 401, "unauthenticated")
 	})
 }
 
@@ -97,7 +97,7 @@ func TestSecureCookieOnHTTPS(t *testing.T) {
 	// first start: a node's public_url never changes.
 	https := nodetest.New(t, db.SQLite, func(c *config.Config, _ *node.Options) { c.PublicURL = "https://ville-a.example" })
 	https.Member(t, "alice", spaces.RoleMember)
-	req, _ := http.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"username":"alice","password":"`+nodetest.Password+`"}`))
+	req, _ := http.NewRequest("POST", "/api/ruche/v1/auth/login", strings.NewReader(`{"username":"alice","password":"`+nodetest.Password+`"}`))
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	https.Handler().ServeHTTP(rec, req)
@@ -111,9 +111,9 @@ func TestLoginThrottledWithRetryAfter(t *testing.T) {
 	n.Member(t, "alice", spaces.RoleMember)
 	c := n.Client(t)
 	for range 5 {
-		want(t, post(t, c, n.URL+"/api/v1/auth/login", `{"username":"alice","password":"wrong wrong wrong"}`), 401, "invalid_credentials")
+		want(t, post(t, c, n.URL+"/api/ruche/v1/auth/login", `{"username":"alice","password":"wrong wrong wrong"}`), 401, "invalid_credentials")
 	}
-	r := post(t, c, n.URL+"/api/v1/auth/login", `{"username":"alice","password":"`+nodetest.Password+`"}`)
+	r := post(t, c, n.URL+"/api/ruche/v1/auth/login", `{"username":"alice","password":"`+nodetest.Password+`"}`)
 	want(t, r, 429, "too_many_attempts")
 	if r.header.Get("Retry-After") == "" {
 		t.Fatal("429 without Retry-After")
@@ -129,7 +129,7 @@ func TestRegistration(t *testing.T) {
 		}
 		c := n.Client(t)
 		reg := func(username, invite string) response {
-			return post(t, c, n.URL+"/api/v1/accounts", fmt.Sprintf(
+			return post(t, c, n.URL+"/api/ruche/v1/accounts", fmt.Sprintf(
 				`{"username":%q,"email":"%s@example.org","password":"a long passphrase","invite":%q,"locale":"en"}`, username, username, invite))
 		}
 		want(t, reg("carol", ""), 422, "invite_required")
@@ -139,25 +139,25 @@ func TestRegistration(t *testing.T) {
 		if r.body["username"] != "carol" || r.body["locale"] != "en" || r.body["role"] != "member" {
 			t.Fatalf("registered: %v", r.body)
 		}
-		want(t, call(t, c, "GET", n.URL+"/api/v1/me", "", ""), 200, "") // signed in at once
+		want(t, call(t, c, "GET", n.URL+"/api/ruche/v1/me", "", ""), 200, "") // signed in at once
 		want(t, reg("dave", token), 422, "invite_used")
 		want(t, reg("admin", token), 422, "username_reserved")
 
 		_, token2, _ := n.Spaces.CreateInvitation(t.Context(), spaces.Console, spaces.NewInvitation{MaxUses: 5})
 		want(t, reg("CAROL", token2), 409, "username_taken")
-		r = post(t, c, n.URL+"/api/v1/accounts", `{"username":"erin","email":"erin@example.org","password":"short","invite":"`+token2+`"}`)
+		r = post(t, c, n.URL+"/api/ruche/v1/accounts", `{"username":"erin","email":"erin@example.org","password":"short","invite":"`+token2+`"}`)
 		want(t, r, 422, "password_too_short")
 		if r.body["field"] != "password" {
 			t.Fatalf("the error must name the field: %v", r.body)
 		}
-		want(t, post(t, c, n.URL+"/api/v1/accounts", `{"username":"erin","email":"erin@example.org","password":"","invite":"`+token2+`"}`), 422, "password_required")
+		want(t, post(t, c, n.URL+"/api/ruche/v1/accounts", `{"username":"erin","email":"erin@example.org","password":"","invite":"`+token2+`"}`), 422, "password_required")
 	})
 }
 
 func TestMalformedRequests(t *testing.T) {
 	n := nodetest.New(t, db.SQLite)
 	c := n.Client(t)
-	login := n.URL + "/api/v1/auth/login"
+	login := n.URL + "/api/ruche/v1/auth/login"
 	want(t, post(t, c, login, `{"username":`), 400, "invalid_json")
 	want(t, post(t, c, login, `["alice"]`), 400, "invalid_json")
 	want(t, post(t, c, login, `{"username":"a","password":"b"} {"again":1}`), 400, "invalid_json")
@@ -165,10 +165,10 @@ func TestMalformedRequests(t *testing.T) {
 	want(t, post(t, c, login, `{"username":"`+strings.Repeat("a", 70<<10)+`"}`), 413, "body_too_large")
 	want(t, call(t, c, "POST", login, "text/plain", `{"username":"a"}`), 415, "unsupported_media_type")
 	want(t, call(t, c, "GET", login, "", ""), 405, "method_not_allowed")
-	want(t, call(t, c, "GET", n.URL+"/api/v1/nothing-here", "", ""), 404, "not_found")
-	want(t, call(t, c, "GET", n.URL+"/api/", "", ""), 404, "not_found")
+	want(t, call(t, c, "GET", n.URL+"/api/ruche/v1/nothing-here", "", ""), 404, "not_found")
+	want(t, call(t, c, "GET", n.URL+"/api/ruche/", "", ""), 404, "not_found")
 	n.Member(t, "alice", spaces.RoleMember)
-	r := call(t, c, "GET", n.URL+"/api/v1/me", "", "")
+	r := call(t, c, "GET", n.URL+"/api/ruche/v1/me", "", "")
 	if r.header.Get("X-Request-Id") == "" {
 		t.Fatal("no request id")
 	}
@@ -177,7 +177,7 @@ func TestMalformedRequests(t *testing.T) {
 func TestCrossSiteRequestsRefused(t *testing.T) {
 	n := nodetest.New(t, db.SQLite)
 	n.Member(t, "alice", spaces.RoleMember)
-	req, _ := http.NewRequest("POST", n.URL+"/api/v1/auth/login", strings.NewReader(`{"username":"alice","password":"`+nodetest.Password+`"}`))
+	req, _ := http.NewRequest("POST", n.URL+"/api/ruche/v1/auth/login", strings.NewReader(`{"username":"alice","password":"`+nodetest.Password+`"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	res, err := http.DefaultClient.Do(req)
@@ -196,25 +196,25 @@ func TestUpdateMe(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		n := nodetest.New(t, d.Dialect())
 		n.Member(t, "alice", spaces.RoleMember)
-		want(t, call(t, n.Client(t), "PATCH", n.URL+"/api/v1/me", "application/json", `{"bio":"x"}`), 401, "unauthenticated")
+		want(t, call(t, n.Client(t), "PATCH", n.URL+"/api/ruche/v1/me", "application/json", `{"bio":"x"}`), 401, "unauthenticated")
 		c := signIn(t, n, "alice")
 		img := upload(t, c, n.URL, "me.png", strings.NewReader("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"))
 		want(t, img, 201, "")
 		id := img.body["id"].(string)
 
-		r := call(t, c, "PATCH", n.URL+"/api/v1/me", "application/json",
+		r := call(t, c, "PATCH", n.URL+"/api/ruche/v1/me", "application/json",
 			`{"display_name":"Alice M.","bio":"Cantines","locale":"de","avatar_id":"`+id+`"}`)
 		want(t, r, 200, "")
-		if r.body["display_name"] != "Alice M." || r.body["locale"] != "de" || r.body["avatar"] != "/api/v1/media/"+id {
+		if r.body["display_name"] != "Alice M." || r.body["locale"] != "de" || r.body["avatar"] != "/api/ruche/v1/media/"+id {
 			t.Fatalf("updated: %v", r.body)
 		}
-		if status, _ := raw(t, n.Client(t), "GET", n.URL+"/api/v1/media/"+id, "", nil); status != 200 {
+		if status, _ := raw(t, n.Client(t), "GET", n.URL+"/api/ruche/v1/media/"+id, "", nil); status != 200 {
 			t.Fatalf("an anonymous visitor gets the avatar: %d", status)
 		}
-		want(t, call(t, c, "PATCH", n.URL+"/api/v1/me", "application/json", `{"locale":"xx","bio":"changed"}`), 422, "locale_invalid")
-		want(t, call(t, c, "PATCH", n.URL+"/api/v1/me", "application/json", `{"avatar_id":"nope"}`), 422, "image_invalid")
-		want(t, call(t, c, "PATCH", n.URL+"/api/v1/me", "application/json", `{"email":"x@example.org"}`), 400, "unknown_field")
-		r = call(t, c, "GET", n.URL+"/api/v1/me", "", "")
+		want(t, call(t, c, "PATCH", n.URL+"/api/ruche/v1/me", "application/json", `{"locale":"xx","bio":"changed"}`), 422, "locale_invalid")
+		want(t, call(t, c, "PATCH", n.URL+"/api/ruche/v1/me", "application/json", `{"avatar_id":"nope"}`), 422, "image_invalid")
+		want(t, call(t, c, "PATCH", n.URL+"/api/ruche/v1/me", "application/json", `{"email":"x@example.org"}`), 400, "unknown_field")
+		r = call(t, c, "GET", n.URL+"/api/ruche/v1/me", "", "")
 		if r.body["bio"] != "Cantines" || r.body["locale"] != "de" || r.body["avatar_id"] != id {
 			t.Fatalf("a refused change changed the profile: %v", r.body)
 		}

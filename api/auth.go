@@ -31,7 +31,7 @@ func selfJSON(a *spaces.Account) accountJSON {
 		Locked: a.Locked, CreatedAt: a.CreatedAt, Status: a.Status, AvatarID: a.AvatarID,
 	}
 	if a.AvatarID != "" {
-		j.Avatar = "/api/v1/media/" + a.AvatarID
+		j.Avatar = "/api/ruche/v1/media/" + a.AvatarID
 	}
 	if a.User != nil {
 		j.Email, j.Role, j.Locale = a.User.Email, a.User.Role, a.User.Locale
@@ -46,7 +46,7 @@ func (a *API) credentials(r *http.Request, login, password string) spaces.Creden
 	}
 }
 
-// login: POST /api/v1/auth/login {"username", "password"} → the member, and a
+// login: POST /api/ruche/v1/auth/login {"username", "password"} → the member, and a
 // session cookie. "username" may be an email address.
 func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
@@ -65,7 +65,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// logout: POST /api/v1/auth/logout → 204, the session ended.
+// logout: POST /api/ruche/v1/auth/logout → 204, the session ended.
 func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 	_, sess, err := viewer(r)
 	if err != nil {
@@ -79,7 +79,7 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// me: GET /api/v1/me → the signed-in member.
+// me: GET /api/ruche/v1/me → the signed-in member.
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	acct, _, err := viewer(r)
 	if err != nil {
@@ -89,7 +89,7 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// updateMe: PATCH /api/v1/me {"display_name", "bio", "locale", "locked",
+// updateMe: PATCH /api/ruche/v1/me {"display_name", "bio", "locale", "locked",
 // "avatar_id"} → the member; fields left out stay as they are.
 func (a *API) updateMe(w http.ResponseWriter, r *http.Request) error {
 	acct, _, err := viewer(r)
@@ -116,7 +116,7 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// register: POST /api/v1/accounts {"username", "email", "password",
+// register: POST /api/ruche/v1/accounts {"username", "email", "password",
 // "display_name", "locale", "invite"} → 201, the new member, signed in.
 func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	var in struct {

@@ -16,7 +16,7 @@ import (
 // mountDocuments adds the routes of a space's documents.
 func (a *API) mountDocuments(r *mux.Router) {
 	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
-	base := "/api/v1/spaces/{space}/documents"
+	base := "/api/ruche/v1/spaces/{space}/documents"
 	a.route(r, base, methods{get: a.spaceDocuments, post: a.uploadDocument})
 	a.route(r, base+"/folders", methods{post: a.createDocumentFolder})
 	a.route(r, base+"/{id}", methods{get: a.document, del: a.deleteDocument})
@@ -52,7 +52,7 @@ type documentJSON struct {
 
 func versionOf(sp *spaces.Space, postID string, v *spaces.DocumentVersion) versionJSON {
 	out := versionJSON{Number: v.Number, CreatedAt: v.CreatedAt,
-		URL: "/api/v1/spaces/" + sp.Slug() + "/documents/" + postID + "/versions/" + strconv.Itoa(v.Number) + "/file"}
+		URL: "/api/ruche/v1/spaces/" + sp.Slug() + "/documents/" + postID + "/versions/" + strconv.Itoa(v.Number) + "/file"}
 	if v.RestoredFrom > 0 {
 		out.RestoredFrom = &v.RestoredFrom
 	}
@@ -89,7 +89,7 @@ type documentFolderJSON struct {
 	MayAdd    bool           `json:"may_add"`
 }
 
-// spaceDocuments: GET /api/v1/spaces/{space}/documents?folder=A/B → the
+// spaceDocuments: GET /api/ruche/v1/spaces/{space}/documents?folder=A/B → the
 // folder's subfolders and documents, by name.
 func (a *API) spaceDocuments(w http.ResponseWriter, r *http.Request) error {
 	v := optionalViewer(r)
@@ -108,7 +108,7 @@ func (a *API) spaceDocuments(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// createDocumentFolder: POST /api/v1/spaces/{space}/documents/folders
+// createDocumentFolder: POST /api/ruche/v1/spaces/{space}/documents/folders
 // {"parent": "A", "name": "B"} → 201 {"path": "A/B", "name": "B"}.
 func (a *API) createDocumentFolder(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
@@ -177,7 +177,7 @@ func (a *API) readDocumentUpload(w http.ResponseWriter, r *http.Request, store f
 	}
 }
 
-// uploadDocument: POST /api/v1/spaces/{space}/documents, multipart with
+// uploadDocument: POST /api/ruche/v1/spaces/{space}/documents, multipart with
 // the fields folder, description and language (optional) before the part
 // file → 201, the document: a new one, or the document of the same name in
 // the folder with this file as its new version.
@@ -214,7 +214,7 @@ func (a *API) documentIn(r *http.Request, viewer *spaces.Account) (*spaces.Docum
 	return d, nil
 }
 
-// document: GET /api/v1/spaces/{space}/documents/{id} → the document and
+// document: GET /api/ruche/v1/spaces/{space}/documents/{id} → the document and
 // its versions, newest first.
 func (a *API) document(w http.ResponseWriter, r *http.Request) error {
 	v := optionalViewer(r)
@@ -231,7 +231,7 @@ func (a *API) document(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// addDocumentVersion: POST /api/v1/spaces/{space}/documents/{id}/versions,
+// addDocumentVersion: POST /api/ruche/v1/spaces/{space}/documents/{id}/versions,
 // multipart with the part file → 201, the document.
 func (a *API) addDocumentVersion(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
@@ -270,7 +270,7 @@ func (a *API) restoreDocumentVersion(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-// deleteDocument: DELETE /api/v1/spaces/{space}/documents/{id} → 204; its
+// deleteDocument: DELETE /api/ruche/v1/spaces/{space}/documents/{id} → 204; its
 // author or a moderator deletes a document with all its versions.
 func (a *API) deleteDocument(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
@@ -288,7 +288,7 @@ func (a *API) deleteDocument(w http.ResponseWriter, r *http.Request) error {
 }
 
 // documentFile: GET …/documents/{id}/versions/{n}/file → the file of
-// version n (0: the current one), served as /api/v1/media serves files; a
+// version n (0: the current one), served as /api/ruche/v1/media serves files; a
 // file another server holds and this node has no copy of: 302 to it.
 func (a *API) documentFile(w http.ResponseWriter, r *http.Request) error {
 	n, _ := strconv.Atoi(pathVar(r, "n"))

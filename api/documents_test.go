@@ -61,7 +61,7 @@ func TestDocumentsAPI(t *testing.T) {
 			n.Member(t, name, spaces.RoleMember)
 		}
 		alice, bob, anon := signIn(t, n, "alice"), signIn(t, n, "bob"), n.Client(t)
-		api := n.URL + "/api/v1"
+		api := n.URL + "/api/ruche/v1"
 		want(t, post(t, alice, api+"/spaces", `{"slug":"club","name":"Club"}`), 201, "")
 		want(t, post(t, bob, api+"/spaces/club/membership", ``), 200, "")
 		docs := api + "/spaces/club/documents"

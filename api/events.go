@@ -13,11 +13,11 @@ import (
 // calendar addresses.
 func (a *API) mountEvents(r *mux.Router) {
 	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
-	a.route(r, "/api/v1/spaces/{space}/events", methods{get: a.spaceEvents, post: a.createEvent})
-	a.route(r, "/api/v1/posts/{id}/registration", methods{post: a.joinEvent, del: a.leaveEvent})
-	a.route(r, "/api/v1/posts/{id}/registrations", methods{get: a.registrants})
-	a.route(r, "/api/v1/agenda", methods{get: a.agenda})
-	a.route(r, "/api/v1/calendar_token", methods{post: a.newCalendarToken, del: a.revokeCalendarToken})
+	a.route(r, "/api/ruche/v1/spaces/{space}/events", methods{get: a.spaceEvents, post: a.createEvent})
+	a.route(r, "/api/ruche/v1/posts/{id}/registration", methods{post: a.joinEvent, del: a.leaveEvent})
+	a.route(r, "/api/ruche/v1/posts/{id}/registrations", methods{get: a.registrants})
+	a.route(r, "/api/ruche/v1/agenda", methods{get: a.agenda})
+	a.route(r, "/api/ruche/v1/calendar_token", methods{post: a.newCalendarToken, del: a.revokeCalendarToken})
 }
 
 // eventInputJSON is the when and where of a new or edited event. The times
@@ -119,14 +119,14 @@ func (a *API) events(fn eventsFunc) handlerFunc {
 	}
 }
 
-// spaceEvents: GET /api/v1/spaces/{space}/events?past=true&after=&limit=.
+// spaceEvents: GET /api/ruche/v1/spaces/{space}/events?past=true&after=&limit=.
 func (a *API) spaceEvents(w http.ResponseWriter, r *http.Request) error {
 	return a.events(func(r *http.Request, v *spaces.Account, p spaces.EventPage) ([]*spaces.Post, error) {
 		return a.spaces.SpaceEvents(r.Context(), v, pathVar(r, "space"), p)
 	})(w, r)
 }
 
-// agenda: GET /api/v1/agenda?past=true&after=&limit= → the events of the
+// agenda: GET /api/ruche/v1/agenda?past=true&after=&limit= → the events of the
 // member's spaces and those they registered for.
 func (a *API) agenda(w http.ResponseWriter, r *http.Request) error {
 	return a.events(func(r *http.Request, v *spaces.Account, p spaces.EventPage) ([]*spaces.Post, error) {
@@ -134,7 +134,7 @@ func (a *API) agenda(w http.ResponseWriter, r *http.Request) error {
 	})(w, r)
 }
 
-// createEvent: POST /api/v1/spaces/{space}/events → 201, the event's post.
+// createEvent: POST /api/ruche/v1/spaces/{space}/events → 201, the event's post.
 // It takes a post's input; the kind is event whatever the body says.
 func (a *API) createEvent(w http.ResponseWriter, r *http.Request) error {
 	by, in, err := a.readPost(w, r)
@@ -155,7 +155,7 @@ type registrationAnswerJSON struct {
 	Event *eventJSON `json:"event"`
 }
 
-// joinEvent: POST /api/v1/posts/{id}/registration → the registration's
+// joinEvent: POST /api/ruche/v1/posts/{id}/registration → the registration's
 // state (going, waiting, pending) and the event as the member now sees it.
 // Registering again answers the registration there is.
 func (a *API) joinEvent(w http.ResponseWriter, r *http.Request) error {
@@ -175,7 +175,7 @@ func (a *API) joinEvent(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// leaveEvent: DELETE /api/v1/posts/{id}/registration → 204; the place
+// leaveEvent: DELETE /api/ruche/v1/posts/{id}/registration → 204; the place
 // freed goes to the first who waits.
 func (a *API) leaveEvent(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
@@ -208,7 +208,7 @@ func registrationsOf(list []*spaces.Registration) []registrationJSON {
 	return out
 }
 
-// registrants: GET /api/v1/posts/{id}/registrations → who goes and who
+// registrants: GET /api/ruche/v1/posts/{id}/registrations → who goes and who
 // waits, in order of arrival (the organizer and the space's moderators).
 func (a *API) registrants(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
@@ -228,7 +228,7 @@ func (a *API) registrants(w http.ResponseWriter, r *http.Request) error {
 // cannot drift apart unnoticed.
 func calendarPath(token string) string { return "/calendar/" + token + ".ics" }
 
-// newCalendarToken: POST /api/v1/calendar_token → 201 {"url"}: the
+// newCalendarToken: POST /api/ruche/v1/calendar_token → 201 {"url"}: the
 // member's private calendar address, shown this once (the node keeps only
 // a hash). The previous address stops working.
 func (a *API) newCalendarToken(w http.ResponseWriter, r *http.Request) error {
@@ -244,7 +244,7 @@ func (a *API) newCalendarToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// revokeCalendarToken: DELETE /api/v1/calendar_token → 204; the private
+// revokeCalendarToken: DELETE /api/ruche/v1/calendar_token → 204; the private
 // address answers 404 from now on.
 func (a *API) revokeCalendarToken(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)

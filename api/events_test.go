@@ -60,7 +60,7 @@ func TestEventsAPI(t *testing.T) {
 			n.Member(t, name, spaces.RoleMember)
 		}
 		alice, bob, carol, dan, anon := signIn(t, n, "alice"), signIn(t, n, "bob"), signIn(t, n, "carol"), signIn(t, n, "dan"), n.Client(t)
-		api := n.URL + "/api/v1"
+		api := n.URL + "/api/ruche/v1"
 		want(t, post(t, alice, api+"/spaces", `{"slug":"club","name":"Club"}`), 201, "")
 		want(t, post(t, bob, api+"/spaces/club/membership", ``), 200, "")
 		want(t, post(t, carol, api+"/spaces/club/membership", ``), 200, "")
@@ -191,7 +191,7 @@ func TestSpaceToolsAPI(t *testing.T) {
 		n.Member(t, "alice", spaces.RoleMember)
 		n.Member(t, "bob", spaces.RoleMember)
 		alice, bob := signIn(t, n, "alice"), signIn(t, n, "bob")
-		api := n.URL + "/api/v1"
+		api := n.URL + "/api/ruche/v1"
 		r := post(t, alice, api+"/spaces", `{"slug":"club","name":"Club"}`)
 		if fmt.Sprint(r.body["tools"]) != "[articles events polls faq documents wiki]" {
 			t.Fatalf("a new space's tools: %v", r.body["tools"])
@@ -249,7 +249,7 @@ func TestCalendarTokenAPI(t *testing.T) {
 		n := nodetest.New(t, d.Dialect())
 		n.Member(t, "alice", spaces.RoleMember)
 		alice, anon := signIn(t, n, "alice"), n.Client(t)
-		api := n.URL + "/api/v1"
+		api := n.URL + "/api/ruche/v1"
 		want(t, post(t, alice, api+"/spaces", `{"slug":"club","name":"Club"}`), 201, "")
 		want(t, post(t, alice, api+"/spaces/club/events", eventBody(time.Now(), "Council; budgets, 2027", 72*time.Hour, 0)), 201, "")
 

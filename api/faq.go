@@ -12,12 +12,12 @@ import (
 // mountFAQ adds the routes of a space's FAQ and its proposals.
 func (a *API) mountFAQ(r *mux.Router) {
 	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
-	a.route(r, "/api/v1/spaces/{space}/faq", methods{get: a.spaceFAQ, post: a.createFAQEntry})
-	a.route(r, "/api/v1/posts/{id}/faq/position", methods{post: a.moveFAQEntry})
-	a.route(r, "/api/v1/spaces/{space}/faq/proposals", methods{get: a.faqProposals, post: a.proposeFAQQuestion})
-	a.route(r, "/api/v1/spaces/{space}/faq/proposals/{id}", methods{del: a.withdrawFAQProposal})
-	a.route(r, "/api/v1/spaces/{space}/faq/proposals/{id}/answer", methods{post: a.answerFAQProposal})
-	a.route(r, "/api/v1/spaces/{space}/faq/proposals/{id}/dismiss", methods{post: a.dismissFAQProposal})
+	a.route(r, "/api/ruche/v1/spaces/{space}/faq", methods{get: a.spaceFAQ, post: a.createFAQEntry})
+	a.route(r, "/api/ruche/v1/posts/{id}/faq/position", methods{post: a.moveFAQEntry})
+	a.route(r, "/api/ruche/v1/spaces/{space}/faq/proposals", methods{get: a.faqProposals, post: a.proposeFAQQuestion})
+	a.route(r, "/api/ruche/v1/spaces/{space}/faq/proposals/{id}", methods{del: a.withdrawFAQProposal})
+	a.route(r, "/api/ruche/v1/spaces/{space}/faq/proposals/{id}/answer", methods{post: a.answerFAQProposal})
+	a.route(r, "/api/ruche/v1/spaces/{space}/faq/proposals/{id}/dismiss", methods{post: a.dismissFAQProposal})
 }
 
 // faqInputJSON is the place of a new or edited entry.
@@ -48,7 +48,7 @@ type faqPageJSON struct {
 	Categories []faqCategoryJSON `json:"categories"`
 }
 
-// spaceFAQ: GET /api/v1/spaces/{space}/faq → the whole FAQ, by category.
+// spaceFAQ: GET /api/ruche/v1/spaces/{space}/faq → the whole FAQ, by category.
 func (a *API) spaceFAQ(w http.ResponseWriter, r *http.Request) error {
 	v := optionalViewer(r)
 	f, err := a.spaces.SpaceFAQ(r.Context(), v, pathVar(r, "space"))
@@ -67,7 +67,7 @@ func (a *API) spaceFAQ(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// createFAQEntry: POST /api/v1/spaces/{space}/faq → 201, the entry. It
+// createFAQEntry: POST /api/ruche/v1/spaces/{space}/faq → 201, the entry. It
 // takes a post's input; the kind is faq whatever the body says.
 func (a *API) createFAQEntry(w http.ResponseWriter, r *http.Request) error {
 	by, in, err := a.readPost(w, r)
@@ -83,7 +83,7 @@ func (a *API) createFAQEntry(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// moveFAQEntry: POST /api/v1/posts/{id}/faq/position {"position": n} →
+// moveFAQEntry: POST /api/ruche/v1/posts/{id}/faq/position {"position": n} →
 // the entry, at its new place.
 func (a *API) moveFAQEntry(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
@@ -132,7 +132,7 @@ func proposalOf(p *spaces.FAQProposal) proposalJSON {
 	return j
 }
 
-// faqProposals: GET /api/v1/spaces/{space}/faq/proposals → {"items"}: the
+// faqProposals: GET /api/ruche/v1/spaces/{space}/faq/proposals → {"items"}: the
 // open proposals for the space's moderators, one's own for anyone else.
 func (a *API) faqProposals(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
@@ -151,7 +151,7 @@ func (a *API) faqProposals(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// proposeFAQQuestion: POST /api/v1/spaces/{space}/faq/proposals
+// proposeFAQQuestion: POST /api/ruche/v1/spaces/{space}/faq/proposals
 // {"question", "language"} → 201, the proposal.
 func (a *API) proposeFAQQuestion(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
@@ -173,7 +173,7 @@ func (a *API) proposeFAQQuestion(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// answerFAQProposal: POST /api/v1/spaces/{space}/faq/proposals/{id}/answer
+// answerFAQProposal: POST /api/ruche/v1/spaces/{space}/faq/proposals/{id}/answer
 // with a post's input → 201, the new entry; its title is the question
 // unless the body gives one.
 func (a *API) answerFAQProposal(w http.ResponseWriter, r *http.Request) error {
@@ -189,7 +189,7 @@ func (a *API) answerFAQProposal(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// dismissFAQProposal: POST /api/v1/spaces/{space}/faq/proposals/{id}/dismiss → 204.
+// dismissFAQProposal: POST /api/ruche/v1/spaces/{space}/faq/proposals/{id}/dismiss → 204.
 func (a *API) dismissFAQProposal(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -202,7 +202,7 @@ func (a *API) dismissFAQProposal(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// withdrawFAQProposal: DELETE /api/v1/spaces/{space}/faq/proposals/{id} →
+// withdrawFAQProposal: DELETE /api/ruche/v1/spaces/{space}/faq/proposals/{id} →
 // 204; the proposer's own open proposal.
 func (a *API) withdrawFAQProposal(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)

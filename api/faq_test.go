@@ -40,7 +40,7 @@ func TestFAQAPI(t *testing.T) {
 			n.Member(t, name, spaces.RoleMember)
 		}
 		alice, bob, anon := signIn(t, n, "alice"), signIn(t, n, "bob"), n.Client(t)
-		api := n.URL + "/api/v1"
+		api := n.URL + "/api/ruche/v1"
 		want(t, post(t, alice, api+"/spaces", `{"slug":"club","name":"Club","languages":["fr","en"]}`), 201, "")
 		want(t, post(t, bob, api+"/spaces/club/membership", ``), 200, "")
 		faq := api + "/spaces/club/faq"

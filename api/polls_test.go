@@ -18,7 +18,7 @@ func TestPollsAPI(t *testing.T) {
 		n.Member(t, "alice", spaces.RoleMember)
 		n.Member(t, "bob", spaces.RoleMember)
 		alice, bob, anon := signIn(t, n, "alice"), signIn(t, n, "bob"), n.Client(t)
-		api := n.URL + "/api/v1"
+		api := n.URL + "/api/ruche/v1"
 
 		r := post(t, alice, api+"/posts", `{"body":"Which day?","poll":{"options":["Monday","Friday"],"multiple":true,"expires_in":86400,"hide_totals":true}}`)
 		want(t, r, 201, "")

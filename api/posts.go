@@ -88,7 +88,7 @@ func (a *API) readPost(w http.ResponseWriter, r *http.Request) (*spaces.Account,
 	return by, p, err
 }
 
-// createPost: POST /api/v1/spaces/{space}/posts, or POST /api/v1/posts for a
+// createPost: POST /api/ruche/v1/spaces/{space}/posts, or POST /api/ruche/v1/posts for a
 // profile post → 201, the post.
 func (a *API) createPost(w http.ResponseWriter, r *http.Request) error {
 	by, in, err := a.readPost(w, r)
@@ -103,7 +103,7 @@ func (a *API) createPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// createComment: POST /api/v1/posts/{id}/comments → 201, the comment.
+// createComment: POST /api/ruche/v1/posts/{id}/comments → 201, the comment.
 func (a *API) createComment(w http.ResponseWriter, r *http.Request) error {
 	by, in, err := a.readPost(w, r)
 	if err != nil {
@@ -117,7 +117,7 @@ func (a *API) createComment(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// vote: POST /api/v1/posts/{id}/votes {"choices": [0]} → the poll, with the
+// vote: POST /api/ruche/v1/posts/{id}/votes {"choices": [0]} → the poll, with the
 // viewer's choices.
 func (a *API) vote(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
@@ -142,7 +142,7 @@ func (a *API) vote(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// getPost: GET /api/v1/posts/{id} → the post (410 once deleted).
+// getPost: GET /api/ruche/v1/posts/{id} → the post (410 once deleted).
 func (a *API) getPost(w http.ResponseWriter, r *http.Request) error {
 	v := optionalViewer(r)
 	p, err := a.spaces.GetPost(r.Context(), v, pathVar(r, "id"))
@@ -152,7 +152,7 @@ func (a *API) getPost(w http.ResponseWriter, r *http.Request) error {
 	return a.writePosts(w, r, v, []*spaces.Post{p}, -1)
 }
 
-// editPost: PATCH /api/v1/posts/{id} → the post, edited.
+// editPost: PATCH /api/ruche/v1/posts/{id} → the post, edited.
 func (a *API) editPost(w http.ResponseWriter, r *http.Request) error {
 	by, in, err := a.readPost(w, r)
 	if err != nil {
@@ -165,7 +165,7 @@ func (a *API) editPost(w http.ResponseWriter, r *http.Request) error {
 	return a.writePosts(w, r, by, []*spaces.Post{p}, -1)
 }
 
-// deletePost: DELETE /api/v1/posts/{id} → 204.
+// deletePost: DELETE /api/ruche/v1/posts/{id} → 204.
 func (a *API) deletePost(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -178,7 +178,7 @@ func (a *API) deletePost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// like: PUT /api/v1/posts/{id}/like → the post.
+// like: PUT /api/ruche/v1/posts/{id}/like → the post.
 func (a *API) like(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -195,7 +195,7 @@ func (a *API) like(w http.ResponseWriter, r *http.Request) error {
 	return a.writePosts(w, r, by, []*spaces.Post{p}, -1)
 }
 
-// unlike: DELETE /api/v1/posts/{id}/like → 204.
+// unlike: DELETE /api/ruche/v1/posts/{id}/like → 204.
 func (a *API) unlike(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -208,7 +208,7 @@ func (a *API) unlike(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pin: PUT (pin) or DELETE (unpin) /api/v1/posts/{id}/pin → the post.
+// pin: PUT (pin) or DELETE (unpin) /api/ruche/v1/posts/{id}/pin → the post.
 func (a *API) pin(pin bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		by, _, err := viewer(r)
@@ -265,21 +265,21 @@ func (a *API) feed(fn feedFunc) handlerFunc {
 	}
 }
 
-// homeFeed: GET /api/v1/feeds/home.
+// homeFeed: GET /api/ruche/v1/feeds/home.
 func (a *API) homeFeed(w http.ResponseWriter, r *http.Request) error {
 	return a.feed(func(r *http.Request, v *spaces.Account, p spaces.Page) ([]*spaces.Post, error) {
 		return a.spaces.HomeFeed(r.Context(), v, p)
 	})(w, r)
 }
 
-// publicFeed: GET /api/v1/feeds/public?local=true.
+// publicFeed: GET /api/ruche/v1/feeds/public?local=true.
 func (a *API) publicFeed(w http.ResponseWriter, r *http.Request) error {
 	return a.feed(func(r *http.Request, v *spaces.Account, p spaces.Page) ([]*spaces.Post, error) {
 		return a.spaces.PublicFeed(r.Context(), v, r.URL.Query().Get("local") == "true", p)
 	})(w, r)
 }
 
-// articlesFeed: GET /api/v1/feeds/articles?theme=&language=.
+// articlesFeed: GET /api/ruche/v1/feeds/articles?theme=&language=.
 func (a *API) articlesFeed(w http.ResponseWriter, r *http.Request) error {
 	return a.feed(func(r *http.Request, v *spaces.Account, p spaces.Page) ([]*spaces.Post, error) {
 		q := r.URL.Query()
@@ -287,21 +287,21 @@ func (a *API) articlesFeed(w http.ResponseWriter, r *http.Request) error {
 	})(w, r)
 }
 
-// spaceFeed: GET /api/v1/spaces/{space}/posts.
+// spaceFeed: GET /api/ruche/v1/spaces/{space}/posts.
 func (a *API) spaceFeed(w http.ResponseWriter, r *http.Request) error {
 	return a.feed(func(r *http.Request, v *spaces.Account, p spaces.Page) ([]*spaces.Post, error) {
 		return a.spaces.SpaceFeed(r.Context(), v, pathVar(r, "space"), p)
 	})(w, r)
 }
 
-// profileFeed: GET /api/v1/accounts/{account}/posts.
+// profileFeed: GET /api/ruche/v1/accounts/{account}/posts.
 func (a *API) profileFeed(w http.ResponseWriter, r *http.Request) error {
 	return a.feed(func(r *http.Request, v *spaces.Account, p spaces.Page) ([]*spaces.Post, error) {
 		return a.spaces.ProfileFeed(r.Context(), v, pathVar(r, "account"), p)
 	})(w, r)
 }
 
-// pinned: GET /api/v1/spaces/{space}/pinned → the pinned posts.
+// pinned: GET /api/ruche/v1/spaces/{space}/pinned → the pinned posts.
 func (a *API) pinned(w http.ResponseWriter, r *http.Request) error {
 	v := optionalViewer(r)
 	posts, err := a.spaces.PinnedPosts(r.Context(), v, pathVar(r, "space"))
@@ -311,7 +311,7 @@ func (a *API) pinned(w http.ResponseWriter, r *http.Request) error {
 	return a.writePosts(w, r, v, posts, len(posts)+1)
 }
 
-// comments: GET /api/v1/posts/{id}/comments?after=&limit= → the thread's comments, oldest first.
+// comments: GET /api/ruche/v1/posts/{id}/comments?after=&limit= → the thread's comments, oldest first.
 func (a *API) comments(w http.ResponseWriter, r *http.Request) error {
 	limit, err := limitParam(r)
 	if err != nil {
@@ -328,7 +328,7 @@ func (a *API) comments(w http.ResponseWriter, r *http.Request) error {
 	return a.writePosts(w, r, v, posts, limit)
 }
 
-// upload: POST /api/v1/media, multipart/form-data with an optional
+// upload: POST /api/ruche/v1/media, multipart/form-data with an optional
 // "description" field before the "file" part → 201, the file's description.
 // The file streams to the media directory; past the node's limit it is
 // refused with 413 and nothing is kept.
@@ -384,7 +384,7 @@ func uploadError(err error) error {
 	return errRoute(http.StatusBadRequest, "invalid_multipart", "the body is not valid multipart/form-data")
 }
 
-// media: GET /api/v1/media/{id} → the file, if the viewer may see it. Files
+// media: GET /api/ruche/v1/media/{id} → the file, if the viewer may see it. Files
 // are served as attachments with their sniffed type, never as pages of this
 // origin (a stored file cannot run script here).
 func (a *API) media(w http.ResponseWriter, r *http.Request) error {
@@ -424,7 +424,7 @@ type searchJSON struct {
 	Next     *string              `json:"next"`
 }
 
-// search: GET /api/v1/search?q=&type=posts|spaces|accounts&before=&limit=.
+// search: GET /api/ruche/v1/search?q=&type=posts|spaces|accounts&before=&limit=.
 func (a *API) search(w http.ResponseWriter, r *http.Request) error {
 	p, err := feedPage(r)
 	if err != nil {
@@ -469,7 +469,7 @@ type notificationJSON struct {
 	CreatedAt time.Time          `json:"created_at"`
 }
 
-// notifications: GET /api/v1/notifications?unread=true&before=&limit=.
+// notifications: GET /api/ruche/v1/notifications?unread=true&before=&limit=.
 func (a *API) notifications(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -493,7 +493,7 @@ func (a *API) notifications(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// markRead: POST /api/v1/notifications/read {"ids": [...]} or {"up_to": id}
+// markRead: POST /api/ruche/v1/notifications/read {"ids": [...]} or {"up_to": id}
 // or {} for all → {"marked": n}.
 func (a *API) markRead(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)

@@ -118,7 +118,7 @@ type attachmentJSON struct {
 }
 
 func attachmentOf(m *spaces.Media) attachmentJSON {
-	u := "/api/v1/media/" + m.ID
+	u := "/api/ruche/v1/media/" + m.ID
 	if m.Path == "" {
 		u = m.URI
 	}

@@ -13,36 +13,36 @@ import (
 // notifications. Every handler parses, calls one spaces operation, and writes.
 func (a *API) mountSpaces(r *mux.Router) {
 	get, post, patch, del, put := http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete, http.MethodPut
-	a.route(r, "/api/v1/spaces", methods{get: a.listSpaces, post: a.createSpace})
-	a.route(r, "/api/v1/spaces/{space}", methods{get: a.getSpace, patch: a.updateSpace, del: a.deleteSpace})
-	a.route(r, "/api/v1/spaces/{space}/archive", methods{put: a.archiveSpace(true), del: a.archiveSpace(false)})
-	a.route(r, "/api/v1/spaces/{space}/membership", methods{post: a.joinSpace, del: a.leaveSpace, patch: a.watchSpace})
-	a.route(r, "/api/v1/spaces/{space}/members", methods{get: a.listMembers})
-	a.route(r, "/api/v1/spaces/{space}/members/{account}", methods{patch: a.setRole, del: a.removeMember})
-	a.route(r, "/api/v1/spaces/{space}/requests/{account}", methods{post: a.answerRequest})
-	a.route(r, "/api/v1/spaces/{space}/bans/{account}", methods{put: a.ban, del: a.unban})
-	a.route(r, "/api/v1/spaces/{space}/invitations", methods{get: a.listInvitations, post: a.invite})
-	a.route(r, "/api/v1/spaces/{space}/invitations/{id}", methods{del: a.revokeInvitation})
-	a.route(r, "/api/v1/space-invitations/{token}", methods{get: a.spaceOfInvitation})
-	a.route(r, "/api/v1/spaces/{space}/follow", methods{post: a.followSpace, del: a.unfollowSpace})
-	a.route(r, "/api/v1/spaces/{space}/posts", methods{get: a.spaceFeed, post: a.createPost})
-	a.route(r, "/api/v1/spaces/{space}/pinned", methods{get: a.pinned})
-	a.route(r, "/api/v1/accounts/{account}/posts", methods{get: a.profileFeed})
-	a.route(r, "/api/v1/accounts/{account}/follow", methods{post: a.followAccount, del: a.unfollowAccount})
-	a.route(r, "/api/v1/posts", methods{post: a.createPost})
-	a.route(r, "/api/v1/posts/{id}", methods{get: a.getPost, patch: a.editPost, del: a.deletePost})
-	a.route(r, "/api/v1/posts/{id}/comments", methods{get: a.comments, post: a.createComment})
-	a.route(r, "/api/v1/posts/{id}/like", methods{put: a.like, del: a.unlike})
-	a.route(r, "/api/v1/posts/{id}/votes", methods{post: a.vote})
-	a.route(r, "/api/v1/posts/{id}/pin", methods{put: a.pin(true), del: a.pin(false)})
-	a.route(r, "/api/v1/media", methods{post: a.upload})
-	a.route(r, "/api/v1/media/{id}", methods{get: a.media})
-	a.route(r, "/api/v1/feeds/home", methods{get: a.homeFeed})
-	a.route(r, "/api/v1/feeds/public", methods{get: a.publicFeed})
-	a.route(r, "/api/v1/feeds/articles", methods{get: a.articlesFeed})
-	a.route(r, "/api/v1/search", methods{get: a.search})
-	a.route(r, "/api/v1/notifications", methods{get: a.notifications})
-	a.route(r, "/api/v1/notifications/read", methods{post: a.markRead})
+	a.route(r, "/api/ruche/v1/spaces", methods{get: a.listSpaces, post: a.createSpace})
+	a.route(r, "/api/ruche/v1/spaces/{space}", methods{get: a.getSpace, patch: a.updateSpace, del: a.deleteSpace})
+	a.route(r, "/api/ruche/v1/spaces/{space}/archive", methods{put: a.archiveSpace(true), del: a.archiveSpace(false)})
+	a.route(r, "/api/ruche/v1/spaces/{space}/membership", methods{post: a.joinSpace, del: a.leaveSpace, patch: a.watchSpace})
+	a.route(r, "/api/ruche/v1/spaces/{space}/members", methods{get: a.listMembers})
+	a.route(r, "/api/ruche/v1/spaces/{space}/members/{account}", methods{patch: a.setRole, del: a.removeMember})
+	a.route(r, "/api/ruche/v1/spaces/{space}/requests/{account}", methods{post: a.answerRequest})
+	a.route(r, "/api/ruche/v1/spaces/{space}/bans/{account}", methods{put: a.ban, del: a.unban})
+	a.route(r, "/api/ruche/v1/spaces/{space}/invitations", methods{get: a.listInvitations, post: a.invite})
+	a.route(r, "/api/ruche/v1/spaces/{space}/invitations/{id}", methods{del: a.revokeInvitation})
+	a.route(r, "/api/ruche/v1/space-invitations/{token}", methods{get: a.spaceOfInvitation})
+	a.route(r, "/api/ruche/v1/spaces/{space}/follow", methods{post: a.followSpace, del: a.unfollowSpace})
+	a.route(r, "/api/ruche/v1/spaces/{space}/posts", methods{get: a.spaceFeed, post: a.createPost})
+	a.route(r, "/api/ruche/v1/spaces/{space}/pinned", methods{get: a.pinned})
+	a.route(r, "/api/ruche/v1/accounts/{account}/posts", methods{get: a.profileFeed})
+	a.route(r, "/api/ruche/v1/accounts/{account}/follow", methods{post: a.followAccount, del: a.unfollowAccount})
+	a.route(r, "/api/ruche/v1/posts", methods{post: a.createPost})
+	a.route(r, "/api/ruche/v1/posts/{id}", methods{get: a.getPost, patch: a.editPost, del: a.deletePost})
+	a.route(r, "/api/ruche/v1/posts/{id}/comments", methods{get: a.comments, post: a.createComment})
+	a.route(r, "/api/ruche/v1/posts/{id}/like", methods{put: a.like, del: a.unlike})
+	a.route(r, "/api/ruche/v1/posts/{id}/votes", methods{post: a.vote})
+	a.route(r, "/api/ruche/v1/posts/{id}/pin", methods{put: a.pin(true), del: a.pin(false)})
+	a.route(r, "/api/ruche/v1/media", methods{post: a.upload})
+	a.route(r, "/api/ruche/v1/media/{id}", methods{get: a.media})
+	a.route(r, "/api/ruche/v1/feeds/home", methods{get: a.homeFeed})
+	a.route(r, "/api/ruche/v1/feeds/public", methods{get: a.publicFeed})
+	a.route(r, "/api/ruche/v1/feeds/articles", methods{get: a.articlesFeed})
+	a.route(r, "/api/ruche/v1/search", methods{get: a.search})
+	a.route(r, "/api/ruche/v1/notifications", methods{get: a.notifications})
+	a.route(r, "/api/ruche/v1/notifications/read", methods{post: a.markRead})
 }
 
 // optionalViewer is the signed-in member, or nil for an anonymous reader.
@@ -87,7 +87,7 @@ func (in spaceSettingsJSON) settings() spaces.SpaceSettings {
 	return s
 }
 
-// createSpace: POST /api/v1/spaces → 201, the space.
+// createSpace: POST /api/ruche/v1/spaces → 201, the space.
 func (a *API) createSpace(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -120,7 +120,7 @@ func (a *API) writeSpace(w http.ResponseWriter, r *http.Request, status int, vie
 	return nil
 }
 
-// listSpaces: GET /api/v1/spaces?theme=&language=&joined=true&after=&limit= → the directory.
+// listSpaces: GET /api/ruche/v1/spaces?theme=&language=&joined=true&after=&limit= → the directory.
 func (a *API) listSpaces(w http.ResponseWriter, r *http.Request) error {
 	limit, err := limitParam(r)
 	if err != nil {
@@ -140,7 +140,7 @@ func (a *API) listSpaces(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// getSpace: GET /api/v1/spaces/{space} → the space ({space} is slug or slug@host).
+// getSpace: GET /api/ruche/v1/spaces/{space} → the space ({space} is slug or slug@host).
 func (a *API) getSpace(w http.ResponseWriter, r *http.Request) error {
 	v := optionalViewer(r)
 	sp, err := a.spaces.Space(r.Context(), v, pathVar(r, "space"))
@@ -150,7 +150,7 @@ func (a *API) getSpace(w http.ResponseWriter, r *http.Request) error {
 	return a.writeSpace(w, r, http.StatusOK, v, sp)
 }
 
-// updateSpace: PATCH /api/v1/spaces/{space} → the space.
+// updateSpace: PATCH /api/ruche/v1/spaces/{space} → the space.
 func (a *API) updateSpace(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -170,7 +170,7 @@ func (a *API) updateSpace(w http.ResponseWriter, r *http.Request) error {
 	return a.writeSpace(w, r, http.StatusOK, by, sp)
 }
 
-// deleteSpace: DELETE /api/v1/spaces/{space} → 204.
+// deleteSpace: DELETE /api/ruche/v1/spaces/{space} → 204.
 func (a *API) deleteSpace(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -183,7 +183,7 @@ func (a *API) deleteSpace(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// archiveSpace: PUT (archive) or DELETE (unarchive) /api/v1/spaces/{space}/archive → the space.
+// archiveSpace: PUT (archive) or DELETE (unarchive) /api/ruche/v1/spaces/{space}/archive → the space.
 func (a *API) archiveSpace(archive bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		by, _, err := viewer(r)
@@ -198,7 +198,7 @@ func (a *API) archiveSpace(archive bool) handlerFunc {
 	}
 }
 
-// joinSpace: POST /api/v1/spaces/{space}/membership {"invite"?} → the membership (active or pending).
+// joinSpace: POST /api/ruche/v1/spaces/{space}/membership {"invite"?} → the membership (active or pending).
 func (a *API) joinSpace(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -220,7 +220,7 @@ func (a *API) joinSpace(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// leaveSpace: DELETE /api/v1/spaces/{space}/membership → 204.
+// leaveSpace: DELETE /api/ruche/v1/spaces/{space}/membership → 204.
 func (a *API) leaveSpace(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -233,7 +233,7 @@ func (a *API) leaveSpace(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// watchSpace: PATCH /api/v1/spaces/{space}/membership {"watch"} → the membership.
+// watchSpace: PATCH /api/ruche/v1/spaces/{space}/membership {"watch"} → the membership.
 func (a *API) watchSpace(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -253,7 +253,7 @@ func (a *API) watchSpace(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// listMembers: GET /api/v1/spaces/{space}/members?state=active|pending|banned&after=&limit=.
+// listMembers: GET /api/ruche/v1/spaces/{space}/members?state=active|pending|banned&after=&limit=.
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
 	limit, err := limitParam(r)
 	if err != nil {
@@ -273,7 +273,7 @@ func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// setRole: PATCH /api/v1/spaces/{space}/members/{account} {"role"} → the membership.
+// setRole: PATCH /api/ruche/v1/spaces/{space}/members/{account} {"role"} → the membership.
 func (a *API) setRole(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -293,7 +293,7 @@ func (a *API) setRole(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// removeMember: DELETE /api/v1/spaces/{space}/members/{account} → 204.
+// removeMember: DELETE /api/ruche/v1/spaces/{space}/members/{account} → 204.
 func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -306,7 +306,7 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// answerRequest: POST /api/v1/spaces/{space}/requests/{account} {"accept"} → the membership.
+// answerRequest: POST /api/ruche/v1/spaces/{space}/requests/{account} {"accept"} → the membership.
 func (a *API) answerRequest(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -329,7 +329,7 @@ func (a *API) answerRequest(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// ban: PUT /api/v1/spaces/{space}/bans/{account} → the (banned) membership.
+// ban: PUT /api/ruche/v1/spaces/{space}/bans/{account} → the (banned) membership.
 func (a *API) ban(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -343,7 +343,7 @@ func (a *API) ban(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// unban: DELETE /api/v1/spaces/{space}/bans/{account} → 204.
+// unban: DELETE /api/ruche/v1/spaces/{space}/bans/{account} → 204.
 func (a *API) unban(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -376,7 +376,7 @@ func invitationOf(inv *spaces.SpaceInvitation, token string) spaceInvitationJSON
 		CreatedBy: accountOf(inv.CreatedBy), CreatedAt: inv.CreatedAt}
 }
 
-// invite: POST /api/v1/spaces/{space}/invitations {"handle"} or {"link": true,
+// invite: POST /api/ruche/v1/spaces/{space}/invitations {"handle"} or {"link": true,
 // "max_uses", "ttl_hours"} → 201, the invitation (a link's token shown once).
 func (a *API) invite(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
@@ -404,7 +404,7 @@ func (a *API) invite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// listInvitations: GET /api/v1/spaces/{space}/invitations → the space's invitations.
+// listInvitations: GET /api/ruche/v1/spaces/{space}/invitations → the space's invitations.
 func (a *API) listInvitations(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -422,7 +422,7 @@ func (a *API) listInvitations(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// revokeInvitation: DELETE /api/v1/spaces/{space}/invitations/{id} → 204.
+// revokeInvitation: DELETE /api/ruche/v1/spaces/{space}/invitations/{id} → 204.
 func (a *API) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
 	by, _, err := viewer(r)
 	if err != nil {
@@ -435,7 +435,7 @@ func (a *API) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// spaceOfInvitation: GET /api/v1/space-invitations/{token} → the space it opens.
+// spaceOfInvitation: GET /api/ruche/v1/space-invitations/{token} → the space it opens.
 func (a *API) spaceOfInvitation(w http.ResponseWriter, r *http.Request) error {
 	sp, err := a.spaces.SpaceOfInvitation(r.Context(), pathVar(r, "token"))
 	if err != nil {
@@ -451,22 +451,22 @@ type followJSON struct {
 	Target *publicAccountJSON `json:"target"`
 }
 
-// followSpace: POST /api/v1/spaces/{space}/follow → the follow (public spaces, without joining).
+// followSpace: POST /api/ruche/v1/spaces/{space}/follow → the follow (public spaces, without joining).
 func (a *API) followSpace(w http.ResponseWriter, r *http.Request) error {
 	return a.follow(w, r, pathVar(r, "space"), true)
 }
 
-// unfollowSpace: DELETE /api/v1/spaces/{space}/follow → 204.
+// unfollowSpace: DELETE /api/ruche/v1/spaces/{space}/follow → 204.
 func (a *API) unfollowSpace(w http.ResponseWriter, r *http.Request) error {
 	return a.unfollow(w, r, pathVar(r, "space"))
 }
 
-// followAccount: POST /api/v1/accounts/{account}/follow → the follow.
+// followAccount: POST /api/ruche/v1/accounts/{account}/follow → the follow.
 func (a *API) followAccount(w http.ResponseWriter, r *http.Request) error {
 	return a.follow(w, r, pathVar(r, "account"), false)
 }
 
-// unfollowAccount: DELETE /api/v1/accounts/{account}/follow → 204.
+// unfollowAccount: DELETE /api/ruche/v1/accounts/{account}/follow → 204.
 func (a *API) unfollowAccount(w http.ResponseWriter, r *http.Request) error {
 	return a.unfollow(w, r, pathVar(r, "account"))
 }

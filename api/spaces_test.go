@@ -20,7 +20,7 @@ import (
 func signIn(t *testing.T, n *nodetest.Node, username string) *http.Client {
 	t.Helper()
 	c := n.Client(t)
-	want(t, post(t, c, n.URL+"/api/v1/auth/login", `{"username":"`+username+`","password":"`+nodetest.Password+`"}`), 200, "")
+	want(t, post(t, c, n.URL+"/api/ruche/v1/auth/login", `{"username":"`+username+`","password":"`+nodetest.Password+`"}`), 200, "")
 	return c
 }
 
@@ -66,7 +66,7 @@ func upload(t *testing.T, c *http.Client, url, name string, content io.Reader) r
 		}
 		pw.CloseWithError(err)
 	}()
-	status, b := raw(t, c, http.MethodPost, url+"/api/v1/media", mw.FormDataContentType(), pr)
+	status, b := raw(t, c, http.MethodPost, url+"/api/ruche/v1/media", mw.FormDataContentType(), pr)
 	out := response{status: status}
 	json.Unmarshal(b, &out.body)
 	return out
@@ -83,7 +83,7 @@ func TestSpacesAPIStory(t *testing.T) {
 		n.Member(t, "bob", spaces.RoleMember)
 		n.Member(t, "carol", spaces.RoleMember)
 		alice, bob, carol, anon := signIn(t, n, "alice"), signIn(t, n, "bob"), signIn(t, n, "carol"), n.Client(t)
-		api := n.URL + "/api/v1"
+		api := n.URL + "/api/ruche/v1"
 
 		want(t, post(t, anon, api+"/spaces", `{"slug":"x","name":"x"}`), 401, "unauthenticated")
 		r := post(t, alice, api+"/spaces", `{"slug":"catering","name":"School <b>catering</b>","languages":["fr","en"],"themes":["catering"],"join_policy":"approval"}`)
@@ -217,7 +217,7 @@ func TestFeedPagesAPI(t *testing.T) {
 		n := nodetest.New(t, d.Dialect())
 		n.Member(t, "alice", spaces.RoleMember)
 		alice := signIn(t, n, "alice")
-		api := n.URL + "/api/v1"
+		api := n.URL + "/api/ruche/v1"
 		want(t, post(t, alice, api+"/spaces", `{"slug":"town","name":"Town","visibility":"members"}`), 201, "")
 		want(t, post(t, alice, api+"/spaces", `{"slug":"square","name":"Square"}`), 201, "")
 		for i := range 7 {

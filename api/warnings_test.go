@@ -16,7 +16,7 @@ func TestPostContentWarning(t *testing.T) {
 		n := nodetest.New(t, d.Dialect())
 		n.Member(t, "alice", spaces.RoleMember)
 		alice, anon := signIn(t, n, "alice"), n.Client(t)
-		api := n.URL + "/api/v1"
+		api := n.URL + "/api/ruche/v1"
 		want(t, post(t, alice, api+"/spaces", `{"slug":"cine","name":"Ciné-club"}`), 201, "")
 
 		warned := func(r response, sensitive bool, text string) {

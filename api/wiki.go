@@ -20,11 +20,11 @@ import (
 // user's text and offers to merge.
 func (a *API) mountWiki(r *mux.Router) {
 	get, post := http.MethodGet, http.MethodPost
-	a.route(r, "/api/v1/spaces/{space}/wiki", methods{get: a.spaceWiki, post: a.createWikiPage})
-	a.route(r, "/api/v1/spaces/{space}/wiki/{page}", methods{get: a.wikiPage, http.MethodPut: a.editWikiPage})
-	a.route(r, "/api/v1/spaces/{space}/wiki/{page}/revisions", methods{get: a.wikiRevisions})
-	a.route(r, "/api/v1/spaces/{space}/wiki/{page}/diff", methods{get: a.wikiDiff})
-	a.route(r, "/api/v1/spaces/{space}/wiki/{page}/restore", methods{post: a.restoreWikiRevision})
+	a.route(r, "/api/ruche/v1/spaces/{space}/wiki", methods{get: a.spaceWiki, post: a.createWikiPage})
+	a.route(r, "/api/ruche/v1/spaces/{space}/wiki/{page}", methods{get: a.wikiPage, http.MethodPut: a.editWikiPage})
+	a.route(r, "/api/ruche/v1/spaces/{space}/wiki/{page}/revisions", methods{get: a.wikiRevisions})
+	a.route(r, "/api/ruche/v1/spaces/{space}/wiki/{page}/diff", methods{get: a.wikiDiff})
+	a.route(r, "/api/ruche/v1/spaces/{space}/wiki/{page}/restore", methods{post: a.restoreWikiRevision})
 }
 
 // wikiJSON is the wiki part of a post of kind page.
@@ -111,7 +111,7 @@ func (a *API) wikiPageOf(v *spaces.WikiView) wikiPageJSON {
 	return j
 }
 
-// spaceWiki: GET /api/v1/spaces/{space}/wiki → the tree of pages.
+// spaceWiki: GET /api/ruche/v1/spaces/{space}/wiki → the tree of pages.
 func (a *API) spaceWiki(w http.ResponseWriter, r *http.Request) error {
 	wiki, err := a.spaces.SpaceWiki(r.Context(), optionalViewer(r), pathVar(r, "space"))
 	if err != nil {
@@ -160,7 +160,7 @@ func (a *API) readWikiInput(w http.ResponseWriter, r *http.Request) (*spaces.Acc
 	return by, in, nil
 }
 
-// createWikiPage: POST /api/v1/spaces/{space}/wiki → 201, the page.
+// createWikiPage: POST /api/ruche/v1/spaces/{space}/wiki → 201, the page.
 func (a *API) createWikiPage(w http.ResponseWriter, r *http.Request) error {
 	by, in, err := a.readWikiInput(w, r)
 	if err != nil {
@@ -183,7 +183,7 @@ func (a *API) writeWikiPage(w http.ResponseWriter, r *http.Request, by *spaces.A
 	return nil
 }
 
-// wikiPage: GET /api/v1/spaces/{space}/wiki/{page}[?revision=n] → the
+// wikiPage: GET /api/ruche/v1/spaces/{space}/wiki/{page}[?revision=n] → the
 // page, at its current revision or revision n.
 func (a *API) wikiPage(w http.ResponseWriter, r *http.Request) error {
 	number := 0
@@ -206,7 +206,7 @@ type conflictJSON struct {
 	Merged *string `json:"merged"`
 }
 
-// editWikiPage: PUT /api/v1/spaces/{space}/wiki/{page} → the page at its
+// editWikiPage: PUT /api/ruche/v1/spaces/{space}/wiki/{page} → the page at its
 // new revision; 409 wiki_conflict when base_revision is not the current
 // one.
 func (a *API) editWikiPage(w http.ResponseWriter, r *http.Request) error {
@@ -240,7 +240,7 @@ func writeConflict(w http.ResponseWriter, err error) error {
 	return nil
 }
 
-// wikiRevisions: GET /api/v1/spaces/{space}/wiki/{page}/revisions →
+// wikiRevisions: GET /api/ruche/v1/spaces/{space}/wiki/{page}/revisions →
 // {"items": the revisions, newest first, without their text}.
 func (a *API) wikiRevisions(w http.ResponseWriter, r *http.Request) error {
 	_, revs, err := a.spaces.WikiHistory(r.Context(), optionalViewer(r), pathVar(r, "space"), pathVar(r, "page"))
@@ -273,7 +273,7 @@ type diffJSON struct {
 
 var opNames = map[diff.Op]string{diff.Equal: "equal", diff.Delete: "delete", diff.Insert: "insert"}
 
-// wikiDiff: GET /api/v1/spaces/{space}/wiki/{page}/diff?from=n[&to=m] →
+// wikiDiff: GET /api/ruche/v1/spaces/{space}/wiki/{page}/diff?from=n[&to=m] →
 // the changes from revision n to m (default: the current one), in hunks.
 func (a *API) wikiDiff(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -305,7 +305,7 @@ func (a *API) wikiDiff(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// restoreWikiRevision: POST /api/v1/spaces/{space}/wiki/{page}/restore
+// restoreWikiRevision: POST /api/ruche/v1/spaces/{space}/wiki/{page}/restore
 // {"revision": n, "base_revision": m} → the page at a new revision copying
 // revision n.
 func (a *API) restoreWikiRevision(w http.ResponseWriter, r *http.Request) error {

@@ -27,7 +27,7 @@ func TestWikiAPI(t *testing.T) {
 			n.Member(t, name, spaces.RoleMember)
 		}
 		alice, bob, eve, anon := signIn(t, n, "alice"), signIn(t, n, "bob"), signIn(t, n, "eve"), n.Client(t)
-		api := n.URL + "/api/v1"
+		api := n.URL + "/api/ruche/v1"
 		want(t, post(t, alice, api+"/spaces", `{"slug":"club","name":"Club"}`), 201, "")
 		want(t, post(t, bob, api+"/spaces/club/membership", ``), 200, "")
 		wiki := api + "/spaces/club/wiki"

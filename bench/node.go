@@ -125,7 +125,7 @@ func signIn(origin, username, password string) (*member, error) {
 	jar, _ := cookiejar.New(nil)
 	m := &member{origin: origin, client: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
 	body := fmt.Sprintf(`{"username":%q,"password":%q}`, username, password)
-	resp, err := m.client.Post(origin+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+	resp, err := m.client.Post(origin+"/api/ruche/v1/auth/login", "application/json", strings.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

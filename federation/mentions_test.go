@@ -256,8 +256,8 @@ func TestFollowByHandle(t *testing.T) {
 			}
 			return out
 		}
-		apiCall(a.URL+"/api/v1/auth/login", `{"username":"alice","password":"`+nodetest.Password+`"}`)
-		follow := apiCall(a.URL+"/api/v1/accounts/mallory@"+host(b)+"/follow", `{}`)
+		apiCall(a.URL+"/api/ruche/v1/auth/login", `{"username":"alice","password":"`+nodetest.Password+`"}`)
+		follow := apiCall(a.URL+"/api/ruche/v1/accounts/mallory@"+host(b)+"/follow", `{}`)
 		if follow["state"] != spaces.FollowStatePending {
 			t.Fatalf("the follow of a locked remote account: %v", follow)
 		}

@@ -211,7 +211,7 @@ func (s *Service) ResetPassword(ctx context.Context, by *Account, username, newP
 }
 
 // setPassword checks and stores a new password, then ends every session of the
-// member but keepSession and voids their unused reset links. guard, if not nil,
+// member but keepSession, revokes the tokens they gave apps, and voids their unused reset links. guard, if not nil,
 // runs first in the same transaction: an error from it changes nothing.
 func (s *Service) setPassword(ctx context.Context, a *Account, password, keepSession string, guard func(tx *db.DB) error) error {
 	if err := checkPassword(password, a.Username); err != nil {
@@ -233,6 +233,9 @@ func (s *Service) setPassword(ctx context.Context, a *Account, password, keepSes
 		u := *a.User
 		u.PasswordHash, u.UpdatedAt = hash, s.now()
 		if err := tx.UpdateUser(ctx, &u, "password_hash", "updated_at"); err != nil {
+			return err
+		}
+		if err := tx.DeleteOAuthTokens(ctx, a.ID); err != nil { // apps signed in with the old password too
 			return err
 		}
 		return tx.DeleteSessions(ctx, a.ID, keepSession)

@@ -58,7 +58,7 @@ func TestDatabaseDown(t *testing.T) {
 	if p.header.Get("Retry-After") == "" {
 		t.Error("no Retry-After on the page")
 	}
-	p = b.get("/api/v1/me")
+	p = b.get("/api/ruche/v1/me")
 	var body struct{ Error string }
 	if err := json.Unmarshal([]byte(p.body), &body); err != nil || p.status != http.StatusServiceUnavailable ||
 		body.Error != "database_unavailable" || p.header.Get("Retry-After") == "" {

@@ -260,7 +260,7 @@ func TestNotFoundAndAPI(t *testing.T) {
 		t.Fatal("404 is not a page")
 	}
 	// The API keeps its JSON 404, health checks their own answers.
-	p = b.get("/api/v1/nope")
+	p = b.get("/api/ruche/v1/nope")
 	if p.status != http.StatusNotFound || !strings.HasPrefix(p.header.Get("Content-Type"), "application/json") {
 		t.Fatalf("api 404: %d %s", p.status, p.header.Get("Content-Type"))
 	}

@@ -113,7 +113,7 @@ func TestServeEndToEnd(t *testing.T) {
 				t.Fatalf("duplicate username: exit %d: %s", code, errOut)
 			}
 
-			res, err := http.Post(base+"/api/v1/auth/login", "application/json",
+			res, err := http.Post(base+"/api/ruche/v1/auth/login", "application/json",
 				strings.NewReader(`{"username":"node_admin","password":"correct horse battery"}`))
 			if err != nil {
 				t.Fatal(err)
