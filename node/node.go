@@ -23,9 +23,11 @@ import (
 	"github.com/ruche-social/ruche/config"
 	"github.com/ruche-social/ruche/db"
 	"github.com/ruche-social/ruche/federation"
+	"github.com/ruche-social/ruche/internal/buildinfo"
 	"github.com/ruche-social/ruche/internal/httpx"
 	"github.com/ruche-social/ruche/internal/mail"
 	"github.com/ruche-social/ruche/internal/metrics"
+	"github.com/ruche-social/ruche/mastodon"
 	"github.com/ruche-social/ruche/spaces"
 	"github.com/ruche-social/ruche/web"
 )
@@ -190,6 +192,13 @@ func (n *Node) routes() (http.Handler, error) {
 	r.HandleFunc("/healthz", n.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", n.readyz).Methods(http.MethodGet, http.MethodHead)
 	api.New(n.Spaces, n.Config.Secure(), proxies).Mount(r)
+	apps, err := mastodon.New(mastodon.Options{
+		Spaces: n.Spaces, Origin: n.Config.Origin(), TrustedProxies: proxies, Version: buildinfo.Version(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	apps.Mount(r)
 	n.Federation.Mount(r)
 	opts := web.Options{PublicURL: n.Config.Origin(), TrustedProxies: proxies}
 	if n.Config.Mail.SMTPURL != "" {
@@ -205,7 +214,12 @@ func (n *Node) routes() (http.Handler, error) {
 
 	var h http.Handler = r
 	h = securityHeaders(h)
-	h = http.NewCrossOriginProtection().Handler(h)
+	cop := http.NewCrossOriginProtection()
+	for _, p := range mastodon.Prefixes {
+		// Bearer tokens only: no cookie for another site's page to ride on.
+		cop.AddInsecureBypassPattern(p)
+	}
+	h = cop.Handler(h)
 	return httpx.Observe(n.Log, h), nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
@@ -167,4 +168,13 @@ func SessionToken(r *http.Request) string {
 		return c.Value
 	}
 	return ""
+}
+
+// WriteJSON writes v as a JSON answer that no cache keeps: API answers are
+// for the one who asked.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
 }
