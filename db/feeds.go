@@ -24,6 +24,7 @@ type Feed struct {
 	ThreadID string // the comments of a thread, oldest first
 
 	Before string // cursor: the last id of the previous page
+	Since  string // only posts newer than this id (clients refreshing)
 	After  string // cursor for threads: the last id of the previous page
 	Limit  int
 }
@@ -55,6 +56,9 @@ func (d *DB) feedQuery(ctx context.Context, out *[]*Post, f Feed, ids []string) 
 	q = q.Where("post.in_reply_to_id IS NULL").OrderExpr("post.id DESC")
 	if f.Before != "" {
 		q = q.Where("post.id < ?", f.Before)
+	}
+	if f.Since != "" {
+		q = q.Where("post.id > ?", f.Since)
 	}
 	if f.SpaceID != "" {
 		q = q.Where("post.space_id = ?", f.SpaceID)

@@ -23,7 +23,7 @@ func (d *DB) listHome(ctx context.Context, f Feed) ([]*Post, error) {
 	if err != nil {
 		return nil, err
 	}
-	return inRounds(f.Before, f.Limit, f.Limit,
+	return inRounds(f.Before, f.Since, f.Limit, f.Limit,
 		func(before string, n int) ([]string, error) {
 			return d.homeCandidates(ctx, spaceIDs, authorIDs, before, n)
 		},
@@ -37,7 +37,7 @@ func (d *DB) listHome(ctx context.Context, f Feed) ([]*Post, error) {
 }
 
 // inRounds fills a page of at most limit posts, newest first, below the
-// cursor before, in rounds whose cost is bounded: candidates returns the ids
+// cursor before (and above since, when not empty), in rounds whose cost is bounded: candidates returns the ids
 // of the newest n posts below a cursor that may belong in the page (a
 // superset of its posts in that range), newest first; page loads, newest
 // first, at most limit of the posts with those ids that the page holds — by
@@ -45,7 +45,7 @@ func (d *DB) listHome(ctx context.Context, f Feed) ([]*Post, error) {
 // less than the page while there may be more candidates (some were not
 // visible), the next starts below the oldest candidate, so the result is
 // exactly what the page's query alone would select.
-func inRounds(before string, limit, n int, candidates func(before string, n int) ([]string, error),
+func inRounds(before, since string, limit, n int, candidates func(before string, n int) ([]string, error),
 	page func(ids []string, limit int) ([]*Post, error)) ([]*Post, error) {
 	var out []*Post
 	for len(out) < limit {
@@ -58,8 +58,8 @@ func inRounds(before string, limit, n int, candidates func(before string, n int)
 			return nil, err
 		}
 		out = append(out, got...)
-		if len(ids) < n {
-			break // no candidate is left below these
+		if len(ids) < n || (since != "" && ids[len(ids)-1] <= since) {
+			break // no candidate is left below these, or none above since
 		}
 		before = ids[len(ids)-1]
 	}

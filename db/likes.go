@@ -82,3 +82,12 @@ func (d *DB) setURI(ctx context.Context, model any, id, uri string) error {
 	_, err := d.q(ctx).NewUpdate().Model(model).Set("uri = ?", uri).Where("id = ?", id).Exec(ctx)
 	return wrap(err, "set uri")
 }
+
+// Likers lists the accounts that like a post, the latest first.
+func (d *DB) Likers(ctx context.Context, postID string, limit int) ([]*Account, error) {
+	var out []*Account
+	err := d.q(ctx).NewSelect().Model(&out).
+		Join("JOIN likes AS l ON l.account_id = account.id").
+		Where("l.post_id = ?", postID).OrderExpr("l.created_at DESC").Limit(int64(limit)).Scan(ctx)
+	return out, wrap(err, "likers")
+}

@@ -121,7 +121,7 @@ func (d *DB) SearchPosts(ctx context.Context, sq SearchQuery) ([]*Post, error) {
 	if d.dialect == SQLite {
 		return d.searchPostsSQLite(ctx, sq)
 	}
-	return inRounds(sq.Before, sq.Limit, searchRound,
+	return inRounds(sq.Before, "", sq.Limit, searchRound,
 		func(before string, n int) ([]string, error) {
 			return d.matchingPosts(ctx, sq, before, n)
 		},

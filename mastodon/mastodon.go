@@ -59,6 +59,11 @@ var Prefixes = []string{"/api/v1/", "/api/v2/", "/oauth/token", "/oauth/revoke",
 // answer Mastodon's JSON 404.
 func (m *API) Mount(r *mux.Router) {
 	r.Methods(http.MethodOptions).MatcherFunc(ownPath).HandlerFunc(preflight)
+	m.mountInstance(r)
+	m.mountAccounts(r)
+	m.mountStatuses(r)
+	m.mountTimelines(r)
+	m.mountNotifications(r)
 	for _, p := range []string{"/api/v1/", "/api/v2/"} {
 		defer r.PathPrefix(p).Handler(m.handle(public, func(w http.ResponseWriter, r *http.Request) error {
 			return errStatus(http.StatusNotFound, "Record not found")

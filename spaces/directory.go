@@ -161,7 +161,7 @@ func (s *Service) SpaceArticles(ctx context.Context, viewer *Account, handle, th
 	if err != nil {
 		return nil, err
 	}
-	f := db.Feed{SpaceID: sp.AccountID, Articles: true, Before: p.Before, Limit: p.Limit}
+	f := db.Feed{SpaceID: sp.AccountID, Articles: true, Before: p.Before, Since: p.Since, Limit: p.Limit}
 	if theme != "" {
 		if f.Theme = normalizeTag(theme); f.Theme == "" {
 			return nil, invalid("theme", "theme_invalid", "a theme has 1 to 50 letters, digits, _ or -")

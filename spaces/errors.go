@@ -154,3 +154,12 @@ func AsError(err error) *Error {
 	}
 	return &Error{Kind: KindInternal, Code: "internal", Message: "something went wrong on our side", Err: err}
 }
+
+// CodeOf is the stable code of a domain error ("" for none).
+func CodeOf(err error) string {
+	var de *Error
+	if errors.As(err, &de) {
+		return de.Code
+	}
+	return ""
+}

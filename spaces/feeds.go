@@ -10,7 +10,8 @@ import (
 // Page selects a page of a feed: newest first, Before is the id of the last
 // post of the previous page ("" for the first page).
 type Page struct {
-	Before string
+	Before string // the posts older than this id
+	Since  string // the posts newer than this id
 	Limit  int
 }
 
@@ -80,7 +81,7 @@ func (s *Service) HomeFeed(ctx context.Context, viewer *Account, p Page) ([]*Pos
 	if !canAct(viewer) {
 		return nil, errUnauthenticated
 	}
-	return s.feed(ctx, viewer, db.Feed{HomeOf: viewer.ID, Before: p.Before, Limit: p.Limit})
+	return s.feed(ctx, viewer, db.Feed{HomeOf: viewer.ID, Before: p.Before, Since: p.Since, Limit: p.Limit})
 }
 
 // SpaceFeed is a space's top-level posts that viewer may see.
@@ -89,7 +90,7 @@ func (s *Service) SpaceFeed(ctx context.Context, viewer *Account, handle string,
 	if err != nil {
 		return nil, err
 	}
-	return s.feed(ctx, viewer, db.Feed{SpaceID: sp.AccountID, Before: p.Before, Limit: p.Limit})
+	return s.feed(ctx, viewer, db.Feed{SpaceID: sp.AccountID, Before: p.Before, Since: p.Since, Limit: p.Limit})
 }
 
 // PinnedPosts lists a space's pinned posts that viewer may see.
@@ -132,20 +133,20 @@ func (s *Service) ProfileFeed(ctx context.Context, viewer *Account, handle strin
 	if a.Type != TypePerson || a.Status != StatusActive {
 		return nil, errAccountHandle
 	}
-	return s.feed(ctx, viewer, db.Feed{AuthorID: a.ID, Before: p.Before, Limit: p.Limit})
+	return s.feed(ctx, viewer, db.Feed{AuthorID: a.ID, Before: p.Before, Since: p.Since, Limit: p.Limit})
 }
 
 // PublicFeed is the node-wide feed: public top-level posts, only those
 // written on this node when local is set. Members-only and network posts are
 // never in it, whoever reads.
 func (s *Service) PublicFeed(ctx context.Context, viewer *Account, local bool, p Page) ([]*Post, error) {
-	return s.feed(ctx, viewer, db.Feed{Public: true, Local: local, Before: p.Before, Limit: p.Limit})
+	return s.feed(ctx, viewer, db.Feed{Public: true, Local: local, Before: p.Before, Since: p.Since, Limit: p.Limit})
 }
 
 // ArticlesFeed is the best-practice feed: articles viewer may see, filtered by
 // theme and by language (articles written in or translated to it).
 func (s *Service) ArticlesFeed(ctx context.Context, viewer *Account, theme, language string, p Page) ([]*Post, error) {
-	f := db.Feed{Articles: true, Before: p.Before, Limit: p.Limit}
+	f := db.Feed{Articles: true, Before: p.Before, Since: p.Since, Limit: p.Limit}
 	if theme != "" {
 		if f.Theme = normalizeTag(theme); f.Theme == "" {
 			return nil, invalid("theme", "theme_invalid", "a theme has 1 to 50 letters, digits, _ or -")
@@ -168,4 +169,28 @@ func (s *Service) Comments(ctx context.Context, viewer *Account, postID, after s
 		return nil, internal("comments", err)
 	}
 	return s.feed(ctx, viewer, db.Feed{ThreadID: root.ThreadID, After: after, Limit: limit})
+}
+
+// maxThread bounds the comments Thread returns: a thread longer than that
+// is read page by page with Comments.
+const maxThread = 500
+
+// Thread returns the comments of the thread rooted at rootID that viewer may
+// see, oldest first (at most maxThread), for clients that lay a thread out
+// themselves.
+func (s *Service) Thread(ctx context.Context, viewer *Account, rootID string) ([]*Post, error) {
+	var out []*Post
+	after := ""
+	for len(out) < maxThread {
+		page, err := s.Comments(ctx, viewer, rootID, after, maxPage)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < maxPage {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	return out, nil
 }

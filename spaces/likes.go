@@ -92,3 +92,15 @@ func (s *Service) LikedAmong(ctx context.Context, viewer *Account, posts []*Post
 	}
 	return out, nil
 }
+
+// Likers lists who like a post viewer may see (at most maxPage, the latest).
+func (s *Service) Likers(ctx context.Context, viewer *Account, postID string) ([]*Account, error) {
+	if _, err := s.visiblePost(ctx, s.db, viewer, postID, s.db.VisiblePost); err != nil {
+		return nil, err
+	}
+	out, err := s.db.Likers(ctx, postID, maxPage)
+	if err != nil {
+		return nil, internal("likers", err)
+	}
+	return out, nil
+}

@@ -499,7 +499,22 @@ func (s *Service) Account(ctx context.Context, viewer *Account, handle string, s
 	if err != nil {
 		return nil, err
 	}
-	if a.Status != StatusActive {
+	return s.visibleAccount(ctx, viewer, a, space)
+}
+
+// AccountByID finds an active account by id, as Account does by handle.
+func (s *Service) AccountByID(ctx context.Context, viewer *Account, id string) (*Account, error) {
+	a, err := s.db.AccountByID(ctx, id)
+	if err != nil {
+		return nil, notFoundOr("account by id", err, errAccountHandle)
+	}
+	return s.visibleAccount(ctx, viewer, a, false)
+}
+
+// visibleAccount returns a if it is active and, for a space (or when space is
+// set, which only a space meets), one viewer may see.
+func (s *Service) visibleAccount(ctx context.Context, viewer, a *Account, space bool) (*Account, error) {
+	if a.Status != StatusActive || !a.DeletedAt.IsZero() {
 		return nil, errAccountHandle
 	}
 	if a.Type == TypeGroup || space {

@@ -3,6 +3,7 @@ package spaces
 import (
 	"context"
 	"errors"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -814,4 +815,31 @@ func mentions(p *Post, accountID string) bool {
 		}
 	}
 	return false
+}
+
+// MentionedSpace returns the handle of the first space body mentions in which
+// by may start a post, or "" when it mentions none: clients of the Mastodon
+// API post in a space by mentioning it, as on group servers.
+func (s *Service) MentionedSpace(ctx context.Context, by *Account, body string) (string, error) {
+	own := ""
+	if u, err := url.Parse(s.opts.PublicURL); err == nil {
+		own = u.Host
+	}
+	for _, m := range mentionPattern.FindAllStringSubmatch(body, -1) {
+		h := handle{Username: m[2], Domain: strings.ToLower(strings.TrimPrefix(m[3], "@"))}
+		if h.Domain == own {
+			h.Domain = ""
+		}
+		sp, err := findSpace(ctx, s.db, h.String())
+		if err != nil {
+			continue
+		}
+		switch err := s.mayWrite(ctx, s.db, by, sp, true); {
+		case err == nil:
+			return h.String(), nil
+		case KindOf(err) == KindInternal || KindOf(err) == KindUnavailable:
+			return "", internal("mentioned space", err)
+		}
+	}
+	return "", nil
 }
