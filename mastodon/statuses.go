@@ -166,6 +166,8 @@ func (m *API) mountStatuses(r *mux.Router) {
 	m.route(r, http.MethodPost, "/api/v1/statuses/{id}/unfavourite", scope("write:favourites"), m.unfavourite)
 	m.route(r, http.MethodGet, "/api/v1/statuses/{id}/favourited_by", public, m.favouritedBy)
 	m.route(r, http.MethodGet, "/api/v1/statuses/{id}/reblogged_by", public, m.emptyAccounts)
+	m.route(r, http.MethodPost, "/api/v1/statuses/{id}/reblog", scope("write:statuses"), m.noBoosts)
+	m.route(r, http.MethodPost, "/api/v1/statuses/{id}/unreblog", scope("write:statuses"), m.noBoosts)
 	m.route(r, http.MethodPost, "/api/v1/polls/{id}/votes", scope("write:statuses"), m.vote)
 	m.route(r, http.MethodGet, "/api/v1/polls/{id}", public, m.getPoll)
 }
@@ -406,6 +408,12 @@ func (m *API) favouritedBy(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, out)
 	return nil
+}
+
+// noBoosts answers a boost: Ruche has none (a post reaches a space's members
+// and followers through the space), so the app shows the refusal.
+func (m *API) noBoosts(w http.ResponseWriter, r *http.Request) error {
+	return errStatus(http.StatusUnprocessableEntity, "Boosts are not available on this server: share the post's link in a space instead")
 }
 
 // emptyAccounts answers lists Ruche has no equivalent of (boosts).

@@ -82,11 +82,42 @@ func (m *API) timeline(w http.ResponseWriter, r *http.Request, feed func(spaces.
 	if err != nil {
 		return err
 	}
-	posts, err := feed(pg)
+	var posts []*spaces.Post
+	if min := p.get("min_id"); min != "" && p.get("since_id") == "" {
+		posts, err = pageAbove(feed, pg)
+	} else {
+		posts, err = feed(pg)
+	}
 	if err != nil {
 		return err
 	}
 	return m.writeStatuses(w, r, posts)
+}
+
+// maxCatchUp bounds the pages pageAbove reads.
+const maxCatchUp = 50
+
+// pageAbove is min_id's page: the posts just newer than pg.Since, newest
+// first (since_id gives the newest ones instead). Feeds read newest first,
+// so it walks down from the newest to the cursor, keeping the last page: an
+// app catching up gets every post in order, without a gap.
+func pageAbove(feed func(spaces.Page) ([]*spaces.Post, error), pg spaces.Page) ([]*spaces.Post, error) {
+	var window []*spaces.Post
+	for range maxCatchUp {
+		posts, err := feed(pg)
+		if err != nil {
+			return nil, err
+		}
+		window = append(window, posts...)
+		if len(window) > pg.Limit {
+			window = window[len(window)-pg.Limit:]
+		}
+		if len(posts) < pg.Limit {
+			break
+		}
+		pg.Before = posts[len(posts)-1].ID
+	}
+	return window, nil
 }
 
 // joinedSpaces are the spaces the member belongs to: their lists.
