@@ -41,7 +41,7 @@ func TestPagination(t *testing.T) {
 		same(page("limit=2&since_id="+ids[1]), ids[6], ids[5])
 		same(page("limit=2&min_id="+ids[1]), ids[3], ids[2])
 		same(page("limit=3&min_id="+ids[4]), ids[6], ids[5])
-		same(page("limit=3&min_id="+ids[6]))
+		same(page("limit=3&min_id=" + ids[6]))
 
 		// The Link header leads from one page to the next.
 		res := a.must(a.get("/api/v1/timelines/home?limit=3"), 200)
