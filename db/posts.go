@@ -298,3 +298,27 @@ func (d *DB) CountLocalPosts(ctx context.Context) (int, error) {
 	n, err := d.q(ctx).NewSelect().Model((*Post)(nil)).Where("local").Where("deleted_at IS NULL").Count(ctx)
 	return int(n), wrap(err, "count local posts")
 }
+
+// PostStats are the posts of an account (or a space) a reader may see: how
+// many, and when the last was written.
+type PostStats struct {
+	Count int
+	Last  time.Time
+}
+
+// AccountPostStats counts the posts and comments accountID wrote, or (space)
+// those in the space accountID, that r may see.
+func (d *DB) AccountPostStats(ctx context.Context, r Reader, accountID string, space bool) (PostStats, error) {
+	column := "post.account_id"
+	if space {
+		column = "post.space_id"
+	}
+	var out struct {
+		N    int
+		Last time.Time `bun:",nullzero"`
+	}
+	q := d.q(ctx).NewSelect().Model((*Post)(nil)).ColumnExpr("count(*) AS n, max(post.created_at) AS last").
+		Where("? = ?", bun.Ident(column), accountID)
+	err := visiblePosts(q, r).Scan(ctx, &out)
+	return PostStats{Count: out.N, Last: out.Last}, wrap(err, "account post stats")
+}

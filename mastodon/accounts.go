@@ -31,7 +31,7 @@ func (m *API) verifyCredentials(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *API) writeSelf(w http.ResponseWriter, r *http.Request, a *spaces.Account) error {
-	out, err := m.accountFull(r.Context(), a)
+	out, err := m.accountFull(r.Context(), viewer(r), a)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (m *API) getAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *API) writeAccount(w http.ResponseWriter, r *http.Request, a *spaces.Account) error {
-	out, err := m.accountFull(r.Context(), a)
+	out, err := m.accountFull(r.Context(), viewer(r), a)
 	if err != nil {
 		return err
 	}

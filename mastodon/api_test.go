@@ -233,6 +233,9 @@ func TestClientAPI(t *testing.T) {
 			t.Fatalf("status with media: %v", pic)
 		}
 		mine := anon.must(anon.get("/api/v1/accounts/"+me["id"].(string)+"/statuses"), 200).list(t)
+		if prof := anon.must(anon.get("/api/v1/accounts/"+me["id"].(string)), 200).object(t); prof["statuses_count"].(float64) != 2 || prof["last_status_at"] == nil {
+			t.Fatalf("profile counts: %v", prof)
+		}
 		if len(mine) != 2 || mine[0]["id"] != pic["id"] { // her posts in spaces too, as on her web profile
 			t.Fatalf("profile statuses: %v", mine)
 		}

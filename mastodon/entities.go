@@ -237,14 +237,23 @@ func (m *API) account(a *spaces.Account) *Account {
 	}
 }
 
-// accountFull is account with its followers, following and statuses counts.
-func (m *API) accountFull(ctx context.Context, a *spaces.Account) (*Account, error) {
+// accountFull is account with its followers and following counts, and the
+// count of its statuses viewer may see.
+func (m *API) accountFull(ctx context.Context, viewer, a *spaces.Account) (*Account, error) {
 	out := m.account(a)
 	followers, following, err := m.spaces.FollowCounts(ctx, a)
 	if err != nil {
 		return nil, err
 	}
-	out.FollowersCount, out.FollowingCount = followers, following
+	stats, err := m.spaces.PostStats(ctx, viewer, a)
+	if err != nil {
+		return nil, err
+	}
+	out.FollowersCount, out.FollowingCount, out.StatusesCount = followers, following, stats.Count
+	if !stats.Last.IsZero() {
+		day := stats.Last.UTC().Format("2006-01-02")
+		out.LastStatusAt = &day
+	}
 	return out, nil
 }
 

@@ -194,3 +194,12 @@ func (s *Service) Thread(ctx context.Context, viewer *Account, rootID string) ([
 	}
 	return out, nil
 }
+
+// PostStats counts the posts of an account, or of a space, that viewer may see.
+func (s *Service) PostStats(ctx context.Context, viewer, a *Account) (db.PostStats, error) {
+	out, err := s.db.AccountPostStats(ctx, s.Reader(viewer), a.ID, a.Type == TypeGroup)
+	if err != nil {
+		return out, internal("post stats", err)
+	}
+	return out, nil
+}
