@@ -126,6 +126,11 @@ func TestClientAPI(t *testing.T) {
 		if me["username"] != "alice" || me["acct"] != "alice" || me["source"] == nil {
 			t.Fatalf("verify_credentials: %v", me)
 		}
+		for _, img := range []string{me["avatar"].(string), me["header"].(string)} {
+			if res := anon.get(strings.TrimPrefix(img, n.URL)); res.status != 200 || res.header.Get("Content-Type") != "image/png" {
+				t.Fatalf("%s: %d %s", img, res.status, res.header.Get("Content-Type")) // apps show PNG, not SVG
+			}
+		}
 		anon.must(anon.get("/api/v1/accounts/verify_credentials"), 401)
 		a.must(anon.do("GET", "/api/v1/accounts/verify_credentials", "", nil, "Authorization", "Bearer forged"), 401)
 		inst := anon.must(anon.get("/api/v2/instance"), 200).object(t)

@@ -201,9 +201,6 @@ func (m *API) accountURI(a *spaces.Account) string {
 	return m.origin + "/users/" + url.PathEscape(a.Username)
 }
 
-// defaultAvatar is shown for accounts without a picture: the node's icon.
-const defaultAvatar = "/static/icon.svg"
-
 func (m *API) avatar(a *spaces.Account) string {
 	switch {
 	case a.AvatarID != "":
@@ -211,7 +208,7 @@ func (m *API) avatar(a *spaces.Account) string {
 	case a.IconURL != "":
 		return a.IconURL
 	}
-	return m.origin + defaultAvatar
+	return m.defaultAvatar
 }
 
 // account maps an account without its counts (lists of statuses do not need
@@ -232,7 +229,7 @@ func (m *API) account(a *spaces.Account) *Account {
 		Discoverable: true, Group: a.Type == spaces.TypeGroup,
 		CreatedAt: timeJSON(a.CreatedAt.Truncate(24 * time.Hour)), Note: note,
 		URL: m.accountURL(a), URI: m.accountURI(a),
-		Avatar: av, AvatarStatic: av, Header: m.origin + "/static/header.png", HeaderStatic: m.origin + "/static/header.png",
+		Avatar: av, AvatarStatic: av, Header: m.defaultHeader, HeaderStatic: m.defaultHeader,
 		Emojis: []any{}, Fields: []any{},
 	}
 }

@@ -74,7 +74,7 @@ func (m *API) instanceV1(w http.ResponseWriter, r *http.Request) error {
 		"uri": m.domain, "title": ns.Name, "short_description": ns.Description, "description": ns.Description,
 		"email": "", "version": "4.3.0 (compatible; Ruche " + m.version + ")",
 		"urls":      map[string]any{"streaming_api": m.wsOrigin()},
-		"thumbnail": m.origin + defaultAvatar, "languages": []string{ns.DefaultLocale},
+		"thumbnail": m.defaultAvatar, "languages": []string{ns.DefaultLocale},
 		"registrations": ns.Registrations == spaces.RegistrationsOpen, "approval_required": false, "invites_enabled": ns.Registrations == spaces.RegistrationsInvite,
 		"configuration": m.configuration(), "contact_account": nil, "rules": []any{},
 	})
@@ -90,7 +90,7 @@ func (m *API) instanceV2(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, map[string]any{
 		"domain": m.domain, "title": ns.Name, "version": "4.3.0 (compatible; Ruche " + m.version + ")",
 		"source_url": "https://github.com/ruche-social/ruche", "description": ns.Description,
-		"thumbnail": map[string]any{"url": m.origin + defaultAvatar},
+		"thumbnail": map[string]any{"url": m.defaultAvatar},
 		"languages": []string{"fr", "en", "de"}, "configuration": m.configuration(),
 		"registrations": map[string]any{"enabled": ns.Registrations == spaces.RegistrationsOpen, "approval_required": false, "message": nil},
 		"contact":       map[string]any{"email": "", "account": nil},

@@ -32,6 +32,8 @@ type Options struct {
 	Origin         string // the node's public address, https://example.org
 	TrustedProxies []netip.Prefix
 	Version        string // Ruche's version, shown in /api/v1/instance
+	// StaticURL gives the path of one of the web door's static files.
+	StaticURL func(name string) (string, error)
 }
 
 // API serves the Mastodon client API.
@@ -41,6 +43,8 @@ type API struct {
 	domain  string
 	proxies []netip.Prefix
 	version string
+	// The images shown for accounts without their own.
+	defaultAvatar, defaultHeader string
 }
 
 // New returns the API.
@@ -49,7 +53,15 @@ func New(o Options) (*API, error) {
 	if err != nil || u.Host == "" {
 		return nil, errors.New("mastodon: the node's public address is needed")
 	}
-	return &API{spaces: o.Spaces, origin: strings.TrimRight(o.Origin, "/"), domain: u.Host, proxies: o.TrustedProxies, version: o.Version}, nil
+	m := &API{spaces: o.Spaces, origin: strings.TrimRight(o.Origin, "/"), domain: u.Host, proxies: o.TrustedProxies, version: o.Version}
+	if m.defaultAvatar, err = o.StaticURL("avatar.png"); err != nil {
+		return nil, err
+	}
+	if m.defaultHeader, err = o.StaticURL("header.png"); err != nil {
+		return nil, err
+	}
+	m.defaultAvatar, m.defaultHeader = m.origin+m.defaultAvatar, m.origin+m.defaultHeader
+	return m, nil
 }
 
 // Prefixes are the paths the API claims, open to cross-origin requests.

@@ -192,13 +192,6 @@ func (n *Node) routes() (http.Handler, error) {
 	r.HandleFunc("/healthz", n.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", n.readyz).Methods(http.MethodGet, http.MethodHead)
 	api.New(n.Spaces, n.Config.Secure(), proxies).Mount(r)
-	apps, err := mastodon.New(mastodon.Options{
-		Spaces: n.Spaces, Origin: n.Config.Origin(), TrustedProxies: proxies, Version: buildinfo.Version(),
-	})
-	if err != nil {
-		return nil, err
-	}
-	apps.Mount(r)
 	n.Federation.Mount(r)
 	opts := web.Options{PublicURL: n.Config.Origin(), TrustedProxies: proxies}
 	if n.Config.Mail.SMTPURL != "" {
@@ -210,6 +203,14 @@ func (n *Node) routes() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	apps, err := mastodon.New(mastodon.Options{
+		Spaces: n.Spaces, Origin: n.Config.Origin(), TrustedProxies: proxies, Version: buildinfo.Version(),
+		StaticURL: ui.StaticURL,
+	})
+	if err != nil {
+		return nil, err
+	}
+	apps.Mount(r)
 	ui.Mount(r) // last: the web door answers every path no other door claims
 
 	var h http.Handler = r

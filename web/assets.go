@@ -77,3 +77,8 @@ func (a *assets) serve(rw http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(rw, r, "", time.Time{}, bytes.NewReader(f.body))
 }
+
+// StaticURL is the address (path, fingerprinted) of a static file, for the
+// other doors that show the node's images (the Mastodon API's default
+// avatar and header).
+func (w *Web) StaticURL(name string) (string, error) { return w.assets.url(name) }
