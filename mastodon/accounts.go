@@ -13,6 +13,7 @@ func (m *API) mountAccounts(r *mux.Router) {
 	m.route(r, http.MethodPatch, "/api/v1/accounts/update_credentials", scope("write:accounts"), m.updateCredentials)
 	m.route(r, http.MethodGet, "/api/v1/accounts/relationships", scope("read:follows"), m.relationships)
 	m.route(r, http.MethodGet, "/api/v1/accounts/lookup", public, m.lookup)
+	m.route(r, http.MethodGet, "/api/v1/accounts/search", scope("read:accounts"), m.searchAccounts)
 	m.route(r, http.MethodGet, "/api/v1/accounts/{id}", public, m.getAccount)
 	m.route(r, http.MethodGet, "/api/v1/accounts/{id}/statuses", public, m.accountStatuses)
 	m.route(r, http.MethodGet, "/api/v1/accounts/{id}/followers", public, m.followers)
@@ -46,13 +47,26 @@ func (m *API) writeSelf(w http.ResponseWriter, r *http.Request, a *spaces.Accoun
 }
 
 // updateCredentials: PATCH /api/v1/accounts/update_credentials
-// (display_name, note, locked, source[language]).
+// (display_name, note, locked, source[language], avatar as a file).
 func (m *API) updateCredentials(w http.ResponseWriter, r *http.Request) error {
-	p, err := readParams(w, r)
+	p, err := readParamsLimit(w, r, maxAvatarBody)
 	if err != nil {
 		return err
 	}
 	var in spaces.ProfileUpdate
+	if r.MultipartForm != nil && len(r.MultipartForm.File["avatar"]) > 0 {
+		fh := r.MultipartForm.File["avatar"][0]
+		f, err := fh.Open()
+		if err != nil {
+			return errStatus(http.StatusBadRequest, "The avatar could not be read")
+		}
+		defer f.Close()
+		media, err := m.spaces.UploadMedia(r.Context(), viewer(r), f, fh.Filename, "")
+		if err != nil {
+			return err
+		}
+		in.AvatarID = &media.ID
+	}
 	opt := func(key string) *string {
 		if !p.has(key) {
 			return nil
@@ -79,6 +93,29 @@ func (m *API) lookup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return m.writeAccount(w, r, a)
+}
+
+// searchAccounts: GET /api/v1/accounts/search?q → accounts and spaces, for
+// the apps' completion of mentions.
+func (m *API) searchAccounts(w http.ResponseWriter, r *http.Request) error {
+	p, err := readParams(w, r)
+	if err != nil {
+		return err
+	}
+	limit, err := limitOf(p)
+	if err != nil {
+		return err
+	}
+	res, err := m.spaces.Search(r.Context(), viewer(r), p.get("q"), spaces.SearchAccounts, spaces.Page{Limit: limit})
+	if err != nil {
+		return err
+	}
+	out := []*Account{}
+	for _, a := range res.Accounts {
+		out = append(out, m.account(a))
+	}
+	writeJSON(w, out)
+	return nil
 }
 
 func (m *API) getAccount(w http.ResponseWriter, r *http.Request) error {

@@ -42,6 +42,8 @@ func (m *API) mountNotifications(r *mux.Router) {
 	m.route(r, http.MethodPost, "/api/v1/markers", scope("write:statuses"), m.setMarkers)
 	m.route(r, http.MethodPost, "/api/v2/media", scope("write:media"), m.upload)
 	m.route(r, http.MethodPost, "/api/v1/media", scope("write:media"), m.upload)
+	m.route(r, http.MethodGet, "/api/v1/media/{id}", scope("write:media"), m.getMedia)
+	m.route(r, http.MethodPut, "/api/v1/media/{id}", scope("write:media"), m.describeMedia)
 	m.route(r, http.MethodGet, "/api/v2/search", public, m.search)
 }
 
@@ -190,6 +192,30 @@ func (m *API) upload(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer f.Close()
 	media, err := m.spaces.UploadMedia(r.Context(), viewer(r), io.Reader(f), hdr.Filename, r.FormValue("description"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, m.attachment(media))
+	return nil
+}
+
+// getMedia: GET /api/v1/media/:id → the attachment (ready at once).
+func (m *API) getMedia(w http.ResponseWriter, r *http.Request) error {
+	media, err := m.spaces.OwnMedia(r.Context(), viewer(r), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	writeJSON(w, m.attachment(media))
+	return nil
+}
+
+// describeMedia: PUT /api/v1/media/:id {description}.
+func (m *API) describeMedia(w http.ResponseWriter, r *http.Request) error {
+	p, err := readParams(w, r)
+	if err != nil {
+		return err
+	}
+	media, err := m.spaces.DescribeMedia(r.Context(), viewer(r), mux.Vars(r)["id"], p.get("description"))
 	if err != nil {
 		return err
 	}

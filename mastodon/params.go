@@ -11,8 +11,12 @@ import (
 	"strings"
 )
 
-// maxBody bounds a request's parameters (files go through /api/v2/media).
-const maxBody = 1 << 20
+// maxBody bounds a request's parameters (files go through /api/v2/media);
+// maxAvatarBody the profile update, which may carry a picture.
+const (
+	maxBody       = 1 << 20
+	maxAvatarBody = 16 << 20
+)
 
 // params are a request's parameters as Mastodon reads them: from the query,
 // and from a form or a JSON body. JSON is flattened to the keys a Rails form
@@ -20,9 +24,14 @@ const maxBody = 1 << 20
 // handler reads one shape whatever the app sent.
 type params url.Values
 
-// readParams reads r's parameters. Multipart bodies are read by the upload
-// handler itself.
+// readParams reads r's parameters, from a body of at most maxBody bytes.
 func readParams(w http.ResponseWriter, r *http.Request) (params, error) {
+	return readParamsLimit(w, r, maxBody)
+}
+
+// readParamsLimit is readParams with another bound on the body; the files of
+// a multipart body stay in r.MultipartForm.
+func readParamsLimit(w http.ResponseWriter, r *http.Request, limit int64) (params, error) {
 	p := params(url.Values{})
 	for k, vs := range r.URL.Query() {
 		p[k] = append(p[k], vs...)
@@ -31,7 +40,7 @@ func readParams(w http.ResponseWriter, r *http.Request) (params, error) {
 		return p, nil
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	body := http.MaxBytesReader(w, r.Body, maxBody)
+	body := http.MaxBytesReader(w, r.Body, limit)
 	switch mt {
 	case "application/json":
 		var v any
@@ -53,7 +62,7 @@ func readParams(w http.ResponseWriter, r *http.Request) (params, error) {
 		}
 	case "multipart/form-data":
 		r.Body = body
-		if err := r.ParseMultipartForm(maxBody); err != nil {
+		if err := r.ParseMultipartForm(limit); err != nil {
 			return nil, bodyError(err)
 		}
 		for k, vs := range r.MultipartForm.Value {

@@ -175,7 +175,7 @@ func (s *Service) ReceiveGroupPost(ctx context.Context, group, author *Account, 
 func (s *Service) CacheRemoteMedia(ctx context.Context, id string, r io.Reader) (*Media, error) {
 	m, err := s.db.MediaByID(ctx, id)
 	if err != nil {
-		return nil, notFoundOr("media", err, notFound("media_not_found", "no such file"))
+		return nil, notFoundOr("media", err, errMediaNotFound)
 	}
 	if m.URI == "" || m.Path != "" {
 		return m, nil // a local upload, or cached already

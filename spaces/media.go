@@ -194,15 +194,14 @@ func storageError(err error) error {
 // viewer's own not used yet.
 // The caller closes the file.
 func (s *Service) OpenMedia(ctx context.Context, viewer *Account, id string) (*Media, *os.File, error) {
-	errNoMedia := notFound("media_not_found", "no such file")
 	m, err := s.db.MediaByID(ctx, id)
 	if err != nil {
-		return nil, nil, notFoundOr("media", err, errNoMedia)
+		return nil, nil, notFoundOr("media", err, errMediaNotFound)
 	}
 	switch {
 	case m.PostID != "":
 		if ok, err := s.CanSee(ctx, viewer, m.PostID); err != nil || !ok {
-			return nil, nil, errNoMedia
+			return nil, nil, errMediaNotFound
 		}
 	case viewer != nil && viewer.ID == m.AccountID:
 	default:
@@ -211,16 +210,16 @@ func (s *Service) OpenMedia(ctx context.Context, viewer *Account, id string) (*M
 			return nil, nil, internal("media", err)
 		}
 		if !used {
-			return nil, nil, errNoMedia
+			return nil, nil, errMediaNotFound
 		}
 	}
 	if m.Path == "" {
-		return nil, nil, errNoMedia // a remote file: its URI is the place to fetch it
+		return nil, nil, errMediaNotFound // a remote file: its URI is the place to fetch it
 	}
 	f, err := os.Open(filepath.Join(s.opts.MediaDir, filepath.FromSlash(m.Path)))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil, errNoMedia
+			return nil, nil, errMediaNotFound
 		}
 		return nil, nil, internal("open media", err)
 	}
@@ -251,4 +250,42 @@ func UploadTypes() []string {
 		out = append(out, t)
 	}
 	return out
+}
+
+var errMediaNotFound = notFound("media_not_found", "no such file")
+
+// OwnMedia returns a file by uploaded, for the app that uploaded it.
+func (s *Service) OwnMedia(ctx context.Context, by *Account, id string) (*Media, error) {
+	if !canAct(by) || by.User == nil {
+		return nil, errUnauthenticated
+	}
+	m, err := s.db.MediaByID(ctx, id)
+	if err != nil {
+		return nil, notFoundOr("own media", err, errMediaNotFound)
+	}
+	if m.AccountID != by.ID {
+		return nil, errMediaNotFound
+	}
+	return m, nil
+}
+
+// DescribeMedia sets the alternative text of a file by uploaded and has not
+// yet attached to a post (an attached file is described by editing the post).
+func (s *Service) DescribeMedia(ctx context.Context, by *Account, id, description string) (*Media, error) {
+	m, err := s.OwnMedia(ctx, by, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.PostID != "" {
+		return nil, conflict("description", "media_attached", "this file is attached to a post already")
+	}
+	description = strings.TrimSpace(description)
+	if err := checkText("description", description, 1500, true); err != nil {
+		return nil, err
+	}
+	m.Description = description
+	if err := s.db.UpdateMedia(ctx, m, "description"); err != nil {
+		return nil, internal("describe media", err)
+	}
+	return m, nil
 }
