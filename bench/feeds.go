@@ -92,8 +92,15 @@ func feedsOn(ctx context.Context, e *env, r *Report, eng engine) error {
 		target time.Duration
 	}
 	n := func(ps []*spaces.Post, err error) (int, error) { return len(ps), err }
+	apps, err := newAppClients(ctx, s, c.Members, 50)
+	if err != nil {
+		return fmt.Errorf("app clients: %w", err)
+	}
 	queries := []query{
 		{"home feed", func(b string) (int, error) { return n(s.HomeFeed(ctx, member(), spaces.Page{Before: b})) }, 0},
+		// What a Mastodon app waits for: the same page, through the client
+		// API, mapped to statuses and encoded as JSON.
+		{"home timeline in a Mastodon app (JSON)", func(b string) (int, error) { return apps.home(b) }, 0},
 		{"space feed", func(b string) (int, error) {
 			m := member()
 			joined := c.Joined[m.ID]
