@@ -54,7 +54,7 @@ func init() {
 		assets auth avatar avatars banner block blocks bookmarks console contact css docs
 		domain domains events explore export favicon feed feeds featured federation files follow followers
 		following healthz help home hostmaster img inbox info instance invitation invitations
-		invite invites js language login new logout mail me media members moderator moderators noc nodeinfo
+		invite invites js language login new logout mail manifestwebmanifest me media members moderator moderators noc nodeinfo
 		notifications oauth onboarding outbox password postmaster posts privacy profile public
 		readyz register registration robots root ruche search security services settings setup
 		share sign_in sign_out signin signout signup sitemap spaces static status support system

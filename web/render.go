@@ -120,6 +120,7 @@ func (w *Web) funcs(c *catalogue) template.FuncMap {
 		"when":     c.EventWhen,
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"asset":    w.assets.url,
+		"install":  install,
 		"profile":  ProfilePath,
 		"handle":   func(username string) string { return "@" + username + "@" + w.host },
 		"dict":     dict,

@@ -25,10 +25,11 @@ const (
 	csrfField   = "csrf"
 )
 
-// contentSecurityPolicy allows nothing but the node's own scripts, styles and
-// images: no inline script or style, no framing, forms post only here.
+// contentSecurityPolicy allows nothing but the node's own scripts, styles,
+// images and web app manifest: no inline script or style, no framing, forms
+// post only here.
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	"connect-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // request is what every page handler knows about the request being served.
 type request struct {

@@ -199,6 +199,7 @@ func (w *Web) Mount(r *mux.Router) {
 		r.Handle(path, varyAccept(w.page(h))).Methods(http.MethodGet, http.MethodHead).MatcherFunc(wantsHTML)
 	}
 	r.PathPrefix("/static/").Handler(http.HandlerFunc(w.assets.serve))
+	r.Handle(manifestPath, http.HandlerFunc(w.manifest)).Methods(http.MethodGet, http.MethodHead)
 	r.NotFoundHandler = w.page(func(rw http.ResponseWriter, r *http.Request, rq *request) error {
 		return errNotFound
 	})

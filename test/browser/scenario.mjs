@@ -1,8 +1,10 @@
 // The browser scenario of the web interface, run against a real node by
 // browser_test.go (which starts `ruche serve` and passes its address and the
 // setup link from its log). Each step asserts what a person sees; axe-core
-// checks every page visited, in the light and the dark theme; screenshots at
-// 1280 and 390 px wide go to RUCHE_RESULTS.
+// checks every page visited, in the light and the dark theme, and the main
+// pages again on a 360 px phone; no page is wider than a phone; the web app
+// manifest installs. Screenshots at 1280 and 390 px wide (and 360 for the
+// main pages) go to RUCHE_RESULTS.
 //
 //   RUCHE_URL=http://127.0.0.1:PORT RUCHE_SETUP_URL=… RUCHE_RESULTS=dir node scenario.mjs
 
@@ -42,9 +44,8 @@ async function expectText(page, text, what) {
   check(body.includes(text), `${what}: page shows “${text}”`);
 }
 
-// visit checks the page in place: axe-core in both themes, no CSP violation,
-// then screenshots at both widths.
-async function audit(page, name) {
+// axe runs axe-core on the page as it is laid out, in both themes.
+async function axe(page, name) {
   for (const scheme of ["light", "dark"]) {
     await page.emulateMedia({ colorScheme: scheme, reducedMotion: "reduce" });
     await page.evaluate(axeSource); // evaluated by the debugger protocol: the page's CSP still applies to the page itself
@@ -54,6 +55,14 @@ async function audit(page, name) {
     }
   }
   await page.emulateMedia({ colorScheme: "light", reducedMotion: "reduce" });
+}
+
+// audit checks the page in place: axe-core in both themes, no CSP violation,
+// no sideways scrolling on a phone, then screenshots at both widths. A main
+// page (phone: true) is checked by axe-core at 360 px too, the narrowest
+// phones in common use, where the header and forms are laid out otherwise.
+async function audit(page, name, { phone = false } = {}) {
+  await axe(page, name);
   shot++;
   const prefix = path.join(results, `${String(shot).padStart(2, "0")}-${name}`);
   const size = page.viewportSize();
@@ -62,12 +71,76 @@ async function audit(page, name) {
   await page.screenshot({ path: `${prefix}-390.png`, fullPage: true });
   for (const width of [390, 360]) {
     if (width !== 390) await page.setViewportSize({ width, height: 800 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-    if (overflow) problems.push(`${name}: the page is wider than a ${width} px screen`);
+    const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    if (scroll > inner) problems.push(`${name}: the page is ${scroll} px wide on a ${width} px screen`);
+    for (const what of await page.evaluate(stickingOut)) problems.push(`${name}: at ${width} px, ${what}`);
+  }
+  if (phone) {
+    await axe(page, `${name} at 360 px`);
+    await page.screenshot({ path: `${prefix}-360.png`, fullPage: true });
   }
   await page.setViewportSize(size);
   const html = await page.content();
   if (html.length > 100_000) problems.push(`${name}: HTML is ${html.length} bytes (limit 100 KB)`);
+}
+
+// stickingOut runs in the page: it names the elements that stick out of the
+// main column sideways (the outermost of each). The page may be no wider than
+// the screen while a button overflows its card into the margin. What scrolls
+// or is clipped in a box of its own (a wide table) is left alone, and so is
+// what is hidden but for screen readers.
+function stickingOut() {
+  const out = [];
+  const main = document.querySelector(".site-main");
+  const cs = getComputedStyle(main);
+  const r = main.getBoundingClientRect();
+  const left = r.left + parseFloat(cs.paddingLeft), right = r.right - parseFloat(cs.paddingRight);
+  const reported = new Set();
+  for (const el of main.querySelectorAll("*")) {
+    const e = el.getBoundingClientRect();
+    if (e.width <= 1 || e.height <= 1 || (e.left >= left - 1 && e.right <= right + 1)) continue;
+    if (reported.has(el.parentElement)) { reported.add(el); continue; }
+    let clipped = false;
+    for (let p = el.parentElement; p && p !== main; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== "visible") { clipped = true; break; }
+    }
+    if (clipped) continue;
+    reported.add(el);
+    const cls = typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().split(/\s+/).join(".") : "";
+    out.push(`${el.tagName.toLowerCase()}${cls} sticks out of the column (${Math.round(e.left)}–${Math.round(e.right)} px, column ${Math.round(left)}–${Math.round(right)})`);
+  }
+  return out;
+}
+
+// installable checks what a phone needs to put the node on its home screen:
+// the page links the manifest and an iOS icon, the manifest is JSON naming
+// the node, its icons are served as what it says they are, and chromium finds
+// nothing that keeps it from installing the app (but the private window the
+// scenario runs in). It returns the manifest.
+async function installable(page) {
+  const href = await page.locator('link[rel="manifest"]').getAttribute("href");
+  check(href === "/manifest.webmanifest", "the page links the web app manifest");
+  const res = await page.request.get(new URL(href, page.url()).href);
+  check(res.status() === 200, "the manifest is served");
+  check(res.headers()["content-type"] === "application/manifest+json", "the manifest says what it is");
+  const manifest = JSON.parse(await res.text());
+  const name = (await page.locator(".brand__name").innerText()).trim();
+  check(manifest.name === name && manifest.start_url === "/" && manifest.display === "standalone", "the manifest opens the node, by its name, in a window of its own");
+  const icons = manifest.icons.map((i) => ({ src: i.src, type: i.type }));
+  check(icons.some((i) => i.type === "image/png") && manifest.icons.some((i) => i.purpose === "maskable"), "the manifest has PNG and maskable icons");
+  icons.push({ src: await page.locator('link[rel="apple-touch-icon"]').getAttribute("href"), type: "image/png" });
+  for (const icon of icons) {
+    const r = await page.request.get(new URL(icon.src, page.url()).href);
+    check(r.status() === 200 && r.headers()["content-type"] === icon.type, `the icon ${icon.src} is served as ${icon.type}`);
+  }
+  const cdp = await page.context().newCDPSession(page);
+  const parsed = await cdp.send("Page.getAppManifest");
+  check(parsed.errors.length === 0 && new URL(parsed.url).pathname === href, "chromium reads the manifest without an error");
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  const blocking = installabilityErrors.map((e) => e.errorId).filter((id) => id !== "in-incognito");
+  check(blocking.length === 0, `chromium would install the app (${blocking.join(", ") || "nothing in the way"})`);
+  await cdp.detach();
+  return manifest;
 }
 
 async function newPage(browser, locale) {
@@ -126,7 +199,8 @@ try {
   const a = await newPage(browser, "fr-FR");
   await a.goto(base + "/");
   await expectText(a, "Se connecter", "home page for visitors in French");
-  await audit(a, "home-visitor");
+  await audit(a, "home-visitor", { phone: true });
+  await installable(a);
 
   await a.goto(setupURL);
   await expectText(a, "Configurer votre nœud", "setup page");
@@ -217,11 +291,11 @@ try {
   await submit(m, "Terminer");
   await expectText(m, "Tout est prêt", "onboarding done");
   await expectText(m, "Présentez-vous en commentaire", "the home feed shows the joined space's posts");
-  await audit(m, "home-member");
+  await audit(m, "home-member", { phone: true });
 
   // 6. The member asks to join the approval space from the directory.
   await m.goto(base + "/spaces");
-  await audit(m, "spaces-directory");
+  await audit(m, "spaces-directory", { phone: true });
   await submit(m, "Demander à rejoindre DSI des collectivités");
   await expectText(m, "Votre demande est envoyée", "request sent");
   await expectText(m, "Demande envoyée", "the space shows the pending request");
@@ -231,7 +305,7 @@ try {
   check((await a.locator(".nav-notifications .count").innerText()).trim() === "1", "the admin has one unread notification");
   await a.goto(base + "/notifications");
   await expectText(a, "Yann Le Goff demande à rejoindre DSI des collectivités", "the request's notification");
-  await audit(a, "notifications");
+  await audit(a, "notifications", { phone: true });
   await clickAndLoad(a, a.getByRole("link", { name: "Yann Le Goff demande à rejoindre DSI des collectivités" }));
   await audit(a, "space-requests");
   await submit(a, "Accepter Yann Le Goff");
@@ -241,7 +315,7 @@ try {
 
   // 8. The member writes a bilingual article with a PDF attachment.
   await m.goto(base + "/spaces/cantines");
-  await audit(m, "space");
+  await audit(m, "space", { phone: true });
   await clickAndLoad(m, m.getByRole("link", { name: "Rédiger un article" }).first());
   await expectText(m, "Nouvel article de bonnes pratiques", "article composer");
   check(await m.getByRole("tab", { name: "Français" }).getAttribute("aria-selected") === "true", "the main language's tab is open");
@@ -257,7 +331,7 @@ try {
   await m.getByLabel("Thèmes", { exact: true }).fill("restauration, santé");
   await m.getByLabel("S’applique à (facultatif)").fill("collèges et lycées");
   await m.getByLabel("Fichiers à joindre").setInputFiles({ name: "checklist-allergies.pdf", mimeType: "application/pdf", buffer: checklistPDF() });
-  await audit(m, "compose-article");
+  await audit(m, "compose-article", { phone: true });
   let uploads = 0;
   m.on("request", (req) => { if (req.resourceType() === "xhr" && req.url().endsWith("/compose")) uploads++; });
   await m.getByRole("button", { name: "Publier", exact: true }).click();
@@ -268,7 +342,7 @@ try {
   await expectText(m, "Gérer les allergies alimentaires à la cantine", "the article in French, the author's language");
   await expectText(m, "checklist-allergies.pdf", "the attachment is listed");
   await expectText(m, "S’applique à : collèges et lycées", "to whom it applies");
-  await audit(m, "article");
+  await audit(m, "article", { phone: true });
   const pdfLink = m.getByRole("link", { name: /checklist-allergies\.pdf/ });
   const res = await m.request.get(new URL(await pdfLink.getAttribute("href"), base).href);
   check(res.ok() && (await res.body()).subarray(0, 5).toString() === "%PDF-", "the PDF downloads");
@@ -308,7 +382,7 @@ try {
   await m.getByLabel("Lieu", { exact: true }).fill("Collège Jean-Moulin, salle polyvalente");
   await m.getByLabel("Adresse", { exact: true }).fill("12 rue des Écoles\n69000 Lyon");
   await m.getByLabel("Places", { exact: true }).fill("20");
-  await audit(m, "compose-event");
+  await audit(m, "compose-event", { phone: true });
   await m.getByRole("button", { name: "Publier", exact: true }).click();
   await m.locator(".error-summary").waitFor();
   await expectText(m, "Un événement se termine après son début", "an end before the start is refused on its field");
@@ -322,7 +396,7 @@ try {
   await expectText(m, "Vous êtes inscrit", "registered");
   await expectText(m, "Vous participez", "the event says the member goes");
   await expectText(m, "1 participant · 19 places restantes", "the places left");
-  await audit(m, "event");
+  await audit(m, "event", { phone: true });
   await m.goto(base + "/spaces/cantines/events");
   await expectText(m, "Atelier allergies", "the events tab lists the workshop");
   check(await m.getByRole("link", { name: "Événements" }).first().getAttribute("aria-current") === "page", "the events tab is the current one");
@@ -464,7 +538,7 @@ try {
   await m.locator("summary", { hasText: "Ajouter un sondage" }).click();
   await m.getByLabel("Réponse 1", { exact: true }).fill("Mardi");
   await m.getByLabel("Réponse 2", { exact: true }).fill("Jeudi");
-  await audit(m, "compose-poll");
+  await audit(m, "compose-poll", { phone: true });
   await submit(m, "Publier");
   await expectText(m, "Publié.", "the poll is published");
   await a.goto(base + "/spaces/cantines");
@@ -500,7 +574,7 @@ try {
   await submit(m, "Speichern");
   await expectText(m, "Ihre Änderungen sind gespeichert", "the profile picture is saved");
   check(await m.locator('.account-menu img[src^="/media/"]').count() === 1, "the account menu shows the picture");
-  await audit(m, "settings-profile");
+  await audit(m, "settings-profile", { phone: true });
 
   // 11. Password change, then signing out and in again.
   await m.goto(base + "/settings/password");
@@ -527,7 +601,7 @@ try {
   await expectText(a, "DSI des collectivités", "the admin's list of spaces");
   await audit(a, "admin-spaces");
   await a.goto(base + "/spaces/dsi/settings");
-  await audit(a, "space-settings");
+  await audit(a, "space-settings", { phone: true });
   await a.goto(base + "/admin/members");
   await expectText(a, "Yann Le Goff", "members list");
   await audit(a, "admin-members");
@@ -562,6 +636,7 @@ try {
   await a.getByLabel("Description", { exact: true }).fill("Le réseau des agents de la ville");
   await submit(a, "Enregistrer les réglages");
   await expectText(a, "Les réglages sont enregistrés.", "the node's settings are saved");
+  check((await installable(a)).description === "Le réseau des agents de la ville", "the installed app takes the node's new description");
 
   // 13. Pages anyone may reach.
   await m.goto(base + "/password/forgot");
