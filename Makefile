@@ -46,9 +46,10 @@ browser-deps: ## npm packages of the browser scenario (test/browser); Debian's c
 	cd test/browser && npm ci --no-audit --no-fund
 
 .PHONY: interop-deps
-interop-deps: ## install the independent ActivityPub peers (Fedify, activitypub-bot; Node 20) of the interop suite
+interop-deps: ## install the independent ActivityPub peers (Fedify, activitypub-bot; Node 20) of the interop suite, and masto.js for the Mastodon client API's (test/mastodon)
 	@command -v node >/dev/null || { echo "node (20 or later) is required for the interop suite"; exit 1; }
 	cd test/interop && npm ci --no-audit --no-fund
+	cd test/mastodon && npm ci --no-audit --no-fund
 
 .PHONY: bench
 bench: build ## benchmarks, quick profile (minutes): prints a table, writes bench/results/

@@ -70,6 +70,7 @@ var Prefixes = []string{"/api/v1/", "/api/v2/", "/oauth/token", "/oauth/revoke",
 // Mount adds the API's routes to r. Unknown paths under /api/v1 and /api/v2
 // answer Mastodon's JSON 404.
 func (m *API) Mount(r *mux.Router) {
+	m.mountOAuth(r)
 	r.Methods(http.MethodOptions).MatcherFunc(ownPath).HandlerFunc(preflight)
 	m.mountInstance(r)
 	m.mountAccounts(r)
@@ -111,9 +112,13 @@ func cors(w http.ResponseWriter) {
 type need struct {
 	scopes []string // one of them (empty: none)
 	member bool     // a member's token, not an app's own
+	token  bool     // a valid token, a member's or an app's own
 }
 
 var public = need{}
+
+// anyToken is a valid token of any scope, a member's or an app's own.
+var anyToken = need{token: true}
 
 // scope is a member's token with one of the scopes given.
 func scope(s ...string) need { return need{scopes: s, member: true} }
@@ -182,7 +187,7 @@ var (
 )
 
 func (c *caller) meets(n need) error {
-	if len(n.scopes) == 0 && !n.member {
+	if len(n.scopes) == 0 && !n.member && !n.token {
 		return nil
 	}
 	if c.grant == nil {

@@ -46,6 +46,10 @@ var knownScopes = []string{
 	"write:notifications", "write:reports", "write:statuses",
 }
 
+// SupportedScopes are the scopes the node grants, for the server's metadata
+// (RFC 8414).
+func SupportedScopes() []string { return slices.Clone(knownScopes) }
+
 // followScopes are what the old "follow" scope stands for.
 var followScopes = []string{"read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes"}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ruche-social/ruche/internal/httpx"
@@ -12,9 +13,10 @@ import (
 )
 
 // afterSignIn is where a member goes once signed in: the onboarding the first
-// time, else where they were heading.
+// time, else where they were heading. An app's consent page comes first: the
+// app is waiting for the answer.
 func afterSignIn(a *spaces.Account, next string) string {
-	if spaces.NeedsOnboarding(a) {
+	if spaces.NeedsOnboarding(a) && !strings.HasPrefix(next, "/oauth/authorize?") {
 		return "/onboarding"
 	}
 	return localPath(next, "/")

@@ -119,6 +119,11 @@ func TestTemplatesUseCatalogue(t *testing.T) {
 			}
 		}
 	}
+	for _, s := range spaces.SupportedScopes() {
+		if !c.has(scopeKey(s)) {
+			t.Errorf("OAuth scope %s: no message %q", s, scopeKey(s))
+		}
+	}
 	for _, k := range kindNames {
 		if !c.has("error.kind." + k) {
 			t.Errorf("no message for errors of kind %s", k)

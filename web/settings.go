@@ -129,9 +129,11 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request, rq *reques
 type sessionsView struct {
 	Sessions []*spaces.Session
 	Current  string
+	Apps     []*spaces.AccessGrant
 }
 
-// sessions: GET /settings/sessions — where the member is signed in.
+// sessions: GET /settings/sessions — where the member is signed in: their
+// browsers, and the apps they gave access to their account.
 func (w *Web) sessions(rw http.ResponseWriter, r *http.Request, rq *request) error {
 	if _, ok := requireViewer(rw, r, rq); !ok {
 		return nil
@@ -140,7 +142,11 @@ func (w *Web) sessions(rw http.ResponseWriter, r *http.Request, rq *request) err
 	if err != nil {
 		return err
 	}
-	w.render(rw, r, rq, http.StatusOK, "settings_sessions", rq.cat.T("settings.sessions.title"), sessionsView{Sessions: list, Current: rq.session.ID})
+	apps, err := w.spaces.AuthorizedApps(r.Context(), rq.viewer)
+	if err != nil {
+		return err
+	}
+	w.render(rw, r, rq, http.StatusOK, "settings_sessions", rq.cat.T("settings.sessions.title"), sessionsView{Sessions: list, Current: rq.session.ID, Apps: apps})
 	return nil
 }
 

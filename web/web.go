@@ -102,6 +102,8 @@ func (w *Web) Mount(r *mux.Router) {
 	w.routeWith(r, "/settings", withPicture, w.profileForm, w.saveProfile)
 	w.route(r, "/settings/password", w.passwordForm, w.changePassword)
 	w.route(r, "/settings/sessions", w.sessions, w.revokeSession)
+	w.route(r, "/settings/apps", nil, w.revokeApp)
+	w.route(r, "/oauth/authorize", w.authorizeForm, w.authorize)
 	w.route(r, "/onboarding", w.onboardingStart, nil)
 	w.route(r, "/onboarding/finish", nil, w.onboardingFinish)
 	w.route(r, "/onboarding/{step}", w.onboardingForm, w.onboardingSave)

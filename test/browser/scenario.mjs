@@ -576,6 +576,30 @@ try {
   check(await m.locator('.account-menu img[src^="/media/"]').count() === 1, "the account menu shows the picture");
   await audit(m, "settings-profile", { phone: true });
 
+  // 10b. A Mastodon app without a redirect asks for access: the consent page,
+  // the code to copy, and the app among the member's sessions.
+  const oob = "urn:ietf:wg:oauth:2.0:oob";
+  const tusky = await (await fetch(base + "/api/v1/apps", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ client_name: "Tusky", redirect_uris: oob, scopes: "read write follow", website: "https://tusky.app" }),
+  })).json();
+  await m.goto(base + "/oauth/authorize?" + new URLSearchParams({ response_type: "code", client_id: tusky.client_id, redirect_uri: oob, scope: "read write follow" }));
+  await expectText(m, "Tusky Zugriff auf Ihr Konto erlauben?", "the consent page, in German");
+  await audit(m, "oauth-consent");
+  await submit(m, "Erlauben");
+  await expectText(m, "Ihr Autorisierungscode", "the code to copy");
+  await audit(m, "oauth-code");
+  const code = (await m.textContent("#oauth-code")).trim();
+  const token = await (await fetch(base + "/oauth/token", {
+    method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: oob, client_id: tusky.client_id, client_secret: tusky.client_secret }),
+  })).json();
+  check(typeof token.access_token === "string", "the code makes a token");
+  await m.goto(base + "/settings/sessions");
+  await expectText(m, "Apps mit Zugriff auf Ihr Konto", "the sessions page lists the apps");
+  await expectText(m, "Tusky", "the app is listed");
+  await audit(m, "settings-sessions");
+
   // 11. Password change, then signing out and in again.
   await m.goto(base + "/settings/password");
   await m.getByLabel("Aktuelles Passwort").fill("not my password");

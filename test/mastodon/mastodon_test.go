@@ -1,0 +1,68 @@
+// Package mastodon_test runs the Mastodon client API against masto.js, the
+// client library many Mastodon apps are built on: it starts a node with a
+// member, then runs `node --test` over the *.test.mjs files of this
+// directory, whose apps sign the member in through the node's real OAuth
+// pages in Debian's chromium (lib.mjs) and call the API.
+//
+// It needs `npm ci` in this directory first; `make test` does that and sets
+// RUCHE_INTEROP=1, so in CI the suite runs or fails — it never skips.
+// Without RUCHE_INTEROP it skips, so that `go test ./...` works on a machine
+// without Node.js or a browser.
+package mastodon_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/node/nodetest"
+	"github.com/ruche-social/ruche/spaces"
+)
+
+func TestMastoJS(t *testing.T) {
+	if os.Getenv("RUCHE_INTEROP") == "" {
+		t.Skip("RUCHE_INTEROP is not set: run `make test` (npm ci in test/mastodon, then this suite)")
+	}
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("RUCHE_INTEROP is set but node is missing: apt-get install nodejs npm (make test-deps)")
+	}
+	chromium := os.Getenv("RUCHE_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("RUCHE_INTEROP is set but %s is missing: apt-get install chromium (make test-deps)", chromium)
+	}
+	for _, pkg := range []string{"masto", "playwright-core"} {
+		if _, err := os.Stat(filepath.Join("node_modules", pkg)); err != nil {
+			t.Fatalf("RUCHE_INTEROP is set but the npm package %s is missing: make interop-deps (npm ci in test/mastodon)", pkg)
+		}
+	}
+	tests, err := filepath.Glob("*.test.mjs")
+	if err != nil || len(tests) == 0 {
+		t.Fatalf("no *.test.mjs files: %v", err)
+	}
+
+	n := nodetest.New(t, db.SQLite)
+	alice := n.Member(t, "alice", spaces.RoleMember)
+	if _, err := n.Spaces.CompleteOnboarding(context.Background(), alice); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	args := append([]string{"--test", "--test-concurrency=1", "--test-reporter=spec"}, tests...)
+	run := exec.CommandContext(ctx, nodeBin, args...)
+	run.Env = append(os.Environ(),
+		"RUCHE_URL="+n.URL, "RUCHE_USERNAME=alice", "RUCHE_PASSWORD="+nodetest.Password, "RUCHE_CHROMIUM="+chromium)
+	out, err := run.CombinedOutput()
+	t.Logf("node --test:\n%s", out)
+	if err != nil {
+		t.Fatalf("masto.js tests failed: %v", err)
+	}
+}
