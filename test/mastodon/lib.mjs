@@ -5,8 +5,11 @@
 // loopback redirect (or reads it on the page, out of band) and trades it for
 // a token at /oauth/token.
 //
-// The Go test (mastodon_test.go) starts the node and passes it in the
-// environment: RUCHE_URL, RUCHE_USERNAME, RUCHE_PASSWORD, RUCHE_CHROMIUM.
+// The Go test (mastodon_test.go) starts the nodes and passes them in the
+// environment: RUCHE_URL, RUCHE_USERNAME, RUCHE_PASSWORD, RUCHE_CHROMIUM;
+// RUCHE_USERNAME_2 (a second member of the same node), RUCHE_SPACE (a space
+// of the first member); RUCHE_URL_B and RUCHE_USERNAME_B (a member of
+// another node). Every member has the password RUCHE_PASSWORD.
 
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
@@ -27,6 +30,10 @@ export function env() {
     username: need("RUCHE_USERNAME"),
     password: need("RUCHE_PASSWORD"),
     chromium: process.env.RUCHE_CHROMIUM || "/usr/bin/chromium",
+    username2: process.env.RUCHE_USERNAME_2,
+    space: process.env.RUCHE_SPACE,
+    urlB: process.env.RUCHE_URL_B,
+    usernameB: process.env.RUCHE_USERNAME_B,
   };
 }
 
@@ -171,4 +178,18 @@ export async function api(path, o = {}) {
     // not JSON: the text
   }
   return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/**
+ * Wait until check() returns a truthy value (federation is asynchronous:
+ * deliveries go through the nodes' queues), and return it.
+ */
+export async function eventually(what, check, timeoutMs = 30000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await check();
+    if (got) return got;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

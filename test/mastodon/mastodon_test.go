@@ -1,8 +1,9 @@
 // Package mastodon_test runs the Mastodon client API against masto.js, the
-// client library many Mastodon apps are built on: it starts a node with a
-// member, then runs `node --test` over the *.test.mjs files of this
-// directory, whose apps sign the member in through the node's real OAuth
-// pages in Debian's chromium (lib.mjs) and call the API.
+// client library many Mastodon apps are built on: on each database it starts
+// two federating nodes with members and a space, then runs `node --test`
+// over the *.test.mjs files of this directory, whose apps sign members in
+// through the nodes' real OAuth pages in Debian's chromium (lib.mjs) and
+// call the API.
 //
 // It needs `npm ci` in this directory first; `make test` does that and sets
 // RUCHE_INTEROP=1, so in CI the suite runs or fails — it never skips.
@@ -15,10 +16,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/ruche-social/ruche/db"
+	"github.com/ruche-social/ruche/db/dbtest"
 	"github.com/ruche-social/ruche/node/nodetest"
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -48,18 +51,47 @@ func TestMastoJS(t *testing.T) {
 		t.Fatalf("no *.test.mjs files: %v", err)
 	}
 
-	n := nodetest.New(t, db.SQLite)
-	alice := n.Member(t, "alice", spaces.RoleMember)
-	if _, err := n.Spaces.CompleteOnboarding(context.Background(), alice); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		runMastoJS(t, d.Dialect(), nodeBin, chromium, tests)
+	})
+}
 
+// runMastoJS starts two nodes on dialect — A with the members alice and
+// carol and alice's space "urbanisme", B with bob — with their federation
+// workers running, and runs the masto.js tests against them.
+func runMastoJS(t *testing.T, dialect db.Dialect, nodeBin, chromium string, tests []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	a := nodetest.New(t, dialect)
+	b := nodetest.New(t, dialect)
+	member := func(n *nodetest.Node, name string) *spaces.Account {
+		m := n.Member(t, name, spaces.RoleMember)
+		if _, err := n.Spaces.CompleteOnboarding(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	alice := member(a, "alice")
+	member(a, "carol")
+	member(b, "bob")
+	name := "Urbanisme"
+	if _, err := a.Spaces.CreateSpace(ctx, alice, spaces.NewSpace{Slug: "urbanisme", SpaceSettings: spaces.SpaceSettings{Name: &name}}); err != nil {
+		t.Fatal(err)
+	}
+	var workers sync.WaitGroup
+	defer workers.Wait()
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	for _, n := range []*nodetest.Node{a, b} {
+		workers.Go(func() { n.Federation.Run(wctx) })
+	}
+
 	args := append([]string{"--test", "--test-concurrency=1", "--test-reporter=spec"}, tests...)
 	run := exec.CommandContext(ctx, nodeBin, args...)
 	run.Env = append(os.Environ(),
-		"RUCHE_URL="+n.URL, "RUCHE_USERNAME=alice", "RUCHE_PASSWORD="+nodetest.Password, "RUCHE_CHROMIUM="+chromium)
+		"RUCHE_URL="+a.URL, "RUCHE_USERNAME=alice", "RUCHE_PASSWORD="+nodetest.Password, "RUCHE_CHROMIUM="+chromium,
+		"RUCHE_USERNAME_2=carol", "RUCHE_SPACE=urbanisme",
+		"RUCHE_URL_B="+b.URL, "RUCHE_USERNAME_B=bob")
 	out, err := run.CombinedOutput()
 	t.Logf("node --test:\n%s", out)
 	if err != nil {
