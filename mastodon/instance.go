@@ -2,6 +2,7 @@ package mastodon
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -33,18 +34,24 @@ func (m *API) emptyList(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// configuration is what apps read to know the node's limits.
+// configuration is what apps read to know the node's limits: the domain's
+// own.
 func (m *API) configuration() map[string]any {
+	types := spaces.UploadTypes()
+	slices.Sort(types)
+	upload := m.spaces.Options().MaxUpload
 	return map[string]any{
 		"urls":     map[string]any{"streaming": m.wsOrigin()},
 		"accounts": map[string]any{"max_featured_tags": 0, "max_pinned_statuses": 10},
-		"statuses": map[string]any{"max_characters": 5000, "max_media_attachments": 10, "characters_reserved_per_url": 23},
+		"statuses": map[string]any{"max_characters": spaces.MaxNoteRunes, "max_media_attachments": spaces.MaxAttachments, "characters_reserved_per_url": 23},
 		"media_attachments": map[string]any{
-			"supported_mime_types": []string{"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"},
-			"image_size_limit":     10 << 20, "image_matrix_limit": 16777216,
-			"video_size_limit": 10 << 20, "video_frame_rate_limit": 60, "video_matrix_limit": 2304000,
+			"supported_mime_types": types, "image_size_limit": upload, "video_size_limit": upload,
+			"image_matrix_limit": 16777216, "video_frame_rate_limit": 60, "video_matrix_limit": 2304000,
 		},
-		"polls":       map[string]any{"max_options": 10, "max_characters_per_option": 100, "min_expiration": 300, "max_expiration": 2629746},
+		"polls": map[string]any{
+			"max_options": spaces.MaxPollOptions, "max_characters_per_option": spaces.MaxPollOptionLength,
+			"min_expiration": int(spaces.MinPollDuration.Seconds()), "max_expiration": int(spaces.MaxPollDuration.Seconds()),
+		},
 		"translation": map[string]any{"enabled": false},
 		"vapid":       map[string]any{"public_key": ""},
 	}

@@ -32,6 +32,13 @@ const (
 	maxWarningRunes  = 500
 )
 
+// MaxNoteRunes and MaxAttachments bound a short post, for the clients that
+// show them.
+const (
+	MaxNoteRunes   = maxNoteRunes
+	MaxAttachments = maxAttachments
+)
+
 var (
 	errPostNotFound = notFound("post_not_found", "no such post")
 	errPostDeleted  = &Error{Kind: KindGone, Code: "post_deleted", Message: "this post was deleted"}
