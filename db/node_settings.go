@@ -46,3 +46,11 @@ func (d *DB) SaveNodeSettings(ctx context.Context, settings map[string]string, n
 		Exec(ctx)
 	return wrap(err, "save node settings")
 }
+
+// AddNodeSetting stores a setting unless it exists already: of two processes
+// making the same one at once, the first wins and both read its value.
+func (d *DB) AddNodeSetting(ctx context.Context, name, value string, now time.Time) error {
+	_, err := d.q(ctx).NewInsert().Model(&NodeSetting{Name: name, Value: value, UpdatedAt: now}).
+		On("CONFLICT (name) DO NOTHING").Exec(ctx)
+	return wrap(err, "add node setting")
+}

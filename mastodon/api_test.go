@@ -234,8 +234,17 @@ func TestClientAPI(t *testing.T) {
 		}
 		pic := a.must(a.do("POST", "/api/v1/statuses", "application/x-www-form-urlencoded",
 			strings.NewReader("status=Une+image&media_ids[]="+media["id"].(string))), 200).object(t)
-		if att := pic["media_attachments"].([]any); len(att) != 1 {
+		att := pic["media_attachments"].([]any)
+		if len(att) != 1 {
 			t.Fatalf("status with media: %v", pic)
+		}
+		// An app loads the file without a session or a token: its key opens it.
+		file := strings.TrimPrefix(att[0].(map[string]any)["url"].(string), n.URL)
+		if res := anon.get(file); res.status != 200 || !bytes.Equal(res.raw, pngDot) {
+			t.Fatalf("%s: %d", file, res.status)
+		}
+		if res := anon.get(file[:len(file)-4] + "0000"); res.status != 404 {
+			t.Fatalf("a forged key: %d", res.status)
 		}
 		mine := anon.must(anon.get("/api/v1/accounts/"+me["id"].(string)+"/statuses"), 200).list(t)
 		if prof := anon.must(anon.get("/api/v1/accounts/"+me["id"].(string)), 200).object(t); prof["statuses_count"].(float64) != 2 || prof["last_status_at"] == nil {
@@ -245,6 +254,10 @@ func TestClientAPI(t *testing.T) {
 			t.Fatalf("profile statuses: %v", mine)
 		}
 		a.must(a.json("POST", "/api/v1/statuses", `{"status":""}`), 422)
+		a.must(a.do("DELETE", "/api/v1/statuses/"+pic["id"].(string), "", nil), 200)
+		if res := anon.get(file); res.status != 404 {
+			t.Fatalf("a deleted post's file still opens with its key: %d", res.status)
+		}
 	})
 }
 

@@ -284,11 +284,13 @@ func attachmentType(mediaType string) string {
 	return "unknown"
 }
 
-func (m *API) attachment(f *spaces.Media) *Attachment {
+// attachment maps a file; key gives the key that opens a stored file (see
+// spaces.MediaKeys).
+func (m *API) attachment(f *spaces.Media, key func(id string) string) *Attachment {
 	u := f.URI
 	var remote *string
 	if f.Path != "" {
-		u = m.origin + "/media/" + url.PathEscape(f.ID)
+		u = m.origin + "/media/" + url.PathEscape(f.ID) + "?key=" + key(f.ID)
 	} else {
 		remote = strPtr(f.URI)
 	}

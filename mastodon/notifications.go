@@ -195,7 +195,15 @@ func (m *API) upload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, m.attachment(media))
+	return m.writeAttachment(w, r, media)
+}
+
+func (m *API) writeAttachment(w http.ResponseWriter, r *http.Request, media *spaces.Media) error {
+	key, err := m.spaces.MediaKeys(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, m.attachment(media, key))
 	return nil
 }
 
@@ -205,8 +213,7 @@ func (m *API) getMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, m.attachment(media))
-	return nil
+	return m.writeAttachment(w, r, media)
 }
 
 // describeMedia: PUT /api/v1/media/:id {description}.
@@ -219,8 +226,7 @@ func (m *API) describeMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, m.attachment(media))
-	return nil
+	return m.writeAttachment(w, r, media)
 }
 
 // search: GET /api/v2/search?q&type&resolve → accounts (and spaces, as

@@ -32,13 +32,17 @@ func (m *API) statuses(ctx context.Context, viewer *spaces.Account, posts []*spa
 	if err != nil {
 		return nil, err
 	}
+	key, err := m.spaces.MediaKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now()
 	out := make([]*Status, len(posts))
 	for i, p := range posts {
 		if p.Poll != nil {
 			p.Poll.Chosen = choices[p.ID]
 		}
-		out[i] = m.status(p, viewer, now)
+		out[i] = m.status(p, viewer, now, key)
 		out[i].Favourited = liked[p.ID]
 		if p.InReplyToID != "" {
 			out[i].InReplyToID = strPtr(p.InReplyToID)
@@ -85,7 +89,7 @@ func (m *API) parentAuthors(ctx context.Context, posts []*spaces.Post) (map[stri
 // status maps a post. A note's content is its HTML; an article, an event, an
 // FAQ entry, a document or a wiki page shows its title, its summary (or
 // text) and a link to the whole on the web, which apps cannot lay out.
-func (m *API) status(p *spaces.Post, viewer *spaces.Account, now time.Time) *Status {
+func (m *API) status(p *spaces.Post, viewer *spaces.Account, now time.Time, key func(string) string) *Status {
 	page := m.postURL(p)
 	s := &Status{
 		ID: p.ID, URI: m.postURI(p), URL: page, CreatedAt: timeJSON(p.CreatedAt), EditedAt: timePtr(p.EditedAt),
@@ -99,7 +103,7 @@ func (m *API) status(p *spaces.Post, viewer *spaces.Account, now time.Time) *Sta
 		s.Content = m.summaryContent(p, page)
 	}
 	for _, f := range p.Attachments {
-		s.MediaAttachments = append(s.MediaAttachments, m.attachment(f))
+		s.MediaAttachments = append(s.MediaAttachments, m.attachment(f, key))
 	}
 	for _, mn := range p.Mentions {
 		if mn.AccountID == "" {

@@ -213,6 +213,11 @@ func (s *Service) OpenMedia(ctx context.Context, viewer *Account, id string) (*M
 			return nil, nil, errMediaNotFound
 		}
 	}
+	return s.openStored(m)
+}
+
+// openStored opens the file of m, which the node stores.
+func (s *Service) openStored(m *Media) (*Media, *os.File, error) {
 	if m.Path == "" {
 		return nil, nil, errMediaNotFound // a remote file: its URI is the place to fetch it
 	}

@@ -111,6 +111,7 @@ type Service struct {
 	hashSlots chan struct{}
 	fedAdmin  FederationAdmin // set once, before serving, by SetFederationAdmin
 	settings  settingsCache
+	mediaKey  mediaKeyCache
 }
 
 // New returns a Service on d with the given policies.

@@ -3,17 +3,27 @@ package web
 import (
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/gorilla/mux"
+
+	"github.com/ruche-social/ruche/spaces"
 )
 
 // media: GET /media/{id} — an uploaded file, to whoever may see the post it
 // is attached to (or the space it illustrates, or its uploader before it is
 // used). Images are shown; every other file is downloaded, never rendered
-// by the browser as a page of this node, and nothing in it may run.
+// by the browser as a page of this node, and nothing in it may run. With
+// ?key= (the address the Mastodon API gives apps), the key opens the file.
 func (w *Web) media(rw http.ResponseWriter, r *http.Request, rq *request) error {
-	m, f, err := w.spaces.OpenMedia(r.Context(), rq.viewer, mux.Vars(r)["id"])
+	id := mux.Vars(r)["id"]
+	open := func() (*spaces.Media, *os.File, error) { return w.spaces.OpenMedia(r.Context(), rq.viewer, id) }
+	if key := r.URL.Query().Get("key"); key != "" {
+		// an app's image, which comes without the session (see spaces.MediaKeys)
+		open = func() (*spaces.Media, *os.File, error) { return w.spaces.OpenMediaByKey(r.Context(), id, key) }
+	}
+	m, f, err := open()
 	if err != nil {
 		return err
 	}
