@@ -41,6 +41,7 @@ type API struct {
 	domain  string
 	proxies []netip.Prefix
 	version string
+	hub     *hub
 }
 
 // New returns the API.
@@ -49,8 +50,15 @@ func New(o Options) (*API, error) {
 	if err != nil || u.Host == "" {
 		return nil, errors.New("mastodon: the node's public address is needed")
 	}
-	return &API{spaces: o.Spaces, origin: strings.TrimRight(o.Origin, "/"), domain: u.Host, proxies: o.TrustedProxies, version: o.Version}, nil
+	m := &API{spaces: o.Spaces, origin: strings.TrimRight(o.Origin, "/"), domain: u.Host, proxies: o.TrustedProxies, version: o.Version}
+	m.hub = newHub(o.Spaces)
+	o.Spaces.Listen(m.hub) // the streaming API's changes
+	return m, nil
 }
+
+// CloseStreams ends the streaming connections, for the node to stop (an
+// http.Server's Shutdown waits for them otherwise, and forgets WebSockets).
+func (m *API) CloseStreams() { m.hub.closeAll() }
 
 // Prefixes are the paths the API claims, open to cross-origin requests.
 var Prefixes = []string{"/api/v1/", "/api/v2/", "/oauth/token", "/oauth/revoke", "/.well-known/oauth-authorization-server"}
@@ -64,6 +72,7 @@ func (m *API) Mount(r *mux.Router) {
 	m.mountStatuses(r)
 	m.mountTimelines(r)
 	m.mountNotifications(r)
+	m.mountStreaming(r)
 	for _, p := range []string{"/api/v1/", "/api/v2/"} {
 		defer r.PathPrefix(p).Handler(m.handle(public, func(w http.ResponseWriter, r *http.Request) error {
 			return errStatus(http.StatusNotFound, "Record not found")
@@ -146,17 +155,14 @@ type caller struct {
 }
 
 // authenticate reads the bearer token, from the Authorization header or, for
-// the streaming API whose WebSocket cannot send headers, access_token.
+// the streaming API whose WebSocket cannot send headers, access_token or the
+// WebSocket's protocol (see token).
 func (m *API) authenticate(r *http.Request) (*caller, error) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		token = r.URL.Query().Get("access_token")
-	}
-	token = strings.TrimSpace(token)
-	if token == "" {
+	tok := token(r)
+	if tok == "" {
 		return &caller{}, nil
 	}
-	acct, grant, err := m.spaces.AuthenticateToken(r.Context(), token)
+	acct, grant, err := m.spaces.AuthenticateToken(r.Context(), tok)
 	if err != nil {
 		return nil, err
 	}
