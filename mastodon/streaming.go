@@ -26,10 +26,13 @@ import (
 // Notification) or, for a deletion, the status id.
 
 const (
-	// heartbeat is how often an idle connection is pinged (WebSocket) or
-	// sent a comment (server-sent events), so that proxies keep it open; the
-	// token is checked again each time, and a revoked one ends the stream.
+	// heartbeat is how often a connection is pinged (WebSocket) or sent a
+	// comment (server-sent events), so that proxies keep it open.
 	heartbeat = 30 * time.Second
+	// recheckEvery is how many heartbeats pass between two checks of the
+	// token (each touches the token's row): a revoked token, or a
+	// suspended member, ends the stream within five minutes.
+	recheckEvery = 10
 	// writeTimeout bounds the sending of one message: a client that reads
 	// slower is dropped.
 	writeTimeout = 10 * time.Second
@@ -239,8 +242,12 @@ func isWebSocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-// stillValid tells whether the stream's token still authenticates its member.
-func (m *API) stillValid(ctx context.Context, sub *subscriber, tok string) bool {
+// stillValid tells, on the beat-th heartbeat, whether the stream's token
+// still authenticates its member (checked every recheckEvery beats only).
+func (m *API) stillValid(ctx context.Context, sub *subscriber, tok string, beat int) bool {
+	if beat%recheckEvery != 0 {
+		return true
+	}
 	a, _, err := m.spaces.AuthenticateToken(ctx, tok)
 	return err == nil && a != nil && a.ID == sub.member.ID
 }
@@ -319,7 +326,7 @@ func (m *API) serveWebSocket(ctx context.Context, conn *websocket.Conn, c *calle
 	}
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
-	for {
+	for beat := 1; ; {
 		select {
 		case <-ctx.Done():
 			return
@@ -333,7 +340,7 @@ func (m *API) serveWebSocket(ctx context.Context, conn *websocket.Conn, c *calle
 			if err != nil {
 				return
 			}
-			if !m.stillValid(ctx, sub, tok) {
+			if beat++; !m.stillValid(ctx, sub, tok, beat) {
 				conn.Close(websocket.StatusPolicyViolation, "the access token is no longer valid")
 				return
 			}
@@ -458,14 +465,14 @@ func (m *API) eventStream(w http.ResponseWriter, r *http.Request, name string) e
 	ctx, log := r.Context(), httpx.Logger(r.Context())
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
-	for {
+	for beat := 1; ; {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-sub.dropped:
 			return nil
 		case <-tick.C:
-			if !m.stillValid(ctx, sub, token(r)) || write(":thump\n\n") != nil {
+			if beat++; !m.stillValid(ctx, sub, token(r), beat) || write(":thump\n\n") != nil {
 				return nil
 			}
 		case ch := <-sub.changes:

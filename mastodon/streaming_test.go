@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -177,6 +178,8 @@ func TestStreaming(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := signIn(t, n, "bob", "read")
+		notesOnly := signIn(t, n, "bob", "read:notifications")
+		n.Spaces.Listen(failOn("rolled back"))
 		anon := &client{t: t, base: n.URL}
 		post := func(by *spaces.Account, space, body string) *spaces.Post {
 			t.Helper()
@@ -202,6 +205,10 @@ func TestStreaming(t *testing.T) {
 		}
 		anon.must(anon.do("GET", "/api/v1/streaming/user", "", nil, "Authorization", "Bearer forged"), 401)
 		b.must(b.get("/api/v1/streaming/nothing"), 404)
+		notesOnly.must(notesOnly.get("/api/v1/streaming/user"), 403)
+		if _, res, err := dial(t, base+"?stream=public&access_token="+notesOnly.token, nil); err == nil || res.StatusCode != 403 {
+			t.Fatalf("a stream outside the token's scopes: %v %v", res, err)
+		}
 		b.must(b.get("/api/v1/streaming/list?list="+carol.ID), 404)
 
 		// Bob's home and notifications on one WebSocket (token in the
@@ -226,6 +233,12 @@ func TestStreaming(t *testing.T) {
 			t.Fatalf("unknown stream: %+v", e)
 		}
 		sse := eventSource(t, b, "/api/v1/streaming/user")
+		notes := eventSource(t, notesOnly, "/api/v1/streaming/user/notification")
+
+		// A change that rolls back is never streamed.
+		if _, err := n.Spaces.CreatePost(ctx, alice, "quartier", spaces.PostInput{Body: "rolled back"}); err == nil {
+			t.Fatal("the failing listener did not roll the post back")
+		}
 
 		// Carol's post in her members-only space reaches none of them:
 		// each stream's next event is a later post.
@@ -236,10 +249,12 @@ func TestStreaming(t *testing.T) {
 
 		// A post of someone Bob follows is in his home, not in the list.
 		profile := post(alice, "", "on my profile")
-		if e := user.await("update", profile.ID); e.stream[0] != "user" || e.entity["content"] == nil {
-			t.Fatalf("update: %+v", e)
+		if e := user.next(); e.name != "update" || e.id() != profile.ID || e.stream[0] != "user" || e.entity["content"] == nil {
+			t.Fatalf("the first update is not the followed author's post: %+v", e)
 		}
-		sse.await("update", profile.ID)
+		if e := sse.next(); e.name != "update" || e.id() != profile.ID {
+			t.Fatalf("the first event is not the followed author's post: %+v", e)
+		}
 
 		// A post in the space he joined: in his home and in the list.
 		p := post(alice, "quartier", "Fête de quartier samedi")
@@ -253,6 +268,9 @@ func TestStreaming(t *testing.T) {
 		mention := post(alice, "quartier", "Tu viens @bob ?")
 		if e := user.await("notification", mention.ID); e.entity["type"] != "mention" {
 			t.Fatalf("notification: %+v", e)
+		}
+		if e := notes.next(); e.name != "notification" || e.id() != mention.ID { // and nothing before
+			t.Fatalf("the notifications' stream: %+v", e)
 		}
 
 		// Edits and deletions.
@@ -285,3 +303,14 @@ func TestStreaming(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// failOn is a listener that fails the creation of posts saying text, so
+// that the change rolls back.
+type failOn string
+
+func (f failOn) HandleEvent(_ context.Context, ev spaces.Event) error {
+	if e, ok := ev.(spaces.PostCreated); ok && e.Post.Source == string(f) {
+		return errors.New("refused")
+	}
+	return nil
+}
