@@ -3,6 +3,7 @@ module github.com/ruche-social/ruche
 go 1.26.8
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/go-fed/activity v1.0.0
 	github.com/go-fed/httpsig v1.1.0
 	github.com/go-viper/mapstructure/v2 v2.4.0

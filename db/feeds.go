@@ -27,6 +27,9 @@ type Feed struct {
 	Since  string // only posts newer than this id (clients refreshing)
 	After  string // cursor for threads: the last id of the previous page
 	Limit  int
+
+	// Deleted counts deleted posts as they were (see FeedHolds).
+	Deleted bool
 }
 
 // ListFeed returns the page of posts f selects that its reader may see.
@@ -99,5 +102,17 @@ func (d *DB) feedQuery(ctx context.Context, out *[]*Post, f Feed, ids []string) 
 	if f.Language != "" {
 		q = q.Where("EXISTS (SELECT 1 FROM post_translations AS l WHERE l.post_id = post.id AND l.language = ?"+fence+")", f.Language)
 	}
+	if f.Deleted {
+		return visibleOrDeleted(q, f.Reader)
+	}
 	return visiblePosts(q, f.Reader)
+}
+
+// FeedHolds tells whether the feed f (its cursors and limit aside) holds the
+// post with id; with f.Deleted, whether it held the deleted post.
+func (d *DB) FeedHolds(ctx context.Context, f Feed, id string) (bool, error) {
+	f.Before, f.Since, f.Limit = "", "", 1
+	var out []*Post
+	ok, err := d.feedQuery(ctx, &out, f, []string{id}).Exists(ctx)
+	return ok, wrap(err, "feed holds")
 }

@@ -62,7 +62,14 @@ const liveInvitation = `si.revoked_at IS NULL AND (si.max_uses = 0 OR si.uses < 
 //     a post is delivered to a server, not to a person, and the server then
 //     applies this same rule to its own readers.
 func visiblePosts(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
-	q = q.Where("post.deleted_at IS NULL")
+	return visibleOrDeleted(q.Where("post.deleted_at IS NULL"), r)
+}
+
+// visibleOrDeleted is visiblePosts but for its first clause: the posts r may
+// see, and the deleted ones r might see before. A tombstone keeps the space,
+// author and visibility it had (not its mentions), so that a deletion can be
+// told to those who may hold the post, and to no one else.
+func visibleOrDeleted(q *bun.SelectQuery, r Reader) *bun.SelectQuery {
 	if r.All {
 		return q
 	}

@@ -43,6 +43,7 @@ type API struct {
 	domain  string
 	proxies []netip.Prefix
 	version string
+	hub     *hub
 	// The images shown for accounts without their own.
 	defaultAvatar, defaultHeader string
 }
@@ -61,8 +62,14 @@ func New(o Options) (*API, error) {
 		return nil, err
 	}
 	m.defaultAvatar, m.defaultHeader = m.origin+m.defaultAvatar, m.origin+m.defaultHeader
+	m.hub = newHub(o.Spaces)
+	o.Spaces.Listen(m.hub) // the streaming API's changes
 	return m, nil
 }
+
+// CloseStreams ends the streaming connections, for the node to stop (an
+// http.Server's Shutdown waits for them otherwise, and forgets WebSockets).
+func (m *API) CloseStreams() { m.hub.closeAll() }
 
 // Prefixes are the paths the API claims, open to cross-origin requests.
 var Prefixes = []string{"/api/v1/", "/api/v2/", "/oauth/token", "/oauth/revoke", "/.well-known/oauth-authorization-server"}
@@ -77,6 +84,7 @@ func (m *API) Mount(r *mux.Router) {
 	m.mountStatuses(r)
 	m.mountTimelines(r)
 	m.mountNotifications(r)
+	m.mountStreaming(r)
 	for _, p := range []string{"/api/v1/", "/api/v2/"} {
 		defer r.PathPrefix(p).Handler(m.handle(public, func(w http.ResponseWriter, r *http.Request) error {
 			return errStatus(http.StatusNotFound, "Record not found")
@@ -163,17 +171,14 @@ type caller struct {
 }
 
 // authenticate reads the bearer token, from the Authorization header or, for
-// the streaming API whose WebSocket cannot send headers, access_token.
+// the streaming API whose WebSocket cannot send headers, access_token or the
+// WebSocket's protocol (see token).
 func (m *API) authenticate(r *http.Request) (*caller, error) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		token = r.URL.Query().Get("access_token")
-	}
-	token = strings.TrimSpace(token)
-	if token == "" {
+	tok := token(r)
+	if tok == "" {
 		return &caller{}, nil
 	}
-	acct, grant, err := m.spaces.AuthenticateToken(r.Context(), token)
+	acct, grant, err := m.spaces.AuthenticateToken(r.Context(), tok)
 	if err != nil {
 		return nil, err
 	}

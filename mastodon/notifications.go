@@ -1,6 +1,7 @@
 package mastodon
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"slices"
@@ -49,8 +50,7 @@ func (m *API) mountNotifications(r *mux.Router) {
 
 // notifications maps notifications for the member, dropping those of kinds
 // Mastodon has no type for and those whose post they may no longer see.
-func (m *API) notifications(r *http.Request, ns []*spaces.Notification) ([]*Notification, error) {
-	ctx, who := r.Context(), viewer(r)
+func (m *API) notifications(ctx context.Context, who *spaces.Account, ns []*spaces.Notification) ([]*Notification, error) {
 	var out []*Notification
 	for _, n := range ns {
 		typ, ok := notificationTypes[n.Kind]
@@ -90,7 +90,7 @@ func (m *API) notificationsList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := m.notifications(r, ns)
+	out, err := m.notifications(r.Context(), viewer(r), ns)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (m *API) getNotification(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, n := range ns {
 		if n.ID == mux.Vars(r)["id"] {
-			out, err := m.notifications(r, []*spaces.Notification{n})
+			out, err := m.notifications(r.Context(), viewer(r), []*spaces.Notification{n})
 			if err != nil {
 				return err
 			}

@@ -68,6 +68,7 @@ type Node struct {
 	Metrics *metrics.Metrics
 
 	role    string
+	apps    *mastodon.API
 	router  *mux.Router
 	handler http.Handler
 }
@@ -211,6 +212,7 @@ func (n *Node) routes() (http.Handler, error) {
 		return nil, err
 	}
 	apps.Mount(r)
+	n.apps = apps
 	ui.Mount(r) // last: the web door answers every path no other door claims
 
 	var h http.Handler = r
@@ -301,6 +303,8 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(n.Log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Streams never end on their own: Shutdown would wait for them.
+	srv.RegisterOnShutdown(n.apps.CloseStreams)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	servers := []*http.Server{srv}
@@ -368,8 +372,11 @@ func (n *Node) everyMinute(ctx context.Context) {
 	}
 }
 
-// Close releases the database.
+// Close ends the streaming connections and releases the database.
 func (n *Node) Close() error {
+	if n.apps != nil {
+		n.apps.CloseStreams()
+	}
 	n.Federation.Close()
 	return n.DB.Close()
 }

@@ -174,3 +174,61 @@ func TestHealthAndHeaders(t *testing.T) {
 		}
 	}
 }
+
+// Streams never end on their own: a graceful stop ends them, rather than
+// wait for them until its timeout.
+func TestShutdownEndsStreams(t *testing.T) {
+	ctx := context.Background()
+	n, err := New(ctx, testConfig(t, db.SQLite), Options{Logger: quiet,
+		Spaces: func(o *spaces.Options) { o.Password = spaces.PasswordParams{Memory: 64, Time: 1, Threads: 1} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	acct, err := n.Spaces.CreateMember(ctx, spaces.Console, spaces.NewMember{Username: "alice", Email: "alice@example.org", Password: "correct horse battery staple", Role: spaces.RoleMember})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, secret, err := n.Spaces.RegisterApp(ctx, spaces.NewApp{Name: "App", RedirectURIs: []string{spaces.OutOfBand}, Scopes: "read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := n.Spaces.Authorize(ctx, acct, spaces.AuthorizationRequest{ResponseType: "code", ClientID: app.ClientID, RedirectURI: spaces.OutOfBand, Scope: "read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := n.Spaces.IssueToken(ctx, spaces.TokenRequest{GrantType: "authorization_code", ClientID: app.ClientID, ClientSecret: secret, Code: code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- n.Serve(sctx, ln) }()
+
+	rctx, cancel := context.WithTimeout(ctx, 4*ShutdownTimeout) // fails, rather than hangs, if the stream outlives the stop
+	defer cancel()
+	req, _ := http.NewRequestWithContext(rctx, "GET", "http://"+ln.Addr().String()+"/api/v1/streaming/user", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("stream: %d", res.StatusCode)
+	}
+	if _, err := res.Body.Read(make([]byte, 16)); err != nil {
+		t.Fatalf("opening of the stream: %v", err)
+	}
+	stop()
+	if _, err := io.ReadAll(res.Body); err != nil {
+		t.Fatalf("the stream did not end cleanly: %v", err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+}

@@ -134,6 +134,11 @@ type (
 		Post *Post
 		By   *Account
 	}
+
+	// Notified: notifications were recorded for local members (one each),
+	// with Actor (nil for the node itself) and Space (the space's account,
+	// when there is one) loaded.
+	Notified struct{ Notifications []*Notification }
 )
 
 func (SpaceCreated) eventName() string          { return "space created" }
@@ -164,3 +169,4 @@ func (RegistrationsPromoted) eventName() string { return "registrations promoted
 func (PostUnliked) eventName() string           { return "post unliked" }
 func (PostPinned) eventName() string            { return "post pinned" }
 func (PostUnpinned) eventName() string          { return "post unpinned" }
+func (Notified) eventName() string              { return "notified" }

@@ -84,6 +84,35 @@ func (s *Service) HomeFeed(ctx context.Context, viewer *Account, p Page) ([]*Pos
 	return s.feed(ctx, viewer, db.Feed{HomeOf: viewer.ID, Before: p.Before, Since: p.Since, Limit: p.Limit})
 }
 
+// FeedRef names one feed of a viewer, for FeedHolds.
+type FeedRef struct {
+	Home    bool   // the viewer's home
+	SpaceID string // the feed of the space with this account id
+	Public  bool   // the node's public feed
+	Local   bool   // with Public: of the posts written on this node
+}
+
+// FeedHolds tells whether the feed f of viewer holds the post with id: a
+// top-level post of that feed that viewer may see, as HomeFeed, SpaceFeed
+// and PublicFeed would list it. A deleted post is told as it was before
+// (its mentions aside), so that the news of a deletion reaches those who
+// may hold the post and no one else. The streaming API asks it for each
+// change and subscriber.
+func (s *Service) FeedHolds(ctx context.Context, viewer *Account, f FeedRef, id string) (bool, error) {
+	if !canAct(viewer) {
+		return false, errUnauthenticated
+	}
+	df := db.Feed{Reader: s.Reader(viewer), SpaceID: f.SpaceID, Public: f.Public, Local: f.Public && f.Local, Deleted: true}
+	if f.Home {
+		df.HomeOf = viewer.ID
+	}
+	ok, err := s.db.FeedHolds(ctx, df, id)
+	if err != nil {
+		return false, internal("feed holds", err)
+	}
+	return ok, nil
+}
+
 // SpaceFeed is a space's top-level posts that viewer may see.
 func (s *Service) SpaceFeed(ctx context.Context, viewer *Account, handle string, p Page) ([]*Post, error) {
 	sp, err := s.Space(ctx, viewer, handle)

@@ -100,17 +100,23 @@ func (s *Service) notifyIDs(ctx context.Context, tx *db.DB, kind string, actor *
 		seen[id] = true
 		n := &Notification{ID: newID(), AccountID: id, Kind: kind, CreatedAt: now}
 		if actor != nil && actor != Console {
-			n.ActorID = actor.ID
+			n.ActorID, n.Actor = actor.ID, actor
 		}
 		if post != nil {
 			n.PostID = post.ID
 		}
 		if space != nil {
-			n.SpaceID = space.AccountID
+			n.SpaceID, n.Space = space.AccountID, space.Account
 		}
 		ns = append(ns, n)
 	}
-	return tx.InsertNotifications(ctx, ns)
+	if len(ns) == 0 {
+		return nil
+	}
+	if err := tx.InsertNotifications(ctx, ns); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, Notified{Notifications: ns})
 }
 
 // NotificationPage selects a page of notifications, newest first.

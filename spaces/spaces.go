@@ -162,6 +162,12 @@ func New(d *db.DB, opts Options) *Service {
 // DB is the database the service works on, for the other packages' stores.
 func (s *Service) DB() *db.DB { return s.db }
 
+// AfterCommit runs f once the change whose transaction ctx carries (a
+// listener's) has committed, and never if it rolls back; at once when ctx
+// carries none. f runs in the goroutine that made the change: it must be
+// quick and must not block.
+func (s *Service) AfterCommit(ctx context.Context, f func()) { s.db.AfterCommit(ctx, f) }
+
 // Options returns the policies the service enforces.
 func (s *Service) Options() Options { return s.opts }
 
