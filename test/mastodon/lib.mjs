@@ -18,6 +18,14 @@ import { chromium } from "playwright-core";
 
 export const OUT_OF_BAND = "urn:ietf:wg:oauth:2.0:oob";
 
+// masto.js 8's streaming client calls Promise.withResolvers (Node 22); the
+// suite runs on Node 20, which has everything else it needs.
+Promise.withResolvers ??= function withResolvers() {
+  let resolve, reject;
+  const promise = new Promise((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+};
+
 /** The node and the member the Go test made, from the environment. */
 export function env() {
   const need = (name) => {
