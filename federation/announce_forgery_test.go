@@ -30,12 +30,12 @@ func TestGroupCannotForgeOthersPosts(t *testing.T) {
 		}
 		joinRemote(t, b, a, bob, "forum")
 		joinRemote(t, c, a, carol, "forum")
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		genuine, err := c.Spaces.CreatePost(ctx, carol, "forum@"+host(a), spaces.PostInput{Body: "Words of carol herself"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		genuineIRI := c.URL + "/posts/" + genuine.ID
 		if got, err := b.DB.PostByURI(ctx, genuineIRI); err != nil || !strings.Contains(got.Content, "Words of carol herself") {
 			t.Fatalf("b does not hold carol's post: %+v (%v)", got, err)
@@ -51,7 +51,7 @@ func TestGroupCannotForgeOthersPosts(t *testing.T) {
 			if status := group.post(t, b.URL+"/inbox", body, time.Now(), nil); status != 202 {
 				t.Fatalf("%s: the forged Announce was answered %d", id, status)
 			}
-			drain(t, b)
+			nodetest.Drain(t, b)
 		}
 		note := func(iri, text string) map[string]any {
 			return map[string]any{"id": iri, "type": "Note", "attributedTo": carolIRI, "content": "<p>" + text + "</p>",

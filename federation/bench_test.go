@@ -46,7 +46,7 @@ func BenchmarkDeliveries100(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	drain(b, a) // the Accepts
+	nodetest.Drain(b, a) // the Accepts
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; b.Loop(); i++ {

@@ -28,7 +28,7 @@ func TestEventsTwoNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		joinRemote(t, b, a, bob, "reseau")
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := membershipState(t, b, bob, "reseau@"+host(a)); got != spaces.StateActive {
 			t.Fatalf("bob's membership on B: %s", got)
 		}
@@ -42,7 +42,7 @@ func TestEventsTwoNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		iri := a.URL + "/posts/" + p.ID
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		onB := postOn(t, b, bob, iri)
 		if onB.Kind != spaces.KindEvent || onB.Title != "Rencontre" || onB.Event == nil || !onB.Event.StartsAt.Equal(start) ||
 			onB.Event.TimeZone != "Europe/Paris" || onB.Event.PlaceName != "Salle du conseil" ||
@@ -62,8 +62,8 @@ func TestEventsTwoNodes(t *testing.T) {
 		if err != nil || reg.State != spaces.RegistrationPending {
 			t.Fatalf("bob's registration on B: %+v %v", reg, err)
 		}
-		drain(t, a, b)
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := stateOf(t, b, bob, onB); got != spaces.RegistrationGoing {
 			t.Fatalf("bob on B after A's answer: %q", got)
 		}
@@ -79,7 +79,7 @@ func TestEventsTwoNodes(t *testing.T) {
 		if err := b.Spaces.LeaveEvent(ctx, bob, onB.ID); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := stateOf(t, a, bobOnA, p); got != "" {
 			t.Fatalf("bob still registered on A: %q", got)
 		}
@@ -94,7 +94,7 @@ func TestEventsTwoNodes(t *testing.T) {
 				PlaceName: "Salle du conseil", Capacity: 2}}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if onB = postOn(t, b, bob, iri); !onB.Event.StartsAt.Equal(later) || onB.Event.Address != "" || onB.Event.GoingCount != 2 {
 			t.Fatalf("the event on B after the edit: %+v", onB.Event)
 		}
@@ -106,7 +106,7 @@ func TestEventsTwoNodes(t *testing.T) {
 		if _, err := a.Spaces.UpdateSpace(ctx, alice, "reseau", spaces.SpaceSettings{Tools: []string{spaces.ToolArticles}}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if sp, _ := b.Spaces.Space(ctx, bob, "reseau@"+host(a)); sp.ToolOn(spaces.ToolEvents) || sp.ToolOn(spaces.ToolPolls) || !sp.ToolOn(spaces.ToolArticles) {
 			t.Fatalf("B's copy of the space after A switched events and polls off: %q", sp.ToolsOff)
 		}
@@ -148,7 +148,7 @@ func TestEventsAndPollsAcrossThreeNodes(t *testing.T) {
 		}
 		joinRemote(t, b, a, bea, "cantines")
 		joinRemote(t, c, a, chloe, "cantines")
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		handle := "cantines@" + host(a)
 
 		start := clock.Now().Add(48 * time.Hour).Truncate(time.Second)
@@ -158,7 +158,7 @@ func TestEventsAndPollsAcrossThreeNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		iri := b.URL + "/posts/" + ev.ID
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		onA, onC := postOn(t, a, anna, iri), postOn(t, c, chloe, iri)
 		if onA.Event == nil || onC.Event == nil || !onC.Event.StartsAt.Equal(start) || onC.Event.Capacity != 1 {
 			t.Fatalf("the event on A %+v and C %+v", onA.Event, onC.Event)
@@ -167,11 +167,11 @@ func TestEventsAndPollsAcrossThreeNodes(t *testing.T) {
 		if _, err := c.Spaces.JoinEvent(ctx, chloe, onC.ID); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if _, err := a.Spaces.JoinEvent(ctx, anna, onA.ID); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		chloeOnB, annaOnB := remote(t, b, c.URL+"/users/chloe"), remote(t, b, a.URL+"/users/anna")
 		if got := [2]string{stateOf(t, b, chloeOnB, ev), stateOf(t, b, annaOnB, ev)}; got != [2]string{spaces.RegistrationGoing, spaces.RegistrationWaiting} {
 			t.Fatalf("on B, chloe and anna are %v", got)
@@ -182,8 +182,8 @@ func TestEventsAndPollsAcrossThreeNodes(t *testing.T) {
 		if err := c.Spaces.LeaveEvent(ctx, chloe, onC.ID); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if got := stateOf(t, a, anna, onA); got != spaces.RegistrationGoing {
 			t.Fatalf("anna on A after chloe left: %q", got)
 		}
@@ -194,12 +194,12 @@ func TestEventsAndPollsAcrossThreeNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		piri := c.URL + "/posts/" + poll.ID
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if _, err := b.Spaces.Vote(ctx, bea, postOn(t, b, bea, piri).ID, []int{0}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		for _, n := range []struct {
 			node   *nodetest.Node
 			viewer *spaces.Account

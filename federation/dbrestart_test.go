@@ -63,7 +63,7 @@ func TestDatabaseRestartDuringIngest(t *testing.T) {
 	if _, err := r.a.Spaces.FollowAccount(ctx, alice, bobOnA, ""); err != nil {
 		t.Fatal(err)
 	}
-	drain(t, r.a, r.b)
+	nodetest.Drain(t, r.a, r.b)
 	if state := followState(t, r.a, alice, bobOnA); state != spaces.FollowStateAccepted {
 		t.Fatalf("alice's follow of bob is %s", state)
 	}
@@ -129,7 +129,7 @@ func TestDatabaseRestartDuringFanOut(t *testing.T) {
 		if _, err := r.b.Spaces.FollowAccount(ctx, follower, aliceOnB, ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, r.a, r.b)
+		nodetest.Drain(t, r.a, r.b)
 		if state := followState(t, r.b, follower, aliceOnB); state != spaces.FollowStateAccepted {
 			t.Fatalf("%s's follow of alice is %s", name, state)
 		}

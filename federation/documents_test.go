@@ -66,7 +66,7 @@ func TestDocumentsTwoNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		joinRemote(t, b, a, bob, "reseau")
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		handle := "reseau@" + host(a)
 
 		if _, err := a.Spaces.CreateDocumentFolder(ctx, alice, "reseau", "", "Plans"); err != nil {
@@ -78,7 +78,7 @@ func TestDocumentsTwoNodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if failed := failedItems(t, b); len(failed) > 0 {
 			t.Fatalf("B failed: %v", failed)
 		}
@@ -96,7 +96,7 @@ func TestDocumentsTwoNodes(t *testing.T) {
 		if _, err := a.Spaces.UploadDocument(ctx, alice, "reseau", spaces.DocumentUpload{Folder: "Plans", Name: "plan.pdf", File: strings.NewReader(v2)}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if failed := failedItems(t, b); len(failed) > 0 {
 			t.Fatalf("B failed: %v", failed)
 		}
@@ -108,7 +108,7 @@ func TestDocumentsTwoNodes(t *testing.T) {
 		if _, err := a.Spaces.RestoreDocumentVersion(ctx, alice, doc.ID, 1); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		onB = documentOn(t, b, bob, handle, "Plans", "plan.pdf")
 		if onB.Post.Document.Current != 3 || len(onB.Versions) != 3 || fileOn(t, b, bob, onB.Post.ID) != v1 {
 			t.Fatalf("after the restore, B has version %d of %d", onB.Post.Document.Current, len(onB.Versions))
@@ -124,7 +124,7 @@ func TestDocumentsTwoNodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		onA := documentOn(t, a, alice, "reseau", "Plans", "notes.txt")
 		if onA.Post.AccountID == alice.ID || onA.Post.Document.Current != 1 || fileOn(t, a, alice, onA.Post.ID) != "first notes\n" {
 			t.Fatalf("bob's document on A: %+v", onA.Post.Document)
@@ -133,7 +133,7 @@ func TestDocumentsTwoNodes(t *testing.T) {
 		if _, err := b.Spaces.AddDocumentVersion(ctx, bob, mine.ID, strings.NewReader("second notes\n"), "notes.txt"); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		onA = documentOn(t, a, alice, "reseau", "Plans", "notes.txt")
 		if onA.Post.Document.Current != 2 || len(onA.Versions) != 2 || fileOn(t, a, alice, onA.Post.ID) != "second notes\n" {
 			t.Fatalf("bob's version on A: %d of %d", onA.Post.Document.Current, len(onA.Versions))
@@ -143,7 +143,7 @@ func TestDocumentsTwoNodes(t *testing.T) {
 		if _, err := a.Spaces.UpdateSpace(ctx, alice, "reseau", spaces.SpaceSettings{DocumentAdding: strPtr(spaces.PostingModerators)}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if sp, err := b.Spaces.Space(ctx, bob, handle); err != nil || sp.DocumentAdding != spaces.PostingModerators {
 			t.Fatalf("B's copy of the space: %v", err)
 		}
@@ -161,7 +161,7 @@ func TestDocumentsTwoNodes(t *testing.T) {
 		if status := senderOf(t, b, "bob").post(t, group+"/inbox", body, clock.Now(), nil); status != 202 {
 			t.Fatalf("A's inbox answered %d", status)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if _, err := a.DB.PostByURI(ctx, iri); err == nil {
 			t.Fatal("A stored a document a member may no longer add")
 		}
@@ -175,7 +175,7 @@ func TestDocumentsTwoNodes(t *testing.T) {
 		if err := a.Spaces.DeletePost(ctx, alice, doc.ID); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if f, err := b.Spaces.SpaceDocuments(ctx, bob, handle, "Plans"); err != nil || len(f.Documents) != 1 {
 			t.Fatalf("after the deletion, B lists %v (%v)", f, err)
 		}

@@ -56,7 +56,7 @@ func TestFAQTwoNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		joinRemote(t, b, a, bob, "reseau")
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		handle := "reseau@" + host(a)
 
 		join, err := a.Spaces.CreatePost(ctx, alice, "reseau", spaces.PostInput{Kind: spaces.KindFAQ, Language: "fr",
@@ -70,7 +70,7 @@ func TestFAQTwoNodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if failed := failedItems(t, b); len(failed) > 0 {
 			t.Fatalf("B failed: %v", failed)
 		}
@@ -93,7 +93,7 @@ func TestFAQTwoNodes(t *testing.T) {
 			Body: "Payez en ligne.", FAQ: &spaces.FAQInput{Category: "Inscription"}}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		want = "Pratique: Où ? @0 | Inscription: Comment adhérer ? @1"
 		if got, onA := faqOn(t, b, bob, handle), faqOn(t, a, alice, "reseau"); got != want || onA != want {
 			t.Fatalf("after the move and the edit: A %s, B %s, want %s", onA, got, want)
@@ -104,7 +104,7 @@ func TestFAQTwoNodes(t *testing.T) {
 		if err := a.Spaces.DeletePost(ctx, alice, where.ID); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := faqOn(t, b, bob, handle); got != "Inscription: Comment adhérer ? @0" {
 			t.Fatalf("after the deletion, B's FAQ: %s", got)
 		}
@@ -124,7 +124,7 @@ func TestFAQTwoNodes(t *testing.T) {
 		if status := senderOf(t, b, "bob").post(t, group+"/inbox", body, clock.Now(), nil); status != 202 {
 			t.Fatalf("A's inbox answered %d", status)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if _, err := a.DB.PostByURI(ctx, iri); err == nil {
 			t.Fatal("A stored an FAQ entry by a member who is no moderator")
 		}

@@ -23,7 +23,7 @@ func TestProfileFeatured(t *testing.T) {
 		if _, err := b.Spaces.FollowAccount(ctx, mallory, resolve(t, b, a, "alice"), ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		public, err := a.Spaces.CreatePost(ctx, alice, "", spaces.PostInput{Body: "Read me first"})
 		if err != nil {
 			t.Fatal(err)

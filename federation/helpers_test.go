@@ -19,29 +19,6 @@ import (
 
 var ctx = context.Background()
 
-// drain runs the workers of every node until none has anything due: an
-// activity one node delivers is processed by the other, whose answer is
-// delivered back, and so on until the network is quiet.
-func drain(t testing.TB, nodes ...*nodetest.Node) {
-	t.Helper()
-	for round := 0; ; round++ {
-		if round > 50 {
-			t.Fatal("the nodes never went idle")
-		}
-		did := 0
-		for _, n := range nodes {
-			k, err := n.Federation.RunUntilIdle(ctx)
-			if err != nil {
-				t.Fatalf("%s: worker: %v", n.URL, err)
-			}
-			did += k
-		}
-		if did == 0 {
-			return
-		}
-	}
-}
-
 // host is the host:port of a test node: its domain in handles.
 func host(n *nodetest.Node) string { return strings.TrimPrefix(n.URL, "http://") }
 

@@ -42,19 +42,19 @@ func TestHiddenSpaceInbox(t *testing.T) {
 		func(r *http.Request) { r.Header.Del("Signature") }); got != http.StatusUnauthorized {
 		t.Fatalf("an unsigned Follow of a hidden space: %d", got)
 	}
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	before := count(t, a, "deliveries")
 	if status, _ := follow(mallory, "4", a.URL+"/inbox", a.URL+"/spaces/board"); status != http.StatusAccepted {
 		t.Fatalf("the shared inbox answered %d", status)
 	}
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	if n := count(t, a, "deliveries") - before; n != 0 {
 		t.Fatalf("the node answered the outsider: %d deliveries", n)
 	}
 	if status, _ := follow(ines, "5", a.URL+"/spaces/board/inbox", a.URL+"/spaces/board"); status != http.StatusAccepted {
 		t.Fatalf("the invited account's Follow: %d", status)
 	}
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	if state := membershipState(t, a, remote(t, a, b.URL+"/users/ines"), "board"); state != spaces.StateActive {
 		t.Fatalf("the invited account is %s", state)
 	}

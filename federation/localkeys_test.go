@@ -131,7 +131,7 @@ func TestKeyMadeOnFirstNeed(t *testing.T) {
 		if _, err := b.Spaces.FollowAccount(ctx, bob, aliceOnB, ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := followState(t, b, bob, aliceOnB); got != spaces.FollowStateAccepted {
 			t.Fatalf("on B, bob's follow of alice is %s", got)
 		}
@@ -139,7 +139,7 @@ func TestKeyMadeOnFirstNeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if _, err := b.DB.PostByURI(ctx, a.URL+"/posts/"+p.ID); err != nil {
 			t.Fatalf("B has not stored alice's post: %v", err)
 		}
@@ -150,7 +150,7 @@ func TestKeyMadeOnFirstNeed(t *testing.T) {
 		if _, err := a.Spaces.FollowAccount(ctx, carol, bobOnA, ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := followState(t, a, carol, bobOnA); got != spaces.FollowStateAccepted {
 			t.Fatalf("on A, carol's follow of bob is %s", got)
 		}
@@ -178,7 +178,7 @@ func TestKeyMadeOnFirstNeed(t *testing.T) {
 		if _, err := b.Spaces.FollowAccount(ctx, bob, forumOnB, ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := followState(t, b, bob, forumOnB); got != spaces.FollowStateAccepted {
 			t.Fatalf("on B, bob's join of the forum is %s", got)
 		}

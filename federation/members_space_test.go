@@ -45,12 +45,12 @@ func TestMembersSpaceStaysWithMembers(t *testing.T) {
 		if _, _, err := a.Spaces.InviteToSpace(ctx, olga, "projet", spaces.SpaceInvite{Handle: "bea@" + host(b)}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		handle := "projet@" + host(a)
 		if _, err := b.Spaces.JoinSpace(ctx, bea, handle, "", ""); err != nil {
 			t.Fatalf("bea joins after the invitation: %v", err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if got := membershipState(t, b, bea, handle); got != spaces.StateActive {
 			t.Fatalf("on B, bea's membership is %s", got)
 		}
@@ -65,7 +65,7 @@ func TestMembersSpaceStaysWithMembers(t *testing.T) {
 			t.Fatal(err)
 		}
 		iri := a.URL + "/posts/" + post.ID
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		onB := copyOf(t, b, iri)
 		if onB.Visibility != spaces.VisibilityMembers {
 			t.Fatalf("B keeps the post as %s", onB.Visibility)
@@ -74,7 +74,7 @@ func TestMembersSpaceStaysWithMembers(t *testing.T) {
 		if _, err := b.Spaces.CreateComment(ctx, bea, onB.ID, spaces.PostInput{Body: "Je serai là."}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if copyOf(t, a, iri).CommentCount != 1 {
 			t.Fatal("the comment did not reach the Group")
 		}
@@ -125,7 +125,7 @@ func TestMembersSpaceStaysWithMembers(t *testing.T) {
 		if err := a.Spaces.DeleteSpace(ctx, olga, "projet"); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if got := remote(t, b, group); got.Status != spaces.StatusDeleted {
 			t.Fatalf("B keeps the deleted space's Group as %s", got.Status)
 		}
@@ -161,11 +161,11 @@ func TestNetworkSpaceOnlyToAllowedNodes(t *testing.T) {
 		if _, _, err := a.Spaces.InviteToSpace(ctx, olga, "reseau", spaces.SpaceInvite{Handle: "chloe@" + host(c)}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if _, err := c.Spaces.JoinSpace(ctx, chloe, handle, "", ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		for _, m := range []struct {
 			n *nodetest.Node
 			a *spaces.Account
@@ -180,7 +180,7 @@ func TestNetworkSpaceOnlyToAllowedNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		iri := a.URL + "/posts/" + post.ID
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if copyOf(t, b, iri).Visibility != spaces.VisibilityNetwork {
 			t.Fatal("B's copy lost its visibility")
 		}

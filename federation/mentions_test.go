@@ -76,7 +76,7 @@ func TestMentionsReceived(t *testing.T) {
 			if status := mallory.post(t, aliceIRI+"/inbox", body, time.Now(), nil); status != 202 {
 				t.Fatalf("%s: inbox answered %d", c.name, status)
 			}
-			drain(t, a)
+			nodetest.Drain(t, a)
 			stored, err := a.DB.PostByURI(ctx, note["id"].(string))
 			if c.visibility == "" {
 				if err == nil {
@@ -148,7 +148,7 @@ func TestMentionsSent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		for _, p := range []*spaces.Post{post, comment} {
 			got, err := b.DB.PostByURI(ctx, a.URL+"/posts/"+p.ID)
 			if err != nil {
@@ -178,12 +178,12 @@ func TestEditDeleteByAuthor(t *testing.T) {
 			t.Fatal(err)
 		}
 		joinRemote(t, b, a, mallory, "forum")
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		post, err := a.Spaces.CreatePost(ctx, alice, "forum", spaces.PostInput{Body: "First version"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		iri := a.URL + "/posts/" + post.ID
 
 		// authorSent returns alice's newest activity, which must be of type
@@ -204,7 +204,7 @@ func TestEditDeleteByAuthor(t *testing.T) {
 			t.Fatal(err)
 		}
 		authorSent("Update")
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		got, err := b.DB.PostByURI(ctx, iri)
 		if err != nil || !strings.Contains(got.Content, "Second version") {
 			t.Fatalf("the follower's server holds %+v (%v)", got, err)
@@ -214,7 +214,7 @@ func TestEditDeleteByAuthor(t *testing.T) {
 			t.Fatal(err)
 		}
 		authorSent("Delete")
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got, err := b.DB.PostByURI(ctx, iri); err != nil || !got.IsDeleted() {
 			t.Fatalf("the follower's server still shows the post: %+v (%v)", got, err)
 		}
@@ -261,7 +261,7 @@ func TestFollowByHandle(t *testing.T) {
 		if follow["state"] != spaces.FollowStatePending {
 			t.Fatalf("the follow of a locked remote account: %v", follow)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		remoteMallory := remote(t, a, b.URL+"/users/mallory")
 		if got := followState(t, a, alice, remoteMallory); got != spaces.FollowStatePending {
 			t.Fatalf("before mallory's answer, alice's follow is %s", got)
@@ -269,7 +269,7 @@ func TestFollowByHandle(t *testing.T) {
 		if _, err := b.Spaces.AcceptFollow(ctx, mallory, remote(t, b, a.URL+"/users/alice")); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := followState(t, a, alice, remoteMallory); got != spaces.FollowStateAccepted {
 			t.Fatalf("after mallory's Accept, alice's follow is %s", got)
 		}

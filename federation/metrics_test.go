@@ -29,7 +29,7 @@ func TestMetrics(t *testing.T) {
 	if status := bob.post(t, a.URL+"/users/alice/inbox", activity(b.URL+"/follows/1", "Follow", bob.actor, a.URL+"/users/alice"), time.Now(), nil); status != http.StatusAccepted {
 		t.Fatalf("follow: %d", status)
 	}
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	rec := httptest.NewRecorder()
 	a.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	body := rec.Body.String()

@@ -27,7 +27,7 @@ func TestReceiverDownAndBack(t *testing.T) {
 		if _, err := a.Spaces.FollowAccount(ctx, alice, bobOnA, ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a)
+		nodetest.Drain(t, a)
 		st, _ := a.Federation.Status(ctx)
 		if len(st.FailingHosts) != 1 || st.FailingHosts[0].Failures != 1 {
 			t.Fatalf("the failure is not recorded: %+v", st.FailingHosts)
@@ -39,7 +39,7 @@ func TestReceiverDownAndBack(t *testing.T) {
 
 		restartOnSameAddress(t, b) // B comes back
 		clock.Advance(time.Minute)
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := followState(t, a, alice, bobOnA); got != spaces.FollowStateAccepted {
 			t.Fatalf("after B came back, alice's follow is %s", got)
 		}
@@ -118,7 +118,7 @@ func TestAllowlistAndBlocks(t *testing.T) {
 		if _, err := b.Spaces.FollowAccount(ctx, bob, aliceOnB, ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if got := followState(t, b, bob, aliceOnB); got != spaces.FollowStateAccepted {
 			t.Fatalf("allowed node's follow: %s", got)
 		}
@@ -138,7 +138,7 @@ func TestAllowlistAndBlocks(t *testing.T) {
 		if _, err := a.Spaces.UpdateProfile(ctx, alice, spaces.ProfileUpdate{DisplayName: &name}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if got := count(t, b, "inbox_items"); got != before {
 			t.Fatal("a blocked node received an activity")
 		}
@@ -168,7 +168,7 @@ func TestThreeNodes(t *testing.T) {
 				}
 			}
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if n, _, _ := a.Spaces.FollowCounts(ctx, alice); n != 4 {
 			for _, n := range []*nodetest.Node{a, b, c} {
 				st, _ := n.Federation.Status(ctx)
@@ -196,7 +196,7 @@ func TestThreeNodes(t *testing.T) {
 		if len(deliveries) != 2 {
 			t.Fatalf("the update goes to %d inboxes, want 2 shared inboxes", len(deliveries))
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		for _, n := range []*nodetest.Node{b, c} {
 			if got := remote(t, n, a.URL+"/users/alice"); got.DisplayName != name {
 				t.Fatalf("%s sees alice as %q", n.URL, got.DisplayName)
@@ -209,7 +209,7 @@ func TestThreeNodes(t *testing.T) {
 		if err := a.Spaces.DeleteMember(ctx, spaces.Console, "alice"); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		for _, n := range []*nodetest.Node{b, c} {
 			if got := remote(t, n, a.URL+"/users/alice"); got.Status != spaces.StatusDeleted {
 				t.Fatalf("%s still has alice as %s", n.URL, got.Status)

@@ -27,14 +27,14 @@ func TestPollsTwoNodes(t *testing.T) {
 		if _, err := b.Spaces.FollowAccount(ctx, bob, aliceOnB, ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 
 		p, err := a.Spaces.CreatePost(ctx, alice, "", spaces.PostInput{Body: "Which days suit you?",
 			Poll: &spaces.PollInput{Options: []string{"Monday", "Tuesday", "Friday"}, Multiple: true, ExpiresIn: 24 * time.Hour}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		onB := postOn(t, b, bob, a.URL+"/posts/"+p.ID)
 		if onB.Poll == nil || len(onB.Poll.Options) != 3 || onB.Poll.Options[2].Title != "Friday" || !onB.Poll.Multiple ||
 			!onB.Poll.EndsAt.Equal(p.Poll.EndsAt.Truncate(time.Second)) {
@@ -44,8 +44,8 @@ func TestPollsTwoNodes(t *testing.T) {
 		if _, err := b.Spaces.Vote(ctx, bob, onB.ID, []int{0, 2}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		onA := postOn(t, a, alice, a.URL+"/posts/"+p.ID)
 		if onA.Poll.VotersCount != 1 || onA.Poll.Options[0].VotesCount != 1 || onA.Poll.Options[1].VotesCount != 0 ||
 			onA.Poll.Options[2].VotesCount != 1 {
@@ -69,7 +69,7 @@ func TestPollsTwoNodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		onB = postOn(t, b, bob, a.URL+"/posts/"+hidden.ID)
 		if _, err := b.Spaces.Vote(ctx, bob, onB.ID, []int{1}); err != nil {
 			t.Fatal(err)
@@ -77,7 +77,7 @@ func TestPollsTwoNodes(t *testing.T) {
 		if _, err := a.Spaces.Vote(ctx, carol, hidden.ID, []int{0}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if onB = postOn(t, b, bob, a.URL+"/posts/"+hidden.ID); onB.Poll.VotersCount != 1 || onB.Poll.Options[0].VotesCount != 0 {
 			t.Fatalf("hidden counts reached B before the end: %+v %+v", onB.Poll, onB.Poll.Options[0])
 		}
@@ -87,7 +87,7 @@ func TestPollsTwoNodes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if onB = postOn(t, b, bob, a.URL+"/posts/"+hidden.ID); onB.Poll.VotersCount != 2 || onB.Poll.Options[0].VotesCount != 1 ||
 			onB.Poll.Options[1].VotesCount != 1 {
 			t.Fatalf("the final counts on B: %+v %+v %+v", onB.Poll, onB.Poll.Options[0], onB.Poll.Options[1])

@@ -33,7 +33,7 @@ func TestRemoteContentAndBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	joinRemote(t, b, a, account(t, b, "mallory"), "forum")
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	group := a.URL + "/spaces/forum"
 	mallory := senderOf(t, b, "mallory")
 
@@ -73,7 +73,7 @@ func TestRemoteContentAndBadInput(t *testing.T) {
 			t.Fatalf("payload %d: %d", i, status)
 		}
 	}
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	for i, p := range xss.Payloads {
 		post := copyOf(t, a, fmt.Sprintf("%s/notes/x%d", b.URL, i))
 		if len(post.Translations) == 0 || post.Translations[len(post.Translations)-1].Language != "fr" {
@@ -111,10 +111,10 @@ func TestRemoteContentAndBadInput(t *testing.T) {
 	if err := a.Spaces.DeletePost(ctx, olga, gone.ID); err != nil {
 		t.Fatal(err)
 	}
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	likes := count(t, a, "likes")
 	send("like-gone", "Like", a.URL+"/posts/"+gone.ID)
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	if count(t, a, "likes") != likes || inboxState(t, a, b.URL+"/activities/like-gone") != db.JobFailed {
 		t.Fatalf("a like of a deleted post: %s", inboxState(t, a, b.URL+"/activities/like-gone"))
 	}
@@ -125,7 +125,7 @@ func TestRemoteContentAndBadInput(t *testing.T) {
 	posts := count(t, a, "posts")
 	send("late", "Create", map[string]any{"id": b.URL + "/notes/late", "type": "Note", "attributedTo": mallory.actor,
 		"audience": group, "to": []string{group}, "content": "<p>too late</p>"})
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	if count(t, a, "posts") != posts || inboxState(t, a, b.URL+"/activities/late") != db.JobFailed {
 		t.Fatal("a post into an archived space was stored")
 	}

@@ -115,7 +115,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 			t.Fatalf("B searches @cantines@%s: %+v %v", host(a), found, err)
 		}
 		joinRemote(t, b, a, bea, "cantines")
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if got := membershipState(t, b, bea, handle); got != spaces.StateActive {
 			t.Fatalf("on B, bea's membership is %s", got)
 		}
@@ -129,12 +129,12 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		if _, err := a.Spaces.UpdateSpace(ctx, olga, "cantines", spaces.SpaceSettings{JoinPolicy: &approval}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if mirror, _ := b.Spaces.Space(ctx, bea, handle); mirror.JoinPolicy != spaces.JoinApproval || !mirror.Account.Locked {
 			t.Fatalf("B's copy of the space: %+v", mirror)
 		}
 		joinRemote(t, c, a, chloe, "cantines")
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		chloeOnA := remote(t, a, c.URL+"/users/chloe")
 		if got := membershipState(t, a, chloeOnA, "cantines"); got != spaces.StatePending {
 			t.Fatalf("on A, chloe's request is %s", got)
@@ -142,7 +142,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		if _, err := a.Spaces.AnswerJoinRequest(ctx, olga, "cantines", "chloe@"+host(c), true); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if got := membershipState(t, c, chloe, handle); got != spaces.StateActive {
 			t.Fatalf("on C, chloe's membership is %s after the moderator accepted", got)
 		}
@@ -161,7 +161,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		iri := b.URL + "/posts/" + article.ID
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if _, info := getAS(t, b.URL+"/nodeinfo/2.1"); info["usage"].(map[string]any)["localPosts"] != float64(1) {
 			t.Fatalf("B's NodeInfo: %v", info["usage"])
 		}
@@ -205,7 +205,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		commentIRI := c.URL + "/posts/" + comment.ID
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		for _, n := range []*nodetest.Node{a, b} {
 			got := copyOf(t, n, commentIRI)
 			if got.InReplyToID != copyOf(t, n, iri).ID || got.IsDeleted() {
@@ -220,7 +220,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		if _, err := a.Spaces.LikePost(ctx, anna, onA.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		for _, n := range []*nodetest.Node{a, b, c} {
 			if got := copyOf(t, n, iri); got.LikeCount != 1 {
 				t.Fatalf("%s counts %d likes", n.URL, got.LikeCount)
@@ -235,7 +235,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 				Summary: "A method in five steps", Body: "Start with **the updated list**."}}}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		for _, n := range []*nodetest.Node{a, c} {
 			got := copyOf(t, n, iri)
 			if got.Title != "Allergies à la cantine (v2)" || got.EditedAt.IsZero() || !strings.Contains(got.Translations[0].Content, "updated list") {
@@ -247,7 +247,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		if err := a.Spaces.DeletePost(ctx, olga, copyOf(t, a, commentIRI).ID); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		for _, n := range []*nodetest.Node{a, b, c} {
 			if got := copyOf(t, n, commentIRI); !got.IsDeleted() {
 				t.Fatalf("%s still shows the removed comment", n.URL)
@@ -261,7 +261,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		if _, err := a.Spaces.PinPost(ctx, olga, onA.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if got := copyOf(t, c, iri); got.PinnedAt.IsZero() {
 			t.Fatal("C did not mirror the pin")
 		}
@@ -286,7 +286,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		if status := senderOf(t, c, "dan").post(t, group+"/inbox", raw, time.Now(), nil); status != http.StatusAccepted {
 			t.Fatalf("dan's signed Create: %d", status)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if count(t, a, "posts") != postsOnA || count(t, c, "posts") != postsOnC || count(t, a, "deliveries") != deliveriesOfA {
 			t.Fatal("a non-member's post was stored or announced")
 		}
@@ -298,7 +298,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		if err := b.Spaces.DeletePost(ctx, bea, article.ID); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		for _, n := range []*nodetest.Node{a, b, c} {
 			if got := copyOf(t, n, iri); !got.IsDeleted() {
 				t.Fatalf("%s still shows the deleted post", n.URL)
@@ -318,7 +318,7 @@ func TestSpaceAcrossThreeNodes(t *testing.T) {
 		if _, err := a.Spaces.BanMember(ctx, olga, "cantines", "bea@"+host(b)); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if got := membershipState(t, a, chloeOnA, "cantines"); got != "none" {
 			t.Fatalf("on A, chloe who left is %s", got)
 		}

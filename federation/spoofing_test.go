@@ -144,7 +144,7 @@ func TestSpoofing(t *testing.T) {
 		if n := count(t, a, "inbox_items"); n != 0 {
 			t.Fatalf("refused requests stored %d activities", n)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if n := count(t, a, "deliveries"); n != 0 {
 			t.Fatalf("refused requests caused %d deliveries", n)
 		}
@@ -159,7 +159,7 @@ func TestSpoofing(t *testing.T) {
 		if n := count(t, a, "inbox_items"); n != 1 {
 			t.Fatalf("a replayed activity was stored %d times", n)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if n := count(t, a, "deliveries"); n != 1 {
 			t.Fatalf("one follow, %d deliveries (want one Accept)", n)
 		}

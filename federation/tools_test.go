@@ -31,7 +31,7 @@ func TestSpaceToolsAcrossThreeNodes(t *testing.T) {
 		}
 		joinRemote(t, b, a, bea, "cantines")
 		joinRemote(t, c, a, chloe, "cantines")
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		handle := "cantines@" + host(a)
 
 		// On A: an FAQ entry, a document in a folder, a wiki page.
@@ -49,7 +49,7 @@ func TestSpaceToolsAcrossThreeNodes(t *testing.T) {
 		if _, err := a.Spaces.CreateWikiPage(ctx, olga, "cantines", spaces.PostInput{Title: "Accueil", Body: "Voir [[Protocole]]."}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 
 		// From B and C, through the Group: a document, a page under A's.
 		if _, err := b.Spaces.UploadDocument(ctx, bea, handle, spaces.DocumentUpload{Folder: "Menus", Name: "avril.pdf",
@@ -60,8 +60,8 @@ func TestSpaceToolsAcrossThreeNodes(t *testing.T) {
 			Wiki: &spaces.WikiInput{Parent: "accueil"}}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 
 		for _, n := range []struct {
 			node   *nodetest.Node

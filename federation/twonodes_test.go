@@ -46,7 +46,7 @@ func TestTwoNodes(t *testing.T) {
 		if f, err := b.Spaces.FollowAccount(ctx, bob, aliceOnB, ""); err != nil || f.State != spaces.FollowStatePending {
 			t.Fatalf("bob follows alice: %+v %v", f, err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		bobOnA := remote(t, a, b.URL+"/users/bob")
 		if got := followState(t, a, bobOnA, alice); got != spaces.FollowStateAccepted {
 			t.Fatalf("on A, bob's follow of alice is %s", got)
@@ -62,7 +62,7 @@ func TestTwoNodes(t *testing.T) {
 		if _, err := b.Spaces.FollowAccount(ctx, dave, carolOnB, ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		reqs, err := a.Spaces.Followers(ctx, carol, carol, spaces.FollowPage{State: spaces.FollowStatePending})
 		if err != nil || len(reqs) != 2 {
 			t.Fatalf("carol's requests: %d %v", len(reqs), err)
@@ -77,7 +77,7 @@ func TestTwoNodes(t *testing.T) {
 		if _, err := a.Spaces.RejectFollow(ctx, carol, daveOnA); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := followState(t, b, bob, carolOnB); got != spaces.FollowStateAccepted {
 			t.Fatalf("carol accepted bob, B says %s", got)
 		}
@@ -109,7 +109,7 @@ func TestTwoNodes(t *testing.T) {
 		if _, err := a.Spaces.UpdateProfile(ctx, alice, spaces.ProfileUpdate{DisplayName: &name, AvatarID: &img.ID}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		got := remote(t, b, aliceOnB.URI)
 		if got.DisplayName != name || got.IconURL != a.URL+"/files/"+img.ID {
 			t.Fatalf("B's copy of alice: %q, icon %q", got.DisplayName, got.IconURL)
@@ -134,7 +134,7 @@ func TestTwoNodes(t *testing.T) {
 		if _, err := a.Spaces.UpdateProfile(ctx, alice, spaces.ProfileUpdate{AvatarID: &none}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		b.Federation.WaitCopies()
 		if got := remote(t, b, aliceOnB.URI); got.AvatarID != "" || got.IconURL != "" {
 			t.Fatalf("B still shows a picture: %q %q", got.AvatarID, got.IconURL)
@@ -150,14 +150,14 @@ func TestTwoNodes(t *testing.T) {
 		if _, err := a.Federation.RotateKey(ctx, "alice"); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		clock.Advance(2 * time.Minute)
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		bobOnAfromA := remote(t, a, b.URL+"/users/bob")
 		if _, err := a.Spaces.FollowAccount(ctx, alice, bobOnAfromA, ""); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := followState(t, a, alice, bobOnAfromA); got != spaces.FollowStateAccepted {
 			t.Fatalf("after rotation alice's follow of bob is %s", got)
 		}
@@ -165,7 +165,7 @@ func TestTwoNodes(t *testing.T) {
 		if err := b.Spaces.Unfollow(ctx, bob, aliceOnB); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := followState(t, a, bobOnA, alice); got != "none" {
 			t.Fatalf("bob unfollowed alice, A says %s", got)
 		}
@@ -176,12 +176,12 @@ func TestTwoNodes(t *testing.T) {
 		if _, err := a.Federation.RotateKey(ctx, "alice"); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		clock.Advance(2 * time.Minute)
 		if err := a.Spaces.Unfollow(ctx, alice, bobOnAfromA); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := followState(t, b, aliceOnB, bob); got != "none" {
 			t.Fatalf("alice's Undo signed with her new key was not taken: %s", got)
 		}
@@ -191,7 +191,7 @@ func TestTwoNodes(t *testing.T) {
 		if err := a.Spaces.DeleteMember(ctx, spaces.Console, "carol"); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := remote(t, b, carolOnB.URI); got.Status != spaces.StatusDeleted {
 			t.Fatalf("B's copy of carol is %s", got.Status)
 		}

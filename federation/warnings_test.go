@@ -25,7 +25,7 @@ func TestContentWarningAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	joinRemote(t, b, a, bea, "cine")
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 
 	note, err := b.Spaces.CreatePost(ctx, bea, "cine@"+host(a), spaces.PostInput{Body: "Le majordome est le coupable.",
 		Warning: &spaces.ContentWarning{Text: "Divulgâchage : la fin du film"}})
@@ -33,7 +33,7 @@ func TestContentWarningAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	iri := b.URL + "/posts/" + note.ID
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	onA := copyOf(t, a, iri)
 	if !onA.Sensitive || onA.Warning != "Divulgâchage : la fin du film" || onA.Content != "<p>Le majordome est le coupable.</p>" {
 		t.Fatalf("A's copy: %v %q %q", onA.Sensitive, onA.Warning, onA.Content)
@@ -42,7 +42,7 @@ func TestContentWarningAcrossNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	if got := copyOf(t, b, a.URL+"/posts/"+c.ID); !got.Sensitive || got.Warning != "" {
 		t.Fatalf("B's copy of the sensitive comment: %v %q", got.Sensitive, got.Warning)
 	}
@@ -51,7 +51,7 @@ func TestContentWarningAcrossNodes(t *testing.T) {
 	if _, err := b.Spaces.EditPost(ctx, bea, note.ID, spaces.PostInput{Body: "Le majordome, bien sûr.", Warning: &spaces.ContentWarning{}}); err != nil {
 		t.Fatal(err)
 	}
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	if got := copyOf(t, a, iri); got.Sensitive || got.Warning != "" || got.Content != "<p>Le majordome, bien sûr.</p>" {
 		t.Fatalf("A's copy after the edit: %v %q %q", got.Sensitive, got.Warning, got.Content)
 	}
@@ -67,7 +67,7 @@ func TestContentWarningAcrossNodes(t *testing.T) {
 	if status := sender.post(t, group+"/inbox", body, time.Now(), nil); status != http.StatusAccepted {
 		t.Fatalf("Create: %d", status)
 	}
-	drain(t, a, b)
+	nodetest.Drain(t, a, b)
 	if got := copyOf(t, a, id); !got.Sensitive || got.Warning != "Spoiler & gore" || got.Content != "<p>hidden</p>" {
 		t.Fatalf("the Mastodon note: %v %q %q", got.Sensitive, got.Warning, got.Content)
 	}

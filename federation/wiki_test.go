@@ -54,7 +54,7 @@ func TestWikiTwoNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		joinRemote(t, b, a, bob, "reseau")
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		handle := "reseau@" + host(a)
 
 		home, err := a.Spaces.CreateWikiPage(ctx, alice, "reseau", spaces.PostInput{Title: "Accueil", Body: "Voir [[Statuts]].\n\nune\ndeux"})
@@ -65,7 +65,7 @@ func TestWikiTwoNodes(t *testing.T) {
 			Wiki: &spaces.WikiInput{Parent: "accueil"}}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if failed := failedItems(t, b); len(failed) > 0 {
 			t.Fatalf("B failed: %v", failed)
 		}
@@ -87,7 +87,7 @@ func TestWikiTwoNodes(t *testing.T) {
 			Body: "Voir [[Statuts]].\n\nune\ntrois", Wiki: &spaces.WikiInput{Base: 1}}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		v, err := b.Spaces.WikiPage(ctx, bob, handle, "accueil", 0)
 		if err != nil {
 			t.Fatal(err)
@@ -104,7 +104,7 @@ func TestWikiTwoNodes(t *testing.T) {
 		if _, err := b.Spaces.CreateWikiPage(ctx, bob, handle, spaces.PostInput{Title: "Agenda", Body: "Lundi."}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if failed := failedItems(t, a); len(failed) > 0 {
 			t.Fatalf("A failed: %v", failed)
 		}
@@ -117,7 +117,7 @@ func TestWikiTwoNodes(t *testing.T) {
 			Wiki: &spaces.WikiInput{Base: 1}}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		if got := revisionsOn(t, a, alice, "reseau", "agenda"); got != "2:bob 1:bob" {
 			t.Fatalf("bob's page on A after his edit: %s", got)
 		}
@@ -133,7 +133,7 @@ func TestWikiTwoNodes(t *testing.T) {
 			Wiki: &spaces.WikiInput{Base: 2}}); err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		v, err = a.Spaces.WikiPage(ctx, alice, "reseau", "agenda", 0)
 		if err != nil || v.Revision.Number != 3 || v.Revision.AccountID != alice.ID || !strings.Contains(v.HTML, "jeudi") {
 			t.Fatalf("A's page after the stale edit: %v %+v", err, v.Revision)
@@ -170,13 +170,13 @@ func TestWikiEditsAcrossThreeNodes(t *testing.T) {
 		}
 		joinRemote(t, b, a, bob, "reseau")
 		joinRemote(t, c, a, chloe, "reseau")
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		handle := "reseau@" + host(a)
 		page, err := a.Spaces.CreateWikiPage(ctx, anne, "reseau", spaces.PostInput{Title: "Statuts", Body: "Article 1.\n\nArticle 2."})
 		if err != nil {
 			t.Fatal(err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		text := func(n *nodetest.Node, viewer *spaces.Account, h string) *spaces.WikiView {
 			t.Helper()
 			v, err := n.Spaces.WikiPage(ctx, viewer, h, "statuts", 0)
@@ -199,7 +199,7 @@ func TestWikiEditsAcrossThreeNodes(t *testing.T) {
 		if v := text(b, bob, handle); v.Revision.Number != 1 || strings.Contains(v.HTML, "bis") {
 			t.Fatalf("B before A took the edit: %d %q", v.Revision.Number, v.HTML)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		for _, n := range []*nodetest.Node{a, b, c} {
 			if failed := failedItems(t, n); len(failed) > 0 {
 				t.Fatalf("%s failed: %v", n.URL, failed)
@@ -237,7 +237,7 @@ func TestWikiEditsAcrossThreeNodes(t *testing.T) {
 			Body: "Article 1.\n\nArticle 3.", Wiki: &spaces.WikiInput{Base: 2}}); err != nil || !spaces.EditSent(p, 2) {
 			t.Fatalf("bob's stale edit on B: %v", err)
 		}
-		drain(t, a, b, c)
+		nodetest.Drain(t, a, b, c)
 		if got := revisionsOn(t, a, alice, "reseau", "statuts"); got != "3:anne 2:bob 1:anne" {
 			t.Fatalf("the revisions on A after the stale edit: %s", got)
 		}
@@ -272,7 +272,7 @@ func TestWikiEditsAcrossThreeNodes(t *testing.T) {
 		if status := senderOf(t, b, "bob").post(t, c.URL+"/inbox", forged, clock.Now(), nil); status != 202 {
 			t.Fatalf("C's inbox answered the forged edit %d", status)
 		}
-		drain(t, c)
+		nodetest.Drain(t, c)
 		if state := inboxState(t, c, b.URL+"/activities/forged-edit"); state != db.JobFailed {
 			t.Fatalf("C's inbox took the forged edit: %s", state)
 		}

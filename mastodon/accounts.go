@@ -136,37 +136,30 @@ func (m *API) writeAccount(w http.ResponseWriter, r *http.Request, a *spaces.Acc
 }
 
 // accountStatuses: GET /api/v1/accounts/:id/statuses → a member's profile
-// posts, or a space's feed.
+// posts, or a space's feed; pinned=true their pinned posts.
 func (m *API) accountStatuses(w http.ResponseWriter, r *http.Request) error {
 	ctx, who := r.Context(), viewer(r)
 	a, err := m.spaces.AccountByID(ctx, who, mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
-	p, err := readParams(w, r)
-	if err != nil {
-		return err
-	}
-	pg, err := page(p)
-	if err != nil {
-		return err
-	}
-	var posts []*spaces.Post
-	switch {
-	case p.bool("pinned"):
-		posts, err = m.spaces.ProfilePinnedPosts(ctx, who, acct(a))
-		if a.Type == spaces.TypeGroup {
-			posts, err = m.spaces.PinnedPosts(ctx, who, acct(a))
+	handle, space := acct(a), a.Type == spaces.TypeGroup
+	if params(r.URL.Query()).bool("pinned") {
+		pinned := m.spaces.ProfilePinnedPosts
+		if space {
+			pinned = m.spaces.PinnedPosts
 		}
-	case a.Type == spaces.TypeGroup:
-		posts, err = m.spaces.SpaceFeed(ctx, who, acct(a), pg)
-	default:
-		posts, err = m.spaces.ProfileFeed(ctx, who, acct(a), pg)
+		posts, err := pinned(ctx, who, handle)
+		if err != nil {
+			return err
+		}
+		return m.writeStatuses(w, r, posts)
 	}
-	if err != nil {
-		return err
+	feed := m.spaces.ProfileFeed
+	if space {
+		feed = m.spaces.SpaceFeed
 	}
-	return m.writeStatuses(w, r, posts)
+	return m.timeline(w, r, func(pg spaces.Page) ([]*spaces.Post, error) { return feed(ctx, who, handle, pg) })
 }
 
 func (m *API) followers(w http.ResponseWriter, r *http.Request) error {

@@ -12,27 +12,6 @@ import (
 	"github.com/ruche-social/ruche/spaces"
 )
 
-// drain runs the nodes' federation workers until the network is quiet.
-func drain(t *testing.T, nodes ...*nodetest.Node) {
-	t.Helper()
-	for round := 0; ; round++ {
-		if round > 50 {
-			t.Fatal("the nodes never went idle")
-		}
-		did := 0
-		for _, n := range nodes {
-			k, err := n.Federation.RunUntilIdle(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			did += k
-		}
-		if did == 0 {
-			return
-		}
-	}
-}
-
 // TestSpaceFromAnotherNode: a member of node B, in a Mastodon app, finds a
 // space of node A, joins it, posts in it by mentioning it; a member of A
 // reads the post in the space's list and answers; the answer reaches B's
@@ -58,7 +37,7 @@ func TestSpaceFromAnotherNode(t *testing.T) {
 		}
 		space := accts[0].(map[string]any)
 		appB.must(appB.json("POST", "/api/v1/accounts/"+space["id"].(string)+"/follow", `{}`), 200)
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		rel := appB.must(appB.get("/api/v1/accounts/relationships?id[]="+space["id"].(string)), 200).list(t)
 		if len(rel) != 1 || rel[0]["following"] != true {
 			t.Fatalf("bob joined the space: %v", rel)
@@ -69,7 +48,7 @@ func TestSpaceFromAnotherNode(t *testing.T) {
 		}
 
 		appB.must(appB.json("POST", "/api/v1/statuses", `{"status":"Bonjour @urbanisme@`+hostA+` : notre retour d'expérience"}`), 200)
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		listA := appA.must(appA.get("/api/v1/lists"), 200).list(t)
 		feed := appA.must(appA.get("/api/v1/timelines/list/"+listA[0]["id"].(string)), 200).list(t)
 		if len(feed) != 1 || !strings.Contains(feed[0]["content"].(string), "retour d") {
@@ -79,7 +58,7 @@ func TestSpaceFromAnotherNode(t *testing.T) {
 			t.Fatalf("the author as A shows him: %v", acc)
 		}
 		appA.must(appA.json("POST", "/api/v1/statuses", `{"status":"Merci !","in_reply_to_id":"`+feed[0]["id"].(string)+`"}`), 200)
-		drain(t, a, b)
+		nodetest.Drain(t, a, b)
 		notes := appB.must(appB.get("/api/v1/notifications"), 200).list(t)
 		if len(notes) != 1 || notes[0]["type"] != "mention" || !strings.Contains(notes[0]["status"].(map[string]any)["content"].(string), "Merci") {
 			t.Fatalf("bob's notifications: %v", notes)

@@ -78,11 +78,7 @@ func (m *API) notifications(ctx context.Context, who *spaces.Account, ns []*spac
 // notificationsList: GET /api/v1/notifications (max_id, since_id, limit,
 // types[], exclude_types[]).
 func (m *API) notificationsList(w http.ResponseWriter, r *http.Request) error {
-	p, err := readParams(w, r)
-	if err != nil {
-		return err
-	}
-	pg, err := page(p)
+	p, pg, err := readPage(w, r)
 	if err != nil {
 		return err
 	}
@@ -232,11 +228,7 @@ func (m *API) describeMedia(w http.ResponseWriter, r *http.Request) error {
 // search: GET /api/v2/search?q&type&resolve → accounts (and spaces, as
 // group accounts), statuses, hashtags.
 func (m *API) search(w http.ResponseWriter, r *http.Request) error {
-	p, err := readParams(w, r)
-	if err != nil {
-		return err
-	}
-	pg, err := page(p)
+	p, pg, err := readPage(w, r)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,16 @@ const (
 	maxLimit     = 40
 )
 
+// readPage reads a request's parameters and its page.
+func readPage(w http.ResponseWriter, r *http.Request) (params, spaces.Page, error) {
+	p, err := readParams(w, r)
+	if err != nil {
+		return nil, spaces.Page{}, err
+	}
+	pg, err := page(p)
+	return p, pg, err
+}
+
 // page reads max_id, since_id, min_id and limit.
 func page(p params) (spaces.Page, error) {
 	limit, err := p.int("limit", defaultLimit)

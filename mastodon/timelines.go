@@ -74,11 +74,7 @@ func (m *API) listTimeline(w http.ResponseWriter, r *http.Request) error {
 
 // timeline writes the page feed gives for the request's cursors.
 func (m *API) timeline(w http.ResponseWriter, r *http.Request, feed func(spaces.Page) ([]*spaces.Post, error)) error {
-	p, err := readParams(w, r)
-	if err != nil {
-		return err
-	}
-	pg, err := page(p)
+	p, pg, err := readPage(w, r)
 	if err != nil {
 		return err
 	}

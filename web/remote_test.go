@@ -12,27 +12,6 @@ import (
 	"github.com/ruche-social/ruche/spaces"
 )
 
-// drain runs the workers of every node until none has anything due.
-func drain(t *testing.T, nodes ...*nodetest.Node) {
-	t.Helper()
-	for round := 0; ; round++ {
-		if round > 50 {
-			t.Fatal("the nodes never went idle")
-		}
-		did := 0
-		for _, n := range nodes {
-			k, err := n.Federation.RunUntilIdle(context.Background())
-			if err != nil {
-				t.Fatalf("%s: worker: %v", n.URL, err)
-			}
-			did += k
-		}
-		if did == 0 {
-			return
-		}
-	}
-}
-
 // TestRemotePeopleAndSpaces: a member of one node finds a person and a space
 // of another by their handles, opens the person's profile, follows them and
 // joins the space — two complete nodes on loopback, real signatures.
@@ -69,7 +48,7 @@ func TestRemotePeopleAndSpaces(t *testing.T) {
 			wantRedirect(t, alice.post(profile+"/follow", url.Values{"follow": {"1"}, "next": {search}}), search)
 			want(t, alice.get(search), http.StatusOK, "Your request is sent", `name="follow" value="0"`)
 			want(t, alice.get(profile), http.StatusOK, "Request sent")
-			drain(t, a, b)
+			nodetest.Drain(t, a, b)
 			bobOnA, err := a.Spaces.Account(ctx, nil, "bob@"+hostB, false)
 			if err != nil {
 				t.Fatal(err)
@@ -89,7 +68,7 @@ func TestRemotePeopleAndSpaces(t *testing.T) {
 			want(t, alice.get(clubSearch), http.StatusOK, "Le club vélo", `href="`+space+`"`, `action="`+space+`/join"`)
 			wantRedirect(t, alice.get("/@club@"+hostB), space)
 			wantRedirect(t, alice.post(space+"/join", url.Values{"next": {clubSearch}}), clubSearch)
-			drain(t, a, b)
+			nodetest.Drain(t, a, b)
 			want(t, alice.get(clubSearch), http.StatusOK, "Le club vélo")
 			if p := alice.get(clubSearch); p.has(`action="` + space + `/join"`) {
 				t.Fatal("a member is offered to join again")

@@ -107,3 +107,26 @@ const Password = "correct horse battery"
 func WithDatabase(url string) Option {
 	return func(c *config.Config, _ *node.Options) { c.Database.URL = url }
 }
+
+// Drain runs the federation workers of every node until none has anything
+// due: an activity one node delivers is processed by the other, whose answer
+// is delivered back, and so on until the network is quiet.
+func Drain(t testing.TB, nodes ...*Node) {
+	t.Helper()
+	for round := 0; ; round++ {
+		if round > 50 {
+			t.Fatal("the nodes never went idle")
+		}
+		did := 0
+		for _, n := range nodes {
+			k, err := n.Federation.RunUntilIdle(context.Background())
+			if err != nil {
+				t.Fatalf("%s: worker: %v", n.URL, err)
+			}
+			did += k
+		}
+		if did == 0 {
+			return
+		}
+	}
+}
