@@ -27,8 +27,8 @@ func (m *API) mountInstance(r *mux.Router) {
 }
 
 // emptyList answers the lists of features Ruche does not have (custom
-// emojis, filters, bookmarks, blocks, mutes, direct conversations, trends):
-// apps ask for them at start and expect a list.
+// emojis, filters, bookmarks, blocks, mutes, direct conversations, trends,
+// who boosted a post): apps ask for them and expect a list.
 func (m *API) emptyList(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, []any{})
 	return nil

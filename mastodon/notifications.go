@@ -49,9 +49,13 @@ func (m *API) mountNotifications(r *mux.Router) {
 }
 
 // notifications maps notifications for the member, dropping those of kinds
-// Mastodon has no type for and those whose post they may no longer see.
+// Mastodon has no type for and those whose post they may no longer see. A
+// post several notifications share is read once, and the statuses are
+// mapped together.
 func (m *API) notifications(ctx context.Context, who *spaces.Account, ns []*spaces.Notification) ([]*Notification, error) {
-	var out []*Notification
+	var out, withPost []*Notification
+	var posts []*spaces.Post
+	read := map[string]*spaces.Post{} // nil: gone, or not the member's to see
 	for _, n := range ns {
 		typ, ok := notificationTypes[n.Kind]
 		if !ok || n.Actor == nil {
@@ -59,18 +63,31 @@ func (m *API) notifications(ctx context.Context, who *spaces.Account, ns []*spac
 		}
 		item := &Notification{ID: n.ID, Type: typ, CreatedAt: timeJSON(n.CreatedAt), Account: m.account(n.Actor), GroupKey: "ungrouped-" + n.ID}
 		if n.PostID != "" {
-			p, err := m.spaces.GetPost(ctx, who, n.PostID)
-			if spaces.KindOf(err) == spaces.KindNotFound || spaces.KindOf(err) == spaces.KindGone {
+			p, known := read[n.PostID]
+			if !known {
+				var err error
+				p, err = m.spaces.GetPost(ctx, who, n.PostID)
+				if k := spaces.KindOf(err); k == spaces.KindNotFound || k == spaces.KindGone {
+					p, err = nil, nil
+				}
+				if err != nil {
+					return nil, err
+				}
+				read[n.PostID] = p
+			}
+			if p == nil {
 				continue
 			}
-			if err != nil {
-				return nil, err
-			}
-			if item.Status, err = m.statusOf(ctx, who, p); err != nil {
-				return nil, err
-			}
+			posts, withPost = append(posts, p), append(withPost, item)
 		}
 		out = append(out, item)
+	}
+	statuses, err := m.statuses(ctx, who, posts)
+	if err != nil {
+		return nil, err
+	}
+	for i, item := range withPost {
+		item.Status = statuses[i]
 	}
 	return out, nil
 }

@@ -3,7 +3,6 @@ package mastodon
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/ruche-social/ruche/spaces"
 )
@@ -72,5 +71,3 @@ func limitOf(p params) (int, error) {
 	}
 	return n, err
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -169,7 +170,7 @@ func (m *API) mountStatuses(r *mux.Router) {
 	m.route(r, http.MethodPost, "/api/v1/statuses/{id}/favourite", scope("write:favourites"), m.favourite)
 	m.route(r, http.MethodPost, "/api/v1/statuses/{id}/unfavourite", scope("write:favourites"), m.unfavourite)
 	m.route(r, http.MethodGet, "/api/v1/statuses/{id}/favourited_by", public, m.favouritedBy)
-	m.route(r, http.MethodGet, "/api/v1/statuses/{id}/reblogged_by", public, m.emptyAccounts)
+	m.route(r, http.MethodGet, "/api/v1/statuses/{id}/reblogged_by", public, m.emptyList)
 	m.route(r, http.MethodPost, "/api/v1/statuses/{id}/reblog", scope("write:statuses"), m.noBoosts)
 	m.route(r, http.MethodPost, "/api/v1/statuses/{id}/unreblog", scope("write:statuses"), m.noBoosts)
 	m.route(r, http.MethodPost, "/api/v1/polls/{id}/votes", scope("write:statuses"), m.vote)
@@ -420,12 +421,6 @@ func (m *API) noBoosts(w http.ResponseWriter, r *http.Request) error {
 	return errStatus(http.StatusUnprocessableEntity, "Boosts are not available on this server: share the post's link in a space instead")
 }
 
-// emptyAccounts answers lists Ruche has no equivalent of (boosts).
-func (m *API) emptyAccounts(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, []*Account{})
-	return nil
-}
-
 func (m *API) getPoll(w http.ResponseWriter, r *http.Request) error {
 	p, err := m.spaces.GetPost(r.Context(), viewer(r), mux.Vars(r)["id"])
 	if err != nil {
@@ -450,9 +445,9 @@ func (m *API) vote(w http.ResponseWriter, r *http.Request) error {
 	}
 	var choices []int
 	for _, c := range p.list("choices") {
-		n, err := params{"c": {c}}.int("c", 0)
+		n, err := strconv.Atoi(c)
 		if err != nil {
-			return err
+			return errStatus(http.StatusUnprocessableEntity, "Validation failed: choices must be numbers")
 		}
 		choices = append(choices, n)
 	}
