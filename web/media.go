@@ -18,12 +18,17 @@ import (
 // ?key= (the address the Mastodon API gives apps), the key opens the file.
 func (w *Web) media(rw http.ResponseWriter, r *http.Request, rq *request) error {
 	id := mux.Vars(r)["id"]
-	open := func() (*spaces.Media, *os.File, error) { return w.spaces.OpenMedia(r.Context(), rq.viewer, id) }
+	var (
+		m   *spaces.Media
+		f   *os.File
+		err error
+	)
 	if key := r.URL.Query().Get("key"); key != "" {
 		// an app's image, which comes without the session (see spaces.MediaKeys)
-		open = func() (*spaces.Media, *os.File, error) { return w.spaces.OpenMediaByKey(r.Context(), id, key) }
+		m, f, err = w.spaces.OpenMediaByKey(r.Context(), id, key)
+	} else {
+		m, f, err = w.spaces.OpenMedia(r.Context(), rq.viewer, id)
 	}
-	m, f, err := open()
 	if err != nil {
 		return err
 	}
